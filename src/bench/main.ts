@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs every benchmark suite (one module per area, listed below) and prints
+ * each figure beside the kernel's, measured in the same run. `npm run bench -- NAME…` runs only
+ * the named suites.
+ */
+import { BenchReporter } from './report.js';
+
+type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
+
+/** One entry per src/bench/<area>.ts module. */
+const suites: Suite[] = [
+];
+
+const only = process.argv.slice(2);
+const r = new BenchReporter();
+for (const s of suites) {
+  if (only.length && !only.includes(s.name)) continue;
+  r.section(s.name);
+  await s.run(r);
+}
