@@ -88,6 +88,8 @@ class Loader {
   private readonly code = new Map<number, CodeSection>();
   /** Section index → how lddw relocations against it resolve. */
   private legacyMapSecs: ElfSection[] = [];
+  /** `<section index>:<offset>` of each map definition (legacy and BTF) → map index. */
+  private readonly mapAt = new Map<string, number>();
   private btfMapsSec?: ElfSection;
   private btfMapDefs: BtfMapDef[] = [];
   private readonly dataMaps = new Map<number, number>();
@@ -194,14 +196,22 @@ class Loader {
     const syms = elf.symbols();
     // `maps` (libbpf 0.x, iproute2) and `maps/<name>` (one map per section, older loaders).
     this.legacyMapSecs = elf.sections.filter((s) => s.name === 'maps' || s.name.startsWith('maps/'));
-    this.maps.push(...legacyMaps(this.legacyMapSecs.map((sec) => ({
+    const legacy = this.legacyMapSecs.map((sec) => ({
       sec, symbols: syms.filter((x) => x.shndx === sec.index && x.type !== STT_SECTION && x.type !== STT_FILE && x.name),
-    })), this.loc()));
+    }));
+    for (const m of legacyMaps(legacy, this.loc())) {
+      const { sec, symbols } = legacy.find((l) => l.sec.name === m.section)!;
+      this.mapAt.set(`${sec.index}:${symbols.find((x) => x.name === m.name)!.value}`, this.maps.length);
+      this.maps.push(m);
+    }
     this.btfMapsSec = elf.section('.maps');
     if (this.btfMapsSec) {
       if (!this.btf) this.fail('section .maps needs BTF, but the object has no .BTF section', '.maps');
       this.btfMapDefs = btfMaps(this.btf, this.btfMapsSec, this.loc('.maps'));
-      for (const d of this.btfMapDefs) this.maps.push(d.map);
+      for (const d of this.btfMapDefs) {
+        this.mapAt.set(`${this.btfMapsSec.index}:${d.offset}`, this.maps.length);
+        this.maps.push(d.map);
+      }
     }
     for (const sec of elf.sections) {
       const kind = dataKind(sec);
@@ -302,17 +312,11 @@ class Loader {
   }
 
   private dataReloc(sym: ElfSymbol, where: string, secName: string, offset: number): Reloc {
-    const sec = this.legacyMapSecs.find((x) => x.index === sym.shndx);
-    if (sec) {
-      const names = this.elf.symbols().filter((s) => s.shndx === sec.index && s.value === sym.value && s.type !== STT_SECTION);
-      const mapIndex = this.maps.findIndex((m) => m.source === 'legacy' && m.section === sec.name && names.some((n) => n.name === m.name));
-      if (mapIndex < 0) this.fail(`${where}: no map at offset ${sym.value} of section ${sec.name}`, secName, offset);
+    const isMapSec = this.legacyMapSecs.some((x) => x.index === sym.shndx) || sym.shndx === this.btfMapsSec?.index;
+    if (isMapSec) {
+      const mapIndex = this.mapAt.get(`${sym.shndx}:${sym.value}`);
+      if (mapIndex === undefined) this.fail(`${where}: no map at offset ${sym.value} of section ${this.elf.sections[sym.shndx].name}`, secName, offset);
       return { type: 'map', mapIndex };
-    }
-    if (this.btfMapsSec && sym.shndx === this.btfMapsSec.index) {
-      const d = this.btfMapDefs.find((x) => x.offset === sym.value);
-      if (!d) this.fail(`${where}: no map at offset ${sym.value} of section .maps`, secName, offset);
-      return { type: 'map', mapIndex: this.maps.indexOf(d.map) };
     }
     const dataIndex = this.dataMaps.get(sym.shndx);
     if (dataIndex !== undefined) return { type: 'data', mapIndex: dataIndex, symOff: sym.value };
@@ -444,12 +448,19 @@ class Loader {
     const ext = this.btfExt;
     if (!ext) return;
     const name = fn.code.sec.name;
+    const end = fn.start + fn.count;
     const pick = <T extends { insn: number }>(blocks: BtfExtSection<T>[], into: T[]) => {
       for (const b of blocks) {
         if (b.section !== name) continue;
-        for (const rec of b.records) {
-          if (rec.insn >= fn.start && rec.insn < fn.start + fn.count) into.push({ ...rec, insn: rec.insn - fn.start + base });
+        // Records are sorted by instruction: binary-search the function's first one.
+        const recs = b.records;
+        let lo = 0, hi = recs.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (recs[mid].insn < fn.start) lo = mid + 1;
+          else hi = mid;
         }
+        for (let i = lo; i < recs.length && recs[i].insn < end; i++) into.push({ ...recs[i], insn: recs[i].insn - fn.start + base });
       }
     };
     pick(ext.funcInfo, prog.funcInfo);
