@@ -1,5 +1,7 @@
 /** Registry of `tsbpf` sub-commands: one import and one entry per command file. */
 import type { Command } from './command.js';
+import { objectShow } from './object-show.js';
 
 export const commands: Command[] = [
+  objectShow,
 ];
