@@ -6,9 +6,6 @@
 import { close } from './libc.js';
 import { KernelError } from '../errors.js';
 
-/** `Symbol.dispose` (Node 20 defines it; TypeScript's ES2022 lib does not declare it). */
-export const disposeSymbol: unique symbol = (Symbol as unknown as { dispose: symbol }).dispose as never;
-
 const leaked = new FinalizationRegistry<number>((fd) => close(fd));
 
 const EBADF = 9;
@@ -23,7 +20,7 @@ export abstract class FdObject {
 
   /** The file descriptor; throws EBADF after close(). */
   get fd(): number {
-    if (this.#fd < 0) throw new KernelError(`${this.constructor.name} is closed`, EBADF);
+    if (this.#fd < 0) throw new KernelError(`${this.constructor.name} is closed: EBADF`, EBADF);
     return this.#fd;
   }
 
@@ -39,7 +36,7 @@ export abstract class FdObject {
     this.#fd = -1;
   }
 
-  [disposeSymbol](): void {
+  [Symbol.dispose](): void {
     this.close();
   }
 }

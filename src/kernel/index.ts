@@ -9,3 +9,8 @@ export * from './pin.js';
 export * from './log.js';
 export * from './map.js';
 export * from './program.js';
+export * from './link.js';
+export * from './btf.js';
+export * from './ringbuf.js';
+export * from './perfbuf.js';
+export { Epoll } from './epoll.js';

@@ -133,10 +133,28 @@ export const LINK_INFO = layout('bpf_link_info', {
   'netns.netns_ino': [16, 4], 'netns.attach_type': [20, 4],
 });
 
+// ---- perf_event_open(2) (linux/perf_event.h) ----------------------------------------------
+
+/** `struct perf_event_attr` (the fields a BPF output event needs; bit flags left zero). */
+export const PERF_EVENT_ATTR = layout('perf_event_attr', {
+  type: [0, 4], size: [4, 4], config: [8, 8], sample_period: [16, 8], sample_type: [24, 8], wakeup_events: [48, 4],
+});
+/** sizeof(struct perf_event_attr) in 6.18 (PERF_ATTR_SIZE_VER8). */
+export const PERF_EVENT_ATTR_SIZE = 136;
+
+/** `struct perf_event_mmap_page`, the first page of a perf event's ring. */
+export const PERF_EVENT_MMAP_PAGE = layout('perf_event_mmap_page', {
+  data_head: [1024, 8], data_tail: [1032, 8], data_offset: [1040, 8], data_size: [1048, 8],
+});
+
+/** `struct perf_event_header`, in front of every record of a perf ring. */
+export const PERF_EVENT_HEADER = layout('perf_event_header', { type: [0, 4], misc: [4, 2], size: [6, 2] });
+
 /** Every table, for the layout test. */
 export const ALL_LAYOUTS: readonly Layout[] = [
   MAP_CREATE, MAP_ELEM, MAP_FREEZE, MAP_BATCH, PROG_LOAD, OBJ, PROG_ATTACH, TEST_RUN, GET_ID, INFO, RAW_TRACEPOINT,
-  BTF_LOAD, LINK_CREATE, LINK_DETACH, PROG_INFO, MAP_INFO, LINK_INFO,
+  BTF_LOAD, LINK_CREATE, LINK_DETACH, PROG_INFO, MAP_INFO, LINK_INFO, PERF_EVENT_ATTR, PERF_EVENT_MMAP_PAGE,
+  PERF_EVENT_HEADER,
 ];
 
 /** A value for a field: integers, or a string / bytes for a byte-array field. */
