@@ -183,7 +183,7 @@ export function writeField(view: DataView, [off, size]: Field, v: FieldValue): v
     case 8: view.setBigUint64(off, BigInt.asUintN(64, BigInt(v as number | bigint)), true); return;
   }
   const bytes = typeof v === 'string' ? textEncoder.encode(v).subarray(0, size - 1) : (v as Uint8Array).subarray(0, size);
-  for (let i = 0; i < bytes.length; i++) view.setUint8(off + i, bytes[i]);
+  for (let i = 0; i < size; i++) view.setUint8(off + i, i < bytes.length ? bytes[i] : 0);
 }
 
 /** Reads an integer field (unsigned; 8-byte fields as bigint). */

@@ -1,14 +1,10 @@
 /**
- * Instruction builders and small programs shared by the kernel tests (raw Instruction slots,
- * no assembler needed), plus a test that the kernel's verifier accepts each of them.
+ * Instruction builders and small programs shared by the kernel tests (raw Instruction slots, no
+ * assembler needed). Named *.test.ts so it stays out of the package; it holds no tests itself.
  */
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
 import { ALU, CLASS, JMP, MODE, SIZE, SRC, OP_CALL, OP_EXIT, OP_LDDW, type Instruction } from '../isa/index.js';
+import koffi from 'koffi';
 import { BPF_FUNC, BPF_PSEUDO } from '../uapi/index.js';
-import { isRoot, requireOrSkip } from '../test-support.js';
-import { KernelMap } from './map.js';
-import { KernelProgram } from './program.js';
 
 const insn = (op: number, dst = 0, src = 0, off = 0, imm = 0): Instruction => ({ op, dst, src, off, imm });
 export const mov64 = (dst: number, imm: number) => insn(CLASS.ALU64 | ALU.MOV | SRC.K, dst, 0, 0, imm);
@@ -48,12 +44,20 @@ export function xdpRecordWriter(mapFd: number, via: 'ringbuf' | 'perf', magic: n
   return [...prologue, ...output, ...xdpReturn(2)];
 }
 
-test('the kernel accepts the test programs', (t) => {
-  if (!requireOrSkip(t, isRoot, 'root')) return;
-  using ring = KernelMap.create({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 });
-  using perf = KernelMap.create({ type: 'perf_event_array', keySize: 4, valueSize: 4, maxEntries: 2 });
-  for (const insns of [xdpReturn(2), xdpRecordWriter(ring.fd, 'ringbuf', 1), xdpRecordWriter(perf.fd, 'perf', 1)]) {
-    using p = KernelProgram.load({ type: 'xdp', insns, logLevel: 1 });
-    assert.match(p.verifierLog, /^processed \d+ insns/m);
+const libc = koffi.load('libc.so.6');
+const sched_getaffinity = libc.func('int sched_getaffinity(int pid, size_t size, _Out_ uint8_t *mask)');
+const sched_setaffinity = libc.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)');
+
+/** Runs `fn` with the calling thread pinned to `cpu` (test-runs then execute on that CPU). */
+export function onCpu<T>(cpu: number, fn: () => T): T {
+  const saved = new Uint8Array(128);
+  if (sched_getaffinity(0, saved.length, saved) < 0) throw new Error('sched_getaffinity failed');
+  const mask = new Uint8Array(128);
+  mask[cpu >> 3] |= 1 << (cpu & 7);
+  if (sched_setaffinity(0, mask.length, mask) < 0) throw new Error(`sched_setaffinity(cpu ${cpu}) failed`);
+  try {
+    return fn();
+  } finally {
+    sched_setaffinity(0, saved.length, saved);
   }
-});
+}
