@@ -2,7 +2,7 @@
 import { FdObject } from './fd.js';
 import { BTF_LOAD, GET_ID, readU32 } from './layout.js';
 import { NativeBuffer } from './libc.js';
-import { attr, bpf, bpfTry } from './syscall.js';
+import { bpf, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, errnoName } from './errno.js';
 import { VerifierError } from './program.js';
 
@@ -39,7 +39,7 @@ export class KernelBtf extends FdObject {
           const end = log.bytes.indexOf(0);
           const text = new TextDecoder().decode(log.bytes.subarray(0, end < 0 ? size : end));
           if (fd >= 0) return new KernelBtf(fd, text);
-          const trueSize = readU32(attr, BTF_LOAD.fields.btf_log_true_size);
+          const trueSize = readU32(lastAttr(), BTF_LOAD.fields.btf_log_true_size);
           if (-fd === ERRNO.ENOSPC && trueSize > size) {
             size = trueSize;
             continue;

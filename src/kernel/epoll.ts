@@ -4,9 +4,8 @@
  * keeps running.
  */
 import { FdObject } from './fd.js';
-import { NativeBuffer, epollCreate1, epollCtl, epollWait, errno } from './libc.js';
+import { NativeBuffer, epollCreate1, epollCtl, epollWait, epollWaitAsync, errno } from './libc.js';
 import { kernelError } from './errno.js';
-import type { KoffiFunc } from 'koffi';
 
 const EPOLL_CLOEXEC = 0o2000000, EPOLL_CTL_ADD = 1, EPOLLIN = 0x001, EINTR = 4;
 /** `struct epoll_event`: packed (12 bytes) on x86-64, naturally aligned (16) elsewhere. */
@@ -42,15 +41,8 @@ export class Epoll extends FdObject {
   }
 
   /** wait() on a worker thread. */
-  waitAsync(timeoutMs: number): Promise<number[]> {
-    return new Promise((resolve, reject) => {
-      (epollWait as unknown as KoffiFunc<typeof epollWait>).async(this.fd, this.#events.addr, MAX_EVENTS, timeoutMs, (err: unknown, n: number) => {
-        if (err) reject(err);
-        else {
-          try { resolve(this.#ready(n)); } catch (e) { reject(e); }
-        }
-      });
-    });
+  async waitAsync(timeoutMs: number): Promise<number[]> {
+    return this.#ready(await epollWaitAsync(this.fd, this.#events.addr, MAX_EVENTS, timeoutMs));
   }
 
   #ready(n: number): number[] {

@@ -14,3 +14,4 @@ export * from './btf.js';
 export * from './ringbuf.js';
 export * from './perfbuf.js';
 export { Epoll } from './epoll.js';
+export * from './ids.js';

@@ -3,55 +3,74 @@
  * Pointers are koffi's representation: a bigint address. Every function returns the raw libc
  * result; callers check it and read {@link errno} right after the call.
  */
-import koffi from 'koffi';
+import koffi, { type KoffiFunc } from 'koffi';
 import { KernelError } from '../errors.js';
-
-const libc = koffi.load('libc.so.6');
 
 /** Syscall numbers that have no libc wrapper, per architecture (arch/<arch>/…/unistd). */
 const SYSCALL_NUMBERS: Record<string, { bpf: number; perf_event_open: number }> = {
   x64: { bpf: 321, perf_event_open: 298 },
   arm64: { bpf: 280, perf_event_open: 241 },
 };
-const nr = SYSCALL_NUMBERS[process.arch];
 const ENOSYS = 38;
-const unsupportedArch = () => new KernelError(`the kernel backend has no syscall numbers for ${process.arch}`, ENOSYS);
 
-/** `syscall(SYS_bpf, cmd, attr, size)`; attr is the address of a `union bpf_attr`. */
-const sysBpf = libc.func('long syscall(long nr, long cmd, uint64_t attr, long size)');
-/** `syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, flags)`. */
-const sysPerfEventOpen = libc.func('long syscall(long nr, uint64_t attr, long pid, long cpu, long group_fd, long flags)');
-
-export function bpfSyscall(cmd: number, attr: bigint, size: number): number {
-  if (!nr) throw unsupportedArch();
-  return sysBpf(nr.bpf, cmd, attr, size) as number;
+/** Binds libc on first use, so importing tsbpf works where there is no libc.so.6 (the VM runs anywhere). */
+function bind() {
+  const nr = SYSCALL_NUMBERS[process.arch];
+  if (!nr || process.platform !== 'linux') {
+    throw new KernelError(`the kernel backend needs Linux on x64 or arm64, not ${process.platform}/${process.arch}`, ENOSYS);
+  }
+  const libc = koffi.load('libc.so.6');
+  const fn = <T>(decl: string) => libc.func(decl) as unknown as T;
+  return {
+    nr,
+    /** `syscall(SYS_bpf, cmd, attr, size)`; attr is the address of a `union bpf_attr`. */
+    sysBpf: fn<(nr: number, cmd: number, attr: bigint, size: number) => number>('long syscall(long nr, long cmd, uint64_t attr, long size)'),
+    /** `syscall(SYS_perf_event_open, attr, pid, cpu, group_fd, flags)`. */
+    sysPerfEventOpen: fn<(nr: number, attr: bigint, pid: number, cpu: number, groupFd: number, flags: number) => number>(
+      'long syscall(long nr, uint64_t attr, long pid, long cpu, long group_fd, long flags)'),
+    close: fn<(fd: number) => number>('int close(int fd)'),
+    mmap: fn<(addr: bigint, length: number, prot: number, flags: number, fd: number, offset: number) => bigint>(
+      'uint64_t mmap(uint64_t addr, size_t length, int prot, int flags, int fd, int64_t offset)'),
+    munmap: fn<(addr: bigint, length: number) => number>('int munmap(uint64_t addr, size_t length)'),
+    ioctl: fn<(fd: number, request: number, arg: number | bigint) => number>('int ioctl(int fd, unsigned long request, unsigned long arg)'),
+    epollCreate1: fn<(flags: number) => number>('int epoll_create1(int flags)'),
+    epollCtl: fn<(epfd: number, op: number, fd: number, event: bigint) => number>('int epoll_ctl(int epfd, int op, int fd, uint64_t event)'),
+    epollWait: fn<KoffiFunc<(epfd: number, events: bigint, maxEvents: number, timeoutMs: number) => number>>(
+      'int epoll_wait(int epfd, uint64_t events, int maxevents, int timeout)'),
+    mount: fn<(source: string, target: string, fstype: string, flags: number, data: bigint) => number>(
+      'int mount(const char *source, const char *target, const char *fstype, unsigned long flags, uint64_t data)'),
+    strerror: fn<(errnum: number) => string>('const char *strerror(int errnum)'),
+    getpagesize: fn<() => number>('int getpagesize(void)'),
+  };
 }
+let bound: ReturnType<typeof bind> | undefined;
+const lib = () => (bound ??= bind());
 
-export function perfEventOpenSyscall(attr: bigint, pid: number, cpu: number, groupFd: number, flags: number): number {
-  if (!nr) throw unsupportedArch();
-  return sysPerfEventOpen(nr.perf_event_open, attr, pid, cpu, groupFd, flags) as number;
-}
-
+export const bpfSyscall = (cmd: number, attr: bigint, size: number): number => lib().sysBpf(lib().nr.bpf, cmd, attr, size);
+export const perfEventOpenSyscall = (attr: bigint, pid: number, cpu: number, groupFd: number, flags: number): number =>
+  lib().sysPerfEventOpen(lib().nr.perf_event_open, attr, pid, cpu, groupFd, flags);
 /** errno of the last libc call on this thread. */
 export const errno = (): number => koffi.errno();
-
-export const close = libc.func('int close(int fd)') as (fd: number) => number;
-/** mmap(2); returns the address, or MAP_FAILED (2^64-1) / 0n on failure. */
-export const mmap = libc.func('uint64_t mmap(uint64_t addr, size_t length, int prot, int flags, int fd, int64_t offset)') as
-  (addr: bigint, length: number, prot: number, flags: number, fd: number, offset: number) => bigint;
-export const munmap = libc.func('int munmap(uint64_t addr, size_t length)') as (addr: bigint, length: number) => number;
+export const close = (fd: number): number => lib().close(fd);
+/** mmap(2); returns the address, or MAP_FAILED on failure. */
+export const mmap = (addr: bigint, length: number, prot: number, flags: number, fd: number, offset: number): bigint =>
+  lib().mmap(addr, length, prot, flags, fd, offset);
+export const munmap = (addr: bigint, length: number): number => lib().munmap(addr, length);
 /** ioctl(2) with one integer (or address) argument. */
-export const ioctl = libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)') as
-  (fd: number, request: number, arg: number | bigint) => number;
-export const epollCreate1 = libc.func('int epoll_create1(int flags)') as (flags: number) => number;
-export const epollCtl = libc.func('int epoll_ctl(int epfd, int op, int fd, uint64_t event)') as
-  (epfd: number, op: number, fd: number, event: bigint) => number;
-export const epollWait = libc.func('int epoll_wait(int epfd, uint64_t events, int maxevents, int timeout)') as
-  (epfd: number, events: bigint, maxEvents: number, timeoutMs: number) => number;
-export const mount = libc.func('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, uint64_t data)') as
-  (source: string, target: string, fstype: string, flags: number, data: bigint) => number;
-export const strerror = libc.func('const char *strerror(int errnum)') as (errnum: number) => string;
-export const getpagesize = libc.func('int getpagesize(void)') as () => number;
+export const ioctl = (fd: number, request: number, arg: number | bigint): number => lib().ioctl(fd, request, arg);
+export const epollCreate1 = (flags: number): number => lib().epollCreate1(flags);
+export const epollCtl = (epfd: number, op: number, fd: number, event: bigint): number => lib().epollCtl(epfd, op, fd, event);
+export const epollWait = (epfd: number, events: bigint, maxEvents: number, timeoutMs: number): number =>
+  lib().epollWait(epfd, events, maxEvents, timeoutMs);
+/** epoll_wait on a koffi worker thread. */
+export function epollWaitAsync(epfd: number, events: bigint, maxEvents: number, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) =>
+    lib().epollWait.async(epfd, events, maxEvents, timeoutMs, (err: unknown, n: number) => (err ? reject(err) : resolve(n))));
+}
+export const mount = (source: string, target: string, fstype: string, flags: number, data: bigint): number =>
+  lib().mount(source, target, fstype, flags, data);
+export const strerror = (errnum: number): string => lib().strerror(errnum);
+export const getpagesize = (): number => lib().getpagesize();
 
 /** MAP_FAILED as koffi returns it for `uint64_t mmap(…)`. */
 export const MAP_FAILED = 0xffffffffffffffffn;

@@ -9,6 +9,7 @@ import { possibleCpuCount } from './cpus.js';
 import { ERRNO } from './errno.js';
 import { bpf } from './syscall.js';
 import { MAP_ELEM } from './layout.js';
+import { objectIds } from './ids.js';
 
 const u32 = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n, true); return b; };
 const u64 = (n: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, n, true); return b; };
@@ -181,4 +182,13 @@ test('no fd leaks across create/close', (t) => {
     m.update(u32(0), u32(i));
   }
   assert.equal(readdirSync('/proc/self/fd').length, before);
+});
+
+test('get-next-id lists the map in ascending id order', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  using m = KernelMap.create({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1 });
+  const id = m.info().id;
+  const ids = [...objectIds('map')];
+  assert.ok(ids.includes(id));
+  assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
 });

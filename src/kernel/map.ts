@@ -10,7 +10,7 @@ import { KernelError } from '../errors.js';
 import { FdObject } from './fd.js';
 import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_ELEM, MAP_FREEZE, readU32 } from './layout.js';
 import { NativeBuffer } from './libc.js';
-import { bpf, bpfTry, attr } from './syscall.js';
+import { bpf, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, kernelError } from './errno.js';
 import { possibleCpuCount } from './cpus.js';
 import { mapInfo, type MapInfo } from './info.js';
@@ -232,7 +232,7 @@ export class KernelMap extends FdObject {
           continue;
         }
         if (ret < 0 && ret !== -ERRNO.ENOENT) throw kernelError(`bpf(BPF_${cmd}) on map ${this.#label()}`, -ret);
-        const n = readU32(attr, MAP_BATCH.fields.count);
+        const n = readU32(lastAttr(), MAP_BATCH.fields.count);
         for (let i = 0; i < n; i++) {
           result.keys.push(keys.bytes.slice(i * this.keySize, (i + 1) * this.keySize));
           result.values.push(values.bytes.slice(i * this.valueBytes, (i + 1) * this.valueBytes));
@@ -252,8 +252,8 @@ export class KernelMap extends FdObject {
     const k = this.#pack('key', keys, this.keySize), v = this.#pack('value', values, this.valueBytes);
     try {
       const ret = bpfTry('MAP_UPDATE_BATCH', MAP_BATCH, { keys: k.addr, values: v.addr, count: keys.length, map_fd: this.fd, elem_flags: options.elemFlags ?? 0 });
-      if (ret < 0) throw kernelError(`bpf(BPF_MAP_UPDATE_BATCH) on map ${this.#label()} after ${readU32(attr, MAP_BATCH.fields.count)} elements`, -ret);
-      return readU32(attr, MAP_BATCH.fields.count);
+      if (ret < 0) throw kernelError(`bpf(BPF_MAP_UPDATE_BATCH) on map ${this.#label()} after ${readU32(lastAttr(), MAP_BATCH.fields.count)} elements`, -ret);
+      return readU32(lastAttr(), MAP_BATCH.fields.count);
     } finally {
       k.free(); v.free();
     }
@@ -264,8 +264,8 @@ export class KernelMap extends FdObject {
     const k = this.#pack('key', keys, this.keySize);
     try {
       const ret = bpfTry('MAP_DELETE_BATCH', MAP_BATCH, { keys: k.addr, count: keys.length, map_fd: this.fd });
-      if (ret < 0) throw kernelError(`bpf(BPF_MAP_DELETE_BATCH) on map ${this.#label()} after ${readU32(attr, MAP_BATCH.fields.count)} elements`, -ret);
-      return readU32(attr, MAP_BATCH.fields.count);
+      if (ret < 0) throw kernelError(`bpf(BPF_MAP_DELETE_BATCH) on map ${this.#label()} after ${readU32(lastAttr(), MAP_BATCH.fields.count)} elements`, -ret);
+      return readU32(lastAttr(), MAP_BATCH.fields.count);
     } finally {
       k.free();
     }

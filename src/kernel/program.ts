@@ -11,7 +11,7 @@ import { encodeInstructions, INSN_SIZE, type Instruction } from '../isa/index.js
 import { FdObject } from './fd.js';
 import { GET_ID, PROG_LOAD, TEST_RUN, readU32 } from './layout.js';
 import { NativeBuffer, ScratchBuffer } from './libc.js';
-import { attr, bpf, bpfTry } from './syscall.js';
+import { bpf, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, errnoName, kernelError } from './errno.js';
 import { progInfo, type ProgInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
@@ -179,7 +179,7 @@ export class KernelProgram extends FdObject {
           const fd = load(level, log);
           const text = logText(log);
           if (fd >= 0) return new KernelProgram(fd, type, o.name ?? '', attachType, text);
-          const trueSize = readU32(attr, PROG_LOAD.fields.log_true_size);
+          const trueSize = readU32(lastAttr(), PROG_LOAD.fields.log_true_size);
           if (-fd === ERRNO.ENOSPC && trueSize > size && size < MAX_LOG_SIZE) {
             size = Math.min(trueSize, MAX_LOG_SIZE);
             continue;
@@ -247,9 +247,9 @@ export class KernelProgram extends FdObject {
     });
     if (ret < 0) throw kernelError(`bpf(BPF_PROG_TEST_RUN) ${this.typeName} program${this.name ? ` "${this.name}"` : ''}`, -ret);
     const f = TEST_RUN.fields;
-    const result: TestRunResult = { retval: readU32(attr, f.retval), duration: readU32(attr, f.duration) };
-    if (dout) result.dataOut = dout.bytes.slice(0, Math.min(readU32(attr, f.data_size_out), dataOutSize));
-    if (cout) result.ctxOut = cout.bytes.slice(0, Math.min(readU32(attr, f.ctx_size_out), ctxOutSize));
+    const result: TestRunResult = { retval: readU32(lastAttr(), f.retval), duration: readU32(lastAttr(), f.duration) };
+    if (dout) result.dataOut = dout.bytes.slice(0, Math.min(readU32(lastAttr(), f.data_size_out), dataOutSize));
+    if (cout) result.ctxOut = cout.bytes.slice(0, Math.min(readU32(lastAttr(), f.ctx_size_out), ctxOutSize));
     return result;
   }
 

@@ -9,13 +9,14 @@ import { kernelError } from './errno.js';
 
 /** sizeof(union bpf_attr) in Linux 6.18 is 168; room to spare for later kernels' tables. */
 const ATTR_CAPACITY = 256;
-const attrBuffer = new NativeBuffer(ATTR_CAPACITY);
+let attrBuffer: NativeBuffer | undefined;
+const attrNative = (): NativeBuffer => (attrBuffer ??= new NativeBuffer(ATTR_CAPACITY));
 
 /**
  * The attr of the last call: output fields (retval, duration, log_true_size, count…) are read
  * from here right after {@link bpf} returns.
  */
-export const attr: DataView = attrBuffer.view;
+export const lastAttr = (): DataView => attrNative().view;
 
 export type BpfCommand = keyof typeof BPF_CMD;
 
@@ -24,21 +25,16 @@ export type BpfCommand = keyof typeof BPF_CMD;
  * for commands that create one, else 0); throws KernelError on failure.
  */
 export function bpf<L extends Layout>(cmd: BpfCommand, layout: L, values: Values<L>): number {
-  const size = encode(attr, layout, values);
-  return bpfRaw(cmd, size);
-}
-
-/** Re-issues `cmd` on the attr as it is now (after {@link bpf} or edits to {@link attr}). */
-export function bpfRaw(cmd: BpfCommand, size: number): number {
-  const ret = bpfSyscall(BPF_CMD[cmd], attrBuffer.addr, size);
-  if (ret < 0) throw kernelError(`bpf(BPF_${cmd})`, errno());
+  const ret = bpfTry(cmd, layout, values);
+  if (ret < 0) throw kernelError(`bpf(BPF_${cmd})`, -ret);
   return ret;
 }
 
 /** Like {@link bpf} but returns `-errno` instead of throwing (for expected ENOENT and friends). */
 export function bpfTry<L extends Layout>(cmd: BpfCommand, layout: L, values: Values<L>): number {
-  const size = encode(attr, layout, values);
-  const ret = bpfSyscall(BPF_CMD[cmd], attrBuffer.addr, size);
+  const a = attrNative();
+  const size = encode(a.view, layout, values);
+  const ret = bpfSyscall(BPF_CMD[cmd], a.addr, size);
   return ret < 0 ? -errno() : ret;
 }
 
