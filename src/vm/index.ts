@@ -4,3 +4,4 @@ export {
   type Helper, type HelperVm, type HelperTable, type Ld64Resolver, type VmProgram, type DecodeOptions, decodeProgram,
 } from './program.js';
 export * from './interpreter.js';
+export * from './helpers.js';
