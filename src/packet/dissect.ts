@@ -46,6 +46,8 @@ interface Cursor {
   /** End of the current protocol's data (IP total length may end before the frame). */
   end: number;
   ip?: IpInfo;
+  /** False when the IP payload is cut short or is a fragment: its L4 checksum cannot be checked. */
+  whole: boolean;
   out: Dissection;
 }
 
@@ -55,6 +57,7 @@ export function dissect(bytes: Uint8Array, start: LinkStart = 'ethernet'): Disse
     b: bytes,
     view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
     end: bytes.length,
+    whole: true,
     out: { layers: [], trailer: new Uint8Array(0) },
   };
   let next: Next = start === 'ethernet' ? 'ethernet' : ipByVersion(bytes[0]);
@@ -99,9 +102,9 @@ function byProtocol(proto: number, version: 4 | 6): Next {
   return undefined;
 }
 
-/** Checksum of the L4 data [off, c.end) over the pseudo-header; undefined without an IP layer. */
+/** Checksum of the L4 data [off, c.end) over the pseudo-header; undefined when it cannot be checked. */
 function l4ChecksumValid(c: Cursor, off: number, proto: number): boolean | undefined {
-  if (!c.ip) return undefined;
+  if (!c.ip || !c.whole) return undefined;
   return checksumValid(c.b, off, c.end, pseudoHeaderSum(c.ip.src, c.ip.dst, proto, c.end - off));
 }
 
@@ -155,6 +158,7 @@ const DECODERS: Record<Exclude<Layer['kind'], 'payload'>, Decoder> = {
     });
     // The datagram ends at its total length; bytes beyond it are a trailer.
     if (totalLength >= hlen && off + totalLength < c.end) c.end = off + totalLength;
+    c.whole = off + totalLength <= c.b.length && (frag & 0x3fff) === 0;
     c.ip = { version: 4, src: c.b.slice(off + 12, off + 16), dst: c.b.slice(off + 16, off + 20) };
     // Only the first fragment carries the transport header.
     const next = frag & 0x1fff ? 'payload' : byProtocol(protocol, 4) ?? 'payload';
@@ -172,6 +176,7 @@ const DECODERS: Record<Exclude<Layer['kind'], 'payload'>, Decoder> = {
       offset: off, headerLength: 40,
     });
     if (off + 40 + payloadLength < c.end) c.end = off + 40 + payloadLength;
+    c.whole = off + 40 + payloadLength <= c.b.length;
     c.ip = { version: 6, src: c.b.slice(off + 8, off + 24), dst: c.b.slice(off + 24, off + 40) };
     return [byProtocol(nextHeader, 6) ?? 'payload', off + 40];
   },
@@ -213,7 +218,7 @@ const DECODERS: Record<Exclude<Layer['kind'], 'payload'>, Decoder> = {
     c.out.layers.push({
       kind: 'icmp', type: c.b[off], code: c.b[off + 1], id: c.view.getUint16(off + 4), seq: c.view.getUint16(off + 6),
       checksum: c.view.getUint16(off + 2),
-      checksumValid: v6 ? l4ChecksumValid(c, off, IPPROTO.ICMPV6) : checksumValid(c.b, off, c.end),
+      checksumValid: v6 ? l4ChecksumValid(c, off, IPPROTO.ICMPV6) : c.whole ? checksumValid(c.b, off, c.end) : undefined,
       offset: off, headerLength: 8,
     });
     return ['payload', off + 8];
