@@ -1,5 +1,9 @@
 /** Registry of `tsbpf` sub-commands: one import and one entry per command file. */
 import type { Command } from './command.js';
+import { asmCommand } from './asm.js';
+import { disasmCommand } from './disasm.js';
 
 export const commands: Command[] = [
+  asmCommand,
+  disasmCommand,
 ];
