@@ -16,12 +16,14 @@
  *   `w0 = cmpxchg32_32(r1 + 0, w0, w2)`;
  * - `callx` names its register from `dst` (as GCC, the conformance suite and newer LLVM do),
  *   where LLVM 14 reads it from `imm`.
- * Encodings that are no valid instruction print `<unknown>`, like llvm-objdump.
+ * - `jset` (`if r1 & r2 goto +1`), which LLVM 14 lacks too.
+ * Encodings that are no valid instruction (unknown forms, reserved fields set, registers above
+ * r10) print `<unknown>`; LLVM 14 prints some of those leniently, ignoring reserved fields.
  * LLVM's text does not say whether a `call` is a helper call, a BPF-to-BPF call or a kfunc call.
  */
 import type { Instruction } from './instruction.js';
 import { decodeInstructions, ldImm64Value, INSN_SIZE } from './instruction.js';
-import { lookup, type Kind, type OpcodeInfo } from './table.js';
+import { encodingProblem, lookup, MAX_REG, type Kind, type OpcodeInfo } from './table.js';
 
 /** A symbol of the section being disassembled: its name and its byte offset in the section. */
 export interface SectionSymbol {
@@ -82,9 +84,6 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
   exit: () => 'exit',
 };
 
-/** Registers LLVM's decoder accepts (r0..r11); anything above makes the instruction `<unknown>`. */
-const LLVM_MAX_REG = 11;
-
 /**
  * The llvm-objdump text of the instruction at slot `i` (without address, bytes or branch-target
  * annotation), or `<unknown>` when it is no valid instruction (or an `lddw` lacks its second half).
@@ -92,7 +91,7 @@ const LLVM_MAX_REG = 11;
 export function formatInstructionLlvm(insns: readonly Instruction[], i: number): string {
   const x = insns[i];
   const e = lookup(x);
-  if (!e || (e.uses.dst && x.dst > LLVM_MAX_REG) || (e.uses.src && x.src > LLVM_MAX_REG)) return '<unknown>';
+  if (!e || encodingProblem(e, x)) return '<unknown>';
   if (e.kind === 'lddw' && i + 1 >= insns.length) return '<unknown>';
   return FORMAT[e.kind](x, e, insns, i);
 }
@@ -103,8 +102,9 @@ export function formatInstructionLlvm(insns: readonly Instruction[], i: number):
  */
 export function llvm14Deviation(insn: Instruction): string | undefined {
   const e = lookup(insn);
-  if (!e) return undefined;
+  if (!e || encodingProblem(e, insn)) return 'invalid encoding (LLVM 14 ignores some reserved fields)';
   if (e.v4) return 'v4 instruction';
+  if (e.operation === 'jset') return 'jset (absent from LLVM 14)';
   if (e.operation === 'mod') return 'mod (no BPF modulo in LLVM 14)';
   if (e.kind === 'st') return 'store immediate (BPF_ST)';
   if (e.kind === 'atomic' && e.is32 && e.operation !== 'add') return '32-bit atomic other than add';
@@ -188,7 +188,7 @@ function decodeAt(bytes: Uint8Array, index: number, syms: readonly SectionSymbol
   const text = formatInstructionLlvm(insns, 0);
   if (text === '<unknown>') {
     // llvm-objdump steps one byte past an lddw it decoded but could not complete.
-    const truncatedLddw = lookup(insns[0])?.kind === 'lddw' && insns.length < 2 && insns[0].dst <= LLVM_MAX_REG;
+    const truncatedLddw = lookup(insns[0])?.kind === 'lddw' && insns.length < 2 && insns[0].dst <= MAX_REG;
     return { size: truncatedLddw ? 1 : INSN_SIZE, text };
   }
   const e = lookup(insns[0])!;

@@ -171,6 +171,24 @@ export function lookup(insn: Instruction): OpcodeInfo | undefined {
   return undefined;
 }
 
+/** Highest valid register number (r10 is the read-only frame pointer). */
+export const MAX_REG = 10;
+
+const FIELDS = ['dst', 'src', 'off', 'imm'] as const;
+
+/**
+ * Why `insn` is not a well-formed instance of its entry `e`: a reserved field that is not zero
+ * (the kernel's "uses reserved fields") or a register above r10. Undefined when well formed.
+ */
+export function encodingProblem(e: OpcodeInfo, insn: Instruction): string | undefined {
+  for (const f of FIELDS) {
+    if (!e.uses[f] && e.match[f as keyof OpcodeInfo['match']] === undefined && insn[f] !== 0) return `${e.mnemonic} uses reserved field ${f} (${insn[f]})`;
+  }
+  if (e.uses.dst && insn.dst > MAX_REG) return `invalid register r${insn.dst}`;
+  if (e.uses.src && insn.src > MAX_REG) return `invalid register r${insn.src}`;
+  return undefined;
+}
+
 /** All entries sharing an opcode byte. */
 export const entriesForOp = (op: number): readonly OpcodeInfo[] => byOp[op & 0xff];
 
