@@ -55,7 +55,7 @@ const RULES: readonly Rule[] = [
   [new RegExp(`^ld_pseudo (r\\d+), (\\d+), (${NUM})$`), (m) => {
     const src = Number(m[2]);
     if (src === PSEUDO.IMM || src > PSEUDO.MAP_IDX_VALUE) fail(`invalid ld_pseudo source ${src}`);
-    return lddw(findEntry({ kind: 'lddw', width: 8, src }), reg(m[1]), BigInt(imm32(m[3])));
+    return lddw(findEntry({ kind: 'lddw', width: 8, src }), reg(m[1]), BigInt(imm32(m[3]) >>> 0));
   }],
   [new RegExp(`^(r\\d+) = \\*\\(([us])(8|16|32|64) \\*\\)\\(${ADDR}\\)$`), (m) => {
     const e = findEntry({ kind: m[2] === 's' ? 'ldsx' : 'ldx', width: bytes(m[3]) });
