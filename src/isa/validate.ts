@@ -5,15 +5,15 @@
  */
 import { IsaError } from '../errors.js';
 import type { Instruction } from './instruction.js';
-import { encodingProblem, lookup, slotCount, type OpcodeInfo } from './table.js';
+import { CALL_KIND, encodingProblem, lookup, PSEUDO, slotCount, type OpcodeInfo } from './table.js';
 
 /** The slot index an instruction at `i` transfers control to, or undefined when it does not jump. */
 export function jumpTarget(e: OpcodeInfo, insn: Instruction, i: number): number | undefined {
   switch (e.kind) {
     case 'ja': case 'jcond': return i + 1 + insn.off;
     case 'gotol': return i + 1 + insn.imm;
-    case 'call': return e.match.src === 1 ? i + 1 + insn.imm : undefined;
-    case 'lddw': return e.match.src === 4 ? i + 1 + insn.imm : undefined;
+    case 'call': return e.match.src === CALL_KIND.PSEUDO_CALL ? i + 1 + insn.imm : undefined;
+    case 'lddw': return e.match.src === PSEUDO.FUNC ? i + 1 + insn.imm : undefined;
     default: return undefined;
   }
 }
