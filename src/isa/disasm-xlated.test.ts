@@ -91,6 +91,26 @@ SEC("socket") int sock_%S(struct __sk_buff *skb) {
 }
 char LICENSE[] SEC("license") = "GPL";`,
   },
+  tc_kfuncs: {
+    cflags: ['-mcpu=v3'],
+    source: `
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
+extern int bpf_dynptr_from_skb(struct __sk_buff *skb, __u64 flags, struct bpf_dynptr *ptr) __ksym;
+extern void *bpf_dynptr_slice(const struct bpf_dynptr *ptr, __u32 offset, void *buffer, __u32 buffer__szk) __ksym;
+SEC("tc") int tc_%S(struct __sk_buff *skb) {
+  struct bpf_dynptr p; char buf[4];
+  if (bpf_dynptr_from_skb(skb, 0, &p)) return TC_ACT_SHOT;
+  unsigned char *d = bpf_dynptr_slice(&p, 0, buf, sizeof(buf));
+  if (!d) return TC_ACT_OK;
+  long v = -(long)skb->len; v >>= 3; int s = (int)skb->mark; s = -s; s >>= 2;
+  if (d[0] & 4) skb->mark = (unsigned)(v ^ s);
+  if ((int)skb->priority < s) skb->priority = 7;
+  return TC_ACT_OK;
+}
+char LICENSE[] SEC("license") = "GPL";`,
+  },
 };
 
 const sh = (cmd: string, args: string[]): string => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
