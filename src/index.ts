@@ -1,4 +1,6 @@
 /** tsbpf: the eBPF system in TypeScript. Each layer is also importable alone (tsbpf/isa, tsbpf/object, …). */
 export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
+export * as packet from './packet/index.js';
+export * as pcap from './pcap/index.js';
 export * from './errors.js';
