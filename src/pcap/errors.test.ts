@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PcapError } from './errors.js';
 import { readCapture } from './read.js';
-import { writePcap, writePcapng } from './write.js';
+import { writePcap, writePcapng, type PacketRecord } from './write.js';
 import { TsbpfError } from '../errors.js';
 
 const three = [1, 2, 3].map((n) => ({ data: new Uint8Array(10 * n).fill(n), timestamp: BigInt(n) }));
@@ -73,4 +73,18 @@ test('errors print with their location', () => {
   } catch (e) {
     assert.equal(String(e), 'cut.pcap: offset 0x42: packet 1: truncated packet data (10 of 20 bytes)');
   }
+});
+
+test('writers refuse what the formats cannot hold, naming the packet', () => {
+  const pkt: PacketRecord = { data: Uint8Array.of(1) };
+  const refuses = (fn: () => unknown, re: RegExp, packet?: number) =>
+    assert.throws(fn, (e: unknown) => e instanceof PcapError && re.test(e.message) && e.packet === packet, re.source);
+  refuses(() => writePcap([pkt, { ...pkt, timestamp: 1n << 62n }]), /packet 1: timestamp seconds \d+ does not fit in 32 bits/, 1);
+  refuses(() => writePcap([{ ...pkt, timestamp: -1n }]), /packet 0: timestamp -1 is before 1970/, 0);
+  refuses(() => writePcap([pkt], { snapLength: -1 }), /snapLength -1 is not an integer/);
+  refuses(() => writePcapng([pkt, { ...pkt, interface: 2 }]), /packet 1: interface 2 is not declared \(1 interfaces\)/, 1);
+  refuses(() => writePcapng([{ ...pkt, interface: 1 }], { simple: true, interfaces: [{ linkType: 1 }, { linkType: 1 }] }), /simple packet blocks/, 0);
+  refuses(() => writePcapng([pkt], { interfaces: [{ linkType: 0x10000 }] }), /linkType 65536/);
+  refuses(() => writePcapng([pkt], { interfaces: [{ linkType: 1, resolutionDigits: 1.5 }] }), /resolutionDigits 1.5/);
+  refuses(() => writePcapng([{ ...pkt, timestamp: -5n }]), /packet 0: timestamp -5 does not fit/, 0);
 });
