@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LINKTYPE, linkTypeName } from './linktype.js';
-import { readCapture } from './read.js';
+import { PcapError } from './errors.js';
+import { captureReader, readCapture } from './read.js';
 import { writePcap, writePcapng, type PacketRecord } from './write.js';
 
 const rec = (i: number, ts: bigint): PacketRecord => ({
@@ -134,4 +135,16 @@ test('pcapng by hand: binary resolution, tsoffset, obsolete packet block, skippe
     [0, 1, 101_000_000_000n, 1, [0xcc]],
     [1, 101, 7000n, 1, [0xdd]],
   ]);
+});
+
+test('captureReader is lazy: packets before a corrupt record are delivered, then the error', () => {
+  for (const file of [writePcap(packets), writePcapng(packets)]) {
+    const cut = file.subarray(0, file.length - 5); // the last record is truncated
+    const reader = captureReader(cut);
+    const seen: number[] = [];
+    assert.throws(() => {
+      for (const p of reader.packets) seen.push(p.data.length);
+    }, (e: unknown) => e instanceof PcapError && e.packet === packets.length - 1);
+    assert.deepEqual(seen, packets.slice(0, -1).map((p) => p.data.length));
+  }
 });
