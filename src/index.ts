@@ -2,4 +2,6 @@
 export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
 export * as kernel from './kernel/index.js';
+export * as packet from './packet/index.js';
+export * as pcap from './pcap/index.js';
 export * from './errors.js';
