@@ -150,7 +150,7 @@ export type LegacyLayout = 'bpf_map_def' | 'bpf_map_def_ext' | 'bpf_elf_map';
  * Any other size of at least 20 bytes is read as `bpf_map_def` when the extra bytes are zero
  * (libbpf 0.x's rule).
  */
-export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string; value: number }[] }[], loc: Location): MapSpec[] {
+export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string; value: number }[] }[], loc: Location): { map: MapSpec; sec: ElfSection; offset: number }[] {
   const maps: { m: MapSpec; f: (i: number) => number; at: number; sec: ElfSection; recSize: number }[] = [];
   for (const { sec, symbols } of sections) {
     if (symbols.length === 0) continue;
@@ -198,7 +198,7 @@ export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string;
       if (!inner) throw new ObjectError(`legacy map '${m.name}': inner map index ${innerIdx} out of range (${maps.length} maps)`, sloc);
       m.innerMap = { ...inner.m, innerMap: undefined };
     }
-    return m;
+    return { map: m, sec, offset: at };
   });
 }
 
