@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadBtf } from './spec.js';
 import { formatBtfRaw } from './format-raw.js';
+import { formatBtfC } from './format-c.js';
 import { parseBtfExt } from './ext.js';
 import { readElf } from '../elf/reader.js';
 import { BtfError } from '../errors.js';
@@ -105,7 +106,7 @@ test('detects loops and out-of-range references', () => {
   assert.throws(() => loadBtf(be), /big-endian/);
 });
 
-test('raw dump equals `bpftool btf dump file` for every corpus object with BTF', (t) => {
+test('raw and C dumps equal `bpftool btf dump file` for every corpus object with BTF', (t) => {
   if (!requireOrSkip(t, hasTool('bpftool') && objects.length > 0, 'bpftool and the corpus')) return;
   let compared = 0;
   for (const f of objects) {
@@ -113,14 +114,17 @@ test('raw dump equals `bpftool btf dump file` for every corpus object with BTF',
     if (!sec) continue;
     const ref = spawnSync('bpftool', ['btf', 'dump', 'file', f], { encoding: 'utf8', maxBuffer: 1 << 28 });
     if (ref.status !== 0) continue;
-    assert.equal(formatBtfRaw(loadBtf(sec.data, { file: f, section: '.BTF' })), ref.stdout, f);
+    const spec = loadBtf(sec.data, { file: f, section: '.BTF' });
+    assert.equal(formatBtfRaw(spec), ref.stdout, f);
+    const refC = spawnSync('bpftool', ['btf', 'dump', 'file', f, 'format', 'c'], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    assert.equal(formatBtfC(spec), refC.stdout, `${f} format c`);
     compared++;
   }
   t.diagnostic(`compared ${compared} objects`);
   assert.ok(compared >= 70, `only ${compared} objects compared`);
 });
 
-test('vmlinux BTF: raw dump equals bpftool, parse time', (t) => {
+test('vmlinux BTF: raw and C dumps equal bpftool, parse time', (t) => {
   if (!requireOrSkip(t, existsSync(VMLINUX) && hasTool('bpftool'), 'kernel BTF and bpftool')) return;
   const bytes = new Uint8Array(readFileSync(VMLINUX));
   const t0 = performance.now();
@@ -131,6 +135,8 @@ test('vmlinux BTF: raw dump equals bpftool, parse time', (t) => {
   assert.equal(ref.status, 0);
   const mine = formatBtfRaw(spec);
   assert.ok(mine === ref.stdout, 'vmlinux raw dump differs from bpftool');
+  const refC = spawnSync('bpftool', ['btf', 'dump', 'file', VMLINUX, 'format', 'c'], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  assert.ok(formatBtfC(spec) === refC.stdout, 'vmlinux C dump differs from bpftool');
   const task = spec.typeByName('task_struct', 'STRUCT');
   assert.ok(task && spec.size(task.id) === task.size && spec.alignment(task.id) >= 8);
 });
@@ -157,4 +163,22 @@ test('.BTF.ext: func_info names the functions, line_info has source text', (t) =
   // A truncated block is a typed error.
   const cut = elf.section('.BTF.ext')!.data.slice(0, 40);
   assert.throws(() => parseBtfExt(cut, btf), BtfError);
+});
+
+test('C dump: function-pointer array declarators, anonymous members', () => {
+  const strs = '\0int\0char\0s\0a\0b\0fp\0arr\0p\0c\0u\0';
+  const off = (x: string) => strs.indexOf(`\0${x}\0`) + 1;
+  const spec = loadBtf(blob([
+    ...INT(off('int'), 4, 32, 1), // [1]
+    ...INT(off('char'), 1, 8, 1), // [2]
+    0, info(2), 6, // [3] ptr -> FUNC_PROTO [6]
+    0, info(3), 0, 3, 1, 2, // [4] (*)[2] array of 2 function pointers
+    0, info(10), 2, // [5] const char
+    0, info(13, 2), 1, 0, 1, 0, 7, // [6] FUNC_PROTO int (int, const char *)
+    0, info(2), 5, // [7] ptr -> const char
+    off('s'), info(4, 4, 1), 40, off('a'), 1, (3 << 24) | 0, off('fp'), 4, 64, off('p'), 7, 192, off('u'), 9, 256, // [8] struct s
+    0, info(5, 1), 8, off('c'), 2, 0, // [9] anonymous union { char c; }
+  ], strs));
+  const c = formatBtfC(spec);
+  assert.ok(c.includes('struct s {\n\tint a: 3;\n\tint (*fp[2])(int, const char *);\n\tconst char *p;\n\tunion {\n\t\tchar c;\n\t} u;\n};\n\n'), c);
 });
