@@ -1,7 +1,11 @@
 /** Registry of `tsbpf` sub-commands: one import and one entry per command file. */
 import type { Command } from './command.js';
+import { asmCommand } from './asm.js';
+import { disasmCommand } from './disasm.js';
 import { objectShow } from './object-show.js';
 
 export const commands: Command[] = [
+  asmCommand,
+  disasmCommand,
   objectShow,
 ];
