@@ -3,9 +3,11 @@ import type { Command } from './command.js';
 import { asmCommand } from './asm.js';
 import { disasmCommand } from './disasm.js';
 import { objectShow } from './object-show.js';
+import { objectDump } from './object-dump.js';
 
 export const commands: Command[] = [
   asmCommand,
   disasmCommand,
   objectShow,
+  objectDump,
 ];
