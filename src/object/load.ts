@@ -9,6 +9,8 @@
  *   one program named after the section when it has none;
  * - static functions in non-`.text` sections are subprograms of that section instead of errors;
  * - ELF files with e_machine EM_NONE are accepted, as libbpf does for old LLVM.
+ * iproute2 conventions are followed too: legacy `maps` with `struct bpf_elf_map`, and programs in
+ * `<id>/<key>` sections as initial slots of the prog-array map with that id.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -93,6 +95,8 @@ class Loader {
   private legacyMapSecs: ElfSection[] = [];
   /** `<section index>:<offset>` of each map definition (legacy and BTF) → map index. */
   private readonly mapAt = new Map<string, number>();
+  /** iproute2 prog-array maps by their `bpf_elf_map.id`, for `<id>/<key>` tail-call sections. */
+  private readonly tailCallMaps = new Map<number, MapSpec>();
   private btfMapsSec?: ElfSection;
   private btfMapDefs: BtfMapDef[] = [];
   private readonly dataMaps = new Map<number, number>();
@@ -141,6 +145,8 @@ class Loader {
     for (const code of [...this.code.values()].sort((a, b) => a.sec.index - b.sec.index)) {
       for (const f of code.funcs) if (f.entry) programs.push(this.link(f));
     }
+    this.tailCallSlots(programs);
+    for (const m of this.maps) m.slots?.sort((a, b) => a.key - b.key);
     return {
       ...(this.file !== undefined ? { file: this.file } : {}),
       name: this.name, license: this.license, kernVersion: this.kernVersion,
@@ -204,8 +210,9 @@ class Loader {
     const legacy = this.legacyMapSecs.map((sec) => ({
       sec, symbols: syms.filter((x) => x.shndx === sec.index && x.type !== STT_SECTION && x.type !== STT_FILE && x.name),
     }));
-    for (const { map, sec, offset } of legacyMaps(legacy, this.loc())) {
+    for (const { map, sec, offset, id } of legacyMaps(legacy, this.loc())) {
       this.mapAt.set(`${sec.index}:${offset}`, this.maps.length);
+      if (id !== undefined && map.type === BPF_MAP_TYPE.PROG_ARRAY) this.tailCallMaps.set(id, map);
       this.maps.push(map);
     }
     this.btfMapsSec = elf.section('.maps');
@@ -363,6 +370,21 @@ class Loader {
     let i = this.sectionInfos.get(name);
     if (!i) this.sectionInfos.set(name, (i = sectionInfo(name)));
     return i;
+  }
+
+  /**
+   * iproute2's convention: a program in section `<id>/<key>` goes into slot `key` of the
+   * prog-array map whose `bpf_elf_map.id` is `id`.
+   */
+  private tailCallSlots(programs: ProgramSpec[]): void {
+    for (const p of programs) {
+      const m = /^(\d+)\/(\d+)$/.exec(p.section);
+      const map = m && this.tailCallMaps.get(Number(m[1]));
+      if (!map) continue;
+      const key = Number(m[2]);
+      if (key >= map.maxEntries) this.fail(`tail-call section ${p.section}: key ${key} >= max_entries ${map.maxEntries} of map '${map.name}'`, p.section);
+      (map.slots ??= []).push({ key, program: p.name });
+    }
   }
 
   /** Builds one program: its instructions, then each subprogram it reaches, appended depth-first. */

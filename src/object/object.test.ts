@@ -210,3 +210,15 @@ test('readObjectFile reads from disk; calls to helpers are left alone', async (t
     }
   }
 });
+
+test('iproute2 `<id>/<key>` sections fill the prog-array map with that id', (t) => {
+  const f = path.join(samples, 'cilium/bpf_lxc.o');
+  if (!requireOrSkip(t, existsSync(f), 'corpus')) return;
+  const spec = read(f);
+  const calls = spec.maps.find((m) => m.name === 'cilium_calls_111')!;
+  assert.equal(calls.type, BPF_MAP_TYPE.PROG_ARRAY);
+  assert.equal(calls.pinning, 2);
+  const tailProgs = spec.programs.filter((p) => /^2\/\d+$/.test(p.section));
+  assert.deepEqual(calls.slots, tailProgs.map((p) => ({ key: Number(p.section.split('/')[1]), program: p.name })).sort((a, b) => a.key - b.key));
+  assert.ok(calls.slots!.some((s) => s.key === 10 && 'program' in s && s.program === 'tail_handle_ipv6'));
+});
