@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectError, type Location } from '../errors.js';
 import type { TsbpfError } from '../errors.js';
-import { readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
+import { decodeName, readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import {
   SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_REL, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE,
   STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL,
@@ -567,12 +567,10 @@ function dataKind(sec: ElfSection): 'data' | 'rodata' | 'bss' | undefined {
   return undefined;
 }
 
+/** A NUL-terminated string (or the whole buffer when there is no NUL). */
 function cString(d: Uint8Array): string {
-  let end = d.indexOf(0);
-  if (end < 0) end = d.length;
-  let s = '';
-  for (let i = 0; i < end; i++) s += String.fromCharCode(d[i]);
-  return s;
+  const end = d.indexOf(0);
+  return decodeName(d, 0, end < 0 ? d.length : end);
 }
 
 /**
