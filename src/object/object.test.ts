@@ -234,3 +234,12 @@ test('struct_ops maps: one per variable, members bound to programs', (t) => {
   assert.deepEqual(ops.structOps, [{ member: 'init', program: 'my_init' }, { member: 'run', program: 'my_run' }]);
   assert.equal(Buffer.from(ops.data!.subarray(16, 21)).toString(), 'tsbpf');
 });
+
+test('reading is deterministic and the spec is plain data', (t) => {
+  if (!requireOrSkip(t, valid.length > 0, 'corpus')) return;
+  for (const f of valid.filter((_, i) => i % 10 === 0)) {
+    const a = read(f), b = read(f);
+    const plain = (s: ObjectSpec) => JSON.stringify({ ...s, btf: undefined, btfExt: undefined }, (_k, v) => (v instanceof Uint8Array ? [...v] : v));
+    assert.equal(plain(a), plain(b), f);
+  }
+});
