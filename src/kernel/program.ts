@@ -43,6 +43,8 @@ export interface ProgramOptions {
   btfFd?: number;
   funcInfo?: BtfExtRecords;
   lineInfo?: BtfExtRecords;
+  /** `struct bpf_core_relo` records: the kernel applies these CO-RE relocations itself (needs btfFd). */
+  coreRelos?: BtfExtRecords;
   attachBtfId?: number;
   attachBtfObjFd?: number;
   attachProgFd?: number;
@@ -138,14 +140,16 @@ export class KernelProgram extends FdObject {
     const license = new TextEncoder().encode(o.license ?? 'GPL');
     const fdArray = o.fdArray ?? [];
     // One native block for everything BPF_PROG_LOAD reads through a pointer.
-    const funcInfo = o.funcInfo?.bytes ?? new Uint8Array(0), lineInfo = o.lineInfo?.bytes ?? new Uint8Array(0);
+    const empty = new Uint8Array(0);
+    const funcInfo = o.funcInfo?.bytes ?? empty, lineInfo = o.lineInfo?.bytes ?? empty, coreRelos = o.coreRelos?.bytes ?? empty;
     const offLicense = insns.length, offFunc = offLicense + license.length + 1, offLine = offFunc + funcInfo.length;
-    const offFds = offLine + lineInfo.length, total = offFds + fdArray.length * 4;
+    const offCore = offLine + lineInfo.length, offFds = offCore + coreRelos.length, total = offFds + fdArray.length * 4;
     const block = new NativeBuffer(total);
     block.bytes.set(insns);
     block.bytes.set(license, offLicense);
     block.bytes.set(funcInfo, offFunc);
     block.bytes.set(lineInfo, offLine);
+    block.bytes.set(coreRelos, offCore);
     fdArray.forEach((fd, i) => block.view.setInt32(offFds + i * 4, fd, true));
     const at = (off: number) => block.addr + BigInt(off);
     const where: Location = o.name ? { program: o.name } : {};
@@ -160,6 +164,8 @@ export class KernelProgram extends FdObject {
       line_info_cnt: o.lineInfo ? lineInfo.length / o.lineInfo.recSize : 0,
       attach_btf_id: o.attachBtfId ?? 0, attach_prog_fd: o.attachProgFd ?? o.attachBtfObjFd ?? 0,
       fd_array: fdArray.length ? at(offFds) : 0n,
+      core_relos: o.coreRelos ? at(offCore) : 0n, core_relo_cnt: o.coreRelos ? coreRelos.length / o.coreRelos.recSize : 0,
+      core_relo_rec_size: o.coreRelos?.recSize ?? 0,
     });
     try {
       if (insns.length % INSN_SIZE !== 0 || insns.length === 0) {
