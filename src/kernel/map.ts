@@ -93,13 +93,17 @@ export class KernelMap extends FdObject {
   /** BPF_MAP_CREATE. */
   static create(o: MapOptions): KernelMap {
     const type = resolveMapType(o.type);
-    const fd = bpf('MAP_CREATE', MAP_CREATE, {
+    const fd = bpfTry('MAP_CREATE', MAP_CREATE, {
       map_type: type, key_size: o.keySize, value_size: o.valueSize, max_entries: o.maxEntries, map_flags: o.flags ?? 0,
       inner_map_fd: o.innerMap === undefined ? 0 : typeof o.innerMap === 'number' ? o.innerMap : o.innerMap.fd,
       numa_node: o.numaNode ?? 0, map_name: o.name ?? '', map_ifindex: o.ifindex ?? 0, btf_fd: o.btfFd ?? 0,
       btf_key_type_id: o.btfKeyTypeId ?? 0, btf_value_type_id: o.btfValueTypeId ?? 0,
       btf_vmlinux_value_type_id: o.btfVmlinuxValueTypeId ?? 0, map_extra: o.mapExtra ?? 0,
     });
+    if (fd < 0) {
+      const what = `${mapTypeName(type)} map${o.name ? ` "${o.name}"` : ''} (key ${o.keySize}, value ${o.valueSize}, max_entries ${o.maxEntries}, flags 0x${(o.flags ?? 0).toString(16)})`;
+      throw kernelError(`bpf(BPF_MAP_CREATE) ${what}`, -fd);
+    }
     return new KernelMap(fd, { type, keySize: o.keySize, valueSize: o.valueSize, maxEntries: o.maxEntries, flags: o.flags ?? 0, name: o.name ?? '' });
   }
 

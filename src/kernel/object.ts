@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_F, BPF_PSEUDO, BPF_PSEUDO_KFUNC_CALL, progTypeName } from '../uapi/index.js';
+import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_F, BPF_PSEUDO, BPF_PSEUDO_KFUNC_CALL, progTypeByName, progTypeName } from '../uapi/index.js';
 import { LoadError, TsbpfError } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { loadBtf, type BtfSpec } from '../btf/spec.js';
@@ -29,6 +29,11 @@ export interface LoadObjectOptions {
   /** Verifier log level for every program (see KernelProgram.load). */
   logLevel?: number;
   logSize?: number;
+  /**
+   * Program type (id or bpftool name) for programs whose section names none (`prog`, `.text`,
+   * iproute2-style names), by program name — what `bpftool prog load … type T` supplies.
+   */
+  programTypes?: Readonly<Record<string, number | string>>;
   /** Directory of maps pinned by name (`__uint(pinning, LIBBPF_PIN_BY_NAME)`); default /sys/fs/bpf. */
   pinRoot?: string;
 }
@@ -235,7 +240,10 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   const fail = (msg: string, insn?: number): never => {
     throw new LoadError(msg, { ...loc, ...(insn !== undefined ? { insn } : {}) });
   };
-  if (p.type === 0) fail(`section '${p.section}' does not name a program type`);
+  const override = o.programTypes?.[p.name];
+  const type = override === undefined ? p.type : typeof override === 'number' ? override : progTypeByName(override);
+  if (type === undefined) fail(`unknown program type "${override}"`);
+  if (type === 0) fail(`section '${p.section}' does not name a program type (pass programTypes: { ${p.name}: 'xdp' | … })`);
   const insns: Instruction[] = p.insns.map((i) => ({ ...i }));
   for (const r of p.references) {
     const at = insns[r.insn];
@@ -278,7 +286,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   if (target && p.attachTo) {
     const name = target.prefix + p.attachTo;
     const t = vmlinuxBtf().typesByName(name).find((x) => x.kind === target.kind);
-    if (!t) fail(`${progTypeName(p.type)} program: attach target ${target.kind} '${name}' not found in kernel BTF`);
+    if (!t) fail(`${progTypeName(type!)} program: attach target ${target.kind} '${name}' not found in kernel BTF`);
     attachBtfId = t!.id;
   }
   let flags = 0;
@@ -286,7 +294,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   if (p.xdpFrags) flags |= BPF_PROG_F.XDP_HAS_FRAGS;
   try {
     return KernelProgram.load({
-      type: p.type, insns, license: p.license || spec.license, name: p.name.slice(0, 15), kernVersion: p.kernVersion || spec.kernVersion,
+      type: type!, insns, license: p.license || spec.license, name: p.name.slice(0, 15), kernVersion: p.kernVersion || spec.kernVersion,
       expectedAttachType: p.expectedAttachType, flags, attachBtfId,
       ...(obj.btf ? { btfFd: obj.btf.fd, ...records } : {}),
       logLevel: o.logLevel, logSize: o.logSize,
