@@ -179,9 +179,18 @@ export function loadObject(spec: ObjectSpec, o: LoadObjectOptions = {}): KernelO
   }
 }
 
+/** Map types libbpf creates without BTF key/value types (the kernel refuses them for these). */
+const NO_BTF_MAP_TYPES: ReadonlySet<number> = new Set([
+  BPF_MAP_TYPE.PERF_EVENT_ARRAY, BPF_MAP_TYPE.CGROUP_ARRAY, BPF_MAP_TYPE.STACK_TRACE, BPF_MAP_TYPE.ARRAY_OF_MAPS,
+  BPF_MAP_TYPE.HASH_OF_MAPS, BPF_MAP_TYPE.DEVMAP, BPF_MAP_TYPE.DEVMAP_HASH, BPF_MAP_TYPE.CPUMAP, BPF_MAP_TYPE.XSKMAP,
+  BPF_MAP_TYPE.SOCKMAP, BPF_MAP_TYPE.SOCKHASH, BPF_MAP_TYPE.QUEUE, BPF_MAP_TYPE.STACK, BPF_MAP_TYPE.ARENA,
+]);
+
 function mapOptions(m: MapSpec, btfFd: number | undefined): MapOptions {
   const perfDefault = m.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY && m.maxEntries === 0;
-  const withBtf = btfFd !== undefined && (m.btfKeyTypeId || m.btfValueTypeId);
+  // The kernel takes BTF only with a value type (a key type alone is EINVAL), e.g. not for
+  // prog arrays declared with __array(values, …).
+  const withBtf = btfFd !== undefined && m.btfValueTypeId !== 0 && !NO_BTF_MAP_TYPES.has(m.type);
   return {
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: perfDefault ? possibleCpuCount() : m.maxEntries,
     flags: m.flags, name: m.name, numaNode: m.numaNode, mapExtra: m.mapExtra,
