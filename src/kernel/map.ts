@@ -8,9 +8,9 @@
 import { BPF_ANY, BPF_MAP_TYPE, mapTypeByName, mapTypeName } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
 import { FdObject } from './fd.js';
-import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_ELEM, MAP_FREEZE, readU32 } from './layout.js';
+import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_FREEZE, readU32 } from './layout.js';
 import { NativeBuffer } from './libc.js';
-import { bpf, bpfTry, lastAttr } from './syscall.js';
+import { bpf, bpfElem, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, kernelError } from './errno.js';
 import { possibleCpuCount } from './cpus.js';
 import { mapInfo, type MapInfo } from './info.js';
@@ -148,7 +148,7 @@ export class KernelMap extends FdObject {
   }
 
   #lookup(cmd: 'MAP_LOOKUP_ELEM' | 'MAP_LOOKUP_AND_DELETE_ELEM', key: Uint8Array | null, out: Uint8Array | undefined, flags: number): Uint8Array | undefined {
-    const ret = bpfTry(cmd, MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key), value: this.#value.addr, flags });
+    const ret = bpfElem(cmd, this.fd, this.#keyAddr(key), this.#value.addr, flags);
     if (ret === -ERRNO.ENOENT) return undefined;
     if (ret < 0) throw kernelError(`bpf(BPF_${cmd}) on map ${this.#label()}`, -ret);
     const result = out ?? new Uint8Array(this.valueBytes);
@@ -160,13 +160,13 @@ export class KernelMap extends FdObject {
   update(key: Uint8Array | null, value: Uint8Array, flags: number = BPF_ANY): void {
     this.#checkSize('value', value, this.valueBytes);
     this.#value.bytes.set(value);
-    const ret = bpfTry('MAP_UPDATE_ELEM', MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key), value: this.#value.addr, flags });
+    const ret = bpfElem('MAP_UPDATE_ELEM', this.fd, this.#keyAddr(key), this.#value.addr, flags);
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_UPDATE_ELEM) on map ${this.#label()}`, -ret);
   }
 
   /** Deletes `key`; false when it was absent (ENOENT). */
   delete(key: Uint8Array): boolean {
-    const ret = bpfTry('MAP_DELETE_ELEM', MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key) });
+    const ret = bpfElem('MAP_DELETE_ELEM', this.fd, this.#keyAddr(key), 0n, 0);
     if (ret === -ERRNO.ENOENT) return false;
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_DELETE_ELEM) on map ${this.#label()}`, -ret);
     return true;
@@ -175,7 +175,7 @@ export class KernelMap extends FdObject {
   /** The key after `key` (the first key when `key` is undefined), or undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
     const keyAddr = key === undefined ? 0n : this.#keyAddr(key);
-    const ret = bpfTry('MAP_GET_NEXT_KEY', MAP_ELEM, { map_fd: this.fd, key: keyAddr, next_key: this.#next.addr });
+    const ret = bpfElem('MAP_GET_NEXT_KEY', this.fd, keyAddr, this.#next.addr, 0);
     if (ret === -ERRNO.ENOENT) return undefined;
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_GET_NEXT_KEY) on map ${this.#label()}`, -ret);
     return this.#next.bytes.slice();
