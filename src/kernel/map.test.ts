@@ -159,6 +159,7 @@ test('pin and get, by path and by id', (t) => {
     rmSync(path);
   }
   throwsErrno(() => KernelMap.fromPin(path), 'ENOENT');
+  assert.throws(() => KernelMap.fromPin(path), new RegExp(`bpf\\(BPF_OBJ_GET\\) ${path}: ENOENT`));
 });
 
 test('error paths: bad fd, closed map, unknown type', (t) => {

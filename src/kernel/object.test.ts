@@ -240,6 +240,15 @@ char LICENSE[] SEC("license") = "GPL";
     using typed = loadObject(spec, { programs: ['untyped'], programTypes: { untyped: 'socket_filter' } });
     assert.equal(typed.program('untyped').typeName, 'socket_filter');
     assert.throws(() => loadObject(spec, { programs: ['nope'] }), /no program 'nope'/);
+    // Without a selection, a program of unknown type is skipped with a warning (libbpf: not autoloaded).
+    const { dir: dir2, objects: mixed } = build({ mixed: bad.replace(/SEC\("xdp"\)[^}]*\}\n/, '') });
+    try {
+      using m = loadObject(await readObjectFile(mixed.mixed));
+      assert.deepEqual([...m.programs.keys()], []);
+      assert.deepEqual(m.warnings, ["program 'untyped': section 'unknown_section' does not name a program type; not loaded"]);
+    } finally {
+      rmSync(dir2, { recursive: true });
+    }
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -154,8 +154,13 @@ export function loadObject(spec: ObjectSpec, o: LoadObjectOptions = {}): KernelO
       mapFds.push(map);
       obj.maps.set(m.name, map);
     }
-    // 3. Programs.
+    // 3. Programs. Like libbpf, a program whose section names no type is skipped unless it was
+    // asked for by name or given a type.
     for (const p of selected) {
+      if (p.type === 0 && !o.programs && o.programTypes?.[p.name] === undefined) {
+        obj.warnings.push(`program '${p.name}': section '${p.section}' does not name a program type; not loaded`);
+        continue;
+      }
       obj.programs.set(p.name, loadProgram(p, spec, mapFds, obj, records.get(p) ?? {}, o));
     }
     // 4. Static initialisers of prog arrays and maps of maps.
