@@ -27,10 +27,6 @@ function layout<const F extends Record<string, Field>>(prefix: string, fields: F
   return { prefix, fields, size };
 }
 
-/** Bytes a table covers: the end of its last field. */
-export function layoutSize(l: Layout): number {
-  return l.size;
-}
 
 // ---- union bpf_attr, one table per command group -------------------------------------------
 
@@ -165,7 +161,7 @@ export type Values<L extends Layout> = { readonly [K in keyof L['fields']]?: Fie
 
 const textEncoder = new TextEncoder();
 
-/** Zero-fills `view[0, layoutSize)` and writes `values` at their fields; returns the size. */
+/** Zero-fills `view[0, l.size)` and writes `values` at their fields; returns the size. */
 export function encode<L extends Layout>(view: DataView, l: L, values: Values<L>): number {
   const size = l.size;
   new Uint8Array(view.buffer, view.byteOffset, size).fill(0);

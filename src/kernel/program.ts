@@ -68,7 +68,7 @@ export interface TestRunOptions {
   /** Capacity for data_out; default dataIn.length + 4096 (room for head/tail growth). 0 disables it. */
   dataOutSize?: number;
   ctxIn?: Uint8Array;
-  /** Capacity for ctx_out; default ctxIn.length. */
+  /** Capacity for ctx_out; default 0: no ctx_out (some types, e.g. raw_tracepoint, refuse one). */
   ctxOutSize?: number;
   /** Runs of the program; the reported duration is the mean per run in ns. */
   repeat?: number;
@@ -238,7 +238,7 @@ export class KernelProgram extends FdObject {
   testRun(o: TestRunOptions = {}): TestRunResult {
     const dataIn = o.dataIn, ctxIn = o.ctxIn;
     const dataOutSize = o.dataOutSize ?? (dataIn ? dataIn.length + 4096 : 0);
-    const ctxOutSize = o.ctxOutSize ?? ctxIn?.length ?? 0;
+    const ctxOutSize = o.ctxOutSize ?? 0;
     const din = dataIn ? this.#data.get(dataIn.length) : undefined;
     const cin = ctxIn ? this.#ctx.get(ctxIn.length) : undefined;
     const dout = dataOutSize ? this.#dataOut.get(dataOutSize) : undefined;
