@@ -158,9 +158,10 @@ export class KernelMap extends FdObject {
 
   /** Sets `key` to `value` (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`); queue/stack: key null pushes. */
   update(key: Uint8Array | null, value: Uint8Array, flags: number = BPF_ANY): void {
+    const fd = this.fd; // EBADF before touching the (freed) buffers of a closed map
     this.#checkSize('value', value, this.valueBytes);
     this.#value.bytes.set(value);
-    const ret = bpfElem('MAP_UPDATE_ELEM', this.fd, this.#keyAddr(key), this.#value.addr, flags);
+    const ret = bpfElem('MAP_UPDATE_ELEM', fd, this.#keyAddr(key), this.#value.addr, flags);
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_UPDATE_ELEM) on map ${this.#label()}`, -ret);
   }
 
@@ -174,8 +175,9 @@ export class KernelMap extends FdObject {
 
   /** The key after `key` (the first key when `key` is undefined), or undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
+    const fd = this.fd;
     const keyAddr = key === undefined ? 0n : this.#keyAddr(key);
-    const ret = bpfElem('MAP_GET_NEXT_KEY', this.fd, keyAddr, this.#next.addr, 0);
+    const ret = bpfElem('MAP_GET_NEXT_KEY', fd, keyAddr, this.#next.addr, 0);
     if (ret === -ERRNO.ENOENT) return undefined;
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_GET_NEXT_KEY) on map ${this.#label()}`, -ret);
     return this.#next.bytes.slice();

@@ -236,6 +236,7 @@ export class KernelProgram extends FdObject {
 
   /** BPF_PROG_TEST_RUN. */
   testRun(o: TestRunOptions = {}): TestRunResult {
+    const fd = this.fd; // EBADF before touching the scratch buffers of a closed program
     const dataIn = o.dataIn, ctxIn = o.ctxIn;
     const dataOutSize = o.dataOutSize ?? (dataIn ? dataIn.length + 4096 : 0);
     const ctxOutSize = o.ctxOutSize ?? 0;
@@ -246,7 +247,7 @@ export class KernelProgram extends FdObject {
     if (din && dataIn) din.bytes.set(dataIn);
     if (cin && ctxIn) cin.bytes.set(ctxIn);
     const ret = bpfTry('PROG_TEST_RUN', TEST_RUN, {
-      prog_fd: this.fd, data_size_in: dataIn?.length ?? 0, data_in: din?.addr ?? 0n,
+      prog_fd: fd, data_size_in: dataIn?.length ?? 0, data_in: din?.addr ?? 0n,
       data_size_out: dataOutSize, data_out: dout?.addr ?? 0n, repeat: o.repeat ?? 0,
       ctx_size_in: ctxIn?.length ?? 0, ctx_in: cin?.addr ?? 0n, ctx_size_out: ctxOutSize, ctx_out: cout?.addr ?? 0n,
       flags: o.flags ?? 0, cpu: o.cpu ?? 0, batch_size: o.batchSize ?? 0,
