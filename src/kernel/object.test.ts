@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XDP_ACTION } from '../uapi/index.js';
@@ -250,6 +250,40 @@ char LICENSE[] SEC("license") = "GPL";
       rmSync(dir2, { recursive: true });
     }
   } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('loadObject: maps pinned by name are created once and reused', async (t) => {
+  if (!requireOrSkip(t, isRoot && hasTool('clang'), 'root and clang')) return;
+  const src = `
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+struct { __uint(type, BPF_MAP_TYPE_ARRAY); __type(key, __u32); __type(value, __u64); __uint(max_entries, 1);
+         __uint(pinning, LIBBPF_PIN_BY_NAME); } shared_counter SEC(".maps");
+SEC("xdp") int bump(struct xdp_md *ctx) {
+  __u32 k = 0; __u64 *v = bpf_map_lookup_elem(&shared_counter, &k);
+  if (v) __sync_fetch_and_add(v, 1);
+  return XDP_PASS;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+  const { dir, objects } = build({ pinned: src });
+  const pinRoot = `/sys/fs/bpf/tsbpf_test_pins_${process.pid}`;
+  mkdirSync(pinRoot);
+  try {
+    const spec = await readObjectFile(objects.pinned);
+    using a = loadObject(spec, { pinRoot });
+    using b = loadObject(spec, { pinRoot });
+    assert.equal(a.map('shared_counter').info().id, b.map('shared_counter').info().id);
+    a.program('bump').testRun({ dataIn: frame(0x0800) });
+    b.program('bump').testRun({ dataIn: frame(0x0800) });
+    assert.equal(le64(b.map('shared_counter').lookup(u32(0))!), 2n);
+    // A pinned map with other parameters is refused, not silently reused.
+    spec.maps[0].maxEntries = 2;
+    assert.throws(() => loadObject(spec, { pinRoot }), /pinned at .* has different parameters/);
+  } finally {
+    rmSync(pinRoot, { recursive: true, force: true });
     rmSync(dir, { recursive: true });
   }
 });
