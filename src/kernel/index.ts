@@ -18,3 +18,4 @@ export * from './ids.js';
 export * from './object.js';
 export { BtfWriter } from './btf-encode.js';
 export * from './kconfig.js';
+export * from './names.js';

@@ -5,7 +5,8 @@
  * CPU (see {@link KernelMap.perCpuValues}). Each map keeps native key/value buffers, so element
  * operations allocate nothing but the result they return.
  */
-import { BPF_ANY, BPF_MAP_TYPE, mapTypeByName, mapTypeName } from '../uapi/index.js';
+import { BPF_ANY, BPF_MAP_TYPE, mapTypeName } from '../uapi/index.js';
+import { mapTypeId } from './names.js';
 import { KernelError } from '../errors.js';
 import { FdObject } from './fd.js';
 import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_FREEZE, readU32 } from './layout.js';
@@ -47,13 +48,6 @@ const PER_CPU_TYPES: ReadonlySet<number> = new Set([
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 
-function resolveMapType(type: number | string): number {
-  if (typeof type === 'number') return type;
-  const id = mapTypeByName(type);
-  if (id === undefined) throw new KernelError(`unknown map type "${type}"`, ERRNO.EINVAL);
-  return id;
-}
-
 export interface BatchResult {
   keys: Uint8Array[];
   values: Uint8Array[];
@@ -92,7 +86,7 @@ export class KernelMap extends FdObject {
 
   /** BPF_MAP_CREATE. */
   static create(o: MapOptions): KernelMap {
-    const type = resolveMapType(o.type);
+    const type = mapTypeId(o.type);
     const fd = bpfTry('MAP_CREATE', MAP_CREATE, {
       map_type: type, key_size: o.keySize, value_size: o.valueSize, max_entries: o.maxEntries, map_flags: o.flags ?? 0,
       inner_map_fd: o.innerMap === undefined ? 0 : typeof o.innerMap === 'number' ? o.innerMap : o.innerMap.fd,

@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_F, BPF_PSEUDO, BPF_PSEUDO_KFUNC_CALL, progTypeByName, progTypeName } from '../uapi/index.js';
+import { BPF_ATTACH_TYPE, BPF_MAP_TYPE, BPF_PROG_F, BPF_PSEUDO, BPF_PSEUDO_KFUNC_CALL, progTypeName } from '../uapi/index.js';
 import { LoadError, TsbpfError } from '../errors.js';
 import type { Instruction } from '../isa/index.js';
 import { loadBtf, type BtfSpec } from '../btf/spec.js';
@@ -22,6 +22,7 @@ import { KernelProgram, type BtfExtRecords } from './program.js';
 import { possibleCpuCount } from './cpus.js';
 import { fillKconfig } from './kconfig.js';
 import { BPFFS_ROOT } from './pin.js';
+import { progTypeId } from './names.js';
 
 export interface LoadObjectOptions {
   /** Load only these programs (by name); default: all. */
@@ -255,8 +256,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
     throw new LoadError(msg, { ...loc, ...(insn !== undefined ? { insn } : {}) });
   };
   const override = o.programTypes?.[p.name];
-  const type = override === undefined ? p.type : typeof override === 'number' ? override : progTypeByName(override);
-  if (type === undefined) fail(`unknown program type "${override}"`);
+  const type = override === undefined ? p.type : progTypeId(override);
   if (type === 0) fail(`section '${p.section}' does not name a program type (pass programTypes: { ${p.name}: 'xdp' | … })`);
   const insns: Instruction[] = p.insns.map((i) => ({ ...i }));
   for (const r of p.references) {
@@ -300,7 +300,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   if (target && p.attachTo) {
     const name = target.prefix + p.attachTo;
     const t = vmlinuxBtf().typesByName(name).find((x) => x.kind === target.kind);
-    if (!t) fail(`${progTypeName(type!)} program: attach target ${target.kind} '${name}' not found in kernel BTF`);
+    if (!t) fail(`${progTypeName(type)} program: attach target ${target.kind} '${name}' not found in kernel BTF`);
     attachBtfId = t!.id;
   }
   let flags = 0;
@@ -308,7 +308,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   if (p.xdpFrags) flags |= BPF_PROG_F.XDP_HAS_FRAGS;
   try {
     return KernelProgram.load({
-      type: type!, insns, license: p.license || spec.license, name: p.name.slice(0, 15), kernVersion: p.kernVersion || spec.kernVersion,
+      type, insns, license: p.license || spec.license, name: p.name.slice(0, 15), kernVersion: p.kernVersion || spec.kernVersion,
       expectedAttachType: p.expectedAttachType, flags, attachBtfId,
       ...(obj.btf ? { btfFd: obj.btf.fd, ...records } : {}),
       logLevel: o.logLevel, logSize: o.logSize,

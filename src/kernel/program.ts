@@ -5,7 +5,8 @@
  * carries the verifier's explanation; a log that did not fit (ENOSPC) is retried with the size
  * the kernel reports in log_true_size.
  */
-import { progTypeByName, progTypeName, BPF_ATTACH_TYPE } from '../uapi/index.js';
+import { progTypeName } from '../uapi/index.js';
+import { attachTypeId, progTypeId } from './names.js';
 import { KernelError, type Location } from '../errors.js';
 import { encodeInstructions, INSN_SIZE, type Instruction } from '../isa/index.js';
 import { FdObject } from './fd.js';
@@ -92,14 +93,6 @@ const DEFAULT_LOG_SIZE = 64 * 1024;
 const MAX_LOG_SIZE = 0xffffffff >>> 2;
 const textDecoder = new TextDecoder();
 
-function resolve(what: string, v: number | string | undefined, byName: (s: string) => number | undefined): number {
-  if (v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  const id = byName(v);
-  if (id === undefined) throw new KernelError(`unknown ${what} "${v}"`, ERRNO.EINVAL);
-  return id;
-}
-
 /** The log text in a log buffer (NUL-terminated). */
 function logText(buf: NativeBuffer): string {
   const end = buf.bytes.indexOf(0);
@@ -133,9 +126,8 @@ export class KernelProgram extends FdObject {
 
   /** BPF_PROG_LOAD; throws VerifierError (with the log) when the kernel refuses the program. */
   static load(o: ProgramOptions): KernelProgram {
-    const type = resolve('program type', o.type, progTypeByName);
-    const attachType = resolve('attach type', o.expectedAttachType,
-      (s) => (BPF_ATTACH_TYPE as Record<string, number>)[s.toUpperCase()]);
+    const type = progTypeId(o.type);
+    const attachType = o.expectedAttachType === undefined ? 0 : attachTypeId(o.expectedAttachType);
     const insns = o.insns instanceof Uint8Array ? o.insns : encodeInstructions(o.insns);
     const license = new TextEncoder().encode(o.license ?? 'GPL');
     const fdArray = o.fdArray ?? [];
