@@ -9,7 +9,8 @@ import { KernelLink, progAttach, progDetach } from './link.js';
 import { KernelMap } from './map.js';
 import { KernelProgram } from './program.js';
 import { ERRNO } from './errno.js';
-import { call, exit, ldMapFd, mov64, movReg, addImm, xdpReturn } from './testprogs.test.js';
+import { call, exit, ldMapFd, mov64, movReg, addImm, onCpu, xdpReturn } from './testprogs.test.js';
+import { onlineCpus } from './cpus.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const errnoIs = (name: string) => (e: unknown) => e instanceof KernelError && e.errno === ERRNO[name];
@@ -43,6 +44,23 @@ test('raw tracepoint link: attached program runs on every sys_enter, info names 
   statSync('/');
   assert.equal(count(), after, 'closing the link detaches the program');
   assert.throws(() => KernelLink.rawTracepoint(prog, 'no_such_tracepoint'), errnoIs('ENOENT'));
+});
+
+test('tracepoint link (perf event + BPF_LINK_CREATE): runs on raw_syscalls/sys_enter, on every CPU', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  using counter = KernelMap.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  using prog = KernelProgram.load({ type: 'tracepoint', insns: counterProgram(counter.fd) });
+  const count = () => new DataView(counter.lookup(u32(0))!.buffer).getBigUint64(0, true);
+  {
+    using link = KernelLink.tracepoint(prog, 'raw_syscalls', 'sys_enter');
+    assert.equal(link.info().type, BPF_LINK_TYPE.PERF_EVENT);
+    for (const cpu of [0, onlineCpus().at(-1)!]) onCpu(cpu, () => { for (let i = 0; i < 10; i++) statSync('/'); });
+    assert.ok(count() >= 20n, `counted ${count()} syscalls`);
+  }
+  const after = count();
+  statSync('/');
+  assert.equal(count(), after, 'closing the link detaches the program');
+  assert.throws(() => KernelLink.tracepoint(prog, 'no_such_category', 'nothing'), /tracepoint no_such_category\/nothing not found/);
 });
 
 test('XDP link on a veth: create, info, pin, detach', (t) => {

@@ -3,10 +3,12 @@
  * BPF_RAW_TRACEPOINT_OPEN, and the older BPF_PROG_ATTACH / BPF_PROG_DETACH (cgroups, sockmaps,
  * flow dissector). A KernelLink keeps the program attached until it is closed (or pinned).
  */
+import { BPF_ATTACH_TYPE } from '../uapi/index.js';
 import { attachTypeId } from './names.js';
+import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
+import { NativeBuffer, close } from './libc.js';
 import { FdObject } from './fd.js';
 import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
-import { NativeBuffer } from './libc.js';
 import { bpf } from './syscall.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
@@ -64,6 +66,20 @@ export class KernelLink extends FdObject {
       return new KernelLink(bpf('RAW_TRACEPOINT_OPEN', RAW_TRACEPOINT, { name: buf.addr, prog_fd: fdOf(prog), cookie }));
     } finally {
       buf.free();
+    }
+  }
+
+  /**
+   * Attaches a tracepoint program to `category/name` (tracefs): a PERF_TYPE_TRACEPOINT event
+   * on CPU 0 for all tasks, linked with BPF_LINK_CREATE (attach type BPF_PERF_EVENT). The link
+   * holds the event; the program runs on every CPU.
+   */
+  static tracepoint(prog: KernelProgram | number, category: string, name: string, cookie: bigint = 0n): KernelLink {
+    const event = perfEventOpen({ type: PERF_TYPE.TRACEPOINT, config: tracepointId(category, name), sample_period: 1, wakeup_events: 1 }, 0);
+    try {
+      return KernelLink.create(prog, event, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+    } finally {
+      close(event);
     }
   }
 
