@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { BPF_ATTACH_TYPE, BPF_FUNC, BPF_LINK_TYPE } from '../uapi/index.js';
+import { BPF_ATTACH_TYPE, BPF_F_ATTACH, BPF_FUNC, BPF_LINK_TYPE } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
 import { hasTool, isRoot, requireOrSkip } from '../test-support.js';
 import { KernelLink, progAttach, progDetach } from './link.js';
@@ -81,6 +81,21 @@ test('XDP link on a veth: create, info, pin, detach', (t) => {
     assert.equal(again.info().id, link.info().id);
     link.detach();
     assert.doesNotMatch(execFileSync('ip', ['link', 'show', dev]).toString(), /xdp/);
+    // tcx: a sched_cls program on the device's ingress, ordered after another
+    using cls = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    using first = KernelLink.create(cls, ifindex, 'tcx_ingress');
+    assert.deepEqual(first.info(), { type: BPF_LINK_TYPE.TCX, id: first.info().id, progId: cls.info().id, ifindex, attachType: BPF_ATTACH_TYPE.TCX_INGRESS });
+    // the same program twice in one chain is refused; another one goes after the first
+    assert.throws(() => KernelLink.create(cls, ifindex, 'tcx_ingress'), errnoIs('EEXIST'));
+    using cls2 = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    using second = KernelLink.create(cls2, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.AFTER, tcx: { relativeFd: cls.fd } });
+    assert.equal(second.info().progId, cls2.info().id);
+    // relative to a link instead of a program: BPF_F_LINK
+    using cls3 = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    assert.throws(() => KernelLink.create(cls3, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.BEFORE, tcx: { relativeFd: 100000 } }), errnoIs('EBADF'));
+    using third = KernelLink.create(cls3, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.BEFORE | BPF_F_ATTACH.LINK, tcx: { relativeFd: first.fd } });
+    assert.equal(third.info().attachType, BPF_ATTACH_TYPE.TCX_INGRESS);
+
   } finally {
     rmSync(pin, { force: true });
     execFileSync('ip', ['link', 'del', dev]);
@@ -105,9 +120,9 @@ test('cgroup_skb: PROG_ATTACH / PROG_DETACH and a cgroup link', (t) => {
   try {
     using prog = KernelProgram.load({ type: 'cgroup_skb', insns: [mov64(0, 1), exit()], expectedAttachType: 'cgroup_inet_ingress' });
     progAttach(prog, cg, 'cgroup_inet_ingress');
-    // Attaching again without flags replaces; mixing in BPF_F_ALLOW_MULTI (2) is refused.
+    // Attaching again without flags replaces; mixing in BPF_F_ALLOW_MULTI is refused.
     progAttach(prog, cg, 'cgroup_inet_ingress');
-    assert.throws(() => progAttach(prog, cg, 'cgroup_inet_ingress', { flags: 2 }), errnoIs('EPERM'));
+    assert.throws(() => progAttach(prog, cg, 'cgroup_inet_ingress', { flags: BPF_F_ATTACH.ALLOW_MULTI }), errnoIs('EPERM'));
     progDetach(prog, cg, 'cgroup_inet_ingress');
     assert.throws(() => progDetach(prog, cg, 'cgroup_inet_ingress'), errnoIs('ENOENT'));
     using link = KernelLink.create(prog, cg, 'cgroup_inet_ingress');

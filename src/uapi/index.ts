@@ -89,3 +89,7 @@ export const BPF_PROG_F = {
 } as const;
 /** BPF_PROG_TEST_RUN `flags` (linux/bpf.h). */
 export const BPF_F_TEST = { RUN_ON_CPU: 1 << 0, XDP_LIVE_FRAMES: 1 << 1, SKB_CHECKSUM_COMPLETE: 1 << 2 } as const;
+/** BPF_PROG_ATTACH / BPF_LINK_CREATE attach flags (linux/bpf.h; BEFORE/AFTER/ID since 6.6). */
+export const BPF_F_ATTACH = {
+  ALLOW_OVERRIDE: 1 << 0, ALLOW_MULTI: 1 << 1, REPLACE: 1 << 2, BEFORE: 1 << 3, AFTER: 1 << 4, ID: 1 << 5, LINK: 1 << 13,
+} as const;
