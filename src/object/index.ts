@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './sections.js';
 export * from './maps.js';
 export * from './load.js';
+export * from './fuzz.js';

@@ -116,7 +116,7 @@ class Loader {
     for (const sec of elf.sections) {
       if (sec.name === 'license') this.license = cString(sec.data);
       else if (sec.name === 'version') {
-        if (sec.size !== 4) this.fail(`invalid kernel version section size ${sec.size}`, sec.name);
+        if (sec.data.length !== 4) this.fail(`invalid kernel version section size ${sec.data.length}`, sec.name);
         this.kernVersion = new DataView(sec.data.buffer, sec.data.byteOffset, 4).getUint32(0, true);
       }
     }
@@ -196,6 +196,7 @@ class Loader {
     const syms = elf.symbols();
     // `maps` (libbpf 0.x, iproute2) and `maps/<name>` (one map per section, older loaders).
     this.legacyMapSecs = elf.sections.filter((s) => s.name === 'maps' || s.name.startsWith('maps/'));
+    for (const s of this.legacyMapSecs) if (s.type !== SHT_PROGBITS) this.fail(`map section has type ${s.type}, not SHT_PROGBITS`, s.name);
     const legacy = this.legacyMapSecs.map((sec) => ({
       sec, symbols: syms.filter((x) => x.shndx === sec.index && x.type !== STT_SECTION && x.type !== STT_FILE && x.name),
     }));
@@ -206,6 +207,7 @@ class Loader {
     }
     this.btfMapsSec = elf.section('.maps');
     if (this.btfMapsSec) {
+      if (this.btfMapsSec.type !== SHT_PROGBITS) this.fail(`section has type ${this.btfMapsSec.type}, not SHT_PROGBITS`, '.maps');
       if (!this.btf) this.fail('section .maps needs BTF, but the object has no .BTF section', '.maps');
       this.btfMapDefs = btfMaps(this.btf, this.btfMapsSec, this.loc('.maps'));
       for (const d of this.btfMapDefs) {

@@ -221,7 +221,7 @@ export function dataMap(objName: string, realName: string, section: string, size
   m.maxEntries = 1;
   m.frozen = kind === 'rodata' || kind === 'kconfig';
   m.flags = m.frozen ? BPF_F.RDONLY_PROG : 0;
-  m.data = data ?? new Uint8Array(size);
+  if (data) m.data = data;
   const datasec = btf?.typeByName(realName, 'DATASEC');
   if (datasec) {
     m.btfValueTypeId = datasec.id;

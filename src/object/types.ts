@@ -83,7 +83,7 @@ export interface MapSpec {
   realName?: string;
   /** Inner map definition of array/hash-of-maps. */
   innerMap?: MapSpec;
-  /** Initial contents: global data bytes (BSS: zeros), or prog-array / map-in-map slots. */
+  /** Initial bytes of `.data*` / `.rodata*` (a view into the file); absent for `.bss` and `.kconfig`, which start zeroed. */
   data?: Uint8Array;
   slots?: MapSlot[];
   /** BTF ids (0 when unknown). For global data, `btfValueTypeId` is the DATASEC. */

@@ -93,3 +93,5 @@ export const BPF_F_TEST = { RUN_ON_CPU: 1 << 0, XDP_LIVE_FRAMES: 1 << 1, SKB_CHE
 export const BPF_F_ATTACH = {
   ALLOW_OVERRIDE: 1 << 0, ALLOW_MULTI: 1 << 1, REPLACE: 1 << 2, BEFORE: 1 << 3, AFTER: 1 << 4, ID: 1 << 5, LINK: 1 << 13,
 } as const;
+
+export * from './structs.gen.js';
