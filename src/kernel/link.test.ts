@@ -37,6 +37,8 @@ test('raw tracepoint link: attached program runs on every sys_enter, info names 
     assert.equal(info.type, BPF_LINK_TYPE.RAW_TRACEPOINT);
     assert.equal(info.progId, prog.info().id);
     assert.equal(info.tracepoint, 'sys_enter');
+    using byId = KernelLink.fromId(info.id);
+    assert.equal(byId.info().tracepoint, 'sys_enter');
     for (let i = 0; i < 10; i++) statSync('/');
     assert.ok(count() >= 10n, `counted ${count()} syscalls`);
   }

@@ -7,7 +7,7 @@ import { BPF_ATTACH_TYPE } from '../uapi/index.js';
 import { attachTypeId } from './names.js';
 import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
 import { NativeBuffer, close } from './libc.js';
-import { FdObject } from './fd.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
 import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
 import { bpf } from './syscall.js';
 import { linkInfo, type LinkInfo } from './info.js';
@@ -85,17 +85,18 @@ export class KernelLink extends FdObject {
 
   /** Takes ownership of a link fd. */
   static fromFd(fd: number): KernelLink {
+    expectKind(fd, 'link');
     return new KernelLink(fd);
   }
 
   /** Opens the link with this id (BPF_LINK_GET_FD_BY_ID). */
   static fromId(id: number): KernelLink {
-    return new KernelLink(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }));
+    return adoptFd(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }), KernelLink.fromFd);
   }
 
   /** Opens a link pinned in bpffs. */
   static fromPin(path: string): KernelLink {
-    return new KernelLink(objGet(path));
+    return adoptFd(objGet(path), KernelLink.fromFd);
   }
 
   /** `struct bpf_link_info`. */
