@@ -7,4 +7,5 @@ export * as pcap from './pcap/index.js';
 export * as elf from './elf/index.js';
 export * as btf from './btf/index.js';
 export * as object from './object/index.js';
+export * as kernel from './kernel/index.js';
 export * from './errors.js';
