@@ -19,7 +19,7 @@ import { ERRNO } from './errno.js';
 import { keyHash } from './jhash.js';
 import { Lru } from './lru.js';
 import { BpfMap, roundUp8, type BatchResult, type MapAttrs, type MapValue } from './map.js';
-import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, MAX_BPF_STACK, PCPU_MIN_UNIT_SIZE } from './spec.js';
+import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
 
@@ -39,7 +39,6 @@ export function checkHashAttrs(a: MapAttrs): [number, string] | undefined {
   if (lru && !prealloc) return [ENOTSUPP, 'LRU maps cannot be BPF_F_NO_PREALLOC'];
   if (a.flags & BPF_F.NUMA_NODE && (percpu || a.flags & BPF_F.NO_COMMON_LRU)) return [EINVAL, 'BPF_F_NUMA_NODE not allowed on per-CPU maps'];
   if (a.maxEntries === 0 || a.keySize === 0 || a.valueSize === 0) return [EINVAL, 'max_entries, key_size and value_size must not be 0'];
-  if (a.keySize > MAX_BPF_STACK) return [E2BIG, `key_size over ${MAX_BPF_STACK}`];
   if (a.keySize + a.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return [E2BIG, 'key_size + value_size too large'];
   if (percpu && roundUp8(a.valueSize) > PCPU_MIN_UNIT_SIZE) return [E2BIG, `per-CPU value_size over ${PCPU_MIN_UNIT_SIZE}`];
   if (a.maxEntries > 2 ** 31) return [E2BIG, 'max_entries over 2^31'];

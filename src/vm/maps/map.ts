@@ -333,7 +333,10 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return res;
   }
 
-  /** BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs done. */
+  /**
+   * BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs
+   * done (0 when the command is refused outright, where the kernel leaves attr.count as passed).
+   */
   updateBatch(keys: Uint8Array[], values: MapValue[], elemFlags: number = BPF_ANY): { err: number; count: number } {
     if (!this.batchOps.update) return { err: -ENOTSUPP, count: 0 };
     if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
@@ -344,7 +347,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return { err: 0, count: keys.length };
   }
 
-  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted. */
+  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted (as updateBatch). */
   deleteBatch(keys: Uint8Array[], elemFlags = 0): { err: number; count: number } {
     if (!this.batchOps.del) return { err: -ENOTSUPP, count: 0 };
     if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
