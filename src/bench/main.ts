@@ -4,11 +4,13 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as maps from './maps.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'maps', run: maps.run },
 ];
 
 const only = process.argv.slice(2);

@@ -2,7 +2,7 @@
  * Hash maps (kernel/bpf/hashtab.c): BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
  *
  * Storage, all typed arrays sized at creation: `keys` (slot × key_size), `values` (slot ×
- * roundUp(value_size, 8), per-CPU × nCpus), the jhash of each slot's key, a next-slot link per slot
+ * roundUp(value_size, 8), per-CPU × nCpus), each slot's key jhash and next-slot link side by side
  * (bucket chains, and the free list), and `roundup_pow_of_two(max_entries)` bucket heads — the
  * kernel's bucket count. Elements are chained at the head of their bucket like the kernel's
  * hlist, and the hash is the kernel's jhash with seed 0, so get_next_key and batch order equal the
@@ -67,9 +67,11 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** Number of live elements. */
   count = 0;
   private readonly keyStore: Uint8Array;
-  private readonly hashes: Uint32Array;
-  /** Next slot in the bucket chain or on the free list; -1 ends. */
-  private readonly link: Int32Array;
+  /**
+   * Per slot, side by side for cache locality: [2s] the key's jhash (as int32), [2s + 1] the next
+   * slot in the bucket chain or on the free list (-1 ends).
+   */
+  private readonly meta: Int32Array;
   /** 1 while a slot holds a live element. */
   private readonly live: Uint8Array;
   private readonly buckets: Int32Array;
@@ -93,8 +95,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const slots = lru ? n : n + 1;
     this.values = new Uint8Array(slots * this.slotSize);
     this.keyStore = new Uint8Array(slots * a.keySize);
-    this.hashes = new Uint32Array(slots);
-    this.link = new Int32Array(slots);
+    this.meta = new Int32Array(2 * slots);
     this.live = new Uint8Array(slots);
     const nBuckets = roundupPow2(n);
     this.buckets = new Int32Array(nBuckets).fill(-1);
@@ -108,7 +109,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   // ---- table primitives ------------------------------------------------------------------------
   private pushFree(s: number): void {
-    this.link[s] = this.freeHead;
+    this.meta[2 * s + 1] = this.freeHead;
     this.freeHead = s;
   }
 
@@ -117,9 +118,9 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const ks = this.keySize;
     const h = keyHash(key, off, ks, this.seed);
     this.lastHash = h;
-    const keys = this.keyStore, hashes = this.hashes, link = this.link;
-    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = link[s]) {
-      if (hashes[s] !== h) continue;
+    const keys = this.keyStore, meta = this.meta, hi = h | 0;
+    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = meta[2 * s + 1]) {
+      if (meta[2 * s] !== hi) continue;
       let i = 0;
       const base = s * ks;
       while (i < ks && keys[base + i] === key[off + i]) i++;
@@ -132,9 +133,9 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   private insert(slot: number, key: Uint8Array, off: number, h: number): void {
     const ks = this.keySize, base = slot * ks;
     for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
-    this.hashes[slot] = h;
+    this.meta[2 * slot] = h;
     const b = h & this.bucketMask;
-    this.link[slot] = this.buckets[b];
+    this.meta[2 * slot + 1] = this.buckets[b];
     this.buckets[b] = slot;
     this.live[slot] = 1;
     this.count++;
@@ -143,12 +144,12 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
   private unlinkSlot(slot: number): boolean {
     if (!this.live[slot]) return false;
-    const b = this.hashes[slot] & this.bucketMask;
+    const b = this.meta[2 * slot] & this.bucketMask;
     let s = this.buckets[b];
-    if (s === slot) this.buckets[b] = this.link[slot];
+    if (s === slot) this.buckets[b] = this.meta[2 * slot + 1];
     else {
-      while (this.link[s] !== slot) s = this.link[s];
-      this.link[s] = this.link[slot];
+      while (this.meta[2 * s + 1] !== slot) s = this.meta[2 * s + 1];
+      this.meta[2 * s + 1] = this.meta[2 * slot + 1];
     }
     this.live[slot] = 0;
     this.count--;
@@ -165,7 +166,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (this.lru) return this.lru.pop(cpu);
     if (!replacing && this.count >= this.maxEntries) return -1;
     const s = this.freeHead;
-    if (s >= 0) this.freeHead = this.link[s];
+    if (s >= 0) this.freeHead = this.meta[2 * s + 1];
     return s;
   }
 
@@ -296,7 +297,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (key) {
       const s = this.find(key, 0);
       if (s >= 0) {
-        const nx = this.link[s];
+        const nx = this.meta[2 * s + 1];
         if (nx >= 0) return this.copyKey(nx, out);
         b = (this.lastHash & this.bucketMask) + 1;
       }
@@ -326,13 +327,13 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (b >= this.buckets.length) return { ...res, err: -ENOENT };
     for (;;) {
       let n = 0;
-      for (let s = this.buckets[b]; s >= 0; s = this.link[s]) n++;
+      for (let s = this.buckets[b]; s >= 0; s = this.meta[2 * s + 1]) n++;
       if (n > count - res.keys.length) {
         if (res.keys.length === 0) res.err = -ENOSPC;
         break;
       }
       for (let s = this.buckets[b]; s >= 0;) {
-        const next = this.link[s];
+        const next = this.meta[2 * s + 1];
         res.keys.push(this.keyStore.slice(s * this.keySize, (s + 1) * this.keySize));
         const out = new Uint8Array(this.sysValueSize);
         this.copyOut(s, out, elemFlags);
