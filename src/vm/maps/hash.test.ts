@@ -113,3 +113,23 @@ test('hash: 1,000,000 entries of 4-byte keys and 8-byte values fit in 64 MiB', (
   dv.setUint32(0, 12345 * 2654435761, true);
   assert.ok(m.lookup(key, 0, 0) >= 0);
 });
+
+test('bpf_for_each_map_elem: every element with pointers into key and value storage; non-zero stops', () => {
+  const m = createMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 8 }) as HashMap;
+  for (let i = 1; i <= 5; i++) m.updateElem(k4(i), v8(i));
+  const seen: number[] = [];
+  assert.equal(m.forEachElem(0, (keys, ko, vo) => {
+    seen.push(keys[ko]);
+    assert.equal(m.values[vo], keys[ko]);
+    if (keys[ko] === 3) m.delete(keys, ko); // deleting the current element is allowed
+    return 0;
+  }), 5);
+  assert.deepEqual(seen.sort(), [1, 2, 3, 4, 5]);
+  assert.equal(m.count, 4);
+  assert.equal(m.forEachElem(0, () => 1), 1);
+  const a = createMap({ type: 'percpu_array', keySize: 4, valueSize: 4, maxEntries: 3 }, { cpus: 2 });
+  const offs: number[] = [];
+  assert.equal(a.forEachElem(1, (_k, _ko, vo) => (offs.push(vo), 0)), 3);
+  assert.deepEqual(offs, [8, 24, 40]);
+  assert.equal(createMap({ type: 'queue', keySize: 0, valueSize: 4, maxEntries: 1 }).forEachElem(0, () => 0), -ERRNO.ENOTSUPP);
+});

@@ -18,7 +18,7 @@ import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../u
 import { ERRNO } from './errno.js';
 import { keyHash } from './jhash.js';
 import { Lru } from './lru.js';
-import { BpfMap, roundUp8, type BatchResult, type MapAttrs, type MapValue } from './map.js';
+import { BpfMap, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
 import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
@@ -66,7 +66,8 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   readonly slotSize: number;
   /** Number of live elements. */
   count = 0;
-  private readonly keyStore: Uint8Array;
+  /** Keys, slot × key_size (what bpf_for_each_map_elem callbacks get pointers into). */
+  readonly keyStore: Uint8Array;
   /**
    * Per slot, side by side for cache locality: [2s] the key's jhash (as int32), [2s + 1] the next
    * slot in the bucket chain or on the free list (-1 ends).
@@ -256,6 +257,20 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
       this.freeSlot(old);
     }
     return 0;
+  }
+
+  /** bpf_for_each_map_elem: buckets in order, chains from the head; the callback may delete. */
+  override forEachElem(cpu: number, cb: ForEachCallback): number {
+    let n = 0;
+    for (let b = 0; b < this.buckets.length; b++) {
+      for (let s = this.buckets[b]; s >= 0;) {
+        const next = this.meta[2 * s + 1];
+        n++;
+        if (cb(this.keyStore, s * this.keySize, s * this.slotSize + cpu * this.cpuStride)) return n;
+        s = next;
+      }
+    }
+    return n;
   }
 
   // ---- bpf(2) -------------------------------------------------------------------------------------------
