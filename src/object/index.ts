@@ -1,0 +1,5 @@
+/** tsbpf/object: ELF → ObjectSpec (programs, maps, global data, externs, linked subprograms). */
+export * from './types.js';
+export * from './sections.js';
+export * from './maps.js';
+export * from './load.js';
