@@ -64,8 +64,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   override readonly cpuStride: number;
   /** Bytes per slot in `values`. */
   readonly slotSize: number;
-  /** Number of live elements. */
-  count = 0;
+  private elems = 0;
   /** Keys, slot × key_size (what bpf_for_each_map_elem callbacks get pointers into). */
   readonly keyStore: Uint8Array;
   /**
@@ -82,6 +81,11 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   private readonly seed = 0;
   /** jhash of the key `find()` last looked for. */
   private lastHash = 0;
+
+  /** Number of elements held. */
+  get count(): number {
+    return this.elems;
+  }
 
   constructor(a: MapAttrs) {
     super({ ...a, maxEntries: lruPercpuEntries(a) });
@@ -139,7 +143,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     this.meta[2 * slot + 1] = this.buckets[b];
     this.buckets[b] = slot;
     this.live[slot] = 1;
-    this.count++;
+    this.elems++;
   }
 
   /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
@@ -153,7 +157,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
       this.meta[2 * s + 1] = this.meta[2 * slot + 1];
     }
     this.live[slot] = 0;
-    this.count--;
+    this.elems--;
     return true;
   }
 
@@ -165,7 +169,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** A slot for a new element: from the free list or the LRU (-1: none). */
   private allocSlot(cpu: number, replacing: boolean): number {
     if (this.lru) return this.lru.pop(cpu);
-    if (!replacing && this.count >= this.maxEntries) return -1;
+    if (!replacing && this.elems >= this.maxEntries) return -1;
     const s = this.freeHead;
     if (s >= 0) this.freeHead = this.meta[2 * s + 1];
     return s;

@@ -78,6 +78,7 @@ export interface MapAttrs {
 
 let nextId = 1;
 const live = new Map<number, WeakRef<BpfMap<MapValue>>>();
+const forget = new FinalizationRegistry<number>((id) => live.delete(id));
 
 /** The live VM map with this id (map ids play the role of map fds in map-in-map updates). */
 export function mapById(id: number): BpfMap<MapValue> | undefined {
@@ -120,6 +121,26 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     this.nCpus = attrs.nCpus;
     this.spinLockOffset = attrs.spinLockOffset;
     live.set(this.id, new WeakRef(this as BpfMap<MapValue>));
+    forget.register(this, this.id);
+  }
+
+  /** BPF_MAP_FREEZE was applied: bpf(2) writes fail with -EPERM (programs may still write). */
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+  private isFrozen = false;
+
+  /** BPF_MAP_FREEZE: from now on bpf(2) updates and deletes fail with -EPERM (libbpf freezes .rodata). */
+  freeze(): void {
+    this.isFrozen = true;
+  }
+
+  /**
+   * What programs may do with `values` (BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG): the memory model
+   * maps the region read-only or write-only accordingly; the verifier enforces it too.
+   */
+  get progAccess(): 'rw' | 'ro' | 'wo' {
+    return this.flags & BPF_F.RDONLY_PROG ? 'ro' : this.flags & BPF_F.WRONLY_PROG ? 'wo' : 'rw';
   }
 
   /** bpftool's name of the map type (`hash`, `lru_hash`…). */
@@ -162,13 +183,13 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   }
   /** BPF_MAP_UPDATE_ELEM with a value buffer of sysValueSize bytes: 0 or -errno. */
   sysUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): number {
-    if (this.flags & BPF_F.RDONLY) return -EPERM;
+    if (this.flags & BPF_F.RDONLY || this.isFrozen) return -EPERM;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return this.userUpdate(key, value, flags);
   }
   /** BPF_MAP_DELETE_ELEM: 0 or -errno. */
   sysDelete(key: Uint8Array | null): number {
-    if (this.flags & BPF_F.RDONLY) return -EPERM;
+    if (this.flags & BPF_F.RDONLY || this.isFrozen) return -EPERM;
     return this.userDelete(key);
   }
   /** BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first one for null) into `out`; 0 or -errno. */
@@ -178,7 +199,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   }
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: 0 or -errno (-ENOTSUPP unless the map type has it). */
   sysLookupAndDelete(key: Uint8Array | null, out: Uint8Array, flags: number): number {
-    if ((this.flags & (BPF_F.RDONLY | BPF_F.WRONLY))) return -EPERM;
+    if (this.flags & (BPF_F.RDONLY | BPF_F.WRONLY) || this.isFrozen) return -EPERM;
     return this.userLookupAndDelete(key, out, flags);
   }
 
