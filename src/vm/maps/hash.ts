@@ -15,6 +15,7 @@
  * up, as the kernel does.
  */
 import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../uapi/index.js';
+import { readU32, writeU32 } from './array.js';
 import { ERRNO } from './errno.js';
 import { keyHash } from './jhash.js';
 import { Lru } from './lru.js';
@@ -342,7 +343,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
     if (elemFlags & ~BPF_F_LOCK || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
     if (count === 0) return res;
-    let b = inBatch ? new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true) : 0;
+    let b = inBatch ? readU32(inBatch, 0) : 0;
     if (b >= this.buckets.length) return { ...res, err: -ENOENT };
     for (;;) {
       let n = 0;
@@ -369,9 +370,8 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
         break;
       }
     }
-    const tok = new Uint8Array(4);
-    new DataView(tok.buffer).setUint32(0, b, true);
-    res.outBatch = tok;
+    res.outBatch = new Uint8Array(4);
+    writeU32(res.outBatch, 0, b);
     return res;
   }
 }

@@ -54,11 +54,11 @@ function pair(d: KernelMapDesc, o: CreateOptions = {}): [KernelSide, BpfMap<MapV
   return [k as KernelSide, v];
 }
 
-/** A VM lookup result as the kit reports kernel lookups: bytes (per-CPU: CPU 0's) or -ENOENT. */
+/** A VM lookup result as the kit reports kernel lookups: bytes (per-CPU: CPU 0's) or -errno. */
 function vmLookup(m: BpfMap<MapValue>, key: Uint8Array): Uint8Array | number {
-  const v = m.lookupElem(key);
-  if (v === undefined) return -2;
-  return Array.isArray(v) ? v[0] : v;
+  const out = new Uint8Array(m.sysValueSize);
+  const rc = m.sysLookup(key, out, 0);
+  return rc ? rc : m.perCpu ? out.slice(0, m.valueSize) : out;
 }
 
 /** Random key/value operations; every result compared, then the dumps. */
@@ -122,6 +122,28 @@ test('array and percpu_array match the kernel', (t) => {
   if (!available(t)) return;
   runKeyed(t, { type: T.ARRAY, keySize: 4, valueSize: 6, maxEntries: 8 }, { keys: 10, ops: 60, seed: 7 });
   runKeyed(t, { type: T.PERCPU_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 }, { keys: 6, ops: 40, seed: 8 });
+});
+
+test('frozen maps and access flags refuse bpf(2) like the kernel', (t) => {
+  if (!available(t)) return;
+  for (const flags of [0, BPF_F.RDONLY, BPF_F.WRONLY]) {
+    const [k, v] = pair({ type: T.HASH, keySize: 4, valueSize: 4, maxEntries: 4, flags });
+    try {
+      const ops = (what: string) => {
+        assert.equal(errnoName(v.updateElem(u32(1), u32(2))), errnoName(k.update(u32(1), u32(2))), `${what}: update`);
+        assert.deepEqual(vmLookup(v, u32(1)), k.lookup(u32(1)), `${what}: lookup`);
+        assert.equal(errnoName(v.getNextKey(null, new Uint8Array(4))), errnoName(typeof k.getNext() === 'number' ? (k.getNext() as number) : 0), `${what}: getnext`);
+        assert.equal(errnoName(v.deleteElem(u32(3))), errnoName(k.delete(u32(3))), `${what}: delete`);
+      };
+      ops(`flags 0x${flags.toString(16)}`);
+      if (flags) continue;
+      v.freeze();
+      k.map.freeze();
+      ops('frozen');
+    } finally {
+      k.destroy();
+    }
+  }
 });
 
 test('lru_hash: evictions match the kernel (CPU 0, common and per-CPU lists)', (t) => {
