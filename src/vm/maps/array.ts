@@ -69,7 +69,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   lookup(key: Uint8Array, keyOff: number, cpu: number): number {
     const index = readU32(key, keyOff);
-    if (index >= this.maxEntries) return -1;
+    if (index >= this.maxEntries || (this.perCpu && cpu >= this.nCpus)) return -1;
     return index * this.slotSize + cpu * this.cpuStride;
   }
 

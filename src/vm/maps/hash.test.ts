@@ -60,6 +60,7 @@ test('percpu_hash: one slab with a per-CPU stride; program updates write one CPU
   const o0 = m.lookup(k4(1), 0, 0), o1 = m.lookup(k4(1), 0, 1), o2 = m.lookup(k4(1), 0, 2);
   assert.equal(o1 - o0, 8);
   assert.equal(o2 - o0, 16);
+  assert.equal(m.lookup(k4(1), 0, 3), -1, 'bpf_map_lookup_percpu_elem on a CPU that does not exist');
   assert.deepEqual(m.lookupElem(k4(1))!.map((v) => v[0]), [0, 5, 0]);
   // In place for existing keys: other CPUs keep their values.
   assert.equal(m.update(k4(1), 0, Uint8Array.of(7, 0, 0, 0), 0, BPF_ANY, 2), 0);

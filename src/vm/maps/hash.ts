@@ -192,6 +192,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   // ---- program side -------------------------------------------------------------------------------
   lookup(key: Uint8Array, keyOff: number, cpu: number): number {
+    if (this.perCpu && cpu >= this.nCpus) return -1;
     const s = this.find(key, keyOff);
     if (s < 0) return -1;
     if (this.lru) this.lru.setRef(s);

@@ -155,7 +155,10 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
 
   // ---- program side (helpers) -------------------------------------------------------------
 
-  /** bpf_map_lookup_elem: offset of the value in `values` for `cpu`, or -1. Allocation-free. */
+  /**
+   * bpf_map_lookup_elem (and bpf_map_lookup_percpu_elem): offset of the value in `values` for
+   * `cpu`, or -1 (also for a CPU ≥ nCpus of a per-CPU map). Allocation-free.
+   */
   abstract lookup(key: Uint8Array, keyOff: number, cpu: number): number;
   /** bpf_map_update_elem: 0 or -errno. */
   abstract update(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number): number;
