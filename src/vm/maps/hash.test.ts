@@ -25,6 +25,8 @@ test('hash: program-side lookup returns an offset into the value storage, update
   m.values[off] = 42;
   assert.equal((m.lookupElem(k4(7)) as Uint8Array)[0], 42);
   assert.equal(m.update(mem, 16, mem, 32, 3, 0), -ERRNO.EINVAL);
+  assert.equal(m.update(mem, 16, mem, 32, 2 ** 32, 0), -ERRNO.EINVAL, 'flags are a u64');
+  assert.equal(m.update(mem, 16, mem, 32, 0x80000000, 0), -ERRNO.EINVAL);
   assert.equal(m.update(mem, 16, mem, 32, BPF_F_LOCK, 0), -ERRNO.EINVAL, 'BPF_F_LOCK needs a spin lock');
   assert.equal(m.updateElem(k4(8), v8(1)), 0);
   assert.equal(m.updateElem(k4(9), v8(1)), -ERRNO.E2BIG, 'full');

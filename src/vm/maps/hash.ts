@@ -19,7 +19,7 @@ import { readU32, writeU32 } from './array.js';
 import { ERRNO } from './errno.js';
 import { keyHash } from './jhash.js';
 import { Lru } from './lru.js';
-import { BpfMap, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
+import { badUpdateFlags, BpfMap, notLockFlags, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
 import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
@@ -214,7 +214,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** The update paths of hashtab.c (plain, per-CPU, LRU, LRU per-CPU); `onAllCpus` for bpf(2). */
   private doUpdate(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number, onAllCpus: boolean): number {
     const lru = this.lru;
-    if (lru ? flags > BPF_EXIST : (flags & ~BPF_F_LOCK) > BPF_EXIST) return -EINVAL;
+    if (lru ? !(flags >= 0 && flags <= BPF_EXIST) : badUpdateFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     const mode = flags & ~BPF_F_LOCK;
     if (lru) {
@@ -304,7 +304,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   protected override userLookupAndDelete(key: Uint8Array | null, out: Uint8Array, flags: number): number {
     if (!key) return -EINVAL;
-    if (flags & ~BPF_F_LOCK || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
+    if (notLockFlags(flags) || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
     const s = this.find(key, 0);
     if (s < 0) return -ENOENT;
     this.copyOut(s, out, flags);
@@ -342,7 +342,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** __htab_map_lookup_and_delete_batch(): whole buckets at a time; the token is a u32 bucket index. */
   protected override batchWalk(inBatch: Uint8Array | undefined, count: number, elemFlags: number, del: boolean): BatchResult<V> {
     const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
-    if (elemFlags & ~BPF_F_LOCK || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
+    if (notLockFlags(elemFlags) || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
     if (count === 0) return res;
     let b = inBatch ? readU32(inBatch, 0) : 0;
     if (b >= this.buckets.length) return { ...res, err: -ENOENT };

@@ -223,14 +223,14 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
 
   /** Flags of BPF_MAP_LOOKUP_ELEM: only BPF_F_LOCK, and only with a spin lock. */
   protected checkLookupFlags(flags: number): number {
-    if (flags & ~BPF_F_LOCK) return -EINVAL;
+    if (notLockFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return 0;
   }
 
   /** Checks the flags of an element update; 0 or -EINVAL (the kernel's `(flags & ~BPF_F_LOCK) > BPF_EXIST`, F_LOCK needs a spin lock). */
   protected checkUpdateFlags(flags: number): number {
-    if ((flags & ~BPF_F_LOCK) > 2) return -EINVAL;
+    if (badUpdateFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return 0;
   }
@@ -351,7 +351,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   /** The kernel's generic_map_lookup_batch: walks get_next_key from the token (a key). */
   protected batchWalk(inBatch: Uint8Array | undefined, count: number, elemFlags: number, _del: boolean): BatchResult<V> {
     const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
-    if (elemFlags & ~BPF_F_LOCK) return { ...res, err: -EINVAL };
+    if (notLockFlags(elemFlags)) return { ...res, err: -EINVAL };
     let prev: Uint8Array | null = inBatch ? this.checkKey(inBatch) : null;
     const buf = new Uint8Array(this.sysValueSize);
     while (res.keys.length < count) {
@@ -378,7 +378,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
    */
   updateBatch(keys: Uint8Array[], values: MapValue[], elemFlags: number = BPF_ANY): { err: number; count: number } {
     if (!this.batchOps.update) return { err: -ENOTSUPP, count: 0 };
-    if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
+    if (notLockFlags(elemFlags)) return { err: -EINVAL, count: 0 };
     for (let i = 0; i < keys.length; i++) {
       const rc = this.updateElem(keys[i], values[i], elemFlags);
       if (rc) return { err: rc, count: i };
@@ -389,7 +389,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted (as updateBatch). */
   deleteBatch(keys: Uint8Array[], elemFlags = 0): { err: number; count: number } {
     if (!this.batchOps.del) return { err: -ENOTSUPP, count: 0 };
-    if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
+    if (notLockFlags(elemFlags)) return { err: -EINVAL, count: 0 };
     for (let i = 0; i < keys.length; i++) {
       const rc = this.deleteElem(keys[i]);
       if (rc) return { err: rc, count: i };
@@ -438,6 +438,19 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     for (let c = 0; c < this.nCpus; c++) out.push(buf.slice(c * s, c * s + this.valueSize));
     return out as V;
   }
+}
+
+/**
+ * The kernel's `(flags & ~BPF_F_LOCK) > BPF_EXIST` for an element update's u64 flags held in a
+ * JS number (bit operations alone would drop the high bits).
+ */
+export function badUpdateFlags(flags: number): boolean {
+  return !(flags >= 0 && flags <= 7) || (flags & ~BPF_F_LOCK) > 2;
+}
+
+/** Flags that may only be 0 or BPF_F_LOCK (lookups, batch element flags): true when they are neither. */
+export function notLockFlags(flags: number): boolean {
+  return flags !== 0 && flags !== BPF_F_LOCK;
 }
 
 /** Bytes as bpftool's JSON hex strings (`"0x0a"`). */

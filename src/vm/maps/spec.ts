@@ -77,6 +77,7 @@ export function resolveAttrs(d: MapDescription, opts: MapOptions = {}): MapAttrs
     if (!Number.isInteger(d[f]) || d[f] < 0 || d[f] > 0xffffffff) fail(`${f} must be a u32, got ${d[f]}`, ERRNO.EINVAL);
   }
   const flags = d.flags ?? 0;
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(`flags must be a u32, got ${flags}`, ERRNO.EINVAL);
   const mapExtra = BigInt(d.mapExtra ?? 0);
   // bpf_obj_name_cpy(): at most 15 characters of [A-Za-z0-9_.].
   if (name.length > 15 || !/^[A-Za-z0-9_.]*$/.test(name)) fail(`invalid map name "${name}"`, ERRNO.EINVAL);
