@@ -55,8 +55,8 @@ test('perf_event_array: bpf_perf_event_output to the current CPU reader, errnos,
   assert.equal(pe.output(1, BPF_F_CURRENT_CPU, data, 0, 5, Uint8Array.of(9)), 0);
   assert.equal(pe.output(0, 1, data, 0, 5), -ERRNO.EOPNOTSUPP, 'the event is on another CPU');
   assert.equal(pe.output(0, 2, data, 0, 5), -ERRNO.E2BIG);
-  assert.deepEqual(r0.read(), [Uint8Array.of(2, 3, 4)]);
-  assert.deepEqual(r1.read(), [Uint8Array.of(1, 2, 3, 4, 5, 9)]);
+  assert.deepEqual(r0.read(), [Uint8Array.of(2, 3, 4, 0)], 'raw samples are padded: 4 + 4 bytes');
+  assert.deepEqual(r1.read(), [Uint8Array.of(1, 2, 3, 4, 5, 9, 0, 0, 0, 0, 0, 0)]);
   const big = new Uint8Array(3000);
   assert.equal(pe.output(1, 1, big, 0, 3000), 0);
   assert.equal(pe.output(1, 1, big, 0, 3000), -ERRNO.ENOSPC, 'one page holds one such sample');
