@@ -40,6 +40,8 @@ test('maps of maps: inner maps must match the template; programs get the inner m
   assert.equal(flexible.updateElem(k4(0), k4(innerFlex.id)), 0, 'BPF_F_INNER_MAP allows any max_entries');
   const hom = createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: inner }) as HashOfMapsMap;
   assert.equal(hom.setInner(k4(5), inner), 0);
+  const byDescription = createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2 } });
+  assert.equal(byDescription.updateElem(k4(1), k4(inner.id)), 0, 'a plain description (flags omitted) is a template');
   assert.equal(hom.lookupInner(k4(5), 0), inner);
   assert.equal(hom.updateElem(k4(6), k4(0xfffffff)), -ERRNO.EBADF);
   assert.throws(() => createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2 }), /needs an inner map/);

@@ -1,7 +1,7 @@
 /**
  * Hash maps (kernel/bpf/hashtab.c): BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
  *
- * Storage, all typed arrays sized at creation: `keys` (slot × key_size), `values` (slot ×
+ * Storage, all typed arrays sized at creation: `keyStore` (slot × key_size), `values` (slot ×
  * roundUp(value_size, 8), per-CPU × nCpus), each slot's key jhash and next-slot link side by side
  * (bucket chains, and the free list), and `roundup_pow_of_two(max_entries)` bucket heads — the
  * kernel's bucket count. Elements are chained at the head of their bucket like the kernel's

@@ -7,8 +7,8 @@
  * pending nodes to the global lists (referenced → active, else inactive), rotates the global
  * lists, and moves up to `target_free` nodes from the global free list — or, when there
  * are none, evicts up to that many unreferenced nodes from the inactive tail at once (then one
- * node by force). (The target is clamp(max_entries / nCpus / 2, 1, 128), the kernel's
- * `target_free` since 6.16.) Still nothing: it steals a free, then a pending node from the CPUs' local lists,
+ * node by force). (The target is the kernel's `target_free`, clamp(max_entries / nCpus / 2, 1, 128), as in
+ * the 6.18 kernel these tests run against; older kernels used 128.) Still nothing: it steals a free, then a pending node from the CPUs' local lists,
  * round robin. Per-CPU LRU (BPF_F_NO_COMMON_LRU): each CPU has its own three lists over
  * max_entries / nCpus nodes and evicts PERCPU_FREE_TARGET (4) at a time.
  *
