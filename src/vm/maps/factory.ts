@@ -71,7 +71,7 @@ function innerTemplate(d: MapDescription, o: CreateOptions): InnerTemplate | und
   const im = d.innerMap;
   if (!im) return undefined;
   if (im instanceof BpfMap) return im;
-  const a = resolveAttrs(im as MapDescription, o);
+  const a = resolveAttrs(im, o);
   return { type: a.type, keySize: a.keySize, valueSize: a.valueSize, maxEntries: a.maxEntries, flags: a.flags };
 }
 

@@ -19,8 +19,8 @@ export interface MapDescription {
   flags?: number;
   /** `map_extra` (bloom filter: number of hash functions in bits 0-3). */
   mapExtra?: number | bigint;
-  /** Maps of maps: the inner map template (a description or an existing map). */
-  innerMap?: MapDescription | { readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags: number };
+  /** Maps of maps: the inner map template (a description, or an existing map). */
+  innerMap?: MapDescription;
   name?: string;
   /** Offset of a `struct bpf_spin_lock` in the value (from BTF); enables BPF_F_LOCK. */
   spinLockOffset?: number;
