@@ -17,7 +17,7 @@
 import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../uapi/index.js';
 import { readU32, writeU32 } from './array.js';
 import { ERRNO } from './errno.js';
-import { keyHash } from './jhash.js';
+import { jhashWord, keyHash } from './jhash.js';
 import { Lru } from './lru.js';
 import { badUpdateFlags, BpfMap, notLockFlags, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
 import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
@@ -68,6 +68,8 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   private elems = 0;
   /** Keys, slot × key_size (what bpf_for_each_map_elem callbacks get pointers into). */
   readonly keyStore: Uint8Array;
+  /** The same keys as words when key_size is 4 (one compare per chained element). */
+  private readonly keyWords: Int32Array | undefined;
   /**
    * Per slot, side by side for cache locality: [2s] the key's jhash (as int32), [2s + 1] the next
    * slot in the bucket chain or on the free list (-1 ends).
@@ -101,6 +103,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const slots = lru ? n : n + 1;
     this.values = new Uint8Array(slots * this.slotSize);
     this.keyStore = new Uint8Array(slots * a.keySize);
+    this.keyWords = a.keySize === 4 ? new Int32Array(this.keyStore.buffer) : undefined;
     this.meta = new Int32Array(2 * slots);
     this.live = new Uint8Array(slots);
     const nBuckets = roundupPow2(n);
@@ -121,6 +124,15 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   /** The slot holding `key`, or -1; leaves the key's hash in `lastHash`. */
   private find(key: Uint8Array, off: number): number {
+    const words = this.keyWords;
+    if (words) {
+      const w = key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24);
+      const h = jhashWord(w, this.seed);
+      this.lastHash = h;
+      const meta = this.meta;
+      for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = meta[2 * s + 1]) if (words[s] === w) return s;
+      return -1;
+    }
     const ks = this.keySize;
     const h = keyHash(key, off, ks, this.seed);
     this.lastHash = h;
