@@ -75,8 +75,8 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
    * slot in the bucket chain or on the free list (-1 ends).
    */
   private readonly meta: Int32Array;
-  /** 1 while a slot holds a live element. */
-  private readonly live: Uint8Array;
+  /** LRU maps: 1 while a slot holds an element (the LRU asks before evicting a node). */
+  private readonly live: Uint8Array | undefined;
   private readonly buckets: Int32Array;
   private readonly bucketMask: number;
   private freeHead = -1;
@@ -105,7 +105,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     this.keyStore = new Uint8Array(slots * a.keySize);
     this.keyWords = a.keySize === 4 ? new Int32Array(this.keyStore.buffer) : undefined;
     this.meta = new Int32Array(2 * slots);
-    this.live = new Uint8Array(slots);
+    this.live = lru ? new Uint8Array(slots) : undefined;
     const nBuckets = roundupPow2(n);
     this.buckets = new Int32Array(nBuckets).fill(-1);
     this.bucketMask = nBuckets - 1;
@@ -150,18 +150,19 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** Puts `slot` (key copied from key/off, hash `h`) at the head of its bucket. */
   private insert(slot: number, key: Uint8Array, off: number, h: number): void {
     const ks = this.keySize, base = slot * ks;
-    for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
+    if (this.keyWords) this.keyWords[slot] = key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24);
+    else for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
     this.meta[2 * slot] = h;
     const b = h & this.bucketMask;
     this.meta[2 * slot + 1] = this.buckets[b];
     this.buckets[b] = slot;
-    this.live[slot] = 1;
+    if (this.live) this.live[slot] = 1;
     this.elems++;
   }
 
-  /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
+  /** Removes a slot's element from its bucket (not freeing the slot); false if it holds none (LRU). */
   private unlinkSlot(slot: number): boolean {
-    if (!this.live[slot]) return false;
+    if (this.live && !this.live[slot]) return false;
     const b = this.meta[2 * slot] & this.bucketMask;
     let s = this.buckets[b];
     if (s === slot) this.buckets[b] = this.meta[2 * slot + 1];
@@ -169,7 +170,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
       while (this.meta[2 * s + 1] !== slot) s = this.meta[2 * s + 1];
       this.meta[2 * s + 1] = this.meta[2 * slot + 1];
     }
-    this.live[slot] = 0;
+    if (this.live) this.live[slot] = 0;
     this.elems--;
     return true;
   }
