@@ -9,3 +9,4 @@ export * as btf from './btf/index.js';
 export * as object from './object/index.js';
 export * as kernel from './kernel/index.js';
 export * from './errors.js';
+export * as maps from './vm/maps/index.js';
