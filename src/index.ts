@@ -1,4 +1,5 @@
 /** tsbpf: the eBPF system in TypeScript. Each layer is also importable alone (tsbpf/isa, tsbpf/object, …). */
 export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
+export * as vm from './vm/index.js';
 export * from './errors.js';

@@ -4,11 +4,13 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as vm from './vm.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'vm', run: vm.run },
 ];
 
 const only = process.argv.slice(2);

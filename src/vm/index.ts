@@ -5,3 +5,4 @@ export {
 } from './program.js';
 export * from './interpreter.js';
 export * from './helpers.js';
+export * from './conformance.js';

@@ -369,14 +369,14 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
 
       // ---- memory loads ----
       case Op.LDXB: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 1 <= readEnd[h]) rl[d] = views[h].getUint8(t); else rl[d] = Number(mem.load(h, t, 1, pc)) | 0;
-        rh[d] = 0; break; }
+        if (t >= start[h] && t + 1 <= readEnd[h]) { rl[d] = views[h].getUint8(t); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 1, pc));
+        break; }
       case Op.LDXH: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 2 <= readEnd[h]) rl[d] = views[h].getUint16(t, true); else rl[d] = Number(mem.load(h, t, 2, pc)) | 0;
-        rh[d] = 0; break; }
+        if (t >= start[h] && t + 2 <= readEnd[h]) { rl[d] = views[h].getUint16(t, true); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 2, pc));
+        break; }
       case Op.LDXW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 4 <= readEnd[h]) rl[d] = views[h].getInt32(t, true); else rl[d] = Number(mem.load(h, t, 4, pc)) | 0;
-        rh[d] = 0; break; }
+        if (t >= start[h] && t + 4 <= readEnd[h]) { rl[d] = views[h].getInt32(t, true); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 4, pc));
+        break; }
       case Op.LDXDW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
         if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; rl[d] = v.getInt32(t, true); rh[d] = v.getInt32(t + 4, true); }
         else vm.setReg(d, mem.load(h, t, 8, pc));

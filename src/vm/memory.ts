@@ -46,7 +46,11 @@ const KIND_NAMES: Record<RegionKind, string> = {
  * kernel rewrites such loads; the VM routes them here). Offsets are region offsets.
  */
 export interface RegionHooks {
-  /** Returns the value read (an integer; a bigint for values beyond 2^53). Throw a VmFault to refuse. */
+  /**
+   * Returns the value the load puts in the destination register: the zero-extended field, or a
+   * full 64-bit VM pointer for fields the kernel converts to pointers (`xdp_md.data`…). A number
+   * (exact within ±2^53) or a bigint. Throw a VmFault to refuse the access.
+   */
   load(offset: number, size: 1 | 2 | 4 | 8): number | bigint;
   /** Stores the value (64-bit, given as two's-complement halves). Throw a VmFault to refuse. */
   store(offset: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void;
