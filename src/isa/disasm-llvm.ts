@@ -112,6 +112,22 @@ export function llvm14Deviation(insn: Instruction): string | undefined {
   return undefined;
 }
 
+/**
+ * `insns` reduced to what LLVM's text carries, i.e. what assembling the llvm-syntax text gives
+ * back: LLVM prints every call as `call N` (no helper/BPF-to-BPF/kfunc kind), `skb[rN]` without
+ * the immediate of an indirect packet load, and `ld_pseudo` without the upper half.
+ */
+export function llvmCanonical(insns: readonly Instruction[]): Instruction[] {
+  return insns.map((x, i) => {
+    const e = lookup(x);
+    if (e?.kind === 'call') return { ...x, src: 0, off: 0 };
+    if (e?.kind === 'ldind') return { ...x, imm: 0 };
+    const prev = i > 0 ? lookup(insns[i - 1]) : undefined;
+    if (prev?.kind === 'lddw' && prev.match.src !== 0 && x.op === 0) return { ...x, imm: 0 };
+    return { ...x };
+  });
+}
+
 /** Relative branch offset (in slots) of the jump at `x`, or undefined when it is no branch. */
 function branchOffset(x: Instruction, e: OpcodeInfo): number | undefined {
   if (e.kind === 'ja' || e.kind === 'jcond') return x.off;

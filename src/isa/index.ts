@@ -4,3 +4,5 @@ export * from './instruction.js';
 export * from './table.js';
 export * from './validate.js';
 export * from './disasm-llvm.js';
+export * from './disasm-conformance.js';
+export { assemble, assembleBytes, detectSyntax, type AssembleOptions, type AsmSyntax } from './asm.js';
