@@ -6,3 +6,4 @@ export {
 export * from './interpreter.js';
 export * from './helpers.js';
 export * from './conformance.js';
+export * from './map-helpers.js';

@@ -67,6 +67,8 @@ export class Vm implements HelperVm {
   readonly rh = new Int32Array(11);
   /** Instruction budget of one run. */
   budget: number;
+  /** The CPU the run is on (per-CPU maps; default 0). */
+  cpu = 0;
   /** Region whose bounds are the packet that LD_ABS/LD_IND read (0: none). */
   ldAbsRegion = 0;
   /** Instructions executed by the last run. */

@@ -48,6 +48,8 @@ export interface HelperVm {
   readonly rh: Int32Array;
   /** Index of the call instruction being executed (for fault locations). */
   readonly pc: number;
+  /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). */
+  readonly cpu: number;
   /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args and returns its r0 (low 64 bits as a number). */
   callback(lo: number, hi: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
 }
@@ -71,6 +73,8 @@ export interface DecodeOptions {
 
 /** A program pre-decoded for the interpreter. */
 export interface VmProgram {
+  /** Unique id (like the kernel's prog id; what a prog array stores). */
+  readonly id: number;
   readonly name: string;
   readonly insns: readonly Instruction[];
   readonly length: number;
@@ -128,6 +132,8 @@ const MOVSX_OPS: Record<number, [Op, Op]> = { 8: [Op.MOVSX64_8, Op.MOVSX32_8], 1
 const WRITES_DST = new Set<Kind>(['alu', 'neg', 'end', 'bswap', 'movsx', 'ldx', 'ldsx', 'lddw']);
 
 const FP = 10;
+
+let nextProgramId = 1;
 
 const unsupportedCall: Helper = () => {
   throw new LoadError('internal: call slot without a helper');
@@ -225,7 +231,7 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
-  return { name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
+  return { id: nextProgramId++, name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */

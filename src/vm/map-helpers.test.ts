@@ -1,0 +1,107 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LoadError, VmFault } from '../errors.js';
+import { BPF_F, BPF_FUNC, BPF_MAP_TYPE, BPF_PSEUDO } from '../uapi/index.js';
+import { ins, prog } from './ins.test-helper.js';
+import { Vm } from './interpreter.js';
+import { VmMaps } from './map-helpers.js';
+import { createMap } from './maps/factory.js';
+import { ProgArrayMap } from './maps/fdarray.js';
+import type { VmProgram } from './program.js';
+
+const u32le = (n: number) => Uint8Array.from([n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24]);
+const u64le = (n: bigint) => { const b = new Uint8Array(8); new DataView(b.buffer).setBigUint64(0, n, true); return b; };
+
+/** key = r1 (u32) at fp-4; value at lookup += 1, or insert 1: the classic counter. */
+const counter = (mapIdx = 0) => prog(
+  ins('stxw', { dst: 10, src: 1, off: -4 }),
+  ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: mapIdx }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -4 }),
+  ins('call', { imm: BPF_FUNC.map_lookup_elem }),
+  ins('jeq', { dst: 0, imm: 0, off: 4 }),
+  ins('mov', { dst: 1, imm: 1 }), ins('lock add', { dst: 0, src: 1, off: 0 }), ins('mov', { dst: 0, imm: 0 }), ins('exit'),
+  // insert: value 1 at fp-16
+  ins('stdw', { dst: 10, off: -16, imm: 1 }),
+  ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: mapIdx }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -4 }),
+  ins('mov', { dst: 3, src: 10 }), ins('add', { dst: 3, imm: -16 }), ins('mov', { dst: 4, imm: 0 }),
+  ins('call', { imm: BPF_FUNC.map_update_elem }), ins('exit'),
+);
+
+test('map helpers: a hash-map counter run by the interpreter is visible through the map API', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const flows = createMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16, name: 'flows' });
+  const p = vm.load(counter(), { helpers: maps.helpers(), resolveLd64: maps.resolver([flows]) });
+  for (const key of [7, 7, 9, 7]) assert.equal(vm.run(p, key), 0n);
+  assert.deepEqual(flows.lookupElem(u32le(7)), u64le(3n));
+  assert.deepEqual(flows.lookupElem(u32le(9)), u64le(1n));
+  // Deleting from the program side.
+  const del = vm.load(prog(
+    ins('stxw', { dst: 10, src: 1, off: -4 }),
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_FD, imm: flows.id }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -4 }),
+    ins('call', { imm: BPF_FUNC.map_delete_elem }), ins('exit'),
+  ), { helpers: maps.helpers(), resolveLd64: maps.resolver() });
+  assert.equal(vm.run(del, 9), 0n);
+  assert.equal(BigInt.asIntN(64, vm.run(del, 9)), -2n); // -ENOENT
+  assert.equal(flows.lookupElem(u32le(9)), undefined);
+});
+
+test('per-CPU maps: lookups see the value of the CPU the run is on', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const pc = createMap({ type: 'percpu_array', keySize: 4, valueSize: 8, maxEntries: 2, name: 'pc' }, { cpus: 4 });
+  const p = vm.load(counter(), { helpers: maps.helpers(), resolveLd64: maps.resolver([pc]) });
+  vm.cpu = 2; vm.run(p, 1); vm.run(p, 1);
+  vm.cpu = 3; vm.run(p, 1);
+  const values = pc.lookupElem(u32le(1)) as Uint8Array[];
+  assert.deepEqual(values.map((v) => new DataView(v.buffer, v.byteOffset).getBigUint64(0, true)), [0n, 0n, 2n, 1n]);
+});
+
+test('direct value access (global data) and BPF_F_RDONLY_PROG', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const data = createMap({ type: 'array', keySize: 4, valueSize: 16, maxEntries: 1, name: '.data' });
+  const rodata = createMap({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: BPF_F.RDONLY_PROG, name: '.rodata' });
+  rodata.updateElem(u32le(0), u64le(40n));
+  const opts = { helpers: maps.helpers(), resolveLd64: maps.resolver([data, rodata]) };
+  // r0 = rodata[0] + 2; data[8..16] = r0
+  const p = vm.load(prog(
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX_VALUE, imm: 1 }), ins('ldxdw', { dst: 0, src: 1, off: 0 }), ins('add', { dst: 0, imm: 2 }),
+    [{ op: 0x18, dst: 2, src: BPF_PSEUDO.MAP_IDX_VALUE, off: 0, imm: 0 }, { op: 0, dst: 0, src: 0, off: 0, imm: 8 }],
+    ins('stxdw', { dst: 2, src: 0, off: 0 }), ins('exit'),
+  ), opts);
+  assert.equal(vm.run(p), 42n);
+  assert.deepEqual((data.lookupElem(u32le(0)) as Uint8Array).slice(8), u64le(42n));
+  const write = vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX_VALUE, imm: 1 }), ins('stdw', { dst: 1, off: 0, imm: 1 }), ins('exit')), opts);
+  assert.throws(() => vm.run(write), (e) => e instanceof VmFault && /map value region '.rodata' is read-only/.test(e.message));
+  assert.throws(() => vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 5 }), ins('exit')), opts), (e) => e instanceof LoadError && /map index 5/.test(e.message));
+});
+
+test('tail calls through a ProgArrayMap; maps of maps yield inner map pointers', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const jmp = createMap({ type: BPF_MAP_TYPE.PROG_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, name: 'jmp' }) as ProgArrayMap<VmProgram>;
+  const opts = { helpers: maps.helpers(), resolveLd64: maps.resolver([jmp]) };
+  const target = vm.load(prog(ins('mov', { dst: 0, imm: 77 }), ins('exit')), opts);
+  const entry = vm.load(prog(
+    ins('lddw', { dst: 2, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('mov', { dst: 3, src: 1 }),
+    ins('call', { imm: BPF_FUNC.tail_call }), ins('mov', { dst: 0, imm: 1 }), ins('exit'),
+  ), opts);
+  assert.equal(jmp.set(2, target), 0);
+  assert.equal(vm.run(entry, 2), 77n);
+  assert.equal(vm.run(entry, 1), 1n); // empty slot: falls through
+
+  const inner = createMap({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 4, name: 'inner' });
+  const outer = createMap({ type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: inner, name: 'outer' });
+  assert.equal(outer.updateElem(u32le(1), u32le(inner.id)), 0);
+  inner.updateElem(u32le(3), u64le(5n));
+  // inner = outer[1]; return inner[3]
+  const p = vm.load(prog(
+    ins('stw', { dst: 10, off: -4, imm: 1 }),
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -4 }),
+    ins('call', { imm: BPF_FUNC.map_lookup_elem }), ins('jeq', { dst: 0, imm: 0, off: 7 }),
+    ins('stw', { dst: 10, off: -4, imm: 3 }), ins('mov', { dst: 1, src: 0 }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -4 }),
+    ins('call', { imm: BPF_FUNC.map_lookup_elem }), ins('ldxdw', { dst: 0, src: 0, off: 0 }), ins('exit'),
+    ins('mov', { dst: 0, imm: -1 }), ins('exit'),
+  ), { helpers: maps.helpers(), resolveLd64: maps.resolver([outer]) });
+  assert.equal(vm.run(p), 5n);
+});
