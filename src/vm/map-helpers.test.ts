@@ -105,3 +105,37 @@ test('tail calls through a ProgArrayMap; maps of maps yield inner map pointers',
   ), { helpers: maps.helpers(), resolveLd64: maps.resolver([outer]) });
   assert.equal(vm.run(p), 5n);
 });
+
+test('bpf_for_each_map_elem calls back per element with key and value pointers and stops on 1', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const h = createMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 8, name: 'h' });
+  for (const k of [1, 2, 3, 4]) h.updateElem(u32le(k), u64le(BigInt(k * 10)));
+  // sum at fp-8; visited = for_each(h, cb, fp-8, 0); return visited * 1000 + sum
+  // cb(map, key, value, ctx): *ctx += *value + *key; *value += 1; return *key == stopKey
+  const body = (stopKey: number) => prog(
+    ins('stdw', { dst: 10, off: -8, imm: 0 }),
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('lddw', { dst: 2, src: BPF_PSEUDO.FUNC, imm: 9 }),
+    ins('mov', { dst: 3, src: 10 }), ins('add', { dst: 3, imm: -8 }), ins('mov', { dst: 4, imm: 0 }),
+    ins('call', { imm: BPF_FUNC.for_each_map_elem }),
+    ins('mul', { dst: 0, imm: 1000 }), ins('ldxdw', { dst: 1, src: 10, off: -8 }), ins('add', { dst: 0, src: 1 }), ins('exit'),
+    // cb (slot 13)
+    ins('ldxw', { dst: 5, src: 2, off: 0 }), ins('ldxdw', { dst: 6, src: 3, off: 0 }),
+    ins('ldxdw', { dst: 7, src: 4, off: 0 }), ins('add', { dst: 7, src: 6 }), ins('add', { dst: 7, src: 5 }), ins('stxdw', { dst: 4, src: 7, off: 0 }),
+    ins('add', { dst: 6, imm: 1 }), ins('stxdw', { dst: 3, src: 6, off: 0 }),
+    ins('mov', { dst: 0, imm: 0 }), ins('jne', { dst: 5, imm: stopKey, off: 1 }), ins('mov', { dst: 0, imm: 1 }), ins('exit'),
+  );
+  const opts = { helpers: maps.helpers(), resolveLd64: maps.resolver([h]) };
+  assert.equal(vm.run(vm.load(body(99), opts)), 4000n + 100n + 10n);
+  assert.deepEqual(h.lookupElem(u32le(3)), u64le(31n), 'values are writable through the pointer');
+  const order: number[] = [];
+  for (let k = h.nextKey(); k; k = h.nextKey(k)) order.push(k[0]);
+  assert.equal(vm.run(vm.load(body(2), opts)) / 1000n, BigInt(order.indexOf(2) + 1), 'stops after the callback returning 1');
+  // The key copy is read-only.
+  const writeKey = prog(
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('lddw', { dst: 2, src: BPF_PSEUDO.FUNC, imm: 5 }),
+    ins('mov', { dst: 3, imm: 0 }), ins('mov', { dst: 4, imm: 0 }), ins('call', { imm: BPF_FUNC.for_each_map_elem }), ins('exit'),
+    ins('stw', { dst: 2, off: 0, imm: 5 }), ins('mov', { dst: 0, imm: 0 }), ins('exit'),
+  );
+  assert.throws(() => vm.run(vm.load(writeKey, opts)), /key' is read-only/);
+});

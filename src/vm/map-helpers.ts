@@ -5,6 +5,7 @@
  * returns, and the map object itself gets a handle region whose pointer is the "struct bpf_map *"
  * that lddw map pseudo sources load. The map helpers (lookup/update/delete) are built on that.
  */
+import { constants } from 'node:os';
 import { LoadError, VmFault } from '../errors.js';
 import { BPF_F, BPF_FUNC, BPF_MAP_TYPE, BPF_PSEUDO } from '../uapi/index.js';
 import { BpfMap, mapById, type MapValue } from './maps/map.js';
@@ -14,6 +15,8 @@ import { RegionKind, type Memory } from './memory.js';
 import type { Helper, HelperTable, HelperVm, Ld64Resolver } from './program.js';
 
 type AnyMap = BpfMap<MapValue>;
+
+const { EINVAL } = constants.errno;
 
 /** Regions of a registered map. */
 export interface MapRegions {
@@ -77,7 +80,37 @@ export class VmMaps {
     };
   }
 
-  /** bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem over the registered maps. */
+  /**
+   * `long bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags)`: calls
+   * `callback_fn(map, &key, &value, callback_ctx)` for each element (the value of the current
+   * CPU for per-CPU maps) until it returns non-zero; returns the number of elements visited, or
+   * -EINVAL for non-zero flags. The key is passed in a read-only copy, as the program must not
+   * change it.
+   */
+  private forEach(vm: HelperVm, map: AnyMap): number {
+    const fnLo = vm.rl[2], fnHi = vm.rh[2];
+    const ctx = vm.rh[3] * 4294967296 + (vm.rl[3] >>> 0);
+    if (vm.rl[4] !== 0 || vm.rh[4] !== 0) return -EINVAL;
+    const mapPtr = this.mapPointer(map);
+    const values = this.register(map).values;
+    const keyCopy = new Uint8Array(map.keySize);
+    const keyRegion = this.mem.addRegion(keyCopy, false, { kind: RegionKind.MapValue, name: `${map.name} key` });
+    try {
+      let visited = 0;
+      for (let key = map.nextKey(); key; key = map.nextKey(key)) {
+        const off = map.lookup(key, 0, vm.cpu);
+        if (off < 0) continue; // deleted by an earlier callback
+        keyCopy.set(key);
+        visited++;
+        if (vm.callback(fnLo, fnHi, mapPtr, this.mem.pointer(keyRegion, 0), this.mem.pointer(values, off), ctx) !== 0) break;
+      }
+      return visited;
+    } finally {
+      this.mem.removeRegion(keyRegion);
+    }
+  }
+
+  /** bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem over the registered maps. */
   helpers(): HelperTable {
     const mem = this.mem;
     const mapArg = (vm: HelperVm): AnyMap => {
@@ -112,6 +145,7 @@ export class VmMaps {
       [BPF_FUNC.map_lookup_elem, lookup],
       [BPF_FUNC.map_update_elem, update],
       [BPF_FUNC.map_delete_elem, del],
+      [BPF_FUNC.for_each_map_elem, (vm) => this.forEach(vm, mapArg(vm))],
     ]);
   }
 }

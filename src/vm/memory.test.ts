@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { VmFault } from '../errors.js';
 import { ins, prog } from './ins.test-helper.js';
 import { Vm } from './interpreter.js';
-import { MAX_REGIONS, Memory, RegionKind, TWO32, formatAddress } from './memory.js';
+import { MAX_REGIONS, Memory, PacketBuffer, RegionKind, TWO32, XDP_PACKET_HEADROOM, formatAddress } from './memory.js';
 
 test('a region is found from the upper half of a pointer; the lower half is the offset', () => {
   const mem = new Memory();
@@ -68,4 +68,18 @@ test('hooked regions route every access through their hooks (e.g. 32-bit context
 test('the region table has a fixed capacity and says so when full', () => {
   const mem = new Memory();
   assert.throws(() => { for (let i = 0; i < MAX_REGIONS; i++) mem.addRegion(new Uint8Array(0), false); }, /too many memory regions/);
+});
+
+test('PacketBuffer: XDP geometry with headroom; the window grows into it and programs see exactly [meta, end)', () => {
+  const mem = new Memory();
+  const pkt = new PacketBuffer(mem, Uint8Array.from([1, 2, 3, 4]), XDP_PACKET_HEADROOM, 16);
+  assert.equal(pkt.data, 256);
+  assert.throws(() => mem.resolve(255, pkt.region, 1, false, 0), VmFault);
+  assert.throws(() => mem.resolve(258, pkt.region, 4, false, 0), VmFault);
+  pkt.setWindow(248, 252, 260); // head grown by 4, then 4 bytes of metadata before it
+  assert.equal(mem.resolve(248, pkt.region, 12, true, 0), 248);
+  assert.deepEqual([...pkt.bytes()], [0, 0, 0, 0, 1, 2, 3, 4]);
+  assert.equal(pkt.metadata().length, 4);
+  assert.throws(() => pkt.setWindow(250, 249, 260), VmFault);
+  assert.equal(pkt.pointer(252), pkt.region * TWO32 + 252);
 });

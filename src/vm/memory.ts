@@ -245,3 +245,53 @@ export class Memory {
     if (!this.has(id)) throw new VmFault(`no region ${id}`);
   }
 }
+
+/** Bytes reserved before an XDP packet's data (XDP_PACKET_HEADROOM of linux/bpf.h). */
+export const XDP_PACKET_HEADROOM = 256;
+
+/**
+ * A packet in one region, laid out like the kernel's xdp_buff: `headroom` bytes before the data
+ * (where `bpf_xdp_adjust_head` grows the packet and the metadata area lives, directly before
+ * `data`), the data, then `tailroom` bytes `bpf_xdp_adjust_tail` may grow into. Programs may
+ * access exactly [meta, end); the offsets are region offsets.
+ */
+export class PacketBuffer {
+  readonly region: number;
+  readonly buf: Uint8Array;
+  /** Start of the metadata area (= data when there is none). */
+  meta: number;
+  data: number;
+  end: number;
+
+  constructor(readonly mem: Memory, packet: Uint8Array, headroom = XDP_PACKET_HEADROOM, tailroom = 0) {
+    this.buf = new Uint8Array(headroom + packet.length + tailroom);
+    this.buf.set(packet, headroom);
+    this.meta = this.data = headroom;
+    this.end = headroom + packet.length;
+    this.region = mem.addRegion(this.buf, true, { kind: RegionKind.Packet, name: 'packet', start: this.meta, end: this.end });
+  }
+
+  /** Moves the accessible window (meta ≤ data ≤ end, all inside the buffer). */
+  setWindow(meta: number, data: number, end: number): void {
+    if (!(0 <= meta && meta <= data && data <= end && end <= this.buf.length)) {
+      throw new VmFault(`packet window [${meta}, ${data}, ${end}) outside its ${this.buf.length}-byte buffer`);
+    }
+    this.meta = meta; this.data = data; this.end = end;
+    this.mem.setBounds(this.region, meta, end);
+  }
+
+  /** VM pointer to byte `offset` of the buffer. */
+  pointer(offset: number): number {
+    return this.mem.pointer(this.region, offset);
+  }
+
+  /** A copy of the packet as it is now (data to end). */
+  bytes(): Uint8Array {
+    return this.buf.slice(this.data, this.end);
+  }
+
+  /** A copy of the metadata area (meta to data). */
+  metadata(): Uint8Array {
+    return this.buf.slice(this.meta, this.data);
+  }
+}
