@@ -202,20 +202,18 @@ function tailCallTarget(vm: Vm, pc: number): VmProgram | undefined {
   return table.tailCallTarget(index);
 }
 
+/** Saves r6..r10 of frame `depth` (callee-saved registers and the frame pointer). */
 function saveRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.saved[b + 2 * r] = vm.rl[6 + r];
-    vm.saved[b + 2 * r + 1] = vm.rh[6 + r];
-  }
+  const s = vm.saved, rl = vm.rl, rh = vm.rh, b = depth * SAVED * 2;
+  s[b] = rl[6]; s[b + 1] = rh[6]; s[b + 2] = rl[7]; s[b + 3] = rh[7]; s[b + 4] = rl[8]; s[b + 5] = rh[8];
+  s[b + 6] = rl[9]; s[b + 7] = rh[9]; s[b + 8] = rl[10]; s[b + 9] = rh[10];
 }
 
+/** Restores r6..r10 of frame `depth`. */
 function restoreRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.rl[6 + r] = vm.saved[b + 2 * r];
-    vm.rh[6 + r] = vm.saved[b + 2 * r + 1];
-  }
+  const s = vm.saved, rl = vm.rl, rh = vm.rh, b = depth * SAVED * 2;
+  rl[6] = s[b]; rh[6] = s[b + 1]; rl[7] = s[b + 2]; rh[7] = s[b + 3]; rl[8] = s[b + 4]; rh[8] = s[b + 5];
+  rl[9] = s[b + 6]; rh[9] = s[b + 7]; rl[10] = s[b + 8]; rh[10] = s[b + 9];
 }
 
 /** High 32 bits of the unsigned product of two uint32. */
@@ -492,8 +490,9 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
         const ret = fn(vm);
         left = vm.left;
-        if (typeof ret === 'number') { rl[0] = ret | 0; rh[0] = Math.floor(ret / TWO32) | 0; }
-        else { rl[0] = Number(BigInt.asIntN(32, ret)); rh[0] = Number(BigInt.asIntN(32, ret >> 32n)); }
+        if (typeof ret !== 'number') vm.setReg(0, ret);
+        else if ((ret | 0) === ret) { rl[0] = ret; rh[0] = ret >> 31; } // the common small result
+        else { rl[0] = ret | 0; rh[0] = Math.floor(ret / TWO32) | 0; }
         break;
       }
       case Op.CALL_LOCAL: {
@@ -574,18 +573,14 @@ function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   return true;
 }
 
-/** Checks a read-modify-write access and returns the region offset. */
-function rmw(vm: Vm, pc: number, d: number, off: number, size: number): number {
-  const mem = vm.mem, h = vm.rh[d], t = (vm.rl[d] >>> 0) + off;
-  if (t >= mem.start[h] && t + size <= mem.writeEnd[h] && t + size <= mem.readEnd[h]) return t;
-  // Not plain writable memory: report as a write at the computed address.
-  throw mem.fault(h, t, size, true, pc);
-}
-
 function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
   const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 4);
-  const v = vm.mem.views[vm.rh[d]];
+  const h = vm.rh[d], t0 = (vm.rl[d] >>> 0) + prog.off[pc];
+  const mem = vm.mem;
+  // Fast path: plain writable memory of the pointer's region; else the carried address or a fault.
+  const at = t0 >= mem.start[h] && t0 + 4 <= mem.writeEnd[h] && t0 + 4 <= mem.readEnd[h] ? h * TWO32 + t0 : mem.rmw(h, t0, 4, pc);
+  const region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = mem.views[region];
   const old = v.getInt32(t, true), x = vm.rl[s];
   const rl = vm.rl, rh = vm.rh;
   switch (o) {
@@ -604,8 +599,12 @@ function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
 
 function atomic64(vm: Vm, prog: VmProgram, pc: number): void {
   const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 8);
-  const v = vm.mem.views[vm.rh[d]];
+  const h = vm.rh[d], t0 = (vm.rl[d] >>> 0) + prog.off[pc];
+  const mem = vm.mem;
+  // Fast path: plain writable memory of the pointer's region; else the carried address or a fault.
+  const at = t0 >= mem.start[h] && t0 + 8 <= mem.writeEnd[h] && t0 + 8 <= mem.readEnd[h] ? h * TWO32 + t0 : mem.rmw(h, t0, 8, pc);
+  const region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = mem.views[region];
   const oldLo = v.getInt32(t, true), oldHi = v.getInt32(t + 4, true);
   const rl = vm.rl, rh = vm.rh;
   const xl = rl[s], xh = rh[s];

@@ -83,3 +83,20 @@ test('PacketBuffer: XDP geometry with headroom; the window grows into it and pro
   assert.throws(() => pkt.setWindow(250, 249, 260), VmFault);
   assert.equal(pkt.pointer(252), pkt.region * TWO32 + 252);
 });
+
+test('pointer arithmetic that leaves a region and comes back reaches the same bytes (the carry is 64-bit exact)', () => {
+  const vm = new Vm();
+  const id = vm.mem.addRegion(Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]), true, { name: 'r' });
+  // r1 = p - 16 (borrows into the region half); then access [r1 + 16] = p[0]
+  const p = vm.load(prog(
+    ins('sub', { dst: 1, imm: 16 }),
+    ins('ldxw', { dst: 0, src: 1, off: 16 }), ins('stb', { dst: 1, off: 17, imm: 9 }),
+    ins('mov', { dst: 2, imm: 1 }), ins('lock add', { dst: 1, src: 2, off: 16 }),
+    ins('exit'),
+  ));
+  assert.equal(vm.run(p, vm.mem.pointer(id, 0)), 0x04030201n);
+  assert.deepEqual([...vm.mem.bytes[id]], [2, 9, 3, 4, 5, 6, 7, 8]);
+  // Still out of bounds when the carried address is: reported at the real address.
+  const bad = vm.load(prog(ins('sub', { dst: 1, imm: 16 }), ins('ldxw', { dst: 0, src: 1, off: 8 }), ins('exit')));
+  assert.throws(() => vm.run(bad, vm.mem.pointer(id, 0)), new RegExp(`insn 1: invalid read of 4 bytes at 0x${(id - 1).toString(16).padStart(8, '0')}fffffff8`));
+});

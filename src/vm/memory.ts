@@ -203,23 +203,60 @@ export class Memory {
   }
 
   /**
-   * Slow path of a load of `size` bytes at offset `offset` of region `region` (the offset may be
-   * out of the 32-bit range after pointer arithmetic): hooked regions, or a fault. Returns the
-   * loaded value zero-extended (a number, or a bigint beyond 2^53).
+   * Slow path of a load of `size` bytes at offset `offset` of region `region`, where `offset` may
+   * have left the 32-bit range through pointer arithmetic (the carry then moves to the next or
+   * previous region id, exactly as the 64-bit address does). Handles hooked regions and such
+   * carried addresses, or faults. Returns the loaded value zero-extended (a number, or a bigint
+   * beyond 2^53).
    */
   load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number): number | bigint {
-    const hooks = this.has(region) ? this.hooks[region] : undefined;
-    if (hooks && offset >= this.start[region] && offset + size <= this.end[region]) return hooks.load(offset, size);
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && o >= this.start[r] && o + size <= this.end[r]) {
+      const hooks = this.hooks[r];
+      if (hooks) return hooks.load(o, size);
+      if (o + size <= this.readEnd[r]) {
+        const v = this.views[r];
+        if (size === 1) return v.getUint8(o);
+        if (size === 2) return v.getUint16(o, true);
+        if (size === 4) return v.getUint32(o, true);
+        return v.getBigUint64(o, true);
+      }
+    }
     throw this.fault(region, offset, size, false, insn);
   }
 
   /** Slow path of a store (see {@link load}); the value is given as two's-complement halves. */
   store(region: number, offset: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number, insn: number): void {
-    const hooks = this.has(region) ? this.hooks[region] : undefined;
-    if (hooks && this.writable[region] && offset >= this.start[region] && offset + size <= this.end[region]) {
-      hooks.store(offset, size, vlo, vhi);
-      return;
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && this.writable[r] && o >= this.start[r] && o + size <= this.end[r]) {
+      const hooks = this.hooks[r];
+      if (hooks) {
+        hooks.store(o, size, vlo, vhi);
+        return;
+      }
+      if (o + size <= this.writeEnd[r]) {
+        const v = this.views[r];
+        if (size === 1) v.setUint8(o, vlo);
+        else if (size === 2) v.setUint16(o, vlo, true);
+        else if (size === 4) v.setInt32(o, vlo, true);
+        else { v.setInt32(o, vlo, true); v.setInt32(o + 4, vhi, true); }
+        return;
+      }
     }
+    throw this.fault(region, offset, size, true, insn);
+  }
+
+  /**
+   * The (region, offset) of a read-modify-write access (atomics) of plain writable memory, with
+   * the carry of {@link load} applied; faults otherwise. Returns the region in the high part:
+   * `region * 2^32 + offset`.
+   */
+  rmw(region: number, offset: number, size: number, insn: number): number {
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && o >= this.start[r] && o + size <= this.writeEnd[r] && o + size <= this.readEnd[r]) return r * TWO32 + o;
     throw this.fault(region, offset, size, true, insn);
   }
 

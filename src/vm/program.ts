@@ -2,8 +2,9 @@
  * Loading a program into the VM: validation of every instruction slot (isa's validateProgram:
  * reserved fields zero, registers valid, jumps in range and not into an lddw's second half; here:
  * r10 never written, the last instruction an exit or a jump — as the kernel checks them),
- * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of internal operations ({@link Op}) so the interpreter's
- * dispatch is one dense `switch` and every operand is one typed-array read away.
+ * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of
+ * internal operations ({@link Op}) so the interpreter's dispatch is one dense `switch` and every
+ * operand is one typed-array read away.
  */
 import { IsaError, LoadError } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -11,6 +12,7 @@ import { decodeInstructions } from '../isa/instruction.js';
 import type { Kind, OpcodeInfo, Operation } from '../isa/table.js';
 import { validateProgram } from '../isa/validate.js';
 import { BPF_FUNC, BPF_PSEUDO, BPF_PSEUDO_CALL, helperName } from '../uapi/index.js';
+import type { Memory } from './memory.js';
 
 /**
  * Internal operations: one per (opcode, variant) so that the interpreter never re-inspects
@@ -50,7 +52,9 @@ export interface HelperVm {
   readonly pc: number;
   /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). */
   readonly cpu: number;
-  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args and returns its r0 (low 64 bits as a number). */
+  /** The VM's memory (helpers check and access pointer arguments through it: {@link Memory.resolve}). */
+  readonly mem: Memory;
+  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args on a new frame; returns its r0 as a number (exact within ±2^53). */
   callback(lo: number, hi: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
 }
 
