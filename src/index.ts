@@ -3,3 +3,4 @@ export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
 export * as vm from './vm/index.js';
 export * from './errors.js';
+export * as maps from './vm/maps/index.js';

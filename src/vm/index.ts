@@ -7,4 +7,3 @@ export * from './interpreter.js';
 export * from './helpers.js';
 export * from './conformance.js';
 export * from './map-helpers.js';
-export * from './maps/index.js';

@@ -29,6 +29,7 @@ export interface MapRegions {
 /** The maps of one VM memory and the helpers that operate on them. */
 export class VmMaps {
   private readonly regions = new Map<AnyMap, MapRegions>();
+  private readonly keyRegions = new Map<Uint8Array, number>();
 
   constructor(readonly mem: Memory) {}
 
@@ -83,9 +84,9 @@ export class VmMaps {
   /**
    * `long bpf_for_each_map_elem(map, callback_fn, callback_ctx, flags)`: calls
    * `callback_fn(map, &key, &value, callback_ctx)` for each element (the value of the current
-   * CPU for per-CPU maps) until it returns non-zero; returns the number of elements visited, or
-   * -EINVAL for non-zero flags. The key is passed in a read-only copy, as the program must not
-   * change it.
+   * CPU for per-CPU maps; the map's `forEachElem` decides the order) until it returns non-zero;
+   * returns the number of elements visited, -EINVAL for non-zero flags, -ENOTSUPP for map types
+   * without it. Keys point into the map's key storage, registered read-only.
    */
   private forEach(vm: HelperVm, map: AnyMap): number {
     const fnLo = vm.rl[2], fnHi = vm.rh[2];
@@ -93,21 +94,18 @@ export class VmMaps {
     if (vm.rl[4] !== 0 || vm.rh[4] !== 0) return -EINVAL;
     const mapPtr = this.mapPointer(map);
     const values = this.register(map).values;
-    const keyCopy = new Uint8Array(map.keySize);
-    const keyRegion = this.mem.addRegion(keyCopy, false, { kind: RegionKind.MapValue, name: `${map.name} key` });
-    try {
-      let visited = 0;
-      for (let key = map.nextKey(); key; key = map.nextKey(key)) {
-        const off = map.lookup(key, 0, vm.cpu);
-        if (off < 0) continue; // deleted by an earlier callback
-        keyCopy.set(key);
-        visited++;
-        if (vm.callback(fnLo, fnHi, mapPtr, this.mem.pointer(keyRegion, 0), this.mem.pointer(values, off), ctx) !== 0) break;
-      }
-      return visited;
-    } finally {
-      this.mem.removeRegion(keyRegion);
+    return map.forEachElem(vm.cpu, (keys, keyOff, valueOff) => vm.callback(
+      fnLo, fnHi, mapPtr, this.mem.pointer(this.keyRegion(keys, map.name), keyOff), this.mem.pointer(values, valueOff), ctx));
+  }
+
+  /** The read-only region over a map's key storage (registered on first use). */
+  private keyRegion(keys: Uint8Array, name: string): number {
+    let id = this.keyRegions.get(keys);
+    if (id === undefined) {
+      id = this.mem.addRegion(keys, false, { kind: RegionKind.MapValue, name: `${name} keys` });
+      this.keyRegions.set(keys, id);
     }
+    return id;
   }
 
   /** bpf_map_lookup_elem, bpf_map_update_elem, bpf_map_delete_elem, bpf_for_each_map_elem over the registered maps. */
