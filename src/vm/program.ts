@@ -84,6 +84,8 @@ export interface VmProgram {
   readonly length: number;
   /** Internal operation per slot ({@link Op}); the second slot of an lddw is never executed. */
   readonly op: Uint8Array;
+  /** `op | dst << 8 | src << 12` per slot: what the interpreter's dispatch reads (one load per instruction). */
+  readonly code: Int32Array;
   readonly dst: Uint8Array;
   readonly src: Uint8Array;
   /** Sign-extended offset (memory access). */
@@ -235,7 +237,9 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
-  return { id: nextProgramId++, name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
+  const packed = new Int32Array(n);
+  for (let i = 0; i < n; i++) packed[i] = op[i] | dst[i] << 8 | src[i] << 12;
+  return { id: nextProgramId++, name, insns, length: n, op, code: packed, dst, src, off, imm, aux, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */
