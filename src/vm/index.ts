@@ -5,3 +5,5 @@ export {
 } from './program.js';
 export * from './interpreter.js';
 export * from './helpers.js';
+export * from './conformance.js';
+export * from './map-helpers.js';
