@@ -2,4 +2,5 @@
 export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
 export * as vm from './vm/index.js';
+export * as kernel from './kernel/index.js';
 export * from './errors.js';

@@ -81,3 +81,5 @@ export const BPF_PSEUDO = {
 } as const;
 /** Source register of `BPF_CALL`: helper (0), bpf-to-bpf call, kfunc call. */
 export const BPF_PSEUDO_CALL = 1, BPF_PSEUDO_KFUNC_CALL = 2;
+
+export * from './structs.gen.js';
