@@ -5,12 +5,14 @@
  */
 import { BenchReporter } from './report.js';
 import * as vm from './vm.js';
+import * as kernel from './kernel.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
   { name: 'vm', run: vm.run },
+  { name: 'kernel', run: kernel.run },
 ];
 
 const only = process.argv.slice(2);

@@ -3,24 +3,14 @@
  * BPF_RAW_TRACEPOINT_OPEN, and the older BPF_PROG_ATTACH / BPF_PROG_DETACH (cgroups, sockmaps,
  * flow dissector). A KernelLink keeps the program attached until it is closed (or pinned).
  */
-import { BPF_ATTACH_TYPE } from '../uapi/index.js';
-import { KernelError } from '../errors.js';
+import { attachTypeId } from './names.js';
 import { FdObject } from './fd.js';
 import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
 import { NativeBuffer } from './libc.js';
 import { bpf } from './syscall.js';
-import { ERRNO } from './errno.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
 import type { KernelProgram } from './program.js';
-
-/** Attach type id from its number or lowercase name (`xdp`, `cgroup_inet_ingress`, `tcx_ingress`…). */
-export function attachTypeId(t: number | string): number {
-  if (typeof t === 'number') return t;
-  const id = (BPF_ATTACH_TYPE as Record<string, number>)[t.toUpperCase()];
-  if (id === undefined) throw new KernelError(`unknown attach type "${t}"`, ERRNO.EINVAL);
-  return id;
-}
 
 const fdOf = (p: KernelProgram | number): number => (typeof p === 'number' ? p : p.fd);
 

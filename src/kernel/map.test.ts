@@ -159,6 +159,7 @@ test('pin and get, by path and by id', (t) => {
     rmSync(path);
   }
   throwsErrno(() => KernelMap.fromPin(path), 'ENOENT');
+  assert.throws(() => KernelMap.fromPin(path), new RegExp(`bpf\\(BPF_OBJ_GET\\) ${path}: ENOENT`));
 });
 
 test('error paths: bad fd, closed map, unknown type', (t) => {
@@ -170,6 +171,9 @@ test('error paths: bad fd, closed map, unknown type', (t) => {
   m.close();
   m.close();
   throwsErrno(() => m.lookup(u32(0)), 'EBADF');
+  throwsErrno(() => m.update(u32(0), u32(0)), 'EBADF');
+  throwsErrno(() => m.nextKey(u32(0)), 'EBADF');
+  throwsErrno(() => m.lookupBatch(), 'EBADF');
   assert.throws(() => KernelMap.create({ type: 'no_such_map', keySize: 4, valueSize: 4, maxEntries: 1 }), /unknown map type "no_such_map"/);
   throwsErrno(() => KernelMap.create({ type: 'hash', keySize: 0, valueSize: 4, maxEntries: 1 }), 'EINVAL');
 });
