@@ -74,7 +74,7 @@ export class VmObject {
   /** The program called `name`; LoadError naming the loaded ones otherwise. */
   program(name: string): VmProgramHandle {
     const p = this.programs.get(name);
-    if (!p) throw new LoadError(`no program '${name}' (programs: ${[...this.programs.keys()].join(', ') || 'none'})`);
+    if (!p) throw new LoadError(`no program '${name}' (programs: ${this.spec.programs.map((p) => p.name).join(', ') || 'none'})`);
     return p;
   }
 
