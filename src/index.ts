@@ -9,5 +9,6 @@ export * as btf from './btf/index.js';
 export * as object from './object/index.js';
 export * as kernel from './kernel/index.js';
 export * as vm from './vm/index.js';
+export * as kernel from './kernel/index.js';
 export * from './errors.js';
 export * as maps from './vm/maps/index.js';
