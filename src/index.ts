@@ -2,3 +2,4 @@
 export * as uapi from './uapi/index.js';
 export * as isa from './isa/index.js';
 export * from './errors.js';
+export * as verifier from './verifier/index.js';

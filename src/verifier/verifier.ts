@@ -5,7 +5,7 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
-import { BPF_PROG_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
+import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
@@ -367,7 +367,8 @@ class Verifier {
       const insn = this.insns[i];
       if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_CALL) callees[subOf(i)].push(subOf(i + insn.imm + 1));
     }
-    const round = (d: number): number => Math.ceil(Math.max(d, 1) / 32) * 32;
+    // The JIT is always on here: frames are rounded up to 16 bytes (round_up_stack_depth).
+    const round = (d: number): number => Math.ceil(d / 16) * 16;
     const walk = (s: number, depth: number, frames: number): void => {
       const total = depth + round(this.stackDepth[s]);
       if (total > MAX_BPF_STACK) {
@@ -455,7 +456,6 @@ class Verifier {
       case CLASS.ST: {
         if (insn.src !== 0) this.fail('BPF_ST uses reserved fields');
         const dst = this.srcReg(insn.dst);
-        if (dst.type === RegType.CTX) this.fail(`BPF_ST stores into R${insn.dst} ${this.typeStr(dst.type)} is not allowed`);
         this.saveAuxPtrType(idx, dst.type);
         this.checkMemAccess(insn.dst, insn.off, SIZE_BYTES[opSize(insn.op) >> 3], true, -1, insn);
         return idx + 1;
@@ -487,6 +487,7 @@ class Verifier {
       return;
     }
     if (insn.src === BPF_PSEUDO.FUNC) {
+      if (!this.input.funcInfo?.length) this.fail('missing btf func_info');
       dst.markPtr(RegType.FUNC);
       dst.subprog = this.cfg.subprogStarts.indexOf(idx + insn.imm + 1);
       return;
@@ -801,7 +802,7 @@ class Verifier {
     const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
     if (r.type === RegType.STACK) {
       if (size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
-        this.fail(`misaligned stack access off ${tnumStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
+        this.fail(`misaligned stack access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
       }
     }
     switch (r.type) {
@@ -916,7 +917,7 @@ class Verifier {
       maxOff = Number(r.smax) + off + size;
     }
     if (minOff < minValid || minOff > -1 || maxOff > 0 || size < 0) {
-      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack off=${off} size=${size}`);
+      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack R${regno} off=${off} size=${size}`);
       this.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(r.varOff)} off=${off} size=${size}`);
     }
     this.growStack(f, -minOff);
@@ -1156,6 +1157,7 @@ class Verifier {
     }
     if (cur.refs.length) {
       for (const ref of cur.refs) this.verbose(`Unreleased reference id=${ref.id} alloc_insn=${ref.insn}\n`);
+      this.verbose('BPF_EXIT instruction in main prog would lead to reference leak\n');
       throw new Reject(`Unreleased reference id=${cur.refs[0].id} alloc_insn=${cur.refs[0].insn}`, idx);
     }
     const r0 = this.srcReg(0);
@@ -1211,7 +1213,7 @@ class Verifier {
     const proto = helperProto(id);
     if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
     const regs = this.frame.regs;
-    const meta = { mapIdx: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
+    const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
     for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
     if (meta.releaseRegno) {
@@ -1227,14 +1229,20 @@ class Verifier {
     switch (proto.ret) {
       case 'int': r0.markUnknown(); break;
       case 'void': break;
-      case 'map_value_or_null':
-        r0.markPtr(RegType.MAP_VALUE_OR_NULL);
+      case 'map_value_or_null': {
+        // Array lookups with a constant in-range key cannot fail (can_elide_value_nullness).
+        const map = this.maps[meta.mapIdx];
+        const elide = id === BPF_FUNC.map_lookup_elem && (map.type === BPF_MAP_TYPE.ARRAY || map.type === BPF_MAP_TYPE.PERCPU_ARRAY) &&
+          meta.constKey >= 0 && meta.constKey < map.maxEntries;
+        r0.markPtr(elide ? RegType.MAP_VALUE : RegType.MAP_VALUE_OR_NULL);
         r0.mapIdx = meta.mapIdx;
-        r0.id = ++this.idGen;
+        if (!elide) r0.id = ++this.idGen;
         break;
+      }
       case 'ringbuf_mem_or_null': {
         r0.markPtr(RegType.RINGBUF_MEM_OR_NULL);
         r0.memSize = meta.memSize;
+        ++this.idGen; // the maybe-null id, replaced by the reference id (acquire_reference)
         const refId = ++this.idGen;
         this.cur.refs.push({ id: refId, insn: idx });
         r0.id = refId;
@@ -1310,7 +1318,7 @@ class Verifier {
 
   /** check_func_arg for argument `arg` (1-based register). */
   private checkFuncArg(regno: number, args: readonly ArgKind[], meta: {
-    mapIdx: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number; memSize: number; msizeMax: bigint; subprog: number;
+    mapIdx: number; constKey: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number; memSize: number; msizeMax: bigint; subprog: number;
   }): void {
     const kind = args[regno - 1];
     const r = this.srcReg(regno);
@@ -1333,6 +1341,7 @@ class Verifier {
       case 'map_key':
         if (!map) this.fail('invalid map_ptr to access map->key');
         this.checkHelperMemAccess(regno, map.keySize, false, false, meta);
+        meta.constKey = this.constantMapKey(r, map.keySize);
         break;
       case 'map_value': case 'uninit_map_value':
         if (!map) this.fail('invalid map_ptr to access map->value');
@@ -1371,9 +1380,9 @@ class Verifier {
 
   private static readonly COMPATIBLE: Record<string, number[]> = {
     map_ptr: [RegType.MAP_PTR],
-    map_key: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE],
-    map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE],
-    uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE],
+    map_key: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     mem_or_null: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
@@ -1389,6 +1398,22 @@ class Verifier {
     mem: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
   };
 
+  /** get_constant_map_key: the key when it is a known constant on the stack, else -1. */
+  private constantMapKey(key: Reg, keySize: number): number {
+    if (!this.privileged || key.type !== RegType.STACK || !tnumIsConst(key.varOff)) return -1;
+    const f = this.stackFrame(key);
+    const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
+    const spi = slot >> 3, base = spi * BPF_REG_SIZE, off = slot & 7;
+    let zero = 0, spill = 0;
+    for (let i = off; i >= 0 && f.stype[base + i] === STACK_ZERO; i--) zero++;
+    if (zero >= keySize) return 0;
+    const sp = f.spilled[spi];
+    if (f.stype[base + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
+    for (let i = off; i >= 0 && f.stype[base + i] === STACK_SPILL; i--) spill++;
+    if (spill !== keySize || !sp.isConst()) return -1;
+    return sp.varOff.value > 0x7fffffffn ? -1 : Number(sp.varOff.value);
+  }
+
   /** check_reg_type: the register's type must be one of the argument's compatible types. */
   private checkRegType(regno: number, r: Reg, kind: ArgKind): void {
     const ok = Verifier.COMPATIBLE[kind];
@@ -1396,7 +1421,8 @@ class Verifier {
       if (kind === 'ctx' && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
       return;
     }
-    const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long';
+    const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
+      kind === 'map_key' || kind === 'map_value' || kind === 'uninit_map_value';
     const expected = memLike ? Verifier.EXPECTED.mem : ok.map((t) => this.typeStr(t)).join(', ');
     this.fail(`R${regno} type=${this.typeStr(r.type)} expected=${expected}`);
   }
@@ -1581,6 +1607,12 @@ function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
   const r = st.frames[st.frames.length - 1].regs[regno];
   if (r.type !== RegType.PKT) return;
   r.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+/** tnum_strn as the alignment message prints it: a constant as `%#llx` (`0`, `0x10`). */
+function tnumConstStr(t: { value: bigint; mask: bigint }): string {
+  if (t.mask !== 0n) return tnumStr(t);
+  return t.value === 0n ? '0' : `0x${t.value.toString(16)}`;
 }
 
 function tnumIsAlignedTo(varOff: { value: bigint; mask: bigint }, off: number, size: number): boolean {
