@@ -1,5 +1,13 @@
 /** Registry of `tsbpf` sub-commands: one import and one entry per command file. */
 import type { Command } from './command.js';
+import { objectShow } from './object-show.js';
+import { asmCommand } from './asm.js';
+import { disasmCommand } from './disasm.js';
+import { conformancePluginCommand } from './conformance-plugin.js';
 
 export const commands: Command[] = [
+  objectShow,
+  asmCommand,
+  disasmCommand,
+  conformancePluginCommand,
 ];

@@ -1,0 +1,5 @@
+/** tsbpf/btf: BTF types, `.BTF.ext` records, raw and C printers. */
+export * from './types.js';
+export * from './parse.js';
+export * from './spec.js';
+export * from './format-raw.js';

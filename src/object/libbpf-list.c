@@ -1,0 +1,37 @@
+/*
+ * Test helper (built by object.libbpf.test.ts with the system libbpf): opens a BPF object with
+ * libbpf, without loading it, and prints what libbpf sees, one item per line:
+ *   prog <name> <section> <prog type> <expected attach type> <insn count>
+ *   map <name> <map type> <key size> <value size> <max entries> <flags>
+ * Exit status 2 when libbpf cannot open the object.
+ */
+#include <stdio.h>
+#include <bpf/libbpf.h>
+
+static int quiet(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	(void)level; (void)fmt; (void)args;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_map *map;
+
+	if (argc != 2)
+		return 1;
+	libbpf_set_print(quiet);
+	obj = bpf_object__open_file(argv[1], NULL);
+	if (!obj)
+		return 2;
+	bpf_object__for_each_program(prog, obj)
+		printf("prog %s %s %d %d %zu\n", bpf_program__name(prog), bpf_program__section_name(prog),
+		       bpf_program__type(prog), bpf_program__expected_attach_type(prog), bpf_program__insn_cnt(prog));
+	bpf_object__for_each_map(map, obj)
+		printf("map %s %d %u %u %u %u\n", bpf_map__name(map), bpf_map__type(map), bpf_map__key_size(map),
+		       bpf_map__value_size(map), bpf_map__max_entries(map), bpf_map__map_flags(map));
+	bpf_object__close(obj);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/**
+ * Linux errno numbers the map operations return (negated, like the kernel's helpers and bpf(2)),
+ * with glibc's strerror() text, which `bpftool -j map dump` prints for entries it cannot read.
+ * ENOTSUPP (524) is kernel-internal: glibc prints it as "Unknown error 524".
+ */
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17,
+  ENODEV: 19, EINVAL: 22, ENOSPC: 28, EOVERFLOW: 75, EOPNOTSUPP: 95, ENOTSUPP: 524,
+} as const;
+export type ErrnoName = keyof typeof ERRNO;
+
+const messages: Record<number, string> = {
+  1: 'Operation not permitted', 2: 'No such file or directory', 7: 'Argument list too long', 9: 'Bad file descriptor',
+  11: 'Resource temporarily unavailable', 12: 'Cannot allocate memory', 14: 'Bad address',
+  16: 'Device or resource busy', 17: 'File exists', 19: 'No such device', 22: 'Invalid argument',
+  28: 'No space left on device', 75: 'Value too large for defined data type',
+  95: 'Operation not supported',
+};
+
+/** glibc's strerror() for a (positive or negative) errno. */
+export function strerror(errno: number): string {
+  const e = Math.abs(errno);
+  return messages[e] ?? `Unknown error ${e}`;
+}
+
+/** The errno whose strerror() text is `message` (e.g. parsed from bpftool's output), or undefined. */
+export function errnoFromMessage(message: string): number | undefined {
+  for (const [n, m] of Object.entries(messages)) if (message.includes(m)) return Number(n);
+  const u = /Unknown error (\d+)/.exec(message);
+  return u ? Number(u[1]) : undefined;
+}
+
+/** Symbolic name of a (positive or negative) errno, e.g. `-ENOENT`, for messages and tests. */
+export function errnoName(rc: number): string {
+  if (rc === 0) return '0';
+  for (const [k, v] of Object.entries(ERRNO)) if (v === Math.abs(rc)) return (rc < 0 ? '-' : '') + k;
+  return String(rc);
+}

@@ -1,0 +1,358 @@
+/**
+ * Hash maps (kernel/bpf/hashtab.c): BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
+ *
+ * Storage, all typed arrays sized at creation: `keys` (slot × key_size), `values` (slot ×
+ * roundUp(value_size, 8), per-CPU × nCpus), the jhash of each slot's key, a next-slot link per slot
+ * (bucket chains, and the free list), and `roundup_pow_of_two(max_entries)` bucket heads — the
+ * kernel's bucket count. Elements are chained at the head of their bucket like the kernel's
+ * hlist, and the hash is the kernel's jhash with seed 0, so get_next_key and batch order equal the
+ * kernel's for maps created with BPF_F_ZERO_SEED (the kernel seeds randomly otherwise).
+ *
+ * Semantics as in the kernel: an update of an existing key in a (non-per-CPU) hash map writes a
+ * new element at the bucket head and frees the old one (the value moves; BPF_F_LOCK updates in
+ * place); per-CPU maps update in place; NO_PREALLOC changes nothing observable but allocation.
+ * LRU maps take every new element from the LRU (lru.ts), evicting before the key is even looked
+ * up, as the kernel does.
+ */
+import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../uapi/index.js';
+import { ERRNO } from './errno.js';
+import { keyHash } from './jhash.js';
+import { Lru } from './lru.js';
+import { BpfMap, roundUp8, type BatchResult, type MapAttrs, type MapValue } from './map.js';
+import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, MAX_BPF_STACK, PCPU_MIN_UNIT_SIZE } from './spec.js';
+
+const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
+
+const HTAB_CREATE_FLAG_MASK = BPF_F.NO_PREALLOC | BPF_F.NO_COMMON_LRU | BPF_F.NUMA_NODE | ACCESS_MASK | BPF_F.ZERO_SEED;
+/** sizeof(struct htab_elem) on x86-64. */
+const HTAB_ELEM_SIZE = 48;
+
+const isLru = (t: number) => t === BPF_MAP_TYPE.LRU_HASH || t === BPF_MAP_TYPE.LRU_PERCPU_HASH;
+const isPercpu = (t: number) => t === BPF_MAP_TYPE.PERCPU_HASH || t === BPF_MAP_TYPE.LRU_PERCPU_HASH;
+
+/** htab_map_alloc_check(): an errno and why, or undefined. */
+export function checkHashAttrs(a: MapAttrs): [number, string] | undefined {
+  const lru = isLru(a.type), percpu = isPercpu(a.type);
+  const prealloc = !(a.flags & BPF_F.NO_PREALLOC);
+  if (a.flags & ~HTAB_CREATE_FLAG_MASK || !accessOk(a.flags)) return [EINVAL, `flags 0x${a.flags.toString(16)} not allowed`];
+  if (!lru && a.flags & BPF_F.NO_COMMON_LRU) return [EINVAL, 'BPF_F_NO_COMMON_LRU is only for LRU maps'];
+  if (lru && !prealloc) return [ENOTSUPP, 'LRU maps cannot be BPF_F_NO_PREALLOC'];
+  if (a.flags & BPF_F.NUMA_NODE && (percpu || a.flags & BPF_F.NO_COMMON_LRU)) return [EINVAL, 'BPF_F_NUMA_NODE not allowed on per-CPU maps'];
+  if (a.maxEntries === 0 || a.keySize === 0 || a.valueSize === 0) return [EINVAL, 'max_entries, key_size and value_size must not be 0'];
+  if (a.keySize > MAX_BPF_STACK) return [E2BIG, `key_size over ${MAX_BPF_STACK}`];
+  if (a.keySize + a.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return [E2BIG, 'key_size + value_size too large'];
+  if (percpu && roundUp8(a.valueSize) > PCPU_MIN_UNIT_SIZE) return [E2BIG, `per-CPU value_size over ${PCPU_MIN_UNIT_SIZE}`];
+  if (a.maxEntries > 2 ** 31) return [E2BIG, 'max_entries over 2^31'];
+  return undefined;
+}
+
+function roundupPow2(n: number): number {
+  let p = 1;
+  while (p < n) p *= 2;
+  return p;
+}
+
+/** The kernel's max_entries of an LRU map with per-CPU lists: a multiple of the CPU count. */
+function lruPercpuEntries(a: MapAttrs): number {
+  if (!(isLru(a.type) && a.flags & BPF_F.NO_COMMON_LRU)) return a.maxEntries;
+  const up = Math.ceil(a.maxEntries / a.nCpus) * a.nCpus;
+  return up <= 0xffffffff ? up : Math.floor(a.maxEntries / a.nCpus) * a.nCpus;
+}
+
+export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
+  readonly values: Uint8Array;
+  override readonly perCpu: boolean;
+  override readonly cpuStride: number;
+  /** Bytes per slot in `values`. */
+  readonly slotSize: number;
+  /** Number of live elements. */
+  count = 0;
+  private readonly keyStore: Uint8Array;
+  private readonly hashes: Uint32Array;
+  /** Next slot in the bucket chain or on the free list; -1 ends. */
+  private readonly link: Int32Array;
+  /** 1 while a slot holds a live element. */
+  private readonly live: Uint8Array;
+  private readonly buckets: Int32Array;
+  private readonly bucketMask: number;
+  private freeHead = -1;
+  private readonly lru: Lru | undefined;
+  private readonly seed = 0;
+  /** jhash of the key `find()` last looked for. */
+  private lastHash = 0;
+
+  constructor(a: MapAttrs) {
+    super({ ...a, maxEntries: lruPercpuEntries(a) });
+    this.perCpu = isPercpu(a.type);
+    const elem = roundUp8(a.valueSize);
+    this.cpuStride = this.perCpu ? elem : 0;
+    this.slotSize = this.perCpu ? elem * a.nCpus : elem;
+    const n = this.maxEntries;
+    const lru = isLru(a.type);
+    // Non-LRU maps keep one spare slot: an update of an existing key in a full map needs a new
+    // element before the old is freed (the kernel's per-CPU extra_elems).
+    const slots = lru ? n : n + 1;
+    this.values = new Uint8Array(slots * this.slotSize);
+    this.keyStore = new Uint8Array(slots * a.keySize);
+    this.hashes = new Uint32Array(slots);
+    this.link = new Int32Array(slots);
+    this.live = new Uint8Array(slots);
+    const nBuckets = roundupPow2(n);
+    this.buckets = new Int32Array(nBuckets).fill(-1);
+    this.bucketMask = nBuckets - 1;
+    if (lru) {
+      this.lru = new Lru(n, a.nCpus, (a.flags & BPF_F.NO_COMMON_LRU) !== 0, (slot) => this.unlinkSlot(slot));
+    } else {
+      for (let s = slots - 1; s >= 0; s--) this.pushFree(s);
+    }
+  }
+
+  // ---- table primitives ------------------------------------------------------------------------
+  private pushFree(s: number): void {
+    this.link[s] = this.freeHead;
+    this.freeHead = s;
+  }
+
+  /** The slot holding `key`, or -1; leaves the key's hash in `lastHash`. */
+  private find(key: Uint8Array, off: number): number {
+    const ks = this.keySize;
+    const h = keyHash(key, off, ks, this.seed);
+    this.lastHash = h;
+    const keys = this.keyStore, hashes = this.hashes, link = this.link;
+    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = link[s]) {
+      if (hashes[s] !== h) continue;
+      let i = 0;
+      const base = s * ks;
+      while (i < ks && keys[base + i] === key[off + i]) i++;
+      if (i === ks) return s;
+    }
+    return -1;
+  }
+
+  /** Puts `slot` (key copied from key/off, hash `h`) at the head of its bucket. */
+  private insert(slot: number, key: Uint8Array, off: number, h: number): void {
+    const ks = this.keySize, base = slot * ks;
+    for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
+    this.hashes[slot] = h;
+    const b = h & this.bucketMask;
+    this.link[slot] = this.buckets[b];
+    this.buckets[b] = slot;
+    this.live[slot] = 1;
+    this.count++;
+  }
+
+  /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
+  private unlinkSlot(slot: number): boolean {
+    if (!this.live[slot]) return false;
+    const b = this.hashes[slot] & this.bucketMask;
+    let s = this.buckets[b];
+    if (s === slot) this.buckets[b] = this.link[slot];
+    else {
+      while (this.link[s] !== slot) s = this.link[s];
+      this.link[s] = this.link[slot];
+    }
+    this.live[slot] = 0;
+    this.count--;
+    return true;
+  }
+
+  private freeSlot(slot: number): void {
+    if (this.lru) this.lru.push(slot);
+    else this.pushFree(slot);
+  }
+
+  /** A slot for a new element: from the free list or the LRU (-1: none). */
+  private allocSlot(cpu: number, replacing: boolean): number {
+    if (this.lru) return this.lru.pop(cpu);
+    if (!replacing && this.count >= this.maxEntries) return -1;
+    const s = this.freeHead;
+    if (s >= 0) this.freeHead = this.link[s];
+    return s;
+  }
+
+  /** Writes a new element's value: all CPUs from a bpf(2) buffer, or `cpu`'s with the others zeroed. */
+  private initValue(slot: number, value: Uint8Array, valueOff: number, onAllCpus: boolean, cpu: number, flags: number): void {
+    const base = slot * this.slotSize;
+    if (!this.perCpu) return this.copyValue(base, value, valueOff, flags);
+    this.values.fill(0, base, base + this.slotSize);
+    if (onAllCpus) this.copyPercpu(slot, value, valueOff);
+    else this.copyValue(base + cpu * this.cpuStride, value, valueOff, 0);
+  }
+
+  private copyPercpu(slot: number, value: Uint8Array, valueOff: number): void {
+    const base = slot * this.slotSize;
+    for (let c = 0; c < this.nCpus; c++) this.copyValue(base + c * this.cpuStride, value, valueOff + c * this.cpuStride, 0);
+  }
+
+  // ---- program side -------------------------------------------------------------------------------
+  lookup(key: Uint8Array, keyOff: number, cpu: number): number {
+    const s = this.find(key, keyOff);
+    if (s < 0) return -1;
+    if (this.lru) this.lru.setRef(s);
+    return s * this.slotSize + cpu * this.cpuStride;
+  }
+
+  update(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number): number {
+    return this.doUpdate(key, keyOff, value, valueOff, flags, cpu, false);
+  }
+
+  delete(key: Uint8Array, keyOff: number): number {
+    const s = this.find(key, keyOff);
+    if (s < 0) return -ENOENT;
+    this.unlinkSlot(s);
+    this.freeSlot(s);
+    return 0;
+  }
+
+  /** The update paths of hashtab.c (plain, per-CPU, LRU, LRU per-CPU); `onAllCpus` for bpf(2). */
+  private doUpdate(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number, onAllCpus: boolean): number {
+    const lru = this.lru;
+    if (lru ? flags > BPF_EXIST : (flags & ~BPF_F_LOCK) > BPF_EXIST) return -EINVAL;
+    if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
+    const mode = flags & ~BPF_F_LOCK;
+    if (lru) {
+      // The LRU node is taken (possibly evicting) before the key is looked up.
+      const fresh = this.perCpu && mode === BPF_EXIST ? -1 : lru.pop(cpu);
+      if (fresh < 0 && !(this.perCpu && mode === BPF_EXIST)) return -ENOMEM;
+      const old = this.find(key, keyOff);
+      const h = this.lastHash;
+      const rc = old >= 0 && mode === BPF_NOEXIST ? -EEXIST : old < 0 && mode === BPF_EXIST ? -ENOENT : 0;
+      if (rc) {
+        if (fresh >= 0) lru.push(fresh);
+        return rc;
+      }
+      if (this.perCpu && old >= 0) {
+        lru.setRef(old);
+        if (onAllCpus) this.copyPercpu(old, value, valueOff);
+        else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+        if (fresh >= 0) lru.push(fresh);
+        return 0;
+      }
+      this.initValue(fresh, value, valueOff, onAllCpus, cpu, 0);
+      this.insert(fresh, key, keyOff, h);
+      if (old >= 0) {
+        lru.setRef(fresh);
+        this.unlinkSlot(old);
+        lru.push(old);
+      }
+      return 0;
+    }
+    const old = this.find(key, keyOff);
+    const h = this.lastHash;
+    if (old >= 0 && mode === BPF_NOEXIST) return -EEXIST;
+    if (old < 0 && mode === BPF_EXIST) return -ENOENT;
+    if (old >= 0 && (this.perCpu || flags & BPF_F_LOCK)) {
+      if (!this.perCpu) this.copyValue(old * this.slotSize, value, valueOff, flags);
+      else if (onAllCpus) this.copyPercpu(old, value, valueOff);
+      else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+      return 0;
+    }
+    const fresh = this.allocSlot(cpu, old >= 0);
+    if (fresh < 0) return -E2BIG;
+    this.initValue(fresh, value, valueOff, onAllCpus, cpu, flags & ~BPF_F_LOCK);
+    this.insert(fresh, key, keyOff, h);
+    if (old >= 0) {
+      this.unlinkSlot(old);
+      this.freeSlot(old);
+    }
+    return 0;
+  }
+
+  // ---- bpf(2) -------------------------------------------------------------------------------------------
+  protected userLookup(key: Uint8Array | null, out: Uint8Array, flags: number): number {
+    if (!key) return -EINVAL;
+    const s = this.find(key, 0);
+    if (s < 0) return -ENOENT;
+    this.copyOut(s, out, flags);
+    return 0;
+  }
+
+  /** Copies a slot's value into a bpf(2) buffer (BPF_F_LOCK: the spin lock reads as zero). */
+  private copyOut(slot: number, out: Uint8Array, flags: number): void {
+    const base = slot * this.slotSize;
+    if (!this.perCpu) {
+      out.set(this.values.subarray(base, base + this.valueSize));
+      if (flags & BPF_F_LOCK && this.spinLockOffset !== undefined) out.fill(0, this.spinLockOffset, this.spinLockOffset + 4);
+    } else out.set(this.values.subarray(base, base + this.slotSize));
+  }
+
+  protected userUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): number {
+    if (!key) return -EINVAL;
+    return this.doUpdate(key, 0, value, 0, flags, 0, true);
+  }
+
+  protected override userLookupAndDelete(key: Uint8Array | null, out: Uint8Array, flags: number): number {
+    if (!key) return -EINVAL;
+    if (flags & ~BPF_F_LOCK || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
+    const s = this.find(key, 0);
+    if (s < 0) return -ENOENT;
+    this.copyOut(s, out, flags);
+    this.unlinkSlot(s);
+    this.freeSlot(s);
+    return 0;
+  }
+
+  protected nextKeyImpl(key: Uint8Array | null, out: Uint8Array): number {
+    let b = 0;
+    if (key) {
+      const s = this.find(key, 0);
+      if (s >= 0) {
+        const nx = this.link[s];
+        if (nx >= 0) return this.copyKey(nx, out);
+        b = (this.lastHash & this.bucketMask) + 1;
+      }
+    }
+    for (; b < this.buckets.length; b++) {
+      const s = this.buckets[b];
+      if (s >= 0) return this.copyKey(s, out);
+    }
+    return -ENOENT;
+  }
+
+  private copyKey(slot: number, out: Uint8Array): number {
+    out.set(this.keyStore.subarray(slot * this.keySize, (slot + 1) * this.keySize));
+    return 0;
+  }
+
+  protected override get batchOps() {
+    return { lookup: true, update: true, del: true, lookupAndDelete: true };
+  }
+
+  /** __htab_map_lookup_and_delete_batch(): whole buckets at a time; the token is a u32 bucket index. */
+  protected override batchWalk(inBatch: Uint8Array | undefined, count: number, elemFlags: number, del: boolean): BatchResult<V> {
+    const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
+    if (elemFlags & ~BPF_F_LOCK || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
+    if (count === 0) return res;
+    let b = inBatch ? new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true) : 0;
+    if (b >= this.buckets.length) return { ...res, err: -ENOENT };
+    for (;;) {
+      let n = 0;
+      for (let s = this.buckets[b]; s >= 0; s = this.link[s]) n++;
+      if (n > count - res.keys.length) {
+        if (res.keys.length === 0) res.err = -ENOSPC;
+        break;
+      }
+      for (let s = this.buckets[b]; s >= 0;) {
+        const next = this.link[s];
+        res.keys.push(this.keyStore.slice(s * this.keySize, (s + 1) * this.keySize));
+        const out = new Uint8Array(this.sysValueSize);
+        this.copyOut(s, out, elemFlags);
+        res.values.push(this.fromSys(out));
+        if (del) {
+          this.unlinkSlot(s);
+          this.freeSlot(s);
+        }
+        s = next;
+      }
+      b++;
+      if (b >= this.buckets.length) {
+        res.err = -ENOENT;
+        break;
+      }
+    }
+    const tok = new Uint8Array(4);
+    new DataView(tok.buffer).setUint32(0, b, true);
+    res.outBatch = tok;
+    return res;
+  }
+}

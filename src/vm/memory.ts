@@ -1,0 +1,243 @@
+/**
+ * The VM's memory model: every byte a program can touch lives in a registered region (context,
+ * stack frame, packet, map values, ring-buffer records, global data). A VM pointer is a 64-bit
+ * value whose upper 32 bits are the region id and whose lower 32 bits are the byte offset in that
+ * region, so the interpreter finds the region of an address in O(1) (`regions[hi]`). Host memory
+ * is never reachable: an address outside every region's bounds, into a region without the needed
+ * permission, or with a region id that is not registered, faults with a {@link VmFault} naming
+ * the instruction index, the address and the access size.
+ *
+ * Region id 0 is never allocated, so NULL (and every small scalar) is an invalid address.
+ */
+import { VmFault } from '../errors.js';
+
+/** What a region holds; used in fault messages and by helpers that accept only some kinds. */
+export enum RegionKind {
+  /** The program's context (`xdp_md`, `__sk_buff`, raw args…). */
+  Context = 1,
+  /** One 512-byte stack frame. */
+  Stack,
+  /** Packet bytes (with headroom before `data` and a metadata area). */
+  Packet,
+  /** A map's value storage (a map value pointer is base + offset). */
+  MapValue,
+  /** Ring-buffer record storage. */
+  Ringbuf,
+  /** Global data (`.data`, `.bss`, `.rodata`) or any other plain memory. */
+  Global,
+  /** Not memory: a handle to a host object (e.g. a map), used as an opaque pointer. */
+  Handle,
+}
+
+/** Lower-case names of {@link RegionKind} for messages. */
+const KIND_NAMES: Record<RegionKind, string> = {
+  [RegionKind.Context]: 'context',
+  [RegionKind.Stack]: 'stack',
+  [RegionKind.Packet]: 'packet',
+  [RegionKind.MapValue]: 'map value',
+  [RegionKind.Ringbuf]: 'ringbuf',
+  [RegionKind.Global]: 'global data',
+  [RegionKind.Handle]: 'handle',
+};
+
+/**
+ * Accessors of a region whose loads/stores are not plain byte accesses — e.g. a context whose
+ * `data` field must yield a 64-bit VM pointer although the UAPI field is 32 bits wide (the
+ * kernel rewrites such loads; the VM routes them here). Offsets are region offsets.
+ */
+export interface RegionHooks {
+  /** Returns the value read (an integer; a bigint for values beyond 2^53). Throw a VmFault to refuse. */
+  load(offset: number, size: 1 | 2 | 4 | 8): number | bigint;
+  /** Stores the value (64-bit, given as two's-complement halves). Throw a VmFault to refuse. */
+  store(offset: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void;
+}
+
+/** Options of {@link Memory.addRegion}. */
+export interface RegionOptions {
+  /** Default {@link RegionKind.Global}. */
+  kind?: RegionKind;
+  /** Name for fault messages (map name, `.rodata`…). */
+  name?: string;
+  /** First accessible offset (default 0). */
+  start?: number;
+  /** End of the accessible bytes, exclusive (default `bytes.length`). */
+  end?: number;
+  /** Hooks that handle every access to the region instead of plain byte access. */
+  hooks?: RegionHooks;
+  /** Host object of a {@link RegionKind.Handle} region. */
+  object?: unknown;
+}
+
+/** 2^32 as a number: pointer = region * 2^32 + offset. */
+export const TWO32 = 4294967296;
+/** Regions a Memory holds at once (ids 1 … MAX_REGIONS-1). */
+export const MAX_REGIONS = 1 << 14;
+
+const EMPTY = new Uint8Array(0);
+const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
+/** A 64-bit address as `0x` + 16 hex digits. */
+export function formatAddress(lo: number, hi: number): string {
+  return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * The region table. Parallel typed arrays indexed by region id keep the interpreter's bounds
+ * check to two comparisons: an access of `size` bytes at offset `o` of region `r` is allowed on
+ * the fast path iff `start[r] <= o && o + size <= readEnd[r]` (`writeEnd` for stores). Read-only,
+ * unregistered, handle and hooked regions have `readEnd`/`writeEnd` 0 so they always take the
+ * slow path ({@link Memory.load}/{@link Memory.store}), which applies hooks or faults.
+ */
+export class Memory {
+  /** Backing bytes per region. */
+  readonly bytes: Uint8Array[] = new Array(MAX_REGIONS).fill(EMPTY);
+  /** DataView over `bytes` per region. */
+  readonly views: DataView[] = new Array(MAX_REGIONS).fill(EMPTY_VIEW);
+  /** First valid offset per region. */
+  readonly start = new Int32Array(MAX_REGIONS);
+  /** Fast-path read limit (exclusive) per region; 0 when reads take the slow path. */
+  readonly readEnd = new Int32Array(MAX_REGIONS);
+  /** Fast-path write limit (exclusive) per region; 0 when writes take the slow path. */
+  readonly writeEnd = new Int32Array(MAX_REGIONS);
+  /** Accessible end per region (exclusive), independent of permissions. */
+  readonly end = new Int32Array(MAX_REGIONS);
+  readonly kind = new Uint8Array(MAX_REGIONS);
+  readonly writable = new Uint8Array(MAX_REGIONS);
+  readonly names: (string | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
+  readonly hooks: (RegionHooks | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
+  readonly objects: unknown[] = new Array(MAX_REGIONS).fill(undefined);
+  private readonly free: number[] = [];
+  private next = 1;
+
+  /**
+   * Registers `bytes` as a region and returns its id. The region keeps a reference to `bytes`
+   * (never a copy): a map registers its stable value storage once at creation and a map value
+   * pointer is then {@link pointer}(id, offset).
+   */
+  addRegion(bytes: Uint8Array, writable: boolean, options: RegionOptions = {}): number {
+    const id = this.free.pop() ?? this.next++;
+    if (id >= MAX_REGIONS) throw new VmFault(`too many memory regions (limit ${MAX_REGIONS - 1})`);
+    this.kind[id] = options.kind ?? RegionKind.Global;
+    this.names[id] = options.name;
+    this.hooks[id] = options.hooks;
+    this.objects[id] = options.object;
+    this.writable[id] = writable ? 1 : 0;
+    this.setBytes(id, bytes, options.start ?? 0, options.end ?? bytes.length);
+    return id;
+  }
+
+  /** Registers a non-memory handle to a host object (e.g. a map); its pointer is opaque. */
+  addHandle(object: unknown, name?: string): number {
+    return this.addRegion(EMPTY, false, { kind: RegionKind.Handle, object, name });
+  }
+
+  /** Replaces the bytes and bounds of a region (a new packet, a grown/shrunk packet…). */
+  setBytes(id: number, bytes: Uint8Array, start = 0, end = bytes.length): void {
+    this.check(id);
+    if (!(start >= 0 && start <= end && end <= bytes.length)) {
+      throw new VmFault(`region ${id}: bounds [${start}, ${end}) outside its ${bytes.length} bytes`);
+    }
+    this.bytes[id] = bytes;
+    this.views[id] = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.setBounds(id, start, end);
+  }
+
+  /** Changes the accessible window of a region (e.g. `bpf_xdp_adjust_head` moves `start`). */
+  setBounds(id: number, start: number, end: number): void {
+    this.check(id);
+    if (!(start >= 0 && start <= end && end <= this.bytes[id].length)) {
+      throw new VmFault(`region ${id}: bounds [${start}, ${end}) outside its ${this.bytes[id].length} bytes`);
+    }
+    this.start[id] = start;
+    this.end[id] = end;
+    const plain = this.hooks[id] === undefined && this.kind[id] !== RegionKind.Handle;
+    this.readEnd[id] = plain ? end : 0;
+    this.writeEnd[id] = plain && this.writable[id] ? end : 0;
+  }
+
+  /** Unregisters a region; its id may be reused. */
+  removeRegion(id: number): void {
+    this.check(id);
+    this.bytes[id] = EMPTY;
+    this.views[id] = EMPTY_VIEW;
+    this.start[id] = this.end[id] = this.readEnd[id] = this.writeEnd[id] = 0;
+    this.kind[id] = 0;
+    this.writable[id] = 0;
+    this.names[id] = undefined;
+    this.hooks[id] = undefined;
+    this.objects[id] = undefined;
+    this.free.push(id);
+  }
+
+  /** True when `id` is a registered region. */
+  has(id: number): boolean {
+    return id > 0 && id < MAX_REGIONS && this.kind[id] !== 0;
+  }
+
+  /** The VM pointer to `offset` in region `id`, as a number (exact: ids < 2^21). */
+  pointer(id: number, offset: number): number {
+    return id * TWO32 + offset;
+  }
+
+  /** The host object behind a handle pointer, or undefined when the pointer is not a handle. */
+  object(lo: number, hi: number): unknown {
+    return lo === 0 && hi > 0 && hi < MAX_REGIONS && this.kind[hi] === RegionKind.Handle ? this.objects[hi] : undefined;
+  }
+
+  /**
+   * Checks an access of `size` bytes at the 64-bit address (lo, hi) and returns the region's
+   * offset of it; faults (naming `insn`) when not allowed. For helpers reading/writing program
+   * memory: `mem.bytes[hi]` at the returned offset is then safe to access for `size` bytes.
+   */
+  resolve(lo: number, hi: number, size: number, write: boolean, insn: number): number {
+    const o = lo >>> 0;
+    if (this.has(hi) && this.hooks[hi] === undefined && this.kind[hi] !== RegionKind.Handle &&
+        (!write || this.writable[hi]) && o >= this.start[hi] && o + size <= this.end[hi]) {
+      return o;
+    }
+    throw this.fault(hi, o, size, write, insn);
+  }
+
+  /**
+   * Slow path of a load of `size` bytes at offset `offset` of region `region` (the offset may be
+   * out of the 32-bit range after pointer arithmetic): hooked regions, or a fault. Returns the
+   * loaded value zero-extended (a number, or a bigint beyond 2^53).
+   */
+  load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number): number | bigint {
+    const hooks = this.has(region) ? this.hooks[region] : undefined;
+    if (hooks && offset >= this.start[region] && offset + size <= this.end[region]) return hooks.load(offset, size);
+    throw this.fault(region, offset, size, false, insn);
+  }
+
+  /** Slow path of a store (see {@link load}); the value is given as two's-complement halves. */
+  store(region: number, offset: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number, insn: number): void {
+    const hooks = this.has(region) ? this.hooks[region] : undefined;
+    if (hooks && this.writable[region] && offset >= this.start[region] && offset + size <= this.end[region]) {
+      hooks.store(offset, size, vlo, vhi);
+      return;
+    }
+    throw this.fault(region, offset, size, true, insn);
+  }
+
+  /** The fault for a refused access at `offset` of `region`, explaining why. */
+  fault(region: number, offset: number, size: number, write: boolean, insn: number): VmFault {
+    // The real 64-bit address: pointer arithmetic may have carried into the region half.
+    const lo = offset | 0, hi = (region + Math.floor(offset / TWO32)) | 0;
+    const what = `invalid ${write ? 'write' : 'read'} of ${size} byte${size === 1 ? '' : 's'} at ${formatAddress(lo, hi)}`;
+    let why: string;
+    if (!this.has(region)) {
+      why = region === 0 ? 'not a pointer (no memory region)' : `no memory region ${region >>> 0}`;
+    } else {
+      const name = this.names[region] ? ` '${this.names[region]}'` : '';
+      const desc = `${KIND_NAMES[this.kind[region] as RegionKind]} region${name}`;
+      if (this.kind[region] === RegionKind.Handle) why = `${desc} is not memory`;
+      else if (write && !this.writable[region]) why = `${desc} is read-only`;
+      else why = `${desc}: offset ${offset} size ${size} outside [${this.start[region]}, ${this.end[region]})`;
+    }
+    return new VmFault(`${what}: ${why}`, { insn });
+  }
+
+  private check(id: number): void {
+    if (!this.has(id)) throw new VmFault(`no region ${id}`);
+  }
+}
