@@ -4,11 +4,13 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import { run as object } from './object.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'object', run: object },
 ];
 
 const only = process.argv.slice(2);

@@ -10,4 +10,14 @@ export const commands: Command[] = [
   asmCommand,
   disasmCommand,
   conformancePluginCommand,
+import { asmCommand } from './asm.js';
+import { disasmCommand } from './disasm.js';
+import { objectShow } from './object-show.js';
+import { objectDump } from './object-dump.js';
+
+export const commands: Command[] = [
+  asmCommand,
+  disasmCommand,
+  objectShow,
+  objectDump,
 ];
