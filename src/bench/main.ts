@@ -4,12 +4,14 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as kernel from './kernel.js';
 import { run as object } from './object.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'kernel', run: kernel.run },
   { name: 'object', run: object },
 ];
 
