@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
 import { analyzeCfg, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
-import { formatInsn, aluOpString } from './disasm.js';
+import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
   Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
@@ -44,6 +44,10 @@ const ALU_OPS: Partial<Record<number, AluOp>> = {
   [ALU.ADD]: 'add', [ALU.SUB]: 'sub', [ALU.MUL]: 'mul', [ALU.OR]: 'or', [ALU.AND]: 'and', [ALU.LSH]: 'lsh',
   [ALU.RSH]: 'rsh', [ALU.XOR]: 'xor', [ALU.ARSH]: 'arsh', [ALU.NEG]: 'neg',
 };
+/** The log's name of each ALU operation (bpf_alu_string), indexed by `op >> 4`. */
+const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+const aluOpString = (op: number): string => ALU_STR[op >> 4];
+
 /** rev_opcode: the condition of the fall-through branch. JSET's reverse is tagged with SRC.X. */
 const REV_OP: Record<number, number> = {
   [JMP.JEQ]: JMP.JNE, [JMP.JNE]: JMP.JEQ, [JMP.JSET]: JMP.JSET | SRC.X, [JMP.JGT]: JMP.JLE, [JMP.JGE]: JMP.JLT,
@@ -161,8 +165,19 @@ class Verifier {
   }
 
   private fmtInsn(i: number): string {
-    return formatInsn(this.insns, i, (idx) => this.maps[idx]?.name ?? String(idx));
+    return formatInstructionXlated(this.insns, i, this.xlatedResolver);
   }
+
+  /** Map references print by name (`map[arr]`, `map[arr]+8`); the kernel prints their address. */
+  private readonly xlatedResolver = {
+    imm: (insns: readonly Instruction[], i: number): string | undefined => {
+      const x = insns[i];
+      const name = this.maps[x.imm]?.name ?? String(x.imm);
+      if (x.src === BPF_PSEUDO.MAP_IDX || x.src === BPF_PSEUDO.MAP_FD) return `map[${name}]`;
+      if (x.src === BPF_PSEUDO.MAP_IDX_VALUE || x.src === BPF_PSEUDO.MAP_VALUE) return `map[${name}]+${insns[i + 1].imm >>> 0}`;
+      return undefined;
+    },
+  };
 
   private printState(st: VState, frame: number, printAll: boolean): void {
     if (!this.level) return;
