@@ -12,3 +12,4 @@ export * as vm from './vm/index.js';
 export * as kernel from './kernel/index.js';
 export * from './errors.js';
 export * as maps from './vm/maps/index.js';
+export * as verifier from './verifier/index.js';
