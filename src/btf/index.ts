@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './parse.js';
 export * from './spec.js';
 export * from './format-raw.js';
+export * from './core.js';
