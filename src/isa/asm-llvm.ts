@@ -7,16 +7,15 @@
  * and `call NAME` is a BPF-to-BPF call to a label.
  */
 import { fail, findEntry, imm32, jumpTo, lddw, off16, one, parseInteger, parseRegister, type LineParser, type Statement } from './asm-common.js';
-import { CALL_KIND, PSEUDO, type Operation } from './table.js';
+import { CALL_KIND, OPERATOR, PSEUDO, type Operation } from './table.js';
 
-const ALU_OPS: Readonly<Record<string, Operation>> = {
-  '+=': 'add', '-=': 'sub', '*=': 'mul', '/=': 'div', 's/=': 'sdiv', '|=': 'or', '&=': 'and', '<<=': 'lsh', '>>=': 'rsh',
-  '%=': 'mod', 's%=': 'smod', '^=': 'xor', '=': 'mov', 's>>=': 'arsh',
-};
-const JMP_OPS: Readonly<Record<string, Operation>> = {
-  '==': 'jeq', '>': 'jgt', '>=': 'jge', '&': 'jset', '!=': 'jne', 's>': 'jsgt', 's>=': 'jsge', '<': 'jlt', '<=': 'jle', 's<': 'jslt', 's<=': 'jsle',
-};
-const ATOMIC_OPS: Readonly<Record<string, Operation>> = { '+=': 'add', '|=': 'or', '&=': 'and', '^=': 'xor' };
+/** Operator text → operation, for each group of operations (the inverse of `OPERATOR`). */
+function operators(ops: readonly Operation[]): Readonly<Record<string, Operation>> {
+  return Object.fromEntries(ops.map((op) => [OPERATOR[op]!, op]));
+}
+const ALU_OPS = operators(['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh']);
+const JMP_OPS = operators(['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle']);
+const ATOMIC_OPS = operators(['add', 'or', 'and', 'xor']);
 
 const NUM = '[+-]?(?:0x[0-9a-fA-F]+|\\d+)';
 const REG = '[rw]\\d+';

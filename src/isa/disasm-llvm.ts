@@ -23,7 +23,7 @@
  */
 import type { Instruction } from './instruction.js';
 import { decodeInstructions, ldImm64Value, INSN_SIZE } from './instruction.js';
-import { encodingProblem, lookup, MAX_REG, type Kind, type OpcodeInfo } from './table.js';
+import { encodingProblem, lookup, MAX_REG, OPERATOR, type Kind, type OpcodeInfo } from './table.js';
 
 /** A symbol of the section being disassembled: its name and its byte offset in the section. */
 export interface SectionSymbol {
@@ -31,14 +31,6 @@ export interface SectionSymbol {
   value: number;
 }
 
-const ALU_SYMBOL: Readonly<Record<string, string>> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-const JMP_SYMBOL: Readonly<Record<string, string>> = {
-  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
-};
-const ATOMIC_SYMBOL: Readonly<Record<string, string>> = { add: '+=', or: '|=', and: '&=', xor: '^=' };
 
 const reg = (n: number, w = false): string => (w ? 'w' : 'r') + n;
 const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -50,7 +42,7 @@ type Formatter = (insn: Instruction, e: OpcodeInfo, insns: readonly Instruction[
 
 /** Text of each instruction kind (the LLVM assembly string of the matching instruction). */
 const FORMAT: Readonly<Record<Kind, Formatter>> = {
-  alu: (x, e) => `${reg(x.dst, e.is32)} ${ALU_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
+  alu: (x, e) => `${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
   neg: (x, e) => `${reg(x.dst, e.is32)} = -${reg(x.dst, e.is32)}`,
   movsx: (x, e) => `${reg(x.dst, e.is32)} = (s${e.width})${reg(x.src, e.is32)}`,
   end: (x, e) => `r${x.dst} = ${e.operation}${e.width} r${x.dst}`,
@@ -63,7 +55,7 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
     const addr = `r${x.dst} ${x.off < 0 ? '-' : '+'} ${Math.abs(x.off)}`;
     const type = unsignedType(e.width);
     const v = reg(x.src, e.is32);
-    if (e.operation in ATOMIC_SYMBOL) return `lock *(${type} *)(${addr}) ${ATOMIC_SYMBOL[e.operation]} r${x.src}`;
+    if (OPERATOR[e.operation]) return `lock *(${type} *)(${addr}) ${OPERATOR[e.operation]} r${x.src}`;
     if (e.operation === 'xchg') return `${v} = ${e.is32 ? 'xchg32_32' : 'xchg_64'}(${addr}, ${v})`;
     if (e.operation === 'cmpxchg') {
       const r0 = reg(0, e.is32);
@@ -78,7 +70,7 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
   ja: (x) => `goto ${signed(x.off)}`,
   gotol: (x) => `gotol ${signed(x.imm)}`,
   jcond: (x, e) =>
-    `if ${reg(x.dst, e.is32)} ${JMP_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm} goto ${signed(x.off)}`,
+    `if ${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm} goto ${signed(x.off)}`,
   call: (x) => `call ${x.imm}`,
   callx: (x) => `callx r${x.dst}`,
   exit: () => 'exit',

@@ -12,7 +12,7 @@
 import type { Instruction } from './instruction.js';
 import { ldImm64Value } from './instruction.js';
 import { helperName } from '../uapi/index.js';
-import { CALL_KIND, lookup, PSEUDO, type Kind, type OpcodeInfo } from './table.js';
+import { CALL_KIND, lookup, PSEUDO, OPERATOR, type Kind, type OpcodeInfo } from './table.js';
 import { OP_LDDW } from './opcodes.js';
 
 export interface XlatedResolver {
@@ -27,14 +27,6 @@ export interface XlatedResolver {
   imm?(insns: readonly Instruction[], index: number, value: bigint): string | undefined;
 }
 
-const ALU_SYMBOL: Readonly<Record<string, string>> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-const JMP_SYMBOL: Readonly<Record<string, string>> = {
-  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
-};
-const ATOMIC_SYMBOL: Readonly<Record<string, string>> = { add: '+=', or: '|=', and: '&=', xor: '^=' };
 
 const reg = (n: number, w: boolean): string => (w ? 'w' : 'r') + n;
 const plus = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -68,7 +60,7 @@ function callee(insns: readonly Instruction[], i: number, resolver: XlatedResolv
 type Formatter = (x: Instruction, e: OpcodeInfo, insns: readonly Instruction[], i: number, resolver: XlatedResolver) => string;
 
 const FORMAT: Readonly<Record<Kind, Formatter>> = {
-  alu: (x, e) => `${reg(x.dst, e.is32)} ${ALU_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
+  alu: (x, e) => `${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
   movsx: (x, e) => `${reg(x.dst, e.is32)} = (s${e.width})${reg(x.src, e.is32)}`,
   neg: (x, e) => `${reg(x.dst, e.is32)} = -${reg(x.dst, e.is32)}`,
   end: (x, e) => `r${x.dst} = ${e.operation}${e.width} r${x.dst}`,
@@ -80,7 +72,7 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
   atomic: (x, e) => {
     const at = `(${u(e)} *)(r${x.dst} ${plus(x.off)})`;
     const bits = e.width === 8 ? '64' : '';
-    if (e.operation in ATOMIC_SYMBOL) return `lock *${at} ${ATOMIC_SYMBOL[e.operation]} r${x.src}`;
+    if (OPERATOR[e.operation]) return `lock *${at} ${OPERATOR[e.operation]} r${x.src}`;
     if (e.operation === 'cmpxchg') return `r0 = atomic${bits}_cmpxchg(${at}, r0, r${x.src})`;
     if (e.operation === 'xchg') return `r${x.src} = atomic${bits}_xchg(${at}, r${x.src})`;
     return `r${x.src} = atomic${bits}_${e.operation}(${at}, r${x.src})`;
@@ -94,7 +86,7 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
   ja: (x) => `goto pc${plus(x.off)}`,
   gotol: (x) => `gotol pc${plus(x.imm)}`,
   jcond: (x, e) =>
-    `if ${reg(x.dst, e.is32)} ${JMP_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : `0x${(x.imm >>> 0).toString(16)}`} goto pc${plus(x.off)}`,
+    `if ${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : `0x${(x.imm >>> 0).toString(16)}`} goto pc${plus(x.off)}`,
   call: (x, e, insns, i, resolver) =>
     e.match.src === CALL_KIND.PSEUDO_CALL ? `call pc${callee(insns, i, resolver)}` : `call ${callee(insns, i, resolver)}#${x.imm}`,
   // The kernel knows no callx; its disassembler prints BPF_CALL|BPF_X like any call.

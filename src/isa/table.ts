@@ -34,6 +34,16 @@ export type Operation =
   | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg'
   | 'le' | 'be' | 'none';
 
+/**
+ * The C-like operator of each ALU, comparison and (non-fetching) atomic operation, as LLVM and
+ * the kernel's disassembler both print them.
+ */
+export const OPERATOR: Readonly<Partial<Record<Operation, string>>> = {
+  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
+  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
+  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
+};
+
 export interface OpcodeInfo {
   /** The opcode byte. */
   readonly op: number;
