@@ -65,41 +65,50 @@ export function linkProgram(ctx: LinkContext, entry: Func): ProgramSpec {
     license: ctx.license, kernVersion: ctx.kernVersion,
   };
   const placed = new Map<Func, number>();
-  const place = (fn: Func): number => {
+  // Depth-first like libbpf's recursive reloc_code, with an explicit stack: the frame on top is
+  // scanned first, so a newly appended subprogram is processed before its caller resumes.
+  const stack: { fn: Func; base: number; i: number }[] = [];
+  const append = (fn: Func): number => {
     const base = prog.insns.length;
     placed.set(fn, base);
     prog.functions.push({ name: fn.name, insn: base });
-    const { relocs, sec } = fn.code;
     for (let i = 0; i < fn.count; i++) prog.insns.push(insnAt(fn.code, fn.start + i));
     addExtInfo(ctx, prog, fn, base);
-    for (let i = 0; i < fn.count; i++) {
-      const secIdx = fn.start + i;
-      const out = base + i;
-      const insn = prog.insns[out];
-      const r = relocs.get(secIdx);
-      const isLddw = insn.op === OP_LDDW;
-      if (isLddw && i + 1 >= fn.count) ctx.fail(`function '${fn.name}': lddw at insn ${i} has no second slot`, sec.name, secIdx * INSN);
-      if (r && r.type !== 'call' && r.type !== 'func_addr') applyDataReloc(ctx, prog, out, r);
-      const isCall = insn.op === OP_CALL && insn.src === BPF_PSEUDO_CALL && r?.type !== 'extern';
-      const isFuncAddr = isLddw && (insn.src === BPF_PSEUDO.FUNC || r?.type === 'func_addr');
-      if (isFuncAddr) insn.src = BPF_PSEUDO.FUNC;
-      if (isCall || isFuncAddr) {
-        let target: { code: CodeSection; idx: number };
-        if (r?.type === 'call') target = { code: ctx.code.get(r.section)!, idx: r.symOff / INSN + insn.imm + 1 };
-        else if (r?.type === 'func_addr') target = { code: ctx.code.get(r.section)!, idx: (r.symOff + insn.imm) / INSN };
-        else if (isFuncAddr) ctx.fail(`function '${fn.name}': insn ${i}: function address without relocation`, sec.name, secIdx * INSN);
-        else target = { code: fn.code, idx: secIdx + insn.imm + 1 };
-        const sub = target.code.funcs.find((f) => f.start === target.idx);
-        if (!sub) ctx.fail(`function '${fn.name}': insn ${i}: call target ${target.idx} in ${target.code.sec.name} is not the start of a function`, sec.name, secIdx * INSN);
-        const subBase = placed.get(sub) ?? place(sub);
-        insn.imm = subBase - out - 1;
-        prog.references.push({ insn: out, kind: 'subprog', name: sub.name });
-      }
-      if (isLddw) i++;
-    }
+    stack.push({ fn, base, i: 0 });
     return base;
   };
-  place(entry);
+  append(entry);
+  while (stack.length) {
+    const frame = stack[stack.length - 1];
+    const { fn, base } = frame;
+    const i = frame.i;
+    if (i >= fn.count) {
+      stack.pop();
+      continue;
+    }
+    const { relocs, sec } = fn.code;
+    const secIdx = fn.start + i;
+    const out = base + i;
+    const insn = prog.insns[out];
+    const r = relocs.get(secIdx);
+    const isLddw = insn.op === OP_LDDW;
+    frame.i += isLddw ? 2 : 1;
+    if (isLddw && i + 1 >= fn.count) ctx.fail(`function '${fn.name}': lddw at insn ${i} has no second slot`, sec.name, secIdx * INSN);
+    if (r && r.type !== 'call' && r.type !== 'func_addr') applyDataReloc(ctx, prog, out, r);
+    const isCall = insn.op === OP_CALL && insn.src === BPF_PSEUDO_CALL && r?.type !== 'extern';
+    const isFuncAddr = isLddw && (insn.src === BPF_PSEUDO.FUNC || r?.type === 'func_addr');
+    if (!isCall && !isFuncAddr) continue;
+    if (isFuncAddr) insn.src = BPF_PSEUDO.FUNC;
+    let code = fn.code, idx: number;
+    if (r?.type === 'call') [code, idx] = [ctx.code.get(r.section)!, r.symOff / INSN + insn.imm + 1];
+    else if (r?.type === 'func_addr') [code, idx] = [ctx.code.get(r.section)!, (r.symOff + insn.imm) / INSN];
+    else if (isFuncAddr) return ctx.fail(`function '${fn.name}': insn ${i}: function address without relocation`, sec.name, secIdx * INSN);
+    else idx = secIdx + insn.imm + 1;
+    const sub = funcAt(code, idx);
+    if (!sub) return ctx.fail(`function '${fn.name}': insn ${i}: call target ${idx} in ${code.sec.name} is not the start of a function`, sec.name, secIdx * INSN);
+    insn.imm = (placed.get(sub) ?? append(sub)) - out - 1;
+    prog.references.push({ insn: out, kind: 'subprog', name: sub.name });
+  }
   prog.references.sort((a, b) => a.insn - b.insn);
   return prog;
 }
@@ -176,4 +185,16 @@ export function insnAt(code: CodeSection, i: number): Instruction {
   const o = i * INSN;
   const regs = code.sec.data[o + 1];
   return { op: code.sec.data[o], dst: regs & 0x0f, src: regs >> 4, off: code.dv.getInt16(o + 2, true), imm: code.dv.getInt32(o + 4, true) };
+}
+
+/** The function starting at slot `idx` of a section (functions are sorted by start). */
+function funcAt(code: CodeSection, idx: number): Func | undefined {
+  const f = code.funcs;
+  let lo = 0, hi = f.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (f[mid].start < idx) lo = mid + 1;
+    else hi = mid;
+  }
+  return f[lo]?.start === idx ? f[lo] : undefined;
 }
