@@ -15,7 +15,8 @@ import { hasTool, isRoot, listFiles, repoRoot, requireOrSkip, testdataDir } from
 
 const samples = path.join(testdataDir, 'ebpf-samples');
 const all = listFiles(samples, '.o').concat(listFiles(path.join(samples, 'invalid'), '').filter((f) => !f.endsWith('.o')));
-const valid = all.filter((f) => !f.includes('/invalid/'));
+/** The corpus plus the repository's bundled examples (when built). */
+const valid = all.filter((f) => !f.includes('/invalid/')).concat(listFiles(path.join(repoRoot, 'examples'), '.o'));
 const invalid = all.filter((f) => f.includes('/invalid/'));
 const fixtures = path.join(repoRoot, 'src/object/testdata');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsbpf-object-'));
