@@ -8,7 +8,8 @@ import { attachTypeId } from './names.js';
 import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
 import { NativeBuffer, close } from './libc.js';
 import { FdObject, adoptFd, expectKind } from './fd.js';
-import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
+import { readSync } from 'node:fs';
+import { GET_ID, ITER_CREATE, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
 import { bpf } from './syscall.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
@@ -83,6 +84,11 @@ export class KernelLink extends FdObject {
     }
   }
 
+  /** Attaches an iterator program (`SEC("iter/…")`, expected attach type trace_iter). */
+  static iterator(prog: KernelProgram | number, iterInfo?: Uint8Array): KernelLink {
+    return KernelLink.create(prog, 0, BPF_ATTACH_TYPE.TRACE_ITER, iterInfo ? { iterInfo } : {});
+  }
+
   /** Takes ownership of a link fd. */
   static fromFd(fd: number): KernelLink {
     expectKind(fd, 'link');
@@ -107,6 +113,26 @@ export class KernelLink extends FdObject {
   /** Pins the link: the program stays attached after close() until the pin is removed. */
   pin(path: string): void {
     objPin(this.fd, path);
+  }
+
+  /**
+   * BPF_ITER_CREATE on an iterator link and reads the new iterator to its end: one full pass of
+   * the program over its objects, returning what it printed (BPF_SEQ_PRINTF / bpf_seq_write).
+   */
+  readIterator(): Uint8Array {
+    const fd = bpf('ITER_CREATE', ITER_CREATE, { link_fd: this.fd });
+    try {
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const chunk = new Uint8Array(64 * 1024);
+        const n = readSync(fd, chunk);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      close(fd);
+    }
   }
 
   /** BPF_LINK_DETACH: detaches the program now; the fd stays open (a defunct link). */
