@@ -78,10 +78,18 @@ export class KernelLink extends FdObject {
   static tracepoint(prog: KernelProgram | number, category: string, name: string, cookie: bigint = 0n): KernelLink {
     const event = perfEventOpen({ type: PERF_TYPE.TRACEPOINT, config: tracepointId(category, name), sample_period: 1, wakeup_events: 1 }, 0);
     try {
-      return KernelLink.create(prog, event, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+      return KernelLink.perfEvent(prog, event, cookie);
     } finally {
       close(event);
     }
+  }
+
+  /**
+   * Attaches a program (perf_event, tracepoint, kprobe/uprobe types) to an open perf event fd
+   * with BPF_LINK_CREATE (BPF_PERF_EVENT). The link keeps its own reference to the event.
+   */
+  static perfEvent(prog: KernelProgram | number, eventFd: number, cookie: bigint = 0n): KernelLink {
+    return KernelLink.create(prog, eventFd, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
   }
 
   /** Attaches an iterator program (`SEC("iter/…")`, expected attach type trace_iter). */
