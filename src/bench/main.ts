@@ -4,6 +4,8 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as vm from './vm.js';
+import * as maps from './maps.js';
 import * as kernel from './kernel.js';
 import { run as object } from './object.js';
 
@@ -11,6 +13,8 @@ type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'vm', run: vm.run },
+  { name: 'maps', run: maps.run },
   { name: 'kernel', run: kernel.run },
   { name: 'object', run: object },
 ];

@@ -1,0 +1,135 @@
+/**
+ * The CO-RE engine against libbpf, on this machine's kernel BTF: every object is loaded by the
+ * system libbpf through core-libbpf.c (kernel object creation stubbed out, so each program libbpf
+ * relocates is printed, verifier or not) and relocated by tsbpf; the instruction at every
+ * relocated slot must be identical, and so must libbpf's CO-RE debug log lines for the program.
+ * Objects: the C programs in testdata/ (built here against a vmlinux.h of this kernel) and every
+ * corpus object with CO-RE relocations.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { hasTool, listFiles, repoRoot, requireOrSkip, testdataDir } from '../test-support.js';
+import { decodeInstructions, type Instruction } from '../isa/instruction.js';
+import { OP_LDDW } from '../isa/opcodes.js';
+import { loadObjectSpec } from '../object/load.js';
+import { applyCoreRelocations, kernelBtf, VMLINUX_BTF_PATH, type CoreCandidateCache } from './core.js';
+
+const haveTools = hasTool('clang') && hasTool('cc') && hasTool('bpftool') && existsSync(VMLINUX_BTF_PATH) && existsSync('/usr/include/bpf/libbpf.h');
+
+interface LibbpfRun {
+  /** Program name → instructions as libbpf would load them. */
+  progs: Map<string, Instruction[]>;
+  result: number;
+  log: string[];
+}
+
+function runLibbpf(harness: string, obj: string): LibbpfRun {
+  const r = spawnSync(harness, [obj], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const progs = new Map<string, Instruction[]>();
+  let result = NaN;
+  for (const line of r.stdout.split('\n')) {
+    const [what, a, b] = line.split(' ');
+    if (what === 'prog' && a !== '-') progs.set(a, decodeInstructions(Buffer.from(b, 'hex')));
+    else if (what === 'result') result = Number(a);
+  }
+  return { progs, result, log: r.stderr.split('\n').map((l) => l.replace(/^libbpf: /, '')) };
+}
+
+const sameInsn = (a: Instruction | undefined, b: Instruction | undefined) =>
+  !!a && !!b && a.op === b.op && a.dst === b.dst && a.src === b.src && a.off === b.off && a.imm === b.imm;
+
+interface Tally {
+  objects: number;
+  programs: number;
+  relocations: number;
+  agree: number;
+  poisoned: number;
+  logLines: number;
+  failures: string[];
+}
+
+/** Relocates every program of `file` and compares with libbpf; returns what disagreed. */
+function compareObject(harness: string, file: string, tally: Tally): void {
+  const name = path.basename(file);
+  const lib = runLibbpf(harness, file);
+  const spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { file });
+  if (!spec.btf) throw new Error(`${name}: no BTF`);
+  const { btf: target } = kernelBtf();
+  const cache: CoreCandidateCache = new Map();
+  tally.objects++;
+  const libFailed = lib.log.some((l) => / relo #\d+: failed to (relocate|patch)/.test(l));
+  for (const prog of spec.programs) {
+    if (prog.coreRelos.length === 0) continue;
+    tally.programs++;
+    let ours;
+    try {
+      ours = applyCoreRelocations(prog, spec.btf, target, { cache });
+    } catch (e) {
+      if (!libFailed) tally.failures.push(`${name} ${prog.name}: tsbpf failed where libbpf did not: ${String(e)}`);
+      continue;
+    }
+    const theirs = lib.progs.get(prog.name);
+    if (!theirs) {
+      tally.failures.push(`${name} ${prog.name}: libbpf did not relocate it (result ${lib.result})${libFailed ? ' and failed a relocation' : ''}`);
+      continue;
+    }
+    if (theirs.length !== ours.insns.length) tally.failures.push(`${name} ${prog.name}: ${ours.insns.length} slots, libbpf ${theirs.length}`);
+    for (const r of ours.results) {
+      tally.relocations++;
+      if (r.poisoned) tally.poisoned++;
+      const slots = ours.insns[r.insn].op === OP_LDDW || theirs[r.insn]?.op === OP_LDDW || (r.poisoned && prog.insns[r.insn].op === OP_LDDW) ? [r.insn, r.insn + 1] : [r.insn];
+      if (slots.every((s) => sameInsn(ours.insns[s], theirs[s]))) tally.agree++;
+      else tally.failures.push(`${name} ${prog.name} relo #${r.relo} insn ${r.insn}: tsbpf ${JSON.stringify(slots.map((s) => ours.insns[s]))} libbpf ${JSON.stringify(slots.map((s) => theirs[s]))}`);
+    }
+    // libbpf's log for the relocations of the program's own function (subprogram records are logged
+    // under the subprogram's name, with other numbers).
+    const mainEnd = prog.functions[1]?.insn ?? prog.insns.length;
+    const mainRelos = prog.coreRelos.filter((r) => r.insn < mainEnd).length;
+    const prefix = `prog '${prog.name}': relo #`;
+    const relevant = (l: string) => l.startsWith(prefix) && Number(/^prog '[^']*': relo #(\d+)/.exec(l)![1]) < mainRelos && !/failed to|accesses field incorrectly/.test(l);
+    const libLines = lib.log.filter(relevant);
+    const ourLines = ours.log.filter(relevant);
+    tally.logLines += libLines.length;
+    if (JSON.stringify(libLines) !== JSON.stringify(ourLines)) {
+      const i = libLines.findIndex((l, k) => l !== ourLines[k]);
+      tally.failures.push(`${name} ${prog.name}: log differs at line ${i}:\n  libbpf: ${libLines[i]}\n  tsbpf:  ${ourLines[i]}`);
+    }
+  }
+}
+
+test('CO-RE relocations agree with libbpf on this kernel', (t) => {
+  if (!requireOrSkip(t, haveTools, 'clang, cc, bpftool, libbpf and /sys/kernel/btf/vmlinux')) return;
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsbpf-core-'));
+  try {
+    const harness = path.join(dir, 'core-libbpf');
+    execFileSync('cc', ['-O1', '-o', harness, path.join(repoRoot, 'src/btf/core-libbpf.c'), '-lbpf']);
+    writeFileSync(path.join(dir, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', VMLINUX_BTF_PATH, 'format', 'c'], { maxBuffer: 256 << 20 }));
+    const objects: string[] = [];
+    for (const src of listFiles(path.join(repoRoot, 'src/btf/testdata'), '.bpf.c')) {
+      const obj = path.join(dir, path.basename(src, '.c') + '.o');
+      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', dir, '-c', src, '-o', obj]);
+      objects.push(obj);
+    }
+    for (const f of listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')) {
+      let spec;
+      try {
+        spec = loadObjectSpec(new Uint8Array(readFileSync(f)), { file: f });
+      } catch {
+        continue;
+      }
+      if (spec.programs.some((p) => p.coreRelos.length > 0)) objects.push(f);
+    }
+    const tally: Tally = { objects: 0, programs: 0, relocations: 0, agree: 0, poisoned: 0, logLines: 0, failures: [] };
+    for (const f of objects) compareObject(harness, f, tally);
+    t.diagnostic(`vmlinux BTF parsed in ${kernelBtf().parseMs.toFixed(0)} ms (${kernelBtf().btf.types.length} types)`);
+    t.diagnostic(`${tally.objects} objects, ${tally.programs} programs: ${tally.agree}/${tally.relocations} relocated slots identical to libbpf (${tally.poisoned} poisoned), ${tally.logLines} libbpf log lines compared`);
+    assert.ok(tally.relocations >= 80, `only ${tally.relocations} relocations compared`);
+    assert.deepEqual(tally.failures, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
