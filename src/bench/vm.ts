@@ -7,7 +7,7 @@
 import type { BenchReporter } from './report.js';
 import { median } from './report.js';
 import { assemble } from '../isa/asm.js';
-import { Vm, RegionKind, type VmProgram } from '../vm/index.js';
+import { Vm, RegionKind, type HelperVm, type VmProgram } from '../vm/index.js';
 
 /** An Ethernet + IPv4 + TCP packet to port 80. */
 function tcpPacket(): Uint8Array {
@@ -125,7 +125,7 @@ export async function run(r: BenchReporter): Promise<void> {
   const pkt = tcpPacket();
   const region = vm.mem.addRegion(pkt, true, { kind: RegionKind.Packet, name: 'packet' });
   const ptr = vm.mem.pointer(region, 0);
-  const helpers = new Map([[5, (v: { rl: Int32Array }) => v.rl[1]]]);
+  const helpers = new Map([[5, (v: HelperVm) => v.lo(1)]]);
   const cases: Case[] = [
     { name: 'header parser', asm: parser },
     { name: 'loop 1000', asm: loop },
