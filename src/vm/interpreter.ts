@@ -288,85 +288,87 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       vm.left = 0;
       throw budgetExceeded(vm, pc);
     }
-    const p4 = pc << 2, w = ins[p4]; // op | dst << 8 | src << 12
+    // w = op | dst << 8 | src << 12; `w >> 7 & 30` = 2 * dst and `w >> 11 & 30` = 2 * src index the
+    // low halves of the registers in R (high half at + 1).
+    const p4 = pc << 2, w = ins[p4];
     switch (w & 0xff) {
       // ---- ALU64 ----
-      case Op.ADD64K: { const d = (w >> 7 & 30), a = R[d], b = ins[p4 + 1]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
-      case Op.ADD64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30), a = R[d], b = R[s]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + R[s + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
-      case Op.SUB64K: { const d = (w >> 7 & 30), a = R[d], b = ins[p4 + 1]; R[d + 1] = (R[d + 1] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
-      case Op.SUB64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30), a = R[d], b = R[s]; R[d + 1] = (R[d + 1] - R[s + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
-      case Op.MUL64K: { const d = (w >> 7 & 30), a = R[d], b = ins[p4 + 1]; R[d + 1] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
-      case Op.MUL64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30), a = R[d], b = R[s]; R[d + 1] = (umulhi(a, b) + Math.imul(a, R[s + 1]) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
-      case Op.DIV64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, false); break; }
-      case Op.DIV64X: { const s = (w >> 11 & 30); divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, false); break; }
-      case Op.SDIV64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, false); break; }
-      case Op.SDIV64X: { const s = (w >> 11 & 30); divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, false); break; }
-      case Op.MOD64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, true); break; }
-      case Op.MOD64X: { const s = (w >> 11 & 30); divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, true); break; }
-      case Op.SMOD64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, true); break; }
-      case Op.SMOD64X: { const s = (w >> 11 & 30); divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, true); break; }
-      case Op.OR64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; R[d] |= b; R[d + 1] |= b >> 31; break; }
-      case Op.OR64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30); R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; }
-      case Op.AND64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; R[d] &= b; R[d + 1] &= b >> 31; break; }
-      case Op.AND64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30); R[d] &= R[s]; R[d + 1] &= R[s + 1]; break; }
-      case Op.XOR64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; R[d] ^= b; R[d + 1] ^= b >> 31; break; }
-      case Op.XOR64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30); R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; }
+      case Op.ADD64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+      case Op.ADD64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + R[s + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+      case Op.SUB64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (R[d + 1] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+      case Op.SUB64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (R[d + 1] - R[s + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+      case Op.MUL64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+      case Op.MUL64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (umulhi(a, b) + Math.imul(a, R[s + 1]) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+      case Op.DIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, false); break; }
+      case Op.DIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, false); break; }
+      case Op.SDIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, false); break; }
+      case Op.SDIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, false); break; }
+      case Op.MOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, true); break; }
+      case Op.MOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, true); break; }
+      case Op.SMOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, true); break; }
+      case Op.SMOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, true); break; }
+      case Op.OR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] |= b; R[d + 1] |= b >> 31; break; }
+      case Op.OR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; }
+      case Op.AND64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] &= b; R[d + 1] &= b >> 31; break; }
+      case Op.AND64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] &= R[s]; R[d + 1] &= R[s + 1]; break; }
+      case Op.XOR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] ^= b; R[d + 1] ^= b >> 31; break; }
+      case Op.XOR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; }
       case Op.LSH64K: lsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
       case Op.LSH64X: lsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
       case Op.RSH64K: rsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
       case Op.RSH64X: rsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
       case Op.ARSH64K: arsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
       case Op.ARSH64X: arsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
-      case Op.NEG64: { const d = (w >> 7 & 30), a = R[d]; R[d + 1] = (-R[d + 1] - (a !== 0 ? 1 : 0)) | 0; R[d] = -a | 0; break; }
-      case Op.MOV64K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; R[d] = b; R[d + 1] = b >> 31; break; }
-      case Op.MOV64X: { const d = (w >> 7 & 30), s = (w >> 11 & 30); R[d] = R[s]; R[d + 1] = R[s + 1]; break; }
-      case Op.MOVSX64_8: { const d = (w >> 7 & 30), v = (R[(w >> 11 & 30)] << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.MOVSX64_16: { const d = (w >> 7 & 30), v = (R[(w >> 11 & 30)] << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.MOVSX64_32: { const d = (w >> 7 & 30), v = R[(w >> 11 & 30)]; R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.NEG64: { const d = w >> 7 & 30, a = R[d]; R[d + 1] = (-R[d + 1] - (a !== 0 ? 1 : 0)) | 0; R[d] = -a | 0; break; }
+      case Op.MOV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b; R[d + 1] = b >> 31; break; }
+      case Op.MOV64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] = R[s]; R[d + 1] = R[s + 1]; break; }
+      case Op.MOVSX64_8: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.MOVSX64_16: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.MOVSX64_32: { const d = w >> 7 & 30, v = R[(w >> 11 & 30)]; R[d] = v; R[d + 1] = v >> 31; break; }
 
       // ---- ALU32: results zero-extend ----
-      case Op.ADD32K: { const d = (w >> 7 & 30); R[d] = (R[d] + ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
-      case Op.ADD32X: { const d = (w >> 7 & 30); R[d] = (R[d] + R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
-      case Op.SUB32K: { const d = (w >> 7 & 30); R[d] = (R[d] - ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
-      case Op.SUB32X: { const d = (w >> 7 & 30); R[d] = (R[d] - R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
-      case Op.MUL32K: { const d = (w >> 7 & 30); R[d] = Math.imul(R[d], ins[p4 + 1]); R[d + 1] = 0; break; }
-      case Op.MUL32X: { const d = (w >> 7 & 30); R[d] = Math.imul(R[d], R[(w >> 11 & 30)]); R[d + 1] = 0; break; }
-      case Op.DIV32K: { const d = (w >> 7 & 30), b = ins[p4 + 1] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
-      case Op.DIV32X: { const d = (w >> 7 & 30), b = R[(w >> 11 & 30)] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
-      case Op.SDIV32K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
-      case Op.SDIV32X: { const d = (w >> 7 & 30), b = R[(w >> 11 & 30)]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
-      case Op.MOD32K: { const d = (w >> 7 & 30), b = ins[p4 + 1] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
-      case Op.MOD32X: { const d = (w >> 7 & 30), b = R[(w >> 11 & 30)] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
-      case Op.SMOD32K: { const d = (w >> 7 & 30), b = ins[p4 + 1]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
-      case Op.SMOD32X: { const d = (w >> 7 & 30), b = R[(w >> 11 & 30)]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
-      case Op.OR32K: { const d = (w >> 7 & 30); R[d] |= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.OR32X: { const d = (w >> 7 & 30); R[d] |= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.AND32K: { const d = (w >> 7 & 30); R[d] &= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.AND32X: { const d = (w >> 7 & 30); R[d] &= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.XOR32K: { const d = (w >> 7 & 30); R[d] ^= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.XOR32X: { const d = (w >> 7 & 30); R[d] ^= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.LSH32K: { const d = (w >> 7 & 30); R[d] <<= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.LSH32X: { const d = (w >> 7 & 30); R[d] <<= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
-      case Op.RSH32K: { const d = (w >> 7 & 30); R[d] = R[d] >>> ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.RSH32X: { const d = (w >> 7 & 30); R[d] = R[d] >>> (R[(w >> 11 & 30)] & 31); R[d + 1] = 0; break; }
-      case Op.ARSH32K: { const d = (w >> 7 & 30); R[d] >>= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.ARSH32X: { const d = (w >> 7 & 30); R[d] >>= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
-      case Op.NEG32: { const d = (w >> 7 & 30); R[d] = -R[d] | 0; R[d + 1] = 0; break; }
-      case Op.MOV32K: { const d = (w >> 7 & 30); R[d] = ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.MOV32X: { const d = (w >> 7 & 30); R[d] = R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.MOVSX32_8: { const d = (w >> 7 & 30); R[d] = (R[(w >> 11 & 30)] << 24) >> 24; R[d + 1] = 0; break; }
-      case Op.MOVSX32_16: { const d = (w >> 7 & 30); R[d] = (R[(w >> 11 & 30)] << 16) >> 16; R[d + 1] = 0; break; }
+      case Op.ADD32K: { const d = w >> 7 & 30; R[d] = (R[d] + ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+      case Op.ADD32X: { const d = w >> 7 & 30; R[d] = (R[d] + R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+      case Op.SUB32K: { const d = w >> 7 & 30; R[d] = (R[d] - ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+      case Op.SUB32X: { const d = w >> 7 & 30; R[d] = (R[d] - R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+      case Op.MUL32K: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], ins[p4 + 1]); R[d + 1] = 0; break; }
+      case Op.MUL32X: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], R[(w >> 11 & 30)]); R[d + 1] = 0; break; }
+      case Op.DIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+      case Op.DIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+      case Op.SDIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+      case Op.SDIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+      case Op.MOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+      case Op.MOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+      case Op.SMOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+      case Op.SMOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+      case Op.OR32K: { const d = w >> 7 & 30; R[d] |= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.OR32X: { const d = w >> 7 & 30; R[d] |= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.AND32K: { const d = w >> 7 & 30; R[d] &= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.AND32X: { const d = w >> 7 & 30; R[d] &= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.XOR32K: { const d = w >> 7 & 30; R[d] ^= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.XOR32X: { const d = w >> 7 & 30; R[d] ^= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.LSH32K: { const d = w >> 7 & 30; R[d] <<= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.LSH32X: { const d = w >> 7 & 30; R[d] <<= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+      case Op.RSH32K: { const d = w >> 7 & 30; R[d] = R[d] >>> ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.RSH32X: { const d = w >> 7 & 30; R[d] = R[d] >>> (R[(w >> 11 & 30)] & 31); R[d + 1] = 0; break; }
+      case Op.ARSH32K: { const d = w >> 7 & 30; R[d] >>= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.ARSH32X: { const d = w >> 7 & 30; R[d] >>= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+      case Op.NEG32: { const d = w >> 7 & 30; R[d] = -R[d] | 0; R[d + 1] = 0; break; }
+      case Op.MOV32K: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.MOV32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.MOVSX32_8: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 24) >> 24; R[d + 1] = 0; break; }
+      case Op.MOVSX32_16: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 16) >> 16; R[d + 1] = 0; break; }
 
       // ---- byte order (the VM is little-endian) ----
-      case Op.LE16: { const d = (w >> 7 & 30); R[d] &= 0xffff; R[d + 1] = 0; break; }
+      case Op.LE16: { const d = w >> 7 & 30; R[d] &= 0xffff; R[d + 1] = 0; break; }
       case Op.LE32: R[(w >> 7 & 30) + 1] = 0; break;
       case Op.LE64: break;
-      case Op.BE16: { const d = (w >> 7 & 30), a = R[d]; R[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); R[d + 1] = 0; break; }
-      case Op.BE32: { const d = (w >> 7 & 30); R[d] = bswap32(R[d]); R[d + 1] = 0; break; }
-      case Op.BE64: { const d = (w >> 7 & 30), a = R[d]; R[d] = bswap32(R[d + 1]); R[d + 1] = bswap32(a); break; }
+      case Op.BE16: { const d = w >> 7 & 30, a = R[d]; R[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); R[d + 1] = 0; break; }
+      case Op.BE32: { const d = w >> 7 & 30; R[d] = bswap32(R[d]); R[d + 1] = 0; break; }
+      case Op.BE64: { const d = w >> 7 & 30, a = R[d]; R[d] = bswap32(R[d + 1]); R[d + 1] = bswap32(a); break; }
 
       // ---- loads of constants and legacy packet loads ----
-      case Op.LDDW: { const d = (w >> 7 & 30); R[d] = ins[p4 + 1]; R[d + 1] = ins[p4 + 2]; pc += 2; continue; }
+      case Op.LDDW: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = ins[p4 + 2]; pc += 2; continue; }
       case Op.LDABS_B: case Op.LDABS_H: case Op.LDABS_W:
       case Op.LDIND_B: case Op.LDIND_H: case Op.LDIND_W: {
         if (!ldAbs(vm, prog, pc)) {
@@ -379,53 +381,53 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       }
 
       // ---- memory loads ----
-      case Op.LDXB: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 1, pc));
         break; }
-      case Op.LDXH: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 2, pc));
         break; }
-      case Op.LDXW: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 4, pc));
         break; }
-      case Op.LDXDW: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDXDW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; R[d] = v.getInt32(t, true); R[d + 1] = v.getInt32(t + 4, true); }
         else vm.setReg(d >> 1, mem.load(h, t, 8, pc));
         break; }
-      case Op.LDSXB: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDSXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 1 <= readEnd[h] ? views[h].getInt8(t) : (Number(mem.load(h, t, 1, pc)) << 24) >> 24;
         R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.LDSXH: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDSXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 2 <= readEnd[h] ? views[h].getInt16(t, true) : (Number(mem.load(h, t, 2, pc)) << 16) >> 16;
         R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.LDSXW: { const s = (w >> 11 & 30), h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = (w >> 7 & 30);
+      case Op.LDSXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 4 <= readEnd[h] ? views[h].getInt32(t, true) : Number(mem.load(h, t, 4, pc)) | 0;
         R[d] = v; R[d + 1] = v >> 31; break; }
 
       // ---- memory stores ----
-      case Op.STB: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+      case Op.STB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
         if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, ins[p4 + 1]); else mem.store(h, t, 1, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STH: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+      case Op.STH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
         if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, ins[p4 + 1], true); else mem.store(h, t, 2, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STW: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+      case Op.STW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
         if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, ins[p4 + 1], true); else mem.store(h, t, 4, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STDW: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], k = ins[p4 + 1];
+      case Op.STDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], k = ins[p4 + 1];
         if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, k, true); v.setInt32(t + 4, k >> 31, true); }
         else mem.store(h, t, 8, k, k >> 31, pc);
         break; }
-      case Op.STXB: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = (w >> 11 & 30);
+      case Op.STXB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
         if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, R[s]); else mem.store(h, t, 1, R[s], 0, pc);
         break; }
-      case Op.STXH: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = (w >> 11 & 30);
+      case Op.STXH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
         if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, R[s], true); else mem.store(h, t, 2, R[s], 0, pc);
         break; }
-      case Op.STXW: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = (w >> 11 & 30);
+      case Op.STXW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
         if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, R[s], true); else mem.store(h, t, 4, R[s], 0, pc);
         break; }
-      case Op.STXDW: { const d = (w >> 7 & 30), h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = (w >> 11 & 30);
+      case Op.STXDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
         if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, R[s], true); v.setInt32(t + 4, R[s + 1], true); }
         else mem.store(h, t, 8, R[s], R[s + 1], pc);
         break; }
@@ -444,28 +446,28 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
 
       // ---- jumps ----
       case Op.JA: pc = ins[p4 + 2]; continue;
-      case Op.JEQK: { const d = (w >> 7 & 30), b = ins[p4 + 1]; if (R[d] === b && R[d + 1] === b >> 31) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JEQX: { const d = (w >> 7 & 30), s = (w >> 11 & 30); if (R[d] === R[s] && R[d + 1] === R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JNEK: { const d = (w >> 7 & 30), b = ins[p4 + 1]; if (R[d] !== b || R[d + 1] !== b >> 31) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JNEX: { const d = (w >> 7 & 30), s = (w >> 11 & 30); if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSETK: { const d = (w >> 7 & 30), b = ins[p4 + 1]; if ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSETX: { const d = (w >> 7 & 30), s = (w >> 11 & 30); if ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGTK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGTX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGEK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGEX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLTK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLTX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLEK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLEX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGTK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGTX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGEK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGEX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLTK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLTX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLEK: { const d = (w >> 7 & 30), b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLEX: { const d = (w >> 7 & 30), s = (w >> 11 & 30), ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] === b && R[d + 1] === b >> 31) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] === R[s] && R[d + 1] === R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] !== b || R[d + 1] !== b >> 31) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; if ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
       case Op.JEQ32K: if (R[(w >> 7 & 30)] === ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
       case Op.JEQ32X: if (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
       case Op.JNE32K: if (R[(w >> 7 & 30)] !== ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
