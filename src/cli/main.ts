@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /** The `tsbpf` command: dispatches to the sub-commands of ./commands.ts. */
 import { commands } from './commands.js';
 import type { Command, Io } from './command.js';
@@ -61,14 +60,4 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stderr(`tsbpf ${found.cmd.name}: internal error: ${(e as Error)?.stack ?? e}\n`);
     return 70;
   }
-}
-
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').pop()!);
-if (isEntry) {
-  const io: Io = {
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
-    stderrIsTty: !!process.stderr.isTTY,
-  };
-  main(process.argv.slice(2), io).then((code) => { process.exitCode = code; });
 }

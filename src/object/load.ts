@@ -1,0 +1,571 @@
+/**
+ * ELF → {@link ObjectSpec}, following libbpf 1.x's `bpf_object__open`: programs by section and
+ * function symbol, maps (BTF `.maps`, legacy `maps`, global data, `.kconfig`), externs,
+ * relocations, and `.text` subprograms appended to each program that calls them (depth-first,
+ * in first-call order, like `bpf_object__reloc_code`).
+ *
+ * Relaxations of libbpf, for objects built for older loaders (documented, deterministic):
+ * - code sections without STT_FUNC symbols (old clang) hold one program per global symbol, or
+ *   one program named after the section when it has none;
+ * - static functions in non-`.text` sections are subprograms of that section instead of errors;
+ * - ELF files with e_machine EM_NONE are accepted, as libbpf does for old LLVM.
+ * iproute2 conventions are followed too: legacy `maps` with `struct bpf_elf_map`, and programs in
+ * `<id>/<key>` sections as initial slots of the prog-array map with that id.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { ObjectError, type Location } from '../errors.js';
+import type { TsbpfError } from '../errors.js';
+import { readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
+import {
+  SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_REL, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE,
+  STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL,
+} from '../elf/constants.js';
+import type { BtfType } from '../btf/types.js';
+import { loadBtf, type BtfSpec } from '../btf/spec.js';
+import { parseBtfExt, type BtfExt, type BtfExtSection } from '../btf/ext.js';
+import type { Instruction } from '../isa/instruction.js';
+import { OP_CALL, OP_LDDW } from '../isa/opcodes.js';
+import { BPF_MAP_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../uapi/index.js';
+import { btfMaps, dataMap, legacyMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
+import { sectionInfo, type SectionInfo } from './sections.js';
+import type { ExternSpec, InsnReference, MapSpec, ObjectSpec, ProgramSpec } from './types.js';
+
+export interface LoadOptions {
+  /** File name, used in error locations and (its basename) as the object name. */
+  file?: string;
+  /** Object name for map naming; default: the file's basename up to the first '.', else `bpf`. */
+  name?: string;
+}
+
+/** A function (program or subprogram) inside a code section. */
+interface Func {
+  name: string;
+  code: CodeSection;
+  /** First slot and slot count within the section. */
+  start: number;
+  count: number;
+  entry: boolean;
+}
+
+type Reloc =
+  | { type: 'map'; mapIndex: number }
+  | { type: 'data'; mapIndex: number; symOff: number }
+  | { type: 'extern'; ext: ExternSpec }
+  | { type: 'call' | 'func_addr'; section: number; symOff: number };
+
+interface CodeSection {
+  sec: ElfSection;
+  /** Instruction slots in the section (decoded on demand from `sec.data`). */
+  count: number;
+  dv: DataView;
+  funcs: Func[];
+  relocs: Map<number, Reloc>;
+}
+
+const INSN = 8;
+
+/** Parses a BPF ELF object into an {@link ObjectSpec}. Throws only {@link TsbpfError} subclasses. */
+export function loadObjectSpec(bytes: Uint8Array, opts: LoadOptions = {}): ObjectSpec {
+  return new Loader(bytes, opts).load();
+}
+
+/** Reads and parses an object file. */
+export async function readObjectFile(file: string, opts: Omit<LoadOptions, 'file'> = {}): Promise<ObjectSpec> {
+  const bytes = await readFile(file);
+  return loadObjectSpec(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { ...opts, file });
+}
+
+/** libbpf's object name: basename up to the first '.', at most BPF_OBJ_NAME_LEN - 1 chars. */
+export function objectName(file: string | undefined): string {
+  if (!file) return 'bpf';
+  return path.basename(file).split('.')[0].slice(0, BPF_OBJ_NAME_LEN - 1);
+}
+
+class Loader {
+  private readonly elf: ElfFile;
+  private readonly file?: string;
+  private readonly name: string;
+  private btf?: BtfSpec;
+  private btfExt?: BtfExt;
+  private readonly maps: MapSpec[] = [];
+  private readonly externs: ExternSpec[] = [];
+  private readonly code = new Map<number, CodeSection>();
+  /** Section index → how lddw relocations against it resolve. */
+  private legacyMapSecs: ElfSection[] = [];
+  /** `<section index>:<offset>` of each map definition (legacy and BTF) → map index. */
+  private readonly mapAt = new Map<string, number>();
+  /** iproute2 prog-array maps by their `bpf_elf_map.id`, for `<id>/<key>` tail-call sections. */
+  private readonly tailCallMaps = new Map<number, MapSpec>();
+  private btfMapsSec?: ElfSection;
+  private btfMapDefs: BtfMapDef[] = [];
+  private readonly dataMaps = new Map<number, number>();
+  private kconfigMap = -1;
+  private license = '';
+  private kernVersion = 0;
+
+  constructor(bytes: Uint8Array, opts: LoadOptions) {
+    this.file = opts.file;
+    this.name = opts.name ?? objectName(opts.file);
+    this.elf = readElf(bytes, opts.file);
+  }
+
+  private loc(section?: string, offset?: number): Location {
+    return { file: this.file, ...(section !== undefined ? { section } : {}), ...(offset !== undefined ? { offset } : {}) };
+  }
+
+  private fail(msg: string, section?: string, offset?: number): never {
+    throw new ObjectError(msg, this.loc(section, offset));
+  }
+
+  load(): ObjectSpec {
+    const { elf } = this;
+    for (const sec of elf.sections) {
+      if (sec.name === 'license') this.license = cString(sec.data);
+      else if (sec.name === 'version') {
+        if (sec.data.length !== 4) this.fail(`invalid kernel version section size ${sec.data.length}`, sec.name);
+        this.kernVersion = new DataView(sec.data.buffer, sec.data.byteOffset, 4).getUint32(0, true);
+      }
+    }
+    const btfSec = elf.section('.BTF');
+    if (btfSec) this.btf = fixupDatasecs(loadBtf(btfSec.data, this.loc('.BTF')), elf, this.loc('.BTF'));
+    const extSec = elf.section('.BTF.ext');
+    if (extSec && this.btf) this.btfExt = parseBtfExt(extSec.data, this.btf, this.loc('.BTF.ext'));
+
+    this.collectCode();
+    this.collectMaps();
+    this.collectExterns();
+    for (const sec of elf.sections) {
+      if (sec.type !== SHT_REL) continue;
+      const code = this.code.get(sec.info);
+      if (code) this.collectCodeRelocs(sec, code);
+      else if (this.btfMapsSec && sec.info === this.btfMapsSec.index) this.collectMapSlots(sec);
+    }
+    const programs: ProgramSpec[] = [];
+    for (const code of [...this.code.values()].sort((a, b) => a.sec.index - b.sec.index)) {
+      for (const f of code.funcs) if (f.entry) programs.push(this.link(f));
+    }
+    this.tailCallSlots(programs);
+    for (const m of this.maps) m.slots?.sort((a, b) => a.key - b.key);
+    return {
+      ...(this.file !== undefined ? { file: this.file } : {}),
+      name: this.name, license: this.license, kernVersion: this.kernVersion,
+      programs, maps: this.maps, externs: this.externs,
+      ...(this.btf ? { btf: this.btf } : {}), ...(this.btfExt ? { btfExt: this.btfExt } : {}),
+    };
+  }
+
+  /** Code sections and the functions in them. */
+  private collectCode(): void {
+    const syms = this.elf.symbols();
+    const text = this.elf.section('.text');
+    const bySection = new Map<number, ElfSymbol[]>();
+    for (const s of syms) {
+      const l = bySection.get(s.shndx);
+      if (l) l.push(s);
+      else bySection.set(s.shndx, [s]);
+    }
+    for (const sec of this.elf.sections) {
+      if (sec.type !== SHT_PROGBITS || !(sec.flags & SHF_EXECINSTR) || sec.size === 0) continue;
+      if (sec.size % INSN) this.fail(`code section size ${sec.size} is not a multiple of ${INSN}`, sec.name, sec.offset);
+      const code: CodeSection = { sec, count: sec.size / INSN, dv: new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength), funcs: [], relocs: new Map() };
+      const inSec = bySection.get(sec.index) ?? [];
+      let funcSyms = inSec.filter((s) => s.type === STT_FUNC);
+      const legacy = funcSyms.length === 0;
+      if (legacy) funcSyms = inSec.filter((s) => s.type === STT_NOTYPE && s.bind !== STB_LOCAL && s.name);
+      const sorted = [...funcSyms].sort((a, b) => a.value - b.value || a.index - b.index);
+      sorted.forEach((s, i) => {
+        if (s.value % INSN) this.fail(`function '${s.name}' at offset ${s.value} is not instruction-aligned`, sec.name, s.value);
+        let size = s.size;
+        if (legacy) size = (i + 1 < sorted.length ? sorted[i + 1].value : sec.size) - s.value;
+        if (s.value > sec.size || size > sec.size - s.value) this.fail(`function '${s.name}' [${s.value}, +${size}) crosses the section boundary (${sec.size} bytes)`, sec.name, s.value);
+        if (size === 0 || size % INSN) this.fail(`function '${s.name}' has invalid size ${size}`, sec.name, s.value);
+        code.funcs.push({ name: s.name, code, start: s.value / INSN, count: size / INSN, entry: sec !== text && s.bind !== STB_LOCAL });
+      });
+      if (code.funcs.length === 0 && sec !== text) {
+        code.funcs.push({ name: sec.name, code, start: 0, count: code.count, entry: true });
+      }
+      code.funcs.sort((a, b) => a.start - b.start);
+      for (let i = 1; i < code.funcs.length; i++) {
+        const a = code.funcs[i - 1], b = code.funcs[i];
+        if (b.start < a.start + a.count) this.fail(`functions '${a.name}' and '${b.name}' overlap`, sec.name, b.start * INSN);
+      }
+      this.code.set(sec.index, code);
+    }
+    // An object whose only code is `.text` (built for a loader that takes a function name): its
+    // global functions are the programs.
+    const textCode = text && this.code.get(text.index);
+    if (textCode && ![...this.code.values()].some((c) => c.funcs.some((f) => f.entry))) {
+      const syms = this.elf.symbols();
+      for (const f of textCode.funcs) f.entry = syms.some((s) => s.shndx === text.index && s.name === f.name && s.bind !== STB_LOCAL);
+    }
+  }
+
+  private collectMaps(): void {
+    const { elf } = this;
+    const syms = elf.symbols();
+    // `maps` (libbpf 0.x, iproute2) and `maps/<name>` (one map per section, older loaders).
+    this.legacyMapSecs = elf.sections.filter((s) => s.name === 'maps' || s.name.startsWith('maps/'));
+    for (const s of this.legacyMapSecs) if (s.type !== SHT_PROGBITS) this.fail(`map section has type ${s.type}, not SHT_PROGBITS`, s.name);
+    const legacy = this.legacyMapSecs.map((sec) => ({
+      sec, symbols: syms.filter((x) => x.shndx === sec.index && x.type !== STT_SECTION && x.type !== STT_FILE && x.name),
+    }));
+    for (const { map, sec, offset, id } of legacyMaps(legacy, this.loc())) {
+      this.mapAt.set(`${sec.index}:${offset}`, this.maps.length);
+      if (id !== undefined && map.type === BPF_MAP_TYPE.PROG_ARRAY) this.tailCallMaps.set(id, map);
+      this.maps.push(map);
+    }
+    this.btfMapsSec = elf.section('.maps');
+    if (this.btfMapsSec) {
+      if (this.btfMapsSec.type !== SHT_PROGBITS) this.fail(`section has type ${this.btfMapsSec.type}, not SHT_PROGBITS`, '.maps');
+      if (!this.btf) this.fail('section .maps needs BTF, but the object has no .BTF section', '.maps');
+      this.btfMapDefs = btfMaps(this.btf, this.btfMapsSec, this.loc('.maps'));
+      for (const d of this.btfMapDefs) {
+        this.mapAt.set(`${this.btfMapsSec.index}:${d.offset}`, this.maps.length);
+        this.maps.push(d.map);
+      }
+    }
+    for (const sec of elf.sections) {
+      const kind = dataKind(sec);
+      if (!kind || sec.size === 0) continue;
+      this.dataMaps.set(sec.index, this.maps.length);
+      this.maps.push(dataMap(this.name, sec.name, sec.name, sec.size, kind === 'bss' ? undefined : sec.data, this.btf, kind));
+    }
+  }
+
+  /** `.kconfig` / `.ksyms` externs (undefined global symbols described by BTF). */
+  private collectExterns(): void {
+    const btf = this.btf;
+    if (!btf) return;
+    const secOf = new Map<number, string>();
+    for (const t of btf.types) {
+      if (t.kind === 'DATASEC' && (t.name === '.kconfig' || t.name === '.ksyms')) for (const v of t.vars) secOf.set(v.type, t.name);
+    }
+    if (secOf.size === 0) return;
+    const found: ExternSpec[] = [];
+    for (const s of this.elf.symbols()) {
+      if (s.shndx !== SHN_UNDEF || s.index === 0 || !s.name || s.bind === STB_LOCAL) continue;
+      const t = btf.typesByName(s.name).find((x) => (x.kind === 'VAR' || x.kind === 'FUNC') && secOf.has(x.id));
+      if (!t) continue;
+      const kind = secOf.get(t.id) === '.kconfig' ? 'kconfig' : 'ksym';
+      if (t.kind === 'VAR' && t.linkage !== 2) this.fail(`extern '${s.name}': BTF VAR linkage ${t.linkage} is not extern`, secOf.get(t.id));
+      const ext: ExternSpec = { name: s.name, kind, isFunc: t.kind === 'FUNC', weak: s.bind === 2, btfId: t.id };
+      if (kind === 'kconfig') {
+        if (t.kind !== 'VAR') this.fail(`extern '${s.name}' in .kconfig is not a variable`, '.kconfig');
+        ext.size = btf.size(t.type);
+      }
+      found.push(ext);
+    }
+    // libbpf's cmp_externs: kconfig first (alignment desc, size asc), then by name.
+    const align = (e: ExternSpec) => (e.kind === 'kconfig' ? btf.alignment((btf.type(e.btfId) as { type: number }).type) : 0);
+    found.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === 'kconfig' ? -1 : 1) || align(b) - align(a) || (a.size ?? 0) - (b.size ?? 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    let off = 0;
+    for (const e of found) {
+      if (e.kind !== 'kconfig') continue;
+      const a = align(e);
+      off = Math.ceil(off / a) * a;
+      e.offset = off;
+      off += e.size!;
+    }
+    this.externs.push(...found);
+    if (off > 0) {
+      // Lay the .kconfig DATASEC out like libbpf does, then make its map.
+      const ds = btf.typeByName('.kconfig', 'DATASEC')!;
+      const vars = ds.vars.map((v) => ({ ...v, offset: found.find((e) => e.btfId === v.type)?.offset ?? v.offset }));
+      this.btf = btf.withTypes([{ ...ds, size: off, vars: vars.sort((a, b) => a.offset - b.offset) }]);
+      this.kconfigMap = this.maps.length;
+      this.maps.push(dataMap(this.name, '.kconfig', '.kconfig', off, undefined, this.btf, 'kconfig'));
+    }
+  }
+
+  /** Classifies the relocations of one code section (libbpf's bpf_program__record_reloc). */
+  private collectCodeRelocs(rel: ElfSection, code: CodeSection): void {
+    const secName = code.sec.name;
+    const relocs = this.elf.relocations(rel);
+    for (let i = 0; i < relocs.length; i++) {
+      const r = relocs[i];
+      const at = rel.offset + i * 16;
+      if (r.offset % INSN || r.offset >= code.sec.size) this.fail(`relocation #${i} offset ${r.offset} is not an instruction of ${secName}`, rel.name, at);
+      const idx = r.offset / INSN;
+      const insn = insnAt(code, idx);
+      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      const where = new Where(idx, sym);
+      const isCall = insn.op === OP_CALL;
+      const isLddw = insn.op === OP_LDDW;
+      if (isLddw && idx + 1 >= code.count) this.fail(`${where}: lddw has no second slot`, secName, r.offset);
+      if (sym.shndx === SHN_UNDEF) {
+        let ext = this.externs.find((e) => e.name === sym.name);
+        if (!ext) {
+          // Neither .kconfig nor .ksyms (e.g. a call to a libc function that was not inlined):
+          // recorded, and refused by whichever backend loads the program.
+          ext = { name: sym.name, kind: 'unresolved', isFunc: isCall, weak: sym.bind === 2, btfId: 0 };
+          this.externs.push(ext);
+        }
+        if (ext.kind !== 'unresolved' && (isCall ? !ext.isFunc : !isLddw || ext.isFunc)) this.fail(`${where}: extern ${ext.isFunc ? 'function' : 'variable'} used by opcode 0x${insn.op.toString(16)}`, secName, r.offset);
+        code.relocs.set(idx, { type: 'extern', ext });
+        continue;
+      }
+      if (isCall) {
+        if (insn.src !== BPF_PSEUDO_CALL) this.fail(`${where}: call relocation on a helper call (src ${insn.src})`, secName, r.offset);
+        if (!this.code.has(sym.shndx)) this.fail(`${where}: call target is not in a code section`, secName, r.offset);
+        if (sym.value % INSN) this.fail(`${where}: call target offset ${sym.value} is not instruction-aligned`, secName, r.offset);
+        code.relocs.set(idx, { type: 'call', section: sym.shndx, symOff: sym.value });
+        continue;
+      }
+      if (!isLddw) this.fail(`${where}: relocation on opcode 0x${insn.op.toString(16)} (expected lddw or call)`, secName, r.offset);
+      // A function address (bpf_loop callbacks…): clang marks it src = BPF_PSEUDO_FUNC; some
+      // objects leave src 0, the code-section target says the same.
+      if (insn.src === BPF_PSEUDO.FUNC || this.code.has(sym.shndx)) {
+        if (!this.code.has(sym.shndx)) this.fail(`${where}: function address target is not in a code section`, secName, r.offset);
+        if (sym.value % INSN || insn.imm % INSN) this.fail(`${where}: function address is not instruction-aligned`, secName, r.offset);
+        code.relocs.set(idx, { type: 'func_addr', section: sym.shndx, symOff: sym.value });
+        continue;
+      }
+      code.relocs.set(idx, this.dataReloc(sym, where, secName, r.offset));
+    }
+  }
+
+  private dataReloc(sym: ElfSymbol, where: Where, secName: string, offset: number): Reloc {
+    const isMapSec = this.legacyMapSecs.some((x) => x.index === sym.shndx) || sym.shndx === this.btfMapsSec?.index;
+    if (isMapSec) {
+      const mapIndex = this.mapAt.get(`${sym.shndx}:${sym.value}`);
+      if (mapIndex === undefined) this.fail(`${where}: no map at offset ${sym.value} of section ${this.elf.sections[sym.shndx].name}`, secName, offset);
+      return { type: 'map', mapIndex };
+    }
+    const dataIndex = this.dataMaps.get(sym.shndx);
+    if (dataIndex !== undefined) return { type: 'data', mapIndex: dataIndex, symOff: sym.value };
+    const target = sym.shndx < this.elf.sections.length ? this.elf.sections[sym.shndx].name : `#${sym.shndx}`;
+    return this.fail(`${where}: section '${target}' holds neither maps nor global data`, secName, offset);
+  }
+
+  /** `.rel.maps`: static initialisers of prog-array and map-in-map slots. */
+  private collectMapSlots(rel: ElfSection): void {
+    for (const [i, r] of this.elf.relocations(rel).entries()) {
+      const at = rel.offset + i * 16;
+      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      const d = this.btfMapDefs.find((x) => x.offset <= r.offset && r.offset + 8 <= x.offset + x.size);
+      if (!d) this.fail(`relocation at .maps+${r.offset} is outside every map definition`, rel.name, at);
+      const m = d.map;
+      if (d.valuesOffset === undefined) this.fail(`map '${m.name}': initialiser relocation but no 'values' member`, rel.name, at);
+      const moff = r.offset - d.offset - d.valuesOffset;
+      if (moff < 0 || moff % 8) this.fail(`map '${m.name}': initialiser relocation at bad offset ${r.offset}`, rel.name, at);
+      const key = moff / 8;
+      if (key >= m.maxEntries) this.fail(`map '${m.name}': initialiser slot ${key} >= max_entries ${m.maxEntries}`, rel.name, at);
+      m.slots ??= [];
+      if (m.type === BPF_MAP_TYPE.PROG_ARRAY) {
+        const code = this.code.get(sym.shndx);
+        const f = code?.funcs.find((x) => x.start * INSN === sym.value && x.name === sym.name);
+        if (!f || !f.entry) this.fail(`map '${m.name}': slot ${key}: '${sym.name}' is not an entry program`, rel.name, at);
+        m.slots.push({ key, program: f.name });
+      } else {
+        const target = this.btfMapDefs.find((x) => x.map.name === sym.name);
+        if (!target) this.fail(`map '${m.name}': slot ${key}: '${sym.name}' is not a map`, rel.name, at);
+        m.slots.push({ key, map: target.map.name });
+      }
+    }
+  }
+
+  private readonly sectionInfos = new Map<string, SectionInfo>();
+  private sectionInfo(name: string): SectionInfo {
+    let i = this.sectionInfos.get(name);
+    if (!i) this.sectionInfos.set(name, (i = sectionInfo(name)));
+    return i;
+  }
+
+  /**
+   * iproute2's convention: a program in section `<id>/<key>` goes into slot `key` of the
+   * prog-array map whose `bpf_elf_map.id` is `id`.
+   */
+  private tailCallSlots(programs: ProgramSpec[]): void {
+    for (const p of programs) {
+      const m = /^(\d+)\/(\d+)$/.exec(p.section);
+      const map = m && this.tailCallMaps.get(Number(m[1]));
+      if (!map) continue;
+      const key = Number(m[2]);
+      if (key >= map.maxEntries) this.fail(`tail-call section ${p.section}: key ${key} >= max_entries ${map.maxEntries} of map '${map.name}'`, p.section);
+      (map.slots ??= []).push({ key, program: p.name });
+    }
+  }
+
+  /** Builds one program: its instructions, then each subprogram it reaches, appended depth-first. */
+  private link(entry: Func): ProgramSpec {
+    const info = this.sectionInfo(entry.code.sec.name);
+    const prog: ProgramSpec = {
+      name: entry.name, section: entry.code.sec.name, type: info.type, expectedAttachType: info.expectedAttachType,
+      ...(info.attachTo !== undefined ? { attachTo: info.attachTo } : {}),
+      sleepable: info.sleepable, xdpFrags: info.xdpFrags,
+      insns: [], functions: [], references: [], funcInfo: [], lineInfo: [], coreRelos: [],
+      license: this.license, kernVersion: this.kernVersion,
+    };
+    const placed = new Map<Func, number>();
+    const place = (fn: Func): number => {
+      const base = prog.insns.length;
+      placed.set(fn, base);
+      prog.functions.push({ name: fn.name, insn: base });
+      const { relocs, sec } = fn.code;
+      for (let i = 0; i < fn.count; i++) prog.insns.push(insnAt(fn.code, fn.start + i));
+      this.addExtInfo(prog, fn, base);
+      for (let i = 0; i < fn.count; i++) {
+        const secIdx = fn.start + i;
+        const out = base + i;
+        const insn = prog.insns[out];
+        const r = relocs.get(secIdx);
+        const isLddw = insn.op === OP_LDDW;
+        if (isLddw && i + 1 >= fn.count) this.fail(`function '${fn.name}': lddw at insn ${i} has no second slot`, sec.name, secIdx * INSN);
+        if (r && r.type !== 'call' && r.type !== 'func_addr') this.applyDataReloc(prog, out, r);
+        const isCall = insn.op === OP_CALL && insn.src === BPF_PSEUDO_CALL && r?.type !== 'extern';
+        const isFuncAddr = isLddw && (insn.src === BPF_PSEUDO.FUNC || r?.type === 'func_addr');
+        if (isFuncAddr) insn.src = BPF_PSEUDO.FUNC;
+        if (isCall || isFuncAddr) {
+          let target: { code: CodeSection; idx: number };
+          if (r?.type === 'call') target = { code: this.code.get(r.section)!, idx: r.symOff / INSN + insn.imm + 1 };
+          else if (r?.type === 'func_addr') target = { code: this.code.get(r.section)!, idx: (r.symOff + insn.imm) / INSN };
+          else if (isFuncAddr) this.fail(`function '${fn.name}': insn ${i}: function address without relocation`, sec.name, secIdx * INSN);
+          else target = { code: fn.code, idx: secIdx + insn.imm + 1 };
+          const sub = target.code.funcs.find((f) => f.start === target.idx);
+          if (!sub) this.fail(`function '${fn.name}': insn ${i}: call target ${target.idx} in ${target.code.sec.name} is not the start of a function`, sec.name, secIdx * INSN);
+          const subBase = placed.get(sub) ?? place(sub);
+          insn.imm = subBase - out - 1;
+          prog.references.push({ insn: out, kind: 'subprog', name: sub.name });
+        }
+        if (isLddw) i++;
+      }
+      return base;
+    };
+    place(entry);
+    prog.references.sort((a, b) => a.insn - b.insn);
+    return prog;
+  }
+
+  private applyDataReloc(prog: ProgramSpec, out: number, r: Reloc): void {
+    const insn = prog.insns[out];
+    const next = prog.insns[out + 1];
+    let ref: InsnReference;
+    switch (r.type) {
+      case 'map':
+        insn.src = BPF_PSEUDO.MAP_IDX;
+        insn.imm = r.mapIndex;
+        ref = { insn: out, kind: 'map', map: this.maps[r.mapIndex].name, mapIndex: r.mapIndex };
+        break;
+      case 'data': {
+        const offset = insn.imm + r.symOff;
+        insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
+        insn.imm = r.mapIndex;
+        next.imm = offset;
+        ref = { insn: out, kind: 'map_value', map: this.maps[r.mapIndex].name, mapIndex: r.mapIndex, offset };
+        break;
+      }
+      case 'extern': {
+        const e = r.ext;
+        if (e.kind === 'unresolved') {
+          ref = { insn: out, kind: 'unresolved', name: e.name };
+        } else if (e.isFunc) {
+          insn.src = BPF_PSEUDO_KFUNC_CALL;
+          insn.imm = 0;
+          ref = { insn: out, kind: 'kfunc', name: e.name };
+        } else if (e.kind === 'kconfig') {
+          insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
+          insn.imm = this.kconfigMap;
+          next.imm = e.offset!;
+          ref = { insn: out, kind: 'kconfig', name: e.name, map: this.maps[this.kconfigMap].name, mapIndex: this.kconfigMap, offset: e.offset! };
+        } else {
+          ref = { insn: out, kind: 'ksym', name: e.name };
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    prog.references.push(ref);
+  }
+
+  /** Copies the func_info / line_info / CO-RE records of `fn` re-based to `base`. */
+  private addExtInfo(prog: ProgramSpec, fn: Func, base: number): void {
+    const ext = this.btfExt;
+    if (!ext) return;
+    const name = fn.code.sec.name;
+    const end = fn.start + fn.count;
+    const pick = <T extends { insn: number }>(blocks: BtfExtSection<T>[], into: T[]) => {
+      for (const b of blocks) {
+        if (b.section !== name) continue;
+        // Records are sorted by instruction: binary-search the function's first one.
+        const recs = b.records;
+        let lo = 0, hi = recs.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (recs[mid].insn < fn.start) lo = mid + 1;
+          else hi = mid;
+        }
+        for (let i = lo; i < recs.length && recs[i].insn < end; i++) into.push({ ...recs[i], insn: recs[i].insn - fn.start + base });
+      }
+    };
+    pick(ext.funcInfo, prog.funcInfo);
+    pick(ext.lineInfo, prog.lineInfo);
+    pick(ext.coreRelos, prog.coreRelos);
+  }
+}
+
+/** Decodes slot `i` of a code section. */
+function insnAt(code: CodeSection, i: number): Instruction {
+  const o = i * INSN;
+  const regs = code.sec.data[o + 1];
+  return { op: code.sec.data[o], dst: regs & 0x0f, src: regs >> 4, off: code.dv.getInt16(o + 2, true), imm: code.dv.getInt32(o + 4, true) };
+}
+
+/** `insn N: relocation against 'sym'`, formatted only when an error needs it. */
+class Where {
+  constructor(private readonly idx: number, private readonly sym: ElfSymbol) {}
+  toString(): string {
+    return `insn ${this.idx}: relocation against '${this.sym.name || `#${this.sym.index}`}'`;
+  }
+}
+
+/** libbpf's classification of global data sections. */
+function dataKind(sec: ElfSection): 'data' | 'rodata' | 'bss' | undefined {
+  const is = (p: string) => sec.name === p || sec.name.startsWith(p + '.');
+  if (sec.type === SHT_PROGBITS && !(sec.flags & SHF_EXECINSTR)) {
+    if (is('.data')) return 'data';
+    if (is('.rodata')) return 'rodata';
+  }
+  if (sec.type === SHT_NOBITS && is('.bss')) return 'bss';
+  return undefined;
+}
+
+function cString(d: Uint8Array): string {
+  let end = d.indexOf(0);
+  if (end < 0) end = d.length;
+  let s = '';
+  for (let i = 0; i < end; i++) s += String.fromCharCode(d[i]);
+  return s;
+}
+
+/**
+ * libbpf's btf_fixup_datasec: clang leaves the size and variable offsets of data DATASECs at 0 in
+ * objects; they are taken from the ELF section and symbols, global variables of hidden visibility
+ * become static, and variables are sorted by offset (which orders `.maps` definitions).
+ */
+function fixupDatasecs(btf: BtfSpec, elf: ElfFile, loc: Location): BtfSpec {
+  const fixed: BtfType[] = [];
+  const syms = elf.symbols();
+  for (const t of btf.types) {
+    if (t.kind !== 'DATASEC' || t.name === '.kconfig' || t.name === '.ksyms') continue;
+    let { size, vars } = t;
+    if (size === 0) {
+      const sec = elf.section(t.name);
+      if (!sec || sec.size === 0) throw new ObjectError(`DATASEC '${t.name}': no ELF section to take its size from`, loc);
+      size = sec.size;
+      vars = t.vars.map((v) => {
+        const vt = btf.type(v.type);
+        if (vt.kind !== 'VAR') throw new ObjectError(`DATASEC '${t.name}': entry [${v.type}] is ${vt.kind}, not VAR`, loc);
+        if (vt.linkage === 0 || vt.linkage === 2) return v;
+        const sym = syms.find((s) => s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name === vt.name);
+        if (!sym) throw new ObjectError(`DATASEC '${t.name}': no ELF symbol for variable '${vt.name}'`, loc);
+        if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) fixed.push({ ...vt, linkage: 0 });
+        return { ...v, offset: sym.value };
+      });
+    }
+    const sorted = [...vars].sort((a, b) => a.offset - b.offset);
+    if (size !== t.size || sorted.some((v, i) => v !== t.vars[i])) fixed.push({ ...t, size, vars: sorted });
+  }
+  return fixed.length ? btf.withTypes(fixed) : btf;
+}

@@ -1,0 +1,326 @@
+/**
+ * Abstract machine state: registers (typed pointers and scalars), stack slots per frame, acquired
+ * references, and the parentage links used by state pruning — after the kernel's bpf_reg_state,
+ * bpf_func_state and bpf_verifier_state.
+ */
+import { type Tnum, TNUM_UNKNOWN, tnumIn } from './tnum.js';
+import { type Bounds, markKnown, markUnknown, S64_MIN, S64_MAX, S32_MIN, S32_MAX, U32_MAX } from './scalar.js';
+import { U64_MAX } from './tnum.js';
+
+/** Register types (the kernel's enum bpf_reg_type, with PTR_MAYBE_NULL folded into *_OR_NULL). */
+export const RegType = {
+  NOT_INIT: 0,
+  SCALAR: 1,
+  CTX: 2,
+  MAP_PTR: 3,
+  MAP_VALUE: 4,
+  MAP_VALUE_OR_NULL: 5,
+  STACK: 6,
+  PKT_META: 7,
+  PKT: 8,
+  PKT_END: 9,
+  /** Ringbuf memory (MEM_RINGBUF | PTR_TO_MEM), `memSize` bytes. */
+  RINGBUF_MEM: 10,
+  RINGBUF_MEM_OR_NULL: 11,
+  MAP_KEY: 12,
+  FUNC: 13,
+} as const;
+export type RegType = (typeof RegType)[keyof typeof RegType];
+
+/** The log's name of each register type (reg_type_str). */
+export const REG_TYPE_NAMES: readonly string[] = [
+  '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_value_or_null', 'fp', 'pkt_meta', 'pkt', 'pkt_end',
+  'ringbuf_mem', 'ringbuf_mem_or_null', 'map_key', 'func',
+];
+
+export const isPktPointer = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META;
+export const isMaybeNull = (t: number): boolean => t === RegType.MAP_VALUE_OR_NULL || t === RegType.RINGBUF_MEM_OR_NULL;
+/** The non-null counterpart of a *_OR_NULL type. */
+export const notNullType = (t: number): number =>
+  t === RegType.MAP_VALUE_OR_NULL ? RegType.MAP_VALUE : t === RegType.RINGBUF_MEM_OR_NULL ? RegType.RINGBUF_MEM : t;
+
+/** pkt range markers of the kernel: the pointer is at / beyond pkt_end. */
+export const AT_PKT_END = -1, BEYOND_PKT_END = -2;
+
+export const MAX_BPF_REG = 11;
+export const BPF_REG_FP = 10;
+export const MAX_BPF_STACK = 512;
+export const BPF_REG_SIZE = 8;
+export const MAX_CALL_FRAMES = 8;
+
+/** One register's abstract value. */
+export class Reg implements Bounds {
+  type: number = RegType.NOT_INIT;
+  /** Fixed offset of a pointer. */
+  off = 0;
+  /** Packet range (bytes after the pointer known to be inside the packet). */
+  range = 0;
+  id = 0;
+  refObjId = 0;
+  /** Map index (map_ptr, map_value, map_key). */
+  mapIdx = -1;
+  /** Size of ringbuf memory. */
+  memSize = 0;
+  /** Frame of a stack pointer. */
+  frameno = 0;
+  /** Subprogram of a func pointer. */
+  subprog = 0;
+  varOff: Tnum = TNUM_UNKNOWN;
+  smin = S64_MIN;
+  smax = S64_MAX;
+  umin = 0n;
+  umax = U64_MAX;
+  s32min = S32_MIN;
+  s32max = S32_MAX;
+  u32min = 0;
+  u32max = U32_MAX;
+
+  copyFrom(o: Reg): this {
+    this.type = o.type; this.off = o.off; this.range = o.range; this.id = o.id; this.refObjId = o.refObjId;
+    this.mapIdx = o.mapIdx; this.memSize = o.memSize; this.frameno = o.frameno; this.subprog = o.subprog;
+    this.varOff = o.varOff; this.smin = o.smin; this.smax = o.smax; this.umin = o.umin; this.umax = o.umax;
+    this.s32min = o.s32min; this.s32max = o.s32max; this.u32min = o.u32min; this.u32max = o.u32max;
+    return this;
+  }
+  clone(): Reg {
+    return new Reg().copyFrom(this);
+  }
+  /** Resets every field but the type-specific ones (__mark_reg_unknown's base). */
+  private resetPtrFields(): void {
+    this.off = 0; this.range = 0; this.id = 0; this.refObjId = 0; this.mapIdx = -1; this.memSize = 0;
+    this.frameno = 0; this.subprog = 0;
+  }
+  markNotInit(): void {
+    this.resetPtrFields();
+    markUnknown(this);
+    this.type = RegType.NOT_INIT;
+  }
+  markUnknown(): void {
+    this.resetPtrFields();
+    markUnknown(this);
+    this.type = RegType.SCALAR;
+  }
+  markKnown(v: bigint): void {
+    this.resetPtrFields();
+    markKnown(this, v);
+    this.type = RegType.SCALAR;
+  }
+  /** A pointer of `type` with zero offsets (the start of a new object). */
+  markPtr(type: number): void {
+    this.resetPtrFields();
+    markKnown(this, 0n);
+    this.type = type;
+  }
+  isConst(): boolean {
+    return this.varOff.mask === 0n;
+  }
+  isPointer(): boolean {
+    return this.type !== RegType.SCALAR && this.type !== RegType.NOT_INIT;
+  }
+}
+
+export const STACK_INVALID = 0, STACK_SPILL = 1, STACK_MISC = 2, STACK_ZERO = 3;
+export const SLOT_TYPE_CHARS = '?rm0';
+
+/** One call frame: registers and its 512-byte stack. */
+export class FuncState {
+  regs: Reg[];
+  /** Slot type of each stack byte, indexed by `-off - 1`. */
+  stype: Uint8Array;
+  /** Spilled register of each 8-byte slot (valid when its bytes are STACK_SPILL). */
+  spilled: (Reg | undefined)[];
+  /** Bytes of stack in use (multiple of 8). */
+  allocated = 0;
+  frameno: number;
+  /** Instruction of the call that created this frame (-1 for the main frame). */
+  callsite: number;
+  subprog: number;
+  /** Inside a bpf_loop / for_each callback: the accepted return range. */
+  inCallback = false;
+
+  constructor(frameno: number, callsite: number, subprog: number, copy?: FuncState) {
+    this.frameno = frameno;
+    this.callsite = callsite;
+    this.subprog = subprog;
+    if (copy) {
+      this.regs = copy.regs.map((r) => r.clone());
+      this.stype = copy.stype.slice();
+      this.spilled = copy.spilled.map((r) => r?.clone());
+      this.allocated = copy.allocated;
+      this.inCallback = copy.inCallback;
+    } else {
+      this.regs = Array.from({ length: MAX_BPF_REG }, () => new Reg());
+      this.stype = new Uint8Array(MAX_BPF_STACK);
+      this.spilled = new Array(MAX_BPF_STACK / BPF_REG_SIZE).fill(undefined);
+    }
+  }
+  clone(): FuncState {
+    return new FuncState(this.frameno, this.callsite, this.subprog, this);
+  }
+}
+
+/** An acquired reference (ringbuf reservation). */
+export interface RefState {
+  id: number;
+  insn: number;
+}
+
+/** The whole machine state along one path. */
+export class VState {
+  frames: FuncState[];
+  refs: RefState[];
+  /** Nearest checkpoint this path descends from. */
+  parent: VState | null = null;
+  /** Live paths descending from this state (for checkpoints: unfinished exploration). */
+  branches = 1;
+  insnIdx = 0;
+  /** Checkpoint bookkeeping (is_state_visited's hit/miss heuristics). */
+  hitCnt = 0;
+  missCnt = 0;
+  /** Instruction index of the last jump processed into this state (for the branch log). */
+  constructor(frames: FuncState[], refs: RefState[] = []) {
+    this.frames = frames;
+    this.refs = refs;
+  }
+  get cur(): FuncState {
+    return this.frames[this.frames.length - 1];
+  }
+  clone(): VState {
+    const s = new VState(this.frames.map((f) => f.clone()), this.refs.map((r) => ({ ...r })));
+    s.parent = this.parent;
+    s.branches = this.branches;
+    s.insnIdx = this.insnIdx;
+    return s;
+  }
+}
+
+/** Old-id → cur-id correspondence built while comparing two states (check_ids). */
+export class IdMap {
+  private old: number[] = [];
+  private cur: number[] = [];
+  private tmp = 0;
+  reset(): void {
+    this.old.length = 0;
+    this.cur.length = 0;
+    this.tmp = 0x40000000;
+  }
+  check(oldId: number, curId: number): boolean {
+    if (!oldId !== !curId) return false;
+    if (!oldId) return true;
+    for (let i = 0; i < this.old.length; i++) {
+      if (this.old[i] === oldId) return this.cur[i] === curId;
+      if (this.cur[i] === curId) return false;
+    }
+    this.old.push(oldId);
+    this.cur.push(curId);
+    return true;
+  }
+  checkScalar(oldId: number, curId: number): boolean {
+    return this.check(oldId || ++this.tmp, curId || ++this.tmp);
+  }
+}
+
+/** Comparison mode of states_equal. */
+export const NOT_EXACT = 0, RANGE_WITHIN = 1, EXACT = 2;
+
+const rangeWithin = (o: Reg, c: Reg): boolean =>
+  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+  o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
+
+function sameFields(o: Reg, c: Reg): boolean {
+  return o.type === c.type && o.off === c.off && o.range === c.range && o.mapIdx === c.mapIdx && o.memSize === c.memSize &&
+    o.frameno === c.frameno && o.subprog === c.subprog;
+}
+
+function regsExact(o: Reg, c: Reg, idmap: IdMap): boolean {
+  return sameFields(o, c) && o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask &&
+    o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax &&
+    o.s32min === c.s32min && o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max &&
+    idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+}
+
+/**
+ * regsafe: is every behaviour allowed from `cur` already proven safe from `old`? Scalars are all
+ * treated as precise (tsbpf does not backtrack precision marks), which is sound and prunes less.
+ */
+export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number): boolean {
+  if (o.type === RegType.NOT_INIT) return exact === NOT_EXACT || c.type === RegType.NOT_INIT;
+  if (c.type === RegType.NOT_INIT) return false;
+  if (exact === EXACT) return regsExact(o, c, idmap);
+  if (o.type !== c.type) return false;
+  switch (o.type) {
+    case RegType.SCALAR:
+      return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
+      return sameFields(o, c) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) &&
+        idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+    case RegType.PKT: case RegType.PKT_META:
+      return o.range <= c.range && o.off === c.off && idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+    default:
+      return regsExact(o, c, idmap);
+  }
+}
+
+const fakeUnknown = new Reg();
+fakeUnknown.markUnknown();
+
+/** A spilled scalar or an all-MISC slot as a scalar register, else undefined (scalar_reg_for_stack). */
+function scalarForStack(f: FuncState, spi: number): Reg | undefined {
+  const sp = f.spilled[spi];
+  const base = spi * BPF_REG_SIZE;
+  if (f.stype[base + 7] === STACK_SPILL && sp && sp.type === RegType.SCALAR) return sp;
+  for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_MISC) return undefined;
+  return fakeUnknown;
+}
+
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean): boolean {
+  for (let i = 0; i < o.allocated; i++) {
+    const spi = i >> 3;
+    const ot = o.stype[i];
+    if (exact === EXACT) {
+      const ct = i < c.allocated ? c.stype[i] : STACK_INVALID;
+      if (ot !== ct) return false;
+      if ((i & 7) === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
+      continue;
+    }
+    if (ot === STACK_INVALID) continue;
+    if (allowUninit && ot === STACK_MISC) continue;
+    if (i >= c.allocated) return false;
+    const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
+    if (or && cr) {
+      if (!regsafe(or, cr, idmap, exact)) return false;
+      i = spi * BPF_REG_SIZE + 7;
+      continue;
+    }
+    const ct = c.stype[i];
+    if (ot === STACK_MISC && ct === STACK_ZERO) continue;
+    if (ot !== ct) return false;
+    if ((i & 7) !== 7) continue;
+    if (ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
+  }
+  return true;
+}
+
+/**
+ * states_equal: `old` (a checkpoint) subsumes `cur`. `live[frame]` gives the registers live at the
+ * instruction in each frame (bit i = Ri); dead registers of `old` are ignored.
+ */
+export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number, allowUninit: boolean): boolean {
+  if (old.frames.length !== cur.frames.length) return false;
+  if (old.refs.length !== cur.refs.length) return false;
+  idmap.reset();
+  for (let fi = 0; fi < old.frames.length; fi++) {
+    const o = old.frames[fi], c = cur.frames[fi];
+    if (o.callsite !== c.callsite || o.inCallback !== c.inCallback) return false;
+    // Live registers of the innermost frame are those at the current insn; outer frames resume
+    // after their call site.
+    const live = fi === old.frames.length - 1 ? liveMasks(old.insnIdx) : liveMasks(old.frames[fi + 1].callsite + 1) & 0x3c0;
+    for (let r = 0; r < MAX_BPF_REG; r++) {
+      if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
+      if (!regsafe(o.regs[r], c.regs[r], idmap, exact)) return false;
+    }
+    if (!stacksafe(o, c, idmap, exact, allowUninit)) return false;
+  }
+  for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
+  return true;
+}

@@ -1,0 +1,67 @@
+/** Plain-data input and output of the verifier (no dependency on the object layer). */
+import type { Instruction } from '../isa/index.js';
+
+/** A map as the verifier needs it (lddw map references index into the input's `maps`). */
+export interface VerifierMap {
+  name: string;
+  /** BPF_MAP_TYPE_* */
+  type: number;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  flags: number;
+}
+
+/** One `bpf_func_info` record: a function starts at `insnOff`. */
+export interface FuncInfo {
+  insnOff: number;
+  typeId?: number;
+  name?: string;
+}
+
+/** One `bpf_line_info` record resolved to its source text. */
+export interface LineInfo {
+  insnOff: number;
+  /** The source line text (as BTF's string table holds it). */
+  line: string;
+  fileName?: string;
+  lineNum?: number;
+  column?: number;
+}
+
+export interface VerifierInput {
+  /** BPF_PROG_TYPE_* */
+  progType: number;
+  /** BPF_ATTACH_TYPE_* (selects e.g. the cgroup_skb direction). */
+  expectedAttachType?: number;
+  insns: readonly Instruction[];
+  maps: readonly VerifierMap[];
+  funcInfo?: readonly FuncInfo[];
+  lineInfo?: readonly LineInfo[];
+  /** Root-like (CAP_SYS_ADMIN + CAP_BPF + CAP_PERFMON) verification; default true. */
+  privileged?: boolean;
+  /** 0: no log, 1: error trail, 2: every instruction's state. */
+  logLevel?: 0 | 1 | 2;
+  /** The kernel's processed-instruction limit (default 1,000,000). */
+  insnLimit?: number;
+}
+
+export interface VerifierError {
+  /** The kernel's wording of the first error, without the trailing newline. */
+  message: string;
+  /** Instruction (slot) index where it was found, or -1 for whole-program errors. */
+  insn: number;
+}
+
+export interface VerifierResult {
+  accepted: boolean;
+  /** The verifier log in the kernel 6.18 format (empty at logLevel 0). */
+  log: string;
+  error?: VerifierError;
+  processedInsns: number;
+  maxStatesPerInsn: number;
+  totalStates: number;
+  peakStates: number;
+  /** Maximum stack depth of each subprogram, in bytes. */
+  stackDepth: number[];
+}
