@@ -340,3 +340,10 @@ test('callx calls the helper whose id is in the register; unknown ids fault', ()
   assert.equal(vm.run(p, 5), 42n);
   assert.throws(() => vm.run(p, 6), /callx: no helper #6/);
 });
+
+test('a program only runs in the VM it was loaded into', () => {
+  const a = new Vm(), b = new Vm();
+  const p = a.load(prog(ins('mov', { dst: 0, imm: 1 }), ins('exit')));
+  assert.equal(a.run(p), 1n);
+  assert.throws(() => b.run(p), (e) => e instanceof VmFault && /loaded into another VM/.test(e.message));
+});

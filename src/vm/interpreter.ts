@@ -9,7 +9,9 @@
  * push a frame (own 512-byte stack region, r6–r9 and r10 saved, at most {@link MAX_CALL_FRAMES});
  * tail calls through a prog-array-like handle ({@link TailCallTable}, at most
  * {@link MAX_TAIL_CALL_CNT} per run, a failed one falls through); helpers may call back into the
- * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`).
+ * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`). The kernel's
+ * combined stack limit over a call chain is a static property the verifier checks at load; at run
+ * time each frame has its own 512-byte stack region and every access is checked against it.
  */
 import { VmFault } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -102,7 +104,7 @@ export class Vm implements HelperVm {
 
   /** Validates and pre-decodes a program for this VM (see {@link decodeProgram}). */
   load(code: readonly Instruction[] | Uint8Array, options: LoadOptions = {}): VmProgram {
-    return decodeProgram(code, { ...options, codeRegion: this.codeRegion });
+    return decodeProgram(code, { ...options, codeRegion: this.codeRegion, owner: this });
   }
 
   /**
@@ -118,6 +120,7 @@ export class Vm implements HelperVm {
 
   /** Runs `prog` with the registers r1..r5 as they are (set them with {@link setReg}); r0 is then in regs[0], regs[1]. */
   exec(prog: VmProgram): void {
+    if (prog.owner !== this) throw new VmFault(`program '${prog.name}' was loaded into another VM (its map and code pointers are that VM's)`);
     const R = this.regs;
     R[0] = 0;
     R[1] = 0;
@@ -209,7 +212,9 @@ function tailCallTarget(vm: Vm, pc: number): VmProgram | undefined {
   if (index >= table.maxEntries) return undefined;
   if (vm.tailCalls >= MAX_TAIL_CALL_CNT) return undefined;
   vm.tailCalls++;
-  return table.tailCallTarget(index);
+  const target = table.tailCallTarget(index);
+  if (target && target.owner !== vm) throw new VmFault(`bpf_tail_call: program '${target.name}' was loaded into another VM`, { insn: pc });
+  return target;
 }
 
 /** Saves r6..r10 of frame `depth` (callee-saved registers and the frame pointer). */
