@@ -70,8 +70,16 @@ export class Vm implements HelperVm {
   budget: number;
   /** The CPU the run is on (per-CPU maps; default 0). */
   cpu = 0;
-  /** Region whose bounds are the packet that LD_ABS/LD_IND read (0: none). */
+  /**
+   * The packet LD_ABS/LD_IND read (0: none): offset k is relative to the region's `start`
+   * (skb->data); negative k in the SKF_NET_OFF / SKF_LL_OFF ranges are relative to
+   * {@link ldAbsNet} / {@link ldAbsMac} and may reach back to the buffer's first byte (skb->head).
+   */
   ldAbsRegion = 0;
+  /** Region offset of the network header (-1: unknown, SKF_NET_OFF loads fail). */
+  ldAbsNet = -1;
+  /** Region offset of the link-layer header (-1: unknown, SKF_LL_OFF loads fail). */
+  ldAbsMac = -1;
   /** Instructions executed by the last run. */
   executed = 0;
   /** Tail calls taken in the current run. */
@@ -575,7 +583,13 @@ function arsh64(R: Int32Array, d: number, n: number): void {
   else { R[d] = hi >> (n - 32); R[d + 1] = hi >> 31; }
 }
 
-/** LD_ABS / LD_IND: big-endian load from the packet into r0; false when out of bounds. */
+/** SKF_NET_OFF and SKF_LL_OFF of linux/filter.h: negative LD_ABS/LD_IND offsets relative to the network / link-layer header. */
+const SKF_NET_OFF = -0x100000, SKF_LL_OFF = -0x200000;
+
+/**
+ * LD_ABS / LD_IND as the kernel does them (bpf_skb_load_helper_*): a big-endian load of 1, 2 or 4
+ * bytes at data + k (k = imm, or src + imm as a signed 32-bit sum) into r0; false when out of bounds.
+ */
 function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   const w = prog.ins[pc << 2], o = w & 0xff;
   const size = o === Op.LDABS_B || o === Op.LDIND_B ? 1 : o === Op.LDABS_H || o === Op.LDIND_H ? 2 : 4;
@@ -584,8 +598,17 @@ function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   const h = vm.ldAbsRegion;
   if (h === 0) throw new VmFault('LD_ABS/LD_IND needs a packet (socket filter context)', { insn: pc });
   const mem = vm.mem;
-  const t = mem.start[h] + k;
-  if (k < 0 || t + size > mem.end[h]) return false;
+  let t: number, lowest: number;
+  if (k >= 0) {
+    t = mem.start[h] + k;
+    lowest = mem.start[h];
+  } else {
+    const base = k >= SKF_NET_OFF ? vm.ldAbsNet : k >= SKF_LL_OFF ? vm.ldAbsMac : -1;
+    if (base < 0) return false;
+    t = base + k - (k >= SKF_NET_OFF ? SKF_NET_OFF : SKF_LL_OFF);
+    lowest = 0;
+  }
+  if (t < lowest || t + size > mem.end[h]) return false;
   const v = mem.views[h];
   vm.regs[0] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, false) : v.getInt32(t, false);
   vm.regs[1] = 0;
