@@ -94,9 +94,9 @@ export class VmMaps {
    * without it. Keys point into the map's key storage, registered read-only.
    */
   private forEach(vm: HelperVm, map: AnyMap): number {
-    const fnLo = vm.rl[2], fnHi = vm.rh[2];
-    const ctx = vm.rh[3] * 4294967296 + (vm.rl[3] >>> 0);
-    if (vm.rl[4] !== 0 || vm.rh[4] !== 0) return -EINVAL;
+    const fnLo = vm.lo(2), fnHi = vm.hi(2);
+    const ctx = vm.regNum(3);
+    if (vm.lo(4) !== 0 || vm.hi(4) !== 0) return -EINVAL;
     const mapPtr = this.mapPointer(map);
     const values = this.register(map).values;
     return map.forEachElem(vm.cpu, (keys, keyOff, valueOff) => vm.callback(
@@ -122,15 +122,15 @@ export class VmMaps {
   helpers(): HelperTable {
     const mem = this.mem;
     const mapArg = (vm: HelperVm): AnyMap => {
-      const m = mem.object(vm.rl[1], vm.rh[1]);
+      const m = mem.object(vm.lo(1), vm.hi(1));
       if (!(m instanceof BpfMap)) throw new VmFault('R1 is not a map pointer', { insn: vm.pc });
       return m;
     };
-    /** Checks `size` bytes at register `r` and returns their offset in mem.bytes[vm.rh[r]]. */
-    const bytesArg = (vm: HelperVm, r: number, size: number, write = false) => mem.resolve(vm.rl[r], vm.rh[r], size, write, vm.pc);
-    const u64Arg = (vm: HelperVm, r: number) => vm.rh[r] * 4294967296 + (vm.rl[r] >>> 0);
+    /** Checks `size` bytes at register `r` and returns their offset in mem.bytes[vm.hi(r)]. */
+    const bytesArg = (vm: HelperVm, r: number, size: number, write = false) => mem.resolve(vm.lo(r), vm.hi(r), size, write, vm.pc);
+    const u64Arg = (vm: HelperVm, r: number) => vm.regNum(r);
     const lookupAt = (vm: HelperVm, map: AnyMap, cpu: number): number => {
-      const k = bytesArg(vm, 2, map.keySize), key = mem.bytes[vm.rh[2]];
+      const k = bytesArg(vm, 2, map.keySize), key = mem.bytes[vm.hi(2)];
       if (map instanceof ArrayOfMapsMap || map instanceof HashOfMapsMap) {
         const inner = map.lookupInner(key, k);
         return inner ? this.mapPointer(inner) : 0;
@@ -140,17 +140,17 @@ export class VmMaps {
     };
     const lookup: Helper = (vm) => lookupAt(vm, mapArg(vm), vm.cpu);
     const lookupPercpu: Helper = (vm) => {
-      const map = mapArg(vm), cpu = vm.rl[3] >>> 0;
+      const map = mapArg(vm), cpu = vm.lo(3) >>> 0;
       return map.perCpu && cpu < map.nCpus ? lookupAt(vm, map, cpu) : 0;
     };
     const update: Helper = (vm) => {
       const map = mapArg(vm);
       const k = bytesArg(vm, 2, map.keySize), v = bytesArg(vm, 3, map.valueSize);
-      return map.update(mem.bytes[vm.rh[2]], k, mem.bytes[vm.rh[3]], v, u64Arg(vm, 4), vm.cpu);
+      return map.update(mem.bytes[vm.hi(2)], k, mem.bytes[vm.hi(3)], v, u64Arg(vm, 4), vm.cpu);
     };
     const del: Helper = (vm) => {
       const map = mapArg(vm);
-      return map.delete(mem.bytes[vm.rh[2]], bytesArg(vm, 2, map.keySize));
+      return map.delete(mem.bytes[vm.hi(2)], bytesArg(vm, 2, map.keySize));
     };
     const queueArg = (vm: HelperVm): QueueStackMap | BloomFilterMap => {
       const map = mapArg(vm);
@@ -159,17 +159,17 @@ export class VmMaps {
     };
     const push: Helper = (vm) => {
       const map = queueArg(vm);
-      return map.push(mem.bytes[vm.rh[2]], bytesArg(vm, 2, map.valueSize), u64Arg(vm, 3));
+      return map.push(mem.bytes[vm.hi(2)], bytesArg(vm, 2, map.valueSize), u64Arg(vm, 3));
     };
     const pop: Helper = (vm) => {
       const map = queueArg(vm);
       if (!(map instanceof QueueStackMap)) throw new VmFault(`map '${map.name}' (${map.typeName}) has no pop`, { insn: vm.pc });
-      return map.pop(mem.bytes[vm.rh[2]], bytesArg(vm, 2, map.valueSize, true));
+      return map.pop(mem.bytes[vm.hi(2)], bytesArg(vm, 2, map.valueSize, true));
     };
     const peek: Helper = (vm) => {
       const map = queueArg(vm);
       const out = bytesArg(vm, 2, map.valueSize, map instanceof QueueStackMap);
-      return map.peek(mem.bytes[vm.rh[2]], out);
+      return map.peek(mem.bytes[vm.hi(2)], out);
     };
     const ringbufArg = (vm: HelperVm): RingBufMap => {
       const map = mapArg(vm);
@@ -185,16 +185,16 @@ export class VmMaps {
       return mem.pointer(id, 0);
     };
     const release = (discard: boolean): Helper => (vm) => {
-      const rec = vm.rl[1] === 0 ? this.records.get(vm.rh[1]) : undefined;
+      const rec = vm.lo(1) === 0 ? this.records.get(vm.hi(1)) : undefined;
       if (!rec) throw new VmFault(`bpf_ringbuf_${discard ? 'discard' : 'submit'}: R1 is not a reserved ring buffer record`, { insn: vm.pc });
-      this.records.delete(vm.rh[1]);
-      mem.removeRegion(vm.rh[1]);
+      this.records.delete(vm.hi(1));
+      mem.removeRegion(vm.hi(1));
       rec.map.commit(rec.off, u64Arg(vm, 2), discard);
       return 0;
     };
     const output: Helper = (vm) => {
       const map = ringbufArg(vm), size = u64Arg(vm, 3);
-      return map.output(mem.bytes[vm.rh[2]], bytesArg(vm, 2, size), size, u64Arg(vm, 4));
+      return map.output(mem.bytes[vm.hi(2)], bytesArg(vm, 2, size), size, u64Arg(vm, 4));
     };
     const query: Helper = (vm) => ringbufArg(vm).query(u64Arg(vm, 2));
     return new Map([
