@@ -5,6 +5,7 @@ import { objectDump } from './object-dump.js';
 import { asmCommand } from './asm.js';
 import { disasmCommand } from './disasm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
+import { verifyCommand } from './verify.js';
 
 export const commands: Command[] = [
   objectShow,
@@ -12,4 +13,5 @@ export const commands: Command[] = [
   asmCommand,
   disasmCommand,
   conformancePluginCommand,
+  verifyCommand,
 ];
