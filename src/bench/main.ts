@@ -6,6 +6,7 @@
 import { BenchReporter } from './report.js';
 import * as kernel from './kernel.js';
 import { run as object } from './object.js';
+import { run as verifier } from './verifier.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
@@ -13,6 +14,7 @@ type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 const suites: Suite[] = [
   { name: 'kernel', run: kernel.run },
   { name: 'object', run: object },
+  { name: 'verifier', run: verifier },
 ];
 
 const only = process.argv.slice(2);
