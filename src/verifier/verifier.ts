@@ -9,7 +9,7 @@ import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CA
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -85,6 +85,8 @@ function nrCpuIds(): number {
 }
 
 const EXIT_PATH = -1;
+/** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
+const MAX_HELPER_ID = Math.max(...Object.values(BPF_FUNC));
 
 interface Pending {
   st: VState;
@@ -135,6 +137,8 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = nrCpuIds();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
+  private precise: Uint16Array = new Uint16Array(0);
+  private readonly preciseMask = (i: number): number => this.precise[i] ?? 0x3ff;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -239,6 +243,7 @@ class Verifier {
       this.fail(e.message);
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
     if (this.level >= 2) {
       this.cfg.subprogStarts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -354,6 +359,7 @@ class Verifier {
         }
         if (hit) {
           sl.hitCnt++;
+          if (sl.allPrecise) this.markPathPrecise();
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -381,8 +387,13 @@ class Verifier {
     return false;
   }
 
+  /** A decision depended on scalar values: every checkpoint of the current path becomes fully precise. */
+  private markPathPrecise(): void {
+    for (let st = this.cur.parent; st && !st.allPrecise; st = st.parent) st.allPrecise = true;
+  }
+
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -647,6 +658,13 @@ class Verifier {
     }
   }
 
+  private readonly fakeReg = new Reg();
+  /** The shared scratch register holding an immediate operand (the kernel's env->fake_reg). */
+  private immReg(imm: number): Reg {
+    this.fakeReg.markKnown(BigInt(imm));
+    return this.fakeReg;
+  }
+
   private assignScalarId(r: Reg): void {
     if (r.type === RegType.SCALAR && !r.id && !tnumIsConst(r.varOff)) r.id = ++this.idGen;
   }
@@ -668,8 +686,7 @@ class Verifier {
       }
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
     } else {
-      src = new Reg();
-      src.markKnown(BigInt(insn.imm));
+      src = this.immReg(insn.imm);
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
     }
     const op = ALU_OPS[o];
@@ -1239,7 +1256,7 @@ class Verifier {
   private checkHelperCall(idx: number, insn: Instruction): number {
     const id = insn.imm;
     const name = helperLabel(id);
-    if (id <= 0 || id > Math.max(...Object.values(BPF_FUNC))) this.fail(`invalid func ${name}`);
+    if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${name}`);
     if (!helperAllowed(this.progType, id, this.attachType)) this.fail(`program of this type cannot use helper ${name}`);
     const proto = helperProto(id);
     if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
@@ -1520,11 +1537,11 @@ class Verifier {
       if (!(isPktAny(dst.type) && isPktAny(src.type)) && this.isPointerValue(src)) this.fail(`R${insn.src} pointer comparison prohibited`);
     } else {
       if (insn.src !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
-      src = new Reg();
-      src.markKnown(BigInt(insn.imm));
+      src = this.immReg(insn.imm);
     }
     const pred = isBranchTaken(dst, src, o, jmp32);
     const target = idx + insn.off + 1;
+    if (pred >= 0 && (dst.type === RegType.SCALAR || src.type === RegType.SCALAR)) this.markPathPrecise();
     if (pred === 1) {
       this.printInsnState();
       return target;
@@ -1554,6 +1571,7 @@ class Verifier {
     } else if (!this.tryMatchPktPointers(insn, dst, xSrc ? src : undefined, this.cur, other) && this.isPointerValue(dst)) {
       this.fail(`R${insn.dst} pointer comparison prohibited`);
     }
+    if (deadThis || deadOther) this.markPathPrecise();
     if (deadOther) {
       // The jump cannot be taken: drop the pushed branch.
       this.pending.pop();
