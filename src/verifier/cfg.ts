@@ -5,10 +5,10 @@
  * (check_cfg) and the static register liveness (compute_live_registers).
  */
 import type { Instruction } from '../isa/index.js';
-import { CLASS, ALU, JMP, MODE, SIZE, SRC, OP_LDDW, opClass, opCode, opMode, opSource } from '../isa/index.js';
-import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE } from '../uapi/index.js';
+import { CLASS, ALU, JMP, MODE, SIZE, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
+import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
-import { helperArgCount } from './helpers.js';
+import { helperArgCount, helperProto } from './helpers.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -290,4 +290,139 @@ export function formatLiveRegs(insns: readonly Instruction[], live: Uint16Array,
     if (insns[i].op === OP_LDDW) i++;
   }
   return out;
+}
+
+/** Bit sets of registers that may hold a stack pointer, a ctx pointer, or any pointer. */
+interface PtrSets {
+  stack: Uint16Array;
+  ctx: Uint16Array;
+  ptr: Uint16Array;
+}
+
+const FP = 1 << 10;
+const ARGS = 0x3e; // R1-R5
+
+/** Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn. */
+function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
+  const n = insns.length;
+  const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
+  const seen = new Uint8Array(n);
+  const work: number[] = [];
+  const join = (i: number, st: number, cx: number, pt: number): void => {
+    if (i >= n) return;
+    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt;
+    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i]) return;
+    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; seen[i] = 1;
+    work.push(i);
+  };
+  join(0, FP, 2, FP | 2);
+  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
+  while (work.length) {
+    const i = work.pop()!;
+    const insn = insns[i];
+    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i];
+    const d = 1 << insn.dst, s = 1 << insn.src;
+    const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
+      st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
+    };
+    const cls = opClass(insn.op);
+    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (o === ALU.MOV) setDst(x && !!(st & s), x && !!(cx & s), x && !!(pt & s));
+      else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) {
+        // ptr += scalar keeps a pointer; scalar += ptr makes one.
+        if (x) setDst(!!(st & (d | s)), !!(cx & (d | s)), !!(pt & (d | s)));
+      } else setDst(false, false, false);
+    } else if (cls === CLASS.LDX) {
+      const dw = opSize(insn.op) === SIZE.DW;
+      setDst(dw && !!(st & s), dw && !!(st & s), dw || !!(cx & s));
+    } else if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
+      const r = insn.imm === 0xf1 ? 1 : s;
+      st &= ~r; cx &= ~r; pt |= r;
+    } else if (insn.op === OP_LDDW) {
+      setDst(false, false, insn.src !== 0);
+    } else if (cls === CLASS.LD) {
+      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
+    } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
+      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
+      if (insn.src === BPF_PSEUDO_CALL) st |= 1;
+    }
+    for (const succ of successors(insns, i)) join(succ, st, cx, pt);
+  }
+  return sets;
+}
+
+/**
+ * Backward analysis standing in for the kernel's precision marks: the scalar registers whose value
+ * may reach something the verifier decides on (pointer arithmetic, a helper's size or loop-count
+ * argument, a store to the stack, a checked return value, a callee). Registers outside this set at
+ * a checkpoint cannot change any later decision, so states_equal may ignore their values — a
+ * static over-approximation of what mark_chain_precision computes. Decisions taken on a
+ * conditional jump's predicted outcome are handled dynamically: the verifier then marks every
+ * checkpoint of the path fully precise.
+ */
+export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): Uint16Array {
+  const n = insns.length;
+  const ptrs = mayPointers(insns, subprogStarts);
+  const sens = new Uint16Array(n);
+  const mainEnd = subprogStarts[1] ?? n;
+  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule].
+  const transfer = (i: number, out: number): number => {
+    const insn = insns[i];
+    const d = 1 << insn.dst, s = 1 << insn.src;
+    const cls = opClass(insn.op);
+    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (o === ALU.MOV) return (out & ~d) | (x && out & d ? s : 0);
+      let extra = 0;
+      if ((o === ALU.ADD || o === ALU.SUB) && x) {
+        if (ptrs.ptr[i] & d) extra |= s;
+        if (ptrs.ptr[i] & s) extra |= d;
+      }
+      return out & d ? out | (x ? s : 0) | extra : (out & ~d) | extra;
+    }
+    if (cls === CLASS.LDX) return out & ~d;
+    if (cls === CLASS.ST) return out;
+    if (cls === CLASS.STX) {
+      let r = out;
+      if (opMode(insn.op) === MODE.ATOMIC) {
+        if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
+        if (insn.imm === 0xf1) r |= 1;
+      }
+      return ptrs.stack[i] & d ? r | s : r;
+    }
+    if (insn.op === OP_LDDW) return out & ~d;
+    if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
+    const o = opCode(insn.op);
+    if (o === JMP.EXIT) return i < mainEnd && !mainExitChecked ? 0 : 1;
+    if (o === JMP.JA) return out;
+    if (o === JMP.CALL) {
+      let use = ARGS;
+      if (insn.src === 0) {
+        const proto = helperProto(insn.imm);
+        if (proto) {
+          use = 0;
+          proto.args.forEach((k, a) => {
+            if (k === 'size' || k === 'size_or_zero' || k === 'alloc_size_or_zero' || (insn.imm === BPF_FUNC.loop && a === 0)) use |= 1 << (a + 1);
+          });
+        }
+      }
+      return (out & ~CALLER_SAVED) | use;
+    }
+    // A conditional jump is value-sensitive only when its outcome is predicted, which the
+    // verifier records dynamically (VState.allPrecise); here it only links its two operands.
+    if (opSource(insn.op) === SRC.X && out & (d | s)) return out | d | s;
+    return out;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+      let out = 0;
+      for (const succ of successors(insns, i)) if (succ < n) out |= sens[succ];
+      const inn = transfer(i, out) & 0x3ff;
+      if (inn !== sens[i]) { sens[i] = inn; changed = true; }
+    }
+  }
+  return sens;
 }

@@ -21,6 +21,7 @@ export type ArgKind =
   | 'size_or_zero' // ARG_CONST_SIZE_OR_ZERO
   | 'alloc_size_or_zero' // ARG_CONST_ALLOC_SIZE_OR_ZERO
   | 'ctx' // ARG_PTR_TO_CTX
+  | 'ctx_or_null' // ARG_PTR_TO_CTX_OR_NULL
   | 'ringbuf_mem' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'func' // ARG_PTR_TO_FUNC (callback)
   | 'stack_or_null' // ARG_PTR_TO_STACK_OR_NULL
@@ -154,6 +155,28 @@ const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
   ['for_each_map_elem', ['map_ptr', 'func', 'stack_or_null', 'anything'], 'int', {
     callbackRet: [0, 1], mapTypes: [M.HASH, M.LRU_HASH, M.ARRAY, M.PERCPU_HASH, M.LRU_PERCPU_HASH, M.PERCPU_ARRAY],
   }],
+  ['fib_lookup', ['ctx', 'mem', 'size', 'anything'], 'int'],
+  ['current_task_under_cgroup', ['map_ptr', 'anything'], 'int', { mapTypes: [M.CGROUP_ARRAY] }],
+  ['skb_under_cgroup', ['ctx', 'map_ptr', 'anything'], 'int', { mapTypes: [M.CGROUP_ARRAY] }],
+  ['perf_prog_read_value', ['ctx', 'uninit_mem', 'size'], 'int'],
+  ['get_func_ip', ['ctx'], 'int'],
+  ['get_attach_cookie', ['ctx'], 'int'],
+  ['send_signal', ['anything'], 'int'],
+  ['send_signal_thread', ['anything'], 'int'],
+  ['get_current_ancestor_cgroup_id', ['anything'], 'int'],
+  ['skb_get_tunnel_key', ['ctx', 'uninit_mem', 'size', 'anything'], 'int'],
+  ['skb_set_tunnel_key', ['ctx', 'mem', 'size', 'anything'], 'int'],
+  ['skb_cgroup_classid', ['ctx'], 'int'],
+  ['probe_write_user', ['anything', 'mem', 'size'], 'int', { gplOnly: true }],
+  ['get_ns_current_pid_tgid', ['anything', 'anything', 'uninit_mem', 'size'], 'int'],
+  ['override_return', ['ctx', 'anything'], 'int', { gplOnly: true }],
+  ['redirect_neigh', ['anything', 'mem_or_null', 'size_or_zero', 'anything'], 'int'],
+  ['redirect_peer', ['anything', 'anything'], 'int'],
+  ['sock_ops_cb_flags_set', ['ctx', 'anything'], 'int'],
+  ['setsockopt', ['ctx', 'anything', 'anything', 'mem', 'size'], 'int'],
+  ['getsockopt', ['ctx', 'anything', 'anything', 'uninit_mem', 'size'], 'int'],
+  ['bind', ['ctx', 'mem', 'size'], 'int'],
+  ['get_netns_cookie', ['ctx_or_null'], 'int'],
   ['strtol', ['mem', 'size', 'anything', 'long'], 'int'],
   ['strtoul', ['mem', 'size', 'anything', 'long'], 'int'],
 ];
@@ -175,14 +198,19 @@ export function helperArgCount(id: number): number {
   return protoById[id]?.args.length ?? 5;
 }
 
+/** The probed helper set of a program type (per attach type where that matters), or undefined. */
+function helperSet(progType: number, attachType = 0): readonly number[] | undefined {
+  return HELPERS_BY_PROG_TYPE[`${progType}:${attachType}`] ?? HELPERS_BY_PROG_TYPE[`${progType}`];
+}
+
 /** True when a program of type `progType` may call helper `id` (the kernel's get_func_proto). */
-export function helperAllowed(progType: number, id: number): boolean {
-  return HELPERS_BY_PROG_TYPE[progType]?.includes(id) ?? false;
+export function helperAllowed(progType: number, id: number, attachType = 0): boolean {
+  return helperSet(progType, attachType)?.includes(id) ?? false;
 }
 
 /** The helper ids a program type may call (undefined when tsbpf does not model the type). */
-export function helpersForProgType(progType: number): readonly number[] | undefined {
-  return HELPERS_BY_PROG_TYPE[progType];
+export function helpersForProgType(progType: number, attachType = 0): readonly number[] | undefined {
+  return helperSet(progType, attachType);
 }
 
 /** `bpf_map_lookup_elem#1`-style name used in messages. */

@@ -6,3 +6,4 @@ export {
   type HelperProto, type ArgKind, type RetKind,
 } from './helpers.js';
 export { ctxAccessOk, ctxLoadType, ctxSupported } from './context.js';
+export { explain } from './explain.js';

@@ -9,7 +9,7 @@ import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CA
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -60,9 +60,19 @@ const FLIP_OP: Record<number, number> = {
 };
 
 /** Return-value range enforced at program exit per program type (check_return_code). */
-function exitRange(progType: number, attach: number | undefined): [number, number] | undefined {
-  if (progType === BPF_PROG_TYPE.CGROUP_SKB) return attach === BPF_ATTACH_TYPE.CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
-  return undefined;
+function exitRange(progType: number, attach: number): [number, number] | undefined {
+  const A = BPF_ATTACH_TYPE;
+  switch (progType) {
+    case BPF_PROG_TYPE.CGROUP_SKB: return attach === A.CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
+    case BPF_PROG_TYPE.CGROUP_SOCK: case BPF_PROG_TYPE.SOCK_OPS: return [0, 1];
+    case BPF_PROG_TYPE.CGROUP_SOCK_ADDR: {
+      const one: number[] = [A.CGROUP_UDP4_RECVMSG, A.CGROUP_UDP6_RECVMSG, A.CGROUP_UNIX_RECVMSG, A.CGROUP_INET4_GETPEERNAME,
+        A.CGROUP_INET6_GETPEERNAME, A.CGROUP_UNIX_GETPEERNAME, A.CGROUP_INET4_GETSOCKNAME, A.CGROUP_INET6_GETSOCKNAME, A.CGROUP_UNIX_GETSOCKNAME];
+      if (one.includes(attach)) return [1, 1];
+      return attach === A.CGROUP_INET4_BIND || attach === A.CGROUP_INET6_BIND ? [0, 3] : [0, 1];
+    }
+    default: return undefined;
+  }
 }
 
 /** Number of possible CPUs (the kernel's nr_cpu_ids) for get_smp_processor_id's range. */
@@ -75,6 +85,8 @@ function nrCpuIds(): number {
 }
 
 const EXIT_PATH = -1;
+/** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
+const MAX_HELPER_ID = Math.max(...Object.values(BPF_FUNC));
 
 interface Pending {
   st: VState;
@@ -89,8 +101,12 @@ export function verify(input: VerifierInput): VerifierResult {
 
 class Verifier {
   private readonly insns: readonly Instruction[];
-  private readonly maps: readonly VerifierMap[];
+  /** The input's maps, then the inner-map templates of maps of maps. */
+  private readonly maps: VerifierMap[];
+  /** Index in `maps` of each map's inner map (-1 when none). */
+  private readonly innerIdx: number[];
   private readonly progType: number;
+  private readonly attachType: number;
   private readonly privileged: boolean;
   private readonly level: number;
   private readonly limit: number;
@@ -121,11 +137,15 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = nrCpuIds();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
+  private precise: Uint16Array = new Uint16Array(0);
+  private readonly preciseMask = (i: number): number => this.precise[i] ?? 0x3ff;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
-    this.maps = input.maps;
+    this.maps = [...input.maps];
+    this.innerIdx = input.maps.map((m) => (m.innerMap ? this.maps.push(m.innerMap) - 1 : -1));
     this.progType = input.progType;
+    this.attachType = input.expectedAttachType ?? 0;
     this.privileged = input.privileged ?? true;
     this.level = input.logLevel ?? 0;
     this.limit = input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
@@ -214,7 +234,7 @@ class Verifier {
     const n = this.insns.length;
     if (n === 0) this.fail('program has no instructions (the kernel refuses it with E2BIG)');
     if (n > (this.privileged ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS)) this.fail(`program of ${n} instructions is too long (the kernel refuses it with E2BIG)`);
-    if (!ctxSupported(this.progType)) this.fail(`tsbpf: program type ${progTypeName(this.progType)} is not supported by the verifier`);
+    if (!ctxSupported(this.progType, this.attachType)) this.fail(`tsbpf: program type ${progTypeName(this.progType)} is not supported by the verifier`);
     try {
       this.cfg = analyzeCfg(this.insns, this.maps, this.privileged);
     } catch (e) {
@@ -223,6 +243,7 @@ class Verifier {
       this.fail(e.message);
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
     if (this.level >= 2) {
       this.cfg.subprogStarts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -338,6 +359,7 @@ class Verifier {
         }
         if (hit) {
           sl.hitCnt++;
+          if (sl.allPrecise) this.markPathPrecise();
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -365,8 +387,13 @@ class Verifier {
     return false;
   }
 
+  /** A decision depended on scalar values: every checkpoint of the current path becomes fully precise. */
+  private markPathPrecise(): void {
+    for (let st = this.cur.parent; st && !st.allPrecise; st = st.parent) st.allPrecise = true;
+  }
+
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -631,6 +658,13 @@ class Verifier {
     }
   }
 
+  private readonly fakeReg = new Reg();
+  /** The shared scratch register holding an immediate operand (the kernel's env->fake_reg). */
+  private immReg(imm: number): Reg {
+    this.fakeReg.markKnown(BigInt(imm));
+    return this.fakeReg;
+  }
+
   private assignScalarId(r: Reg): void {
     if (r.type === RegType.SCALAR && !r.id && !tnumIsConst(r.varOff)) r.id = ++this.idGen;
   }
@@ -652,8 +686,7 @@ class Verifier {
       }
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
     } else {
-      src = new Reg();
-      src.markKnown(BigInt(insn.imm));
+      src = this.immReg(insn.imm);
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
     }
     const op = ALU_OPS[o];
@@ -846,7 +879,7 @@ class Verifier {
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into ctx`);
         if (!tnumIsConst(r.varOff)) this.fail(`variable ctx access var_off=${tnumStr(r.varOff)} disallowed`);
         if (r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
-        if (ldsx || !ctxAccessOk(this.progType, off, size, write)) this.fail(`invalid bpf_context access off=${off} size=${size}`);
+        if (ldsx || !ctxAccessOk(this.progType, this.attachType, off, size, write)) this.fail(`invalid bpf_context access off=${off} size=${size}`);
         if (!write && value) {
           const t = ctxLoadType(this.progType, off);
           if (t === undefined) this.fail(`tsbpf: context field at offset ${off} of ${progTypeName(this.progType)} (a socket/flow-keys pointer) is not supported`);
@@ -1177,7 +1210,7 @@ class Verifier {
     }
     const r0 = this.srcReg(0);
     if (this.isPointerValue(r0)) this.fail('R0 leaks addr as return value');
-    const range = exitRange(this.progType, this.input.expectedAttachType);
+    const range = exitRange(this.progType, this.attachType);
     if (range) {
       if (r0.type !== RegType.SCALAR) this.fail(`At program exit the register R0 is not a known value (${this.typeStr(r0.type)})`);
       if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) this.fail(this.invalidScalar(r0, range, 'At program exit', 'R0'));
@@ -1223,8 +1256,8 @@ class Verifier {
   private checkHelperCall(idx: number, insn: Instruction): number {
     const id = insn.imm;
     const name = helperLabel(id);
-    if (id <= 0 || id > Math.max(...Object.values(BPF_FUNC))) this.fail(`invalid func ${name}`);
-    if (!helperAllowed(this.progType, id)) this.fail(`program of this type cannot use helper ${name}`);
+    if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${name}`);
+    if (!helperAllowed(this.progType, id, this.attachType)) this.fail(`program of this type cannot use helper ${name}`);
     const proto = helperProto(id);
     if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
     const regs = this.frame.regs;
@@ -1342,7 +1375,7 @@ class Verifier {
       return;
     }
     const isNull = r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n;
-    const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null';
+    const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null' || kind === 'ctx_or_null';
     if (!(isNull && maybeNull)) this.checkRegType(regno, r, kind);
     if (kind === 'ringbuf_mem') {
       if (!r.refObjId && !isNull) this.fail(`R${regno} must be referenced when passed to release function`);
@@ -1403,6 +1436,7 @@ class Verifier {
     uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     long: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     ctx: [RegType.CTX],
+    ctx_or_null: [RegType.CTX],
     ringbuf_mem: [RegType.RINGBUF_MEM],
     func: [RegType.FUNC],
     stack_or_null: [RegType.STACK],
@@ -1433,7 +1467,7 @@ class Verifier {
   private checkRegType(regno: number, r: Reg, kind: ArgKind): void {
     const ok = Verifier.COMPATIBLE[kind];
     if (ok.includes(r.type)) {
-      if (kind === 'ctx' && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      if ((kind === 'ctx' || kind === 'ctx_or_null') && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
       return;
     }
     const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
@@ -1503,11 +1537,11 @@ class Verifier {
       if (!(isPktAny(dst.type) && isPktAny(src.type)) && this.isPointerValue(src)) this.fail(`R${insn.src} pointer comparison prohibited`);
     } else {
       if (insn.src !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
-      src = new Reg();
-      src.markKnown(BigInt(insn.imm));
+      src = this.immReg(insn.imm);
     }
     const pred = isBranchTaken(dst, src, o, jmp32);
     const target = idx + insn.off + 1;
+    if (pred >= 0 && (dst.type === RegType.SCALAR || src.type === RegType.SCALAR)) this.markPathPrecise();
     if (pred === 1) {
       this.printInsnState();
       return target;
@@ -1537,6 +1571,7 @@ class Verifier {
     } else if (!this.tryMatchPktPointers(insn, dst, xSrc ? src : undefined, this.cur, other) && this.isPointerValue(dst)) {
       this.fail(`R${insn.dst} pointer comparison prohibited`);
     }
+    if (deadThis || deadOther) this.markPathPrecise();
     if (deadOther) {
       // The jump cannot be taken: drop the pushed branch.
       this.pending.pop();
@@ -1572,6 +1607,12 @@ class Verifier {
       }
       r.type = notNullType(r.type);
       r.id = 0;
+      // A lookup in a map of maps yields the inner map.
+      const inner = r.type === RegType.MAP_VALUE ? this.innerIdx[r.mapIdx] ?? -1 : -1;
+      if (inner >= 0) {
+        r.type = RegType.MAP_PTR;
+        r.mapIdx = inner;
+      }
     });
   }
 
