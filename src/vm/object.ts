@@ -13,7 +13,7 @@
 import { LoadError } from '../errors.js';
 import { readObjectFile } from '../object/load.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
-import { BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
 import { HelperRegistry, HELPERS_BY_PROG_TYPE, RunEnv, type RunEnvOptions } from './helpers/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import { Vm } from './interpreter.js';
@@ -101,10 +101,15 @@ export class VmObject {
   }
 }
 
-function description(m: MapSpec): MapDescription {
+/**
+ * The map to create for a spec, with libbpf's adjustments: the name cut to BPF_OBJ_NAME_LEN - 1
+ * characters, perf event arrays without max_entries sized to the CPU count.
+ */
+function description(m: MapSpec, cpus: number): MapDescription {
+  const perCpuSlots = m.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY && m.maxEntries === 0;
   return {
-    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, mapExtra: m.mapExtra,
-    name: m.name, innerMap: m.innerMap ? description(m.innerMap) : undefined,
+    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: perCpuSlots ? cpus : m.maxEntries, flags: m.flags,
+    mapExtra: m.mapExtra, name: m.name.slice(0, 15), innerMap: m.innerMap ? description(m.innerMap, cpus) : undefined,
   };
 }
 
@@ -133,7 +138,7 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
   const progsById = new Map<number, VmProgram>();
 
   const maps = spec.maps.map((m) => {
-    const map = createMap(description(m), { cpus, resolveProgram: (id: number) => progsById.get(id) });
+    const map = createMap(description(m, cpus), { cpus, resolveProgram: (id: number) => progsById.get(id) });
     if (m.data) {
       const v = new Uint8Array(m.valueSize);
       v.set(m.data.subarray(0, m.valueSize));

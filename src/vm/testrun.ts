@@ -46,6 +46,8 @@ export interface VmTestRunResult extends TestRunResult {
   skb?: SkbState;
   /** Instructions executed by the last run. */
   insns: number;
+  /** kprobes: the return value bpf_override_return set. */
+  overrideReturn?: bigint;
 }
 
 /** skb families by program type. */
@@ -91,7 +93,10 @@ export function testRun(vm: Vm, deps: HelperDeps, prog: VmProgram, type: number,
     const duration = Number((process.hrtime.bigint() - t0) / BigInt(repeat));
     const retval = Number(r0 & 0xffffffffn);
     const result: VmTestRunResult = { retval, duration: Math.min(duration, 0xffffffff), r0, insns: vm.executed };
-    if (ctx instanceof TraceContext) return result;
+    if (ctx instanceof TraceContext) {
+      if (ctx.overrideReturn !== undefined) result.overrideReturn = ctx.overrideReturn;
+      return result;
+    }
     result.dataOut = ctx.dataOut();
     if (o.ctxIn) result.ctxOut = ctx.ctxOut(o.ctxIn);
     if (ctx.redirect && retval === REDIRECT_VERDICT[type]) result.redirect = ctx.redirect;
