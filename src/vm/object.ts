@@ -11,6 +11,7 @@
  * ```
  */
 import { LoadError } from '../errors.js';
+import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { readObjectFile } from '../object/load.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
@@ -190,6 +191,29 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
     }
   });
   return obj;
+}
+
+/** Options of {@link loadVmProgram}: like KernelProgram.load's. */
+export interface VmProgramOptions extends VmObjectOptions {
+  /** Program type id or bpftool name (`xdp`, `sched_cls`…). */
+  type: number | string;
+  /** Instructions: encoded bytes or instruction slots (no map references). */
+  insns: Uint8Array | readonly Instruction[];
+  name?: string;
+}
+
+/** Loads one program without an object (the VM counterpart of KernelProgram.load). */
+export function loadVmProgram(o: VmProgramOptions): VmProgramHandle {
+  const name = o.name ?? 'prog';
+  const spec: ObjectSpec = {
+    name: 'prog', license: 'GPL', kernVersion: 0, maps: [], externs: [],
+    programs: [{
+      name, section: '', type: 0, expectedAttachType: 0, sleepable: false, xdpFrags: false,
+      insns: o.insns instanceof Uint8Array ? decodeInstructions(o.insns) : [...o.insns],
+      functions: [{ name, insn: 0 }], references: [], funcInfo: [], lineInfo: [], coreRelos: [], license: 'GPL', kernVersion: 0,
+    }],
+  };
+  return loadVmObject(spec, { ...o, programTypes: { [name]: o.type } }).program(name);
 }
 
 /** Reads an object file and loads it into the VM (see {@link loadVmObject}). */

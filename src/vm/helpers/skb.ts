@@ -70,9 +70,10 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     to.set(s.buf.subarray(at, at + len));
     return 0;
   };
+  /** The __sum16 at the offset in r2 (even, at most 0xffff, inside the packet) or -EFAULT. */
   const csumAt = (vm: HelperVm): { s: SkbContext; at: number } | number => {
     const s = skbOf(vm), off = u64(vm, 2);
-    if (off > 0xffff) return -EFAULT;
+    if (off > 0xffff || off & 1) return -EFAULT;
     const at = span(s, off, 2);
     return at === undefined ? -EFAULT : { s, at };
   };
@@ -272,11 +273,13 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     [BPF_FUNC.get_socket_cookie, (vm) => { skbOf(vm); return 1; }],
     [BPF_FUNC.get_socket_uid, (vm) => { skbOf(vm); return 0; }],
     [BPF_FUNC.skb_get_tunnel_key, (vm) => {
-      const size = num(vm, 3), flags = num(vm, 4);
+      const s = skbOf(vm), size = num(vm, 3), flags = num(vm, 4);
       const to = memArg(vm, 2, size, true);
       to.fill(0);
-      if (flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_TUNINFO_FLAGS) || !TUNNEL_KEY_SIZES.includes(size)) return -EINVAL;
-      return -ENOENT; // no tunnel metadata on a test-run skb
+      // Without tunnel info (a test-run skb has none until bpf_skb_set_tunnel_key) the kernel answers -EINVAL.
+      if (!s.tunnelKey || flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_TUNINFO_FLAGS) || !TUNNEL_KEY_SIZES.includes(size)) return -EINVAL;
+      to.set(s.tunnelKey.subarray(0, size));
+      return 0;
     }],
     [BPF_FUNC.skb_set_tunnel_key, (vm) => {
       const s = skbOf(vm), size = num(vm, 3), flags = num(vm, 4);
