@@ -6,8 +6,8 @@
  */
 import type { BenchReporter } from './report.js';
 import { median } from './report.js';
-import { ins, prog } from '../vm/ins.test-helper.js';
-import { Vm, RegionKind, type VmProgram } from '../vm/index.js';
+import { assemble } from '../isa/asm.js';
+import { Vm, RegionKind, type HelperVm, type VmProgram } from '../vm/index.js';
 
 /** An Ethernet + IPv4 + TCP packet to port 80. */
 function tcpPacket(): Uint8Array {
@@ -18,51 +18,87 @@ function tcpPacket(): Uint8Array {
   return p;
 }
 
-/** r1 = packet, r2 = length: drops short/odd packets (1), passes non-TCP (2), returns a flow hash for TCP. */
-const parser = () => prog(
-  ins('mov', { dst: 4, src: 1 }), ins('add', { dst: 4, src: 2 }), // r4 = data_end
-  ins('mov', { dst: 5, src: 1 }), ins('add', { dst: 5, imm: 14 }),
-  ins('jgt', { dst: 5, src: 4, off: 26 }), // → drop
-  ins('ldxh', { dst: 6, src: 1, off: 12 }),
-  ins('jne', { dst: 6, imm: 0x0008, off: 26 }), // not IPv4 → pass
-  ins('mov', { dst: 5, src: 1 }), ins('add', { dst: 5, imm: 34 }),
-  ins('jgt', { dst: 5, src: 4, off: 21 }),
-  ins('ldxb', { dst: 7, src: 1, off: 14 }), ins('and', { dst: 7, imm: 0x0f }), ins('lsh', { dst: 7, imm: 2 }),
-  ins('jlt', { dst: 7, imm: 20, off: 17 }),
-  ins('ldxb', { dst: 8, src: 1, off: 23 }),
-  ins('jne', { dst: 8, imm: 6, off: 17 }), // not TCP → pass
-  ins('mov', { dst: 5, src: 1 }), ins('add', { dst: 5, imm: 14 }), ins('add', { dst: 5, src: 7 }),
-  ins('mov', { dst: 9, src: 5 }), ins('add', { dst: 9, imm: 20 }),
-  ins('jgt', { dst: 9, src: 4, off: 10 }),
-  ins('ldxh', { dst: 0, src: 5, off: 2 }), ins('be16', { dst: 0 }),
-  ins('ldxw', { dst: 3, src: 1, off: 26 }), ins('ldxw', { dst: 6, src: 1, off: 30 }),
-  ins('xor', { dst: 3, src: 6 }), ins('mul', { dst: 3, imm: 0x9e3779b1 | 0 }), ins('rsh', { dst: 3, imm: 16 }),
-  ins('lsh', { dst: 0, imm: 32 }), ins('or', { dst: 0, src: 3 }),
-  ins('exit'),
-  ins('mov', { dst: 0, imm: 1 }), ins('exit'), // drop
-  ins('mov', { dst: 0, imm: 2 }), ins('exit'), // pass
-);
+/** r1 = packet, r2 = length: drops short/odd packets (1), passes non-TCP (2), returns port << 32 | flow hash for TCP. */
+const parser = `
+  mov %r4, %r1
+  add %r4, %r2              # r4 = data_end
+  mov %r5, %r1
+  add %r5, 14
+  jgt %r5, %r4, drop
+  ldxh %r6, [%r1+12]
+  jne %r6, 0x0008, pass     # ethertype != IPv4 (big-endian 0x0800)
+  mov %r5, %r1
+  add %r5, 34
+  jgt %r5, %r4, drop
+  ldxb %r7, [%r1+14]
+  and %r7, 0x0f
+  lsh %r7, 2                # IHL in bytes
+  jlt %r7, 20, drop
+  ldxb %r8, [%r1+23]
+  jne %r8, 6, pass          # not TCP
+  mov %r5, %r1
+  add %r5, 14
+  add %r5, %r7              # r5 = TCP header
+  mov %r9, %r5
+  add %r9, 20
+  jgt %r9, %r4, drop
+  ldxh %r0, [%r5+2]
+  be16 %r0                  # destination port
+  ldxw %r3, [%r1+26]
+  ldxw %r6, [%r1+30]
+  xor %r3, %r6
+  mul %r3, 0x9e3779b1
+  rsh %r3, 16
+  lsh %r0, 32
+  or %r0, %r3
+  exit
+drop:
+  mov %r0, 1
+  exit
+pass:
+  mov %r0, 2
+  exit
+`;
 
-/** Sums 0..999 with a counted loop (about 4 instructions per iteration). */
-const loop = () => prog(
-  ins('mov', { dst: 0, imm: 0 }), ins('mov', { dst: 1, imm: 0 }),
-  ins('add', { dst: 0, src: 1 }), ins('add', { dst: 1, imm: 1 }), ins('jlt', { dst: 1, imm: 1000, off: -3 }),
-  ins('exit'),
-);
+/** Sums 0..999 with a counted loop (3 instructions per iteration). */
+const loop = `
+  mov %r0, 0
+  mov %r1, 0
+again:
+  add %r0, %r1
+  add %r1, 1
+  jlt %r1, 1000, again
+  exit
+`;
 
-/** 100 iterations of: a BPF-to-BPF call to a function that calls a helper and does some ALU. */
-const calls = () => prog(
-  ins('mov', { dst: 6, imm: 0 }), ins('mov', { dst: 7, imm: 0 }),
-  ins('mov', { dst: 1, src: 6 }), ins('call local', { imm: 5 }), ins('add', { dst: 7, src: 0 }),
-  ins('add', { dst: 6, imm: 1 }), ins('jlt', { dst: 6, imm: 100, off: -5 }),
-  ins('mov', { dst: 0, src: 7 }), ins('exit'),
-  // f(r1): r0 = helper(r1) * 3 + 1
-  ins('call', { imm: 5 }), ins('mul', { dst: 0, imm: 3 }), ins('add', { dst: 0, imm: 1 }), ins('exit'),
-);
+/** 100 iterations of a BPF-to-BPF call to a function that calls helper #5 and does some ALU. */
+const calls = `
+  mov %r6, 0
+  mov %r7, 0
+again:
+  mov %r1, %r6
+  call local f
+  add %r7, %r0
+  add %r6, 1
+  jlt %r6, 100, again
+  mov %r0, %r7
+  exit
+f:
+  call 5
+  mul %r0, 3
+  add %r0, 1
+  exit
+`;
 
-interface Case { name: string; code: ReturnType<typeof prog> }
+interface Case { name: string; asm: string }
 
-/** ns per run of `vm.exec(p)`, median of several timed batches. */
+/** CPU time (user + system) since `since`, in ns: steadier than wall time on a shared machine. */
+function cpuNs(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) * 1000;
+}
+
+/** CPU ns per run of `vm.exec(p)`, median of several timed batches. */
 function measure(vm: Vm, p: VmProgram, setup: () => void): { nsPerRun: number; insns: number } {
   setup();
   vm.exec(p);
@@ -70,17 +106,16 @@ function measure(vm: Vm, p: VmProgram, setup: () => void): { nsPerRun: number; i
   // Warm up, then size batches to ~50 ms.
   let n = 1;
   for (;;) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.cpuUsage();
     for (let i = 0; i < n; i++) { setup(); vm.exec(p); }
-    const dt = Number(process.hrtime.bigint() - t0);
-    if (dt > 50e6) break;
+    if (cpuNs(t0) > 50e6) break;
     n *= 2;
   }
   const samples: number[] = [];
   for (let s = 0; s < 7; s++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.cpuUsage();
     for (let i = 0; i < n; i++) { setup(); vm.exec(p); }
-    samples.push(Number(process.hrtime.bigint() - t0) / n);
+    samples.push(cpuNs(t0) / n);
   }
   return { nsPerRun: median(samples), insns };
 }
@@ -90,15 +125,15 @@ export async function run(r: BenchReporter): Promise<void> {
   const pkt = tcpPacket();
   const region = vm.mem.addRegion(pkt, true, { kind: RegionKind.Packet, name: 'packet' });
   const ptr = vm.mem.pointer(region, 0);
-  const helpers = new Map([[5, (v: { rl: Int32Array }) => v.rl[1]]]);
+  const helpers = new Map([[5, (v: HelperVm) => v.lo(1)]]);
   const cases: Case[] = [
-    { name: 'header parser', code: parser() },
-    { name: 'loop 1000', code: loop() },
-    { name: 'calls 100', code: calls() },
+    { name: 'header parser', asm: parser },
+    { name: 'loop 1000', asm: loop },
+    { name: 'calls 100', asm: calls },
   ];
   const perInsn: number[] = [];
   for (const c of cases) {
-    const p = vm.load(c.code, { name: c.name, helpers });
+    const p = vm.load(assemble(c.asm, { syntax: 'conformance' }), { name: c.name, helpers });
     const { nsPerRun, insns } = measure(vm, p, () => { vm.setReg(1, ptr); vm.setReg(2, pkt.length); });
     r.row({ name: `interp ${c.name} ns/run (${insns} insns)`, value: nsPerRun, unit: 'ns' });
     r.row({ name: `interp ${c.name} ns/insn`, value: nsPerRun / insns, unit: 'ns' });

@@ -7,16 +7,15 @@
  * and `call NAME` is a BPF-to-BPF call to a label.
  */
 import { fail, findEntry, imm32, jumpTo, lddw, off16, one, parseInteger, parseRegister, type LineParser, type Statement } from './asm-common.js';
-import { CALL_KIND, PSEUDO, type Operation } from './table.js';
+import { CALL_KIND, OPERATOR, PSEUDO, type Operation } from './table.js';
 
-const ALU_OPS: Readonly<Record<string, Operation>> = {
-  '+=': 'add', '-=': 'sub', '*=': 'mul', '/=': 'div', 's/=': 'sdiv', '|=': 'or', '&=': 'and', '<<=': 'lsh', '>>=': 'rsh',
-  '%=': 'mod', 's%=': 'smod', '^=': 'xor', '=': 'mov', 's>>=': 'arsh',
-};
-const JMP_OPS: Readonly<Record<string, Operation>> = {
-  '==': 'jeq', '>': 'jgt', '>=': 'jge', '&': 'jset', '!=': 'jne', 's>': 'jsgt', 's>=': 'jsge', '<': 'jlt', '<=': 'jle', 's<': 'jslt', 's<=': 'jsle',
-};
-const ATOMIC_OPS: Readonly<Record<string, Operation>> = { '+=': 'add', '|=': 'or', '&=': 'and', '^=': 'xor' };
+/** Operator text → operation, for each group of operations (the inverse of `OPERATOR`). */
+function operators(ops: readonly Operation[]): Readonly<Record<string, Operation>> {
+  return Object.fromEntries(ops.map((op) => [OPERATOR[op]!, op]));
+}
+const ALU_OPS = operators(['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh']);
+const JMP_OPS = operators(['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle']);
+const ATOMIC_OPS = operators(['add', 'or', 'and', 'xor']);
 
 const NUM = '[+-]?(?:0x[0-9a-fA-F]+|\\d+)';
 const REG = '[rw]\\d+';
@@ -55,7 +54,7 @@ const RULES: readonly Rule[] = [
   [new RegExp(`^ld_pseudo (r\\d+), (\\d+), (${NUM})$`), (m) => {
     const src = Number(m[2]);
     if (src === PSEUDO.IMM || src > PSEUDO.MAP_IDX_VALUE) fail(`invalid ld_pseudo source ${src}`);
-    return lddw(findEntry({ kind: 'lddw', width: 8, src }), reg(m[1]), BigInt(imm32(m[3])));
+    return lddw(findEntry({ kind: 'lddw', width: 8, src }), reg(m[1]), BigInt(imm32(m[3]) >>> 0));
   }],
   [new RegExp(`^(r\\d+) = \\*\\(([us])(8|16|32|64) \\*\\)\\(${ADDR}\\)$`), (m) => {
     const e = findEntry({ kind: m[2] === 's' ? 'ldsx' : 'ldx', width: bytes(m[3]) });

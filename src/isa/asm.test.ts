@@ -52,6 +52,8 @@ test('assembles both syntaxes to the same bytes', () => {
   const conf = 'ldxw %r0, [%r1+2]\njgt %r0, 5, +1\nlddw %r1, 0x1122334455667788\nlock add [%r10-8], %r1\nsmod32 %r0, 3\nexit\n';
   assert.equal(detectSyntax(llvm), 'llvm');
   assert.equal(detectSyntax(conf), 'conformance');
+  assert.equal(detectSyntax('call local f\nexit\nf:\nexit\n'), 'conformance');
+  assert.equal(detectSyntax('LBB0_1:\nlock *(u32 *)(r1 + 0) += r2\nstart:\nexit\n'), 'llvm');
   assert.deepEqual(assembleBytes(llvm), assembleBytes(conf));
   assert.equal(assemble(llvm).length, 7);
 });

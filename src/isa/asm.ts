@@ -22,7 +22,7 @@ export interface AssembleOptions {
  * or uses a conformance-only mnemonic on a line of its own, llvm otherwise.
  */
 export function detectSyntax(source: string): AsmSyntax {
-  return /%r\d|\[\s*%|^\s*(mov|add|sub|mul|div|or|and|lsh|rsh|neg|mod|xor|arsh|lddw|ldx|st|j[a-z]+|le|be|b?swap)\w*\s/m.test(source)
+  return /%r\d|\[\s*%|^\s*(mov|add|sub|mul|div|or|and|lsh|rsh|neg|mod|xor|arsh|lddw|ldx|st|j[a-z]+|le|be|b?swap)\w*\s|^\s*call\s+(local|runtime|helper)\s/m.test(source)
     ? 'conformance'
     : 'llvm';
 }

@@ -16,12 +16,14 @@
  *   `w0 = cmpxchg32_32(r1 + 0, w0, w2)`;
  * - `callx` names its register from `dst` (as GCC, the conformance suite and newer LLVM do),
  *   where LLVM 14 reads it from `imm`.
- * Encodings that are no valid instruction print `<unknown>`, like llvm-objdump.
+ * - `jset` (`if r1 & r2 goto +1`), which LLVM 14 lacks too.
+ * Encodings that are no valid instruction (unknown forms, reserved fields set, registers above
+ * r10) print `<unknown>`; LLVM 14 prints some of those leniently, ignoring reserved fields.
  * LLVM's text does not say whether a `call` is a helper call, a BPF-to-BPF call or a kfunc call.
  */
 import type { Instruction } from './instruction.js';
 import { decodeInstructions, ldImm64Value, INSN_SIZE } from './instruction.js';
-import { lookup, type Kind, type OpcodeInfo } from './table.js';
+import { encodingProblem, lookup, MAX_REG, OPERATOR, type Kind, type OpcodeInfo } from './table.js';
 
 /** A symbol of the section being disassembled: its name and its byte offset in the section. */
 export interface SectionSymbol {
@@ -29,14 +31,6 @@ export interface SectionSymbol {
   value: number;
 }
 
-const ALU_SYMBOL: Readonly<Record<string, string>> = {
-  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
-  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
-};
-const JMP_SYMBOL: Readonly<Record<string, string>> = {
-  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
-};
-const ATOMIC_SYMBOL: Readonly<Record<string, string>> = { add: '+=', or: '|=', and: '&=', xor: '^=' };
 
 const reg = (n: number, w = false): string => (w ? 'w' : 'r') + n;
 const signed = (n: number): string => (n < 0 ? `${n}` : `+${n}`);
@@ -48,7 +42,7 @@ type Formatter = (insn: Instruction, e: OpcodeInfo, insns: readonly Instruction[
 
 /** Text of each instruction kind (the LLVM assembly string of the matching instruction). */
 const FORMAT: Readonly<Record<Kind, Formatter>> = {
-  alu: (x, e) => `${reg(x.dst, e.is32)} ${ALU_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
+  alu: (x, e) => `${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm}`,
   neg: (x, e) => `${reg(x.dst, e.is32)} = -${reg(x.dst, e.is32)}`,
   movsx: (x, e) => `${reg(x.dst, e.is32)} = (s${e.width})${reg(x.src, e.is32)}`,
   end: (x, e) => `r${x.dst} = ${e.operation}${e.width} r${x.dst}`,
@@ -61,7 +55,7 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
     const addr = `r${x.dst} ${x.off < 0 ? '-' : '+'} ${Math.abs(x.off)}`;
     const type = unsignedType(e.width);
     const v = reg(x.src, e.is32);
-    if (e.operation in ATOMIC_SYMBOL) return `lock *(${type} *)(${addr}) ${ATOMIC_SYMBOL[e.operation]} r${x.src}`;
+    if (OPERATOR[e.operation]) return `lock *(${type} *)(${addr}) ${OPERATOR[e.operation]} r${x.src}`;
     if (e.operation === 'xchg') return `${v} = ${e.is32 ? 'xchg32_32' : 'xchg_64'}(${addr}, ${v})`;
     if (e.operation === 'cmpxchg') {
       const r0 = reg(0, e.is32);
@@ -76,14 +70,11 @@ const FORMAT: Readonly<Record<Kind, Formatter>> = {
   ja: (x) => `goto ${signed(x.off)}`,
   gotol: (x) => `gotol ${signed(x.imm)}`,
   jcond: (x, e) =>
-    `if ${reg(x.dst, e.is32)} ${JMP_SYMBOL[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm} goto ${signed(x.off)}`,
+    `if ${reg(x.dst, e.is32)} ${OPERATOR[e.operation]} ${e.uses.src ? reg(x.src, e.is32) : x.imm} goto ${signed(x.off)}`,
   call: (x) => `call ${x.imm}`,
   callx: (x) => `callx r${x.dst}`,
   exit: () => 'exit',
 };
-
-/** Registers LLVM's decoder accepts (r0..r11); anything above makes the instruction `<unknown>`. */
-const LLVM_MAX_REG = 11;
 
 /**
  * The llvm-objdump text of the instruction at slot `i` (without address, bytes or branch-target
@@ -92,7 +83,7 @@ const LLVM_MAX_REG = 11;
 export function formatInstructionLlvm(insns: readonly Instruction[], i: number): string {
   const x = insns[i];
   const e = lookup(x);
-  if (!e || (e.uses.dst && x.dst > LLVM_MAX_REG) || (e.uses.src && x.src > LLVM_MAX_REG)) return '<unknown>';
+  if (!e || encodingProblem(e, x)) return '<unknown>';
   if (e.kind === 'lddw' && i + 1 >= insns.length) return '<unknown>';
   return FORMAT[e.kind](x, e, insns, i);
 }
@@ -103,8 +94,9 @@ export function formatInstructionLlvm(insns: readonly Instruction[], i: number):
  */
 export function llvm14Deviation(insn: Instruction): string | undefined {
   const e = lookup(insn);
-  if (!e) return undefined;
+  if (!e || encodingProblem(e, insn)) return 'invalid encoding (LLVM 14 ignores some reserved fields)';
   if (e.v4) return 'v4 instruction';
+  if (e.operation === 'jset') return 'jset (absent from LLVM 14)';
   if (e.operation === 'mod') return 'mod (no BPF modulo in LLVM 14)';
   if (e.kind === 'st') return 'store immediate (BPF_ST)';
   if (e.kind === 'atomic' && e.is32 && e.operation !== 'add') return '32-bit atomic other than add';
@@ -188,7 +180,7 @@ function decodeAt(bytes: Uint8Array, index: number, syms: readonly SectionSymbol
   const text = formatInstructionLlvm(insns, 0);
   if (text === '<unknown>') {
     // llvm-objdump steps one byte past an lddw it decoded but could not complete.
-    const truncatedLddw = lookup(insns[0])?.kind === 'lddw' && insns.length < 2 && insns[0].dst <= LLVM_MAX_REG;
+    const truncatedLddw = lookup(insns[0])?.kind === 'lddw' && insns.length < 2 && insns[0].dst <= MAX_REG;
     return { size: truncatedLddw ? 1 : INSN_SIZE, text };
   }
   const e = lookup(insns[0])!;

@@ -6,3 +6,4 @@ export * from './validate.js';
 export * from './disasm-llvm.js';
 export * from './disasm-conformance.js';
 export { assemble, assembleBytes, detectSyntax, type AssembleOptions, type AsmSyntax } from './asm.js';
+export * from './disasm-xlated.js';

@@ -34,6 +34,16 @@ export type Operation =
   | 'fetch_add' | 'fetch_or' | 'fetch_and' | 'fetch_xor' | 'xchg' | 'cmpxchg'
   | 'le' | 'be' | 'none';
 
+/**
+ * The C-like operator of each ALU, comparison and (non-fetching) atomic operation, as LLVM and
+ * the kernel's disassembler both print them.
+ */
+export const OPERATOR: Readonly<Partial<Record<Operation, string>>> = {
+  add: '+=', sub: '-=', mul: '*=', div: '/=', sdiv: 's/=', or: '|=', and: '&=', lsh: '<<=', rsh: '>>=',
+  mod: '%=', smod: 's%=', xor: '^=', mov: '=', arsh: 's>>=',
+  jeq: '==', jgt: '>', jge: '>=', jset: '&', jne: '!=', jsgt: 's>', jsge: 's>=', jlt: '<', jle: '<=', jslt: 's<', jsle: 's<=',
+};
+
 export interface OpcodeInfo {
   /** The opcode byte. */
   readonly op: number;
@@ -168,6 +178,24 @@ const matches = (e: OpcodeInfo, insn: Instruction): boolean =>
 export function lookup(insn: Instruction): OpcodeInfo | undefined {
   const candidates = byOp[insn.op & 0xff];
   for (let i = 0; i < candidates.length; i++) if (matches(candidates[i], insn)) return candidates[i];
+  return undefined;
+}
+
+/** Highest valid register number (r10 is the read-only frame pointer). */
+export const MAX_REG = 10;
+
+const FIELDS = ['dst', 'src', 'off', 'imm'] as const;
+
+/**
+ * Why `insn` is not a well-formed instance of its entry `e`: a reserved field that is not zero
+ * (the kernel's "uses reserved fields") or a register above r10. Undefined when well formed.
+ */
+export function encodingProblem(e: OpcodeInfo, insn: Instruction): string | undefined {
+  for (const f of FIELDS) {
+    if (!e.uses[f] && e.match[f as keyof OpcodeInfo['match']] === undefined && insn[f] !== 0) return `${e.mnemonic} uses reserved field ${f} (${insn[f]})`;
+  }
+  if (e.uses.dst && insn.dst > MAX_REG) return `invalid register r${insn.dst}`;
+  if (e.uses.src && insn.src > MAX_REG) return `invalid register r${insn.src}`;
   return undefined;
 }
 

@@ -5,20 +5,15 @@
  */
 import { IsaError } from '../errors.js';
 import type { Instruction } from './instruction.js';
-import { lookup, slotCount, type OpcodeInfo } from './table.js';
-
-/** Highest valid register number (r10 is the read-only frame pointer). */
-export const MAX_REG = 10;
-
-const FIELDS = ['dst', 'src', 'off', 'imm'] as const;
+import { CALL_KIND, encodingProblem, lookup, PSEUDO, slotCount, type OpcodeInfo } from './table.js';
 
 /** The slot index an instruction at `i` transfers control to, or undefined when it does not jump. */
 export function jumpTarget(e: OpcodeInfo, insn: Instruction, i: number): number | undefined {
   switch (e.kind) {
     case 'ja': case 'jcond': return i + 1 + insn.off;
     case 'gotol': return i + 1 + insn.imm;
-    case 'call': return e.match.src === 1 ? i + 1 + insn.imm : undefined;
-    case 'lddw': return e.match.src === 4 ? i + 1 + insn.imm : undefined;
+    case 'call': return e.match.src === CALL_KIND.PSEUDO_CALL ? i + 1 + insn.imm : undefined;
+    case 'lddw': return e.match.src === PSEUDO.FUNC ? i + 1 + insn.imm : undefined;
     default: return undefined;
   }
 }
@@ -37,13 +32,8 @@ export function validateProgram(insns: readonly Instruction[]): (OpcodeInfo | un
     const e = lookup(insn);
     if (!e) throw new IsaError(`unknown opcode 0x${insn.op.toString(16).padStart(2, '0')}${describeVariant(insn)}`, { insn: i });
     entries[i] = e;
-    for (const f of FIELDS) {
-      if (!e.uses[f] && e.match[f as 'off' | 'imm' | 'src'] === undefined && insn[f] !== 0) {
-        throw new IsaError(`${e.mnemonic} uses reserved field ${f} (${insn[f]})`, { insn: i });
-      }
-    }
-    if (e.uses.dst && insn.dst > MAX_REG) throw new IsaError(`invalid register r${insn.dst}`, { insn: i });
-    if (e.uses.src && insn.src > MAX_REG) throw new IsaError(`invalid register r${insn.src}`, { insn: i });
+    const problem = encodingProblem(e, insn);
+    if (problem) throw new IsaError(problem, { insn: i });
     if (slotCount(e) === 2) {
       const next = insns[i + 1];
       if (!next) throw new IsaError('lddw is missing its second half', { insn: i });

@@ -19,3 +19,4 @@ export * from './object.js';
 export { BtfWriter } from './btf-encode.js';
 export * from './kconfig.js';
 export * from './names.js';
+export * from './perf.js';

@@ -3,10 +3,13 @@
  * BPF_RAW_TRACEPOINT_OPEN, and the older BPF_PROG_ATTACH / BPF_PROG_DETACH (cgroups, sockmaps,
  * flow dissector). A KernelLink keeps the program attached until it is closed (or pinned).
  */
+import { BPF_ATTACH_TYPE } from '../uapi/index.js';
 import { attachTypeId } from './names.js';
-import { FdObject } from './fd.js';
-import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
-import { NativeBuffer } from './libc.js';
+import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
+import { NativeBuffer, close } from './libc.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
+import { readSync } from 'node:fs';
+import { GET_ID, ITER_CREATE, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
 import { bpf } from './syscall.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
@@ -67,19 +70,47 @@ export class KernelLink extends FdObject {
     }
   }
 
+  /**
+   * Attaches a tracepoint program to `category/name` (tracefs): a PERF_TYPE_TRACEPOINT event
+   * on CPU 0 for all tasks, linked with BPF_LINK_CREATE (attach type BPF_PERF_EVENT). The link
+   * holds the event; the program runs on every CPU.
+   */
+  static tracepoint(prog: KernelProgram | number, category: string, name: string, cookie: bigint = 0n): KernelLink {
+    const event = perfEventOpen({ type: PERF_TYPE.TRACEPOINT, config: tracepointId(category, name), sample_period: 1, wakeup_events: 1 }, 0);
+    try {
+      return KernelLink.perfEvent(prog, event, cookie);
+    } finally {
+      close(event);
+    }
+  }
+
+  /**
+   * Attaches a program (perf_event, tracepoint, kprobe/uprobe types) to an open perf event fd
+   * with BPF_LINK_CREATE (BPF_PERF_EVENT). The link keeps its own reference to the event.
+   */
+  static perfEvent(prog: KernelProgram | number, eventFd: number, cookie: bigint = 0n): KernelLink {
+    return KernelLink.create(prog, eventFd, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+  }
+
+  /** Attaches an iterator program (`SEC("iter/…")`, expected attach type trace_iter). */
+  static iterator(prog: KernelProgram | number, iterInfo?: Uint8Array): KernelLink {
+    return KernelLink.create(prog, 0, BPF_ATTACH_TYPE.TRACE_ITER, iterInfo ? { iterInfo } : {});
+  }
+
   /** Takes ownership of a link fd. */
   static fromFd(fd: number): KernelLink {
+    expectKind(fd, 'link');
     return new KernelLink(fd);
   }
 
   /** Opens the link with this id (BPF_LINK_GET_FD_BY_ID). */
   static fromId(id: number): KernelLink {
-    return new KernelLink(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }));
+    return adoptFd(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }), KernelLink.fromFd);
   }
 
   /** Opens a link pinned in bpffs. */
   static fromPin(path: string): KernelLink {
-    return new KernelLink(objGet(path));
+    return adoptFd(objGet(path), KernelLink.fromFd);
   }
 
   /** `struct bpf_link_info`. */
@@ -90,6 +121,26 @@ export class KernelLink extends FdObject {
   /** Pins the link: the program stays attached after close() until the pin is removed. */
   pin(path: string): void {
     objPin(this.fd, path);
+  }
+
+  /**
+   * BPF_ITER_CREATE on an iterator link and reads the new iterator to its end: one full pass of
+   * the program over its objects, returning what it printed (BPF_SEQ_PRINTF / bpf_seq_write).
+   */
+  readIterator(): Uint8Array {
+    const fd = bpf('ITER_CREATE', ITER_CREATE, { link_fd: this.fd });
+    try {
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const chunk = new Uint8Array(64 * 1024);
+        const n = readSync(fd, chunk);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      close(fd);
+    }
   }
 
   /** BPF_LINK_DETACH: detaches the program now; the fd stays open (a defunct link). */

@@ -8,7 +8,7 @@
 import { BPF_ANY, BPF_MAP_TYPE, mapTypeName } from '../uapi/index.js';
 import { mapTypeId } from './names.js';
 import { KernelError } from '../errors.js';
-import { FdObject } from './fd.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
 import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_FREEZE, readU32 } from './layout.js';
 import { NativeBuffer } from './libc.js';
 import { bpf, bpfElem, bpfTry, lastAttr } from './syscall.js';
@@ -103,17 +103,18 @@ export class KernelMap extends FdObject {
 
   /** Takes ownership of a map fd (its parameters come from BPF_OBJ_GET_INFO_BY_FD). */
   static fromFd(fd: number): KernelMap {
+    expectKind(fd, 'map');
     return new KernelMap(fd, mapInfo(fd));
   }
 
   /** Opens the map with this id (BPF_MAP_GET_FD_BY_ID). */
   static fromId(id: number): KernelMap {
-    return KernelMap.fromFd(bpf('MAP_GET_FD_BY_ID', GET_ID, { map_id: id }));
+    return adoptFd(bpf('MAP_GET_FD_BY_ID', GET_ID, { map_id: id }), KernelMap.fromFd);
   }
 
   /** Opens a map pinned in bpffs (BPF_OBJ_GET). */
   static fromPin(path: string): KernelMap {
-    return KernelMap.fromFd(objGet(path));
+    return adoptFd(objGet(path), KernelMap.fromFd);
   }
 
   /** bpftool's name of the map type. */

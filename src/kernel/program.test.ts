@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { XDP_ACTION, BPF_PROG_TYPE, BPF_F_TEST } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
 import { encodeInstructions } from '../isa/index.js';
@@ -99,6 +99,10 @@ test('program info: tag, xlated instructions, map ids; pin/get by path and id', 
     assert.equal(again.testRun({ dataIn: packet }).retval, 2);
     using byId = KernelProgram.fromId(info.id);
     assert.equal(byId.name, 'with_map');
+    // a program pin opened as a map is refused, and the fd it opened is closed again
+    const fds = readdirSync('/proc/self/fd').length;
+    assert.throws(() => KernelMap.fromPin(path), /is a BPF program, not a map: EINVAL/);
+    assert.equal(readdirSync('/proc/self/fd').length, fds);
   } finally {
     rmSync(path);
   }

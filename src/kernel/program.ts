@@ -9,7 +9,7 @@ import { progTypeName } from '../uapi/index.js';
 import { attachTypeId, progTypeId } from './names.js';
 import { KernelError, type Location } from '../errors.js';
 import { encodeInstructions, INSN_SIZE, type Instruction } from '../isa/index.js';
-import { FdObject } from './fd.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
 import { GET_ID, PROG_LOAD, TEST_RUN, readU32 } from './layout.js';
 import { NativeBuffer, ScratchBuffer } from './libc.js';
 import { bpf, bpfTry, lastAttr } from './syscall.js';
@@ -197,18 +197,19 @@ export class KernelProgram extends FdObject {
 
   /** Takes ownership of a program fd (type and name from BPF_OBJ_GET_INFO_BY_FD). */
   static fromFd(fd: number): KernelProgram {
+    expectKind(fd, 'program');
     const info = progInfo(fd);
     return new KernelProgram(fd, info.type, info.name, 0, '');
   }
 
   /** Opens the program with this id (BPF_PROG_GET_FD_BY_ID). */
   static fromId(id: number): KernelProgram {
-    return KernelProgram.fromFd(bpf('PROG_GET_FD_BY_ID', GET_ID, { prog_id: id }));
+    return adoptFd(bpf('PROG_GET_FD_BY_ID', GET_ID, { prog_id: id }), KernelProgram.fromFd);
   }
 
   /** Opens a program pinned in bpffs (BPF_OBJ_GET). */
   static fromPin(path: string): KernelProgram {
-    return KernelProgram.fromFd(objGet(path));
+    return adoptFd(objGet(path), KernelProgram.fromFd);
   }
 
   /** bpftool's name of the program type. */

@@ -150,7 +150,7 @@ export type LegacyLayout = 'bpf_map_def' | 'bpf_map_def_ext' | 'bpf_elf_map';
  * Any other size of at least 20 bytes is read as `bpf_map_def` when the extra bytes are zero
  * (libbpf 0.x's rule).
  */
-export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string; value: number }[] }[], loc: Location): MapSpec[] {
+export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string; value: number }[] }[], loc: Location): { map: MapSpec; sec: ElfSection; offset: number; id?: number }[] {
   const maps: { m: MapSpec; f: (i: number) => number; at: number; sec: ElfSection; recSize: number }[] = [];
   for (const { sec, symbols } of sections) {
     if (symbols.length === 0) continue;
@@ -175,12 +175,13 @@ export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string;
     const sloc = { ...loc, section: sec.name };
     const isMapInMap = m.type === BPF_MAP_TYPE.ARRAY_OF_MAPS || m.type === BPF_MAP_TYPE.HASH_OF_MAPS;
     let innerIdx: number | undefined;
+    let id: number | undefined;
     if (recSize === 28) {
       if (isMapInMap) innerIdx = f(5);
       else if (m.flags & BPF_F.NUMA_NODE) m.numaNode = f(6);
-      else m.pinning = f(6);
+      else [id, m.pinning] = [f(5), f(6)];
     } else if (recSize === 36) {
-      m.pinning = f(6);
+      [id, m.pinning] = [f(5), f(6)];
       // iproute2: the outer map's inner_id names the `id` of the map used as inner template.
       if (isMapInMap) {
         innerIdx = maps.findIndex((x) => x.m !== m && x.f(5) === f(7));
@@ -198,7 +199,7 @@ export function legacyMaps(sections: { sec: ElfSection; symbols: { name: string;
       if (!inner) throw new ObjectError(`legacy map '${m.name}': inner map index ${innerIdx} out of range (${maps.length} maps)`, sloc);
       m.innerMap = { ...inner.m, innerMap: undefined };
     }
-    return m;
+    return { map: m, sec, offset: at, ...(id !== undefined ? { id } : {}) };
   });
 }
 

@@ -7,7 +7,6 @@ export * from './interpreter.js';
 export * from './helpers.js';
 export * from './conformance.js';
 export * from './map-helpers.js';
-export * from './maps/index.js';
 export * from './object.js';
 export * from './testrun.js';
 export * from './replay.js';

@@ -7,6 +7,8 @@ import { Vm } from './interpreter.js';
 import { VmMaps } from './map-helpers.js';
 import { createMap } from './maps/factory.js';
 import { ProgArrayMap } from './maps/fdarray.js';
+import type { RingBufMap } from './maps/ringbuf.js';
+import { assemble } from '../isa/asm.js';
 import type { VmProgram } from './program.js';
 
 const u32le = (n: number) => Uint8Array.from([n & 0xff, (n >> 8) & 0xff, (n >> 16) & 0xff, n >>> 24]);
@@ -137,5 +139,69 @@ test('bpf_for_each_map_elem calls back per element with key and value pointers a
     ins('mov', { dst: 3, imm: 0 }), ins('mov', { dst: 4, imm: 0 }), ins('call', { imm: BPF_FUNC.for_each_map_elem }), ins('exit'),
     ins('stw', { dst: 2, off: 0, imm: 5 }), ins('mov', { dst: 0, imm: 0 }), ins('exit'),
   );
-  assert.throws(() => vm.run(vm.load(writeKey, opts)), /key' is read-only/);
+  assert.throws(() => vm.run(vm.load(writeKey, opts)), /h keys' is read-only/);
+});
+
+test('ring buffer helpers: a reserved record is its own region until submitted; output copies', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const rb = createMap({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096, name: 'events' }) as RingBufMap;
+  const opts = { helpers: maps.helpers(), resolveLd64: maps.resolver([rb]) };
+  // r6 = reserve(8); *(u64 *)r6 = r7 (arg); submit(r6); then output 4 bytes from the stack
+  const p = vm.load(assemble(`
+    mov %r7, %r1
+    lddw %r1, 0
+    mov %r2, 8
+    mov %r3, 0
+    call 131
+    jeq %r0, 0, fail
+    stxdw [%r0], %r7
+    mov %r1, %r0
+    mov %r2, 0
+    call 132
+    stw [%r10-4], 0x01020304
+    lddw %r1, 0
+    mov %r2, %r10
+    add %r2, -4
+    mov %r3, 4
+    mov %r4, 0
+    call 130
+    exit
+  fail:
+    mov %r0, -1
+    exit`, { syntax: 'conformance' }).map((insn) => insn.op === 0x18 ? { ...insn, src: BPF_PSEUDO.MAP_IDX } : insn), opts); // lddw → map #0
+  assert.equal(vm.run(p, 0x1122334455667788n), 0n);
+  assert.deepEqual(rb.drain().map((r) => [...r]), [[0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11], [4, 3, 2, 1]]);
+  // Writing a record after submitting it faults: its region is gone.
+  const after = vm.load(prog(
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('mov', { dst: 2, imm: 8 }), ins('mov', { dst: 3, imm: 0 }),
+    ins('call', { imm: BPF_FUNC.ringbuf_reserve }), ins('mov', { dst: 6, src: 0 }),
+    ins('mov', { dst: 1, src: 0 }), ins('mov', { dst: 2, imm: 0 }), ins('call', { imm: BPF_FUNC.ringbuf_discard }),
+    ins('stdw', { dst: 6, off: 0, imm: 1 }), ins('exit'),
+  ), opts);
+  assert.throws(() => vm.run(after), (e) => e instanceof VmFault && e.location.insn === 9 && /no memory region/.test(e.message));
+  // The record region covers exactly the record.
+  const over = vm.load(prog(
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('mov', { dst: 2, imm: 8 }), ins('mov', { dst: 3, imm: 0 }),
+    ins('call', { imm: BPF_FUNC.ringbuf_reserve }), ins('stdw', { dst: 0, off: 8, imm: 1 }), ins('exit'),
+  ), opts);
+  assert.throws(() => vm.run(over), /ringbuf region 'events record': offset 8 size 8 outside \[0, 8\)/);
+});
+
+test('queue helpers: push, peek and pop through program memory', () => {
+  const vm = new Vm();
+  const maps = new VmMaps(vm.mem);
+  const q = createMap({ type: 'queue', keySize: 0, valueSize: 8, maxEntries: 4, name: 'q' });
+  const opts = { helpers: maps.helpers(), resolveLd64: maps.resolver([q]) };
+  const call = (id: number, value: bigint, flags = 0) => vm.run(vm.load(prog(
+    ins('lddw', { dst: 2, value }), ins('stxdw', { dst: 10, src: 2, off: -8 }),
+    ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 0 }), ins('mov', { dst: 2, src: 10 }), ins('add', { dst: 2, imm: -8 }), ins('mov', { dst: 3, imm: flags }),
+    ins('call', { imm: id }), ins('ldxdw', { dst: 1, src: 10, off: -8 }), ins('lsh', { dst: 0, imm: 32 }), ins('or', { dst: 0, src: 1 }), ins('exit'),
+  ), opts));
+  assert.equal(call(BPF_FUNC.map_push_elem, 5n), 5n);
+  assert.equal(call(BPF_FUNC.map_push_elem, 6n), 6n);
+  assert.equal(call(BPF_FUNC.map_peek_elem, 0n), 5n);
+  assert.equal(call(BPF_FUNC.map_pop_elem, 0n), 5n);
+  assert.equal(call(BPF_FUNC.map_pop_elem, 0n), 6n);
+  assert.equal(call(BPF_FUNC.map_pop_elem, 9n) >> 32n, 0xfffffffen); // -ENOENT, value zeroed
 });

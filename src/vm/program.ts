@@ -42,12 +42,19 @@ export const enum Op {
 export type Helper = (vm: HelperVm) => number | bigint;
 
 /**
- * What a helper sees of the VM. Registers are 64-bit, held as two's-complement 32-bit halves
- * (`rl[i]` low, `rh[i]` high); a pointer's region is `rh[i]` and its offset `rl[i] >>> 0`.
+ * What a helper sees of the VM. Registers are 64-bit, held as two's-complement 32-bit halves:
+ * `lo(i)` / `hi(i)` (in `regs[2i]` / `regs[2i + 1]`); a pointer's region is `hi(i)` and its
+ * offset `lo(i) >>> 0`.
  */
 export interface HelperVm {
-  readonly rl: Int32Array;
-  readonly rh: Int32Array;
+  /** r0..r10 as (low, high) Int32 pairs. */
+  readonly regs: Int32Array;
+  /** Low 32 bits of register `i` (signed). */
+  lo(i: number): number;
+  /** High 32 bits of register `i` (signed); a pointer's region. */
+  hi(i: number): number;
+  /** Register `i` as a number: exact within ±2^53 (pointers, sizes, flags). */
+  regNum(i: number): number;
   /** Index of the call instruction being executed (for fault locations). */
   readonly pc: number;
   /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). */
@@ -82,16 +89,13 @@ export interface VmProgram {
   readonly name: string;
   readonly insns: readonly Instruction[];
   readonly length: number;
-  /** Internal operation per slot ({@link Op}); the second slot of an lddw is never executed. */
-  readonly op: Uint8Array;
-  readonly dst: Uint8Array;
-  readonly src: Uint8Array;
-  /** Sign-extended offset (memory access). */
-  readonly off: Int32Array;
-  /** Immediate; shift immediates pre-masked to the operand width; lddw: low 32 bits. */
-  readonly imm: Int32Array;
-  /** Jump/call target slot; lddw: high 32 bits of the constant. */
-  readonly aux: Int32Array;
+  /**
+   * Four Int32 words per slot, what the interpreter reads: `ins[4i]` = op | dst << 8 | src << 12
+   * (op: {@link Op}; the second slot of an lddw is never executed), `ins[4i + 1]` = immediate
+   * (shift immediates pre-masked to the operand width; lddw: low 32 bits), `ins[4i + 2]` = jump or
+   * call target slot (lddw: high 32 bits), `ins[4i + 3]` = offset.
+   */
+  readonly ins: Int32Array;
   /** Helper per call slot (a refusing stub elsewhere). */
   readonly helper: Helper[];
   /** The helper table the program was loaded with (for callx). */
@@ -235,7 +239,14 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
-  return { id: nextProgramId++, name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
+  const ins = new Int32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    ins[4 * i] = op[i] | dst[i] << 8 | src[i] << 12;
+    ins[4 * i + 1] = imm[i];
+    ins[4 * i + 2] = aux[i];
+    ins[4 * i + 3] = off[i];
+  }
+  return { id: nextProgramId++, name, insns, length: n, ins, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */

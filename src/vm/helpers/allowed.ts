@@ -9,7 +9,7 @@ import { BPF_FUNC as H, BPF_PROG_TYPE as T } from '../../uapi/index.js';
 export type HelperFamily = 'base' | 'maps' | 'tracing' | 'skb' | 'xdp' | 'output';
 
 const BASE = [
-  H.map_lookup_elem, H.map_update_elem, H.map_delete_elem, H.map_push_elem, H.map_pop_elem, H.map_peek_elem,
+  H.map_lookup_elem, H.map_update_elem, H.map_delete_elem, H.map_push_elem, H.map_pop_elem, H.map_peek_elem, H.map_lookup_percpu_elem,
   H.get_prandom_u32, H.get_smp_processor_id, H.ktime_get_ns, H.ktime_get_boot_ns, H.ktime_get_coarse_ns, H.jiffies64,
   H.tail_call, H.loop, H.for_each_map_elem, H.trace_printk, H.spin_lock, H.spin_unlock,
   H.ringbuf_output, H.ringbuf_reserve, H.ringbuf_submit, H.ringbuf_discard, H.ringbuf_query,

@@ -159,7 +159,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     }],
     [BPF_FUNC.skb_vlan_push, (vm) => {
       const s = skbOf(vm);
-      let proto = vm.rl[2] & 0xffff;
+      let proto = vm.lo(2) & 0xffff;
       proto = ((proto & 0xff) << 8) | (proto >> 8); // __be16 → host
       if (!isVlan(proto)) return -EINVAL;
       if (s.vlan) {
@@ -167,7 +167,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
         insertTag(s, s.vlan.proto, s.vlan.tci);
         s.setProtocol(s.vlan.proto);
       }
-      s.vlan = { proto, tci: vm.rl[3] & 0xffff };
+      s.vlan = { proto, tci: vm.lo(3) & 0xffff };
       return 0;
     }],
     [BPF_FUNC.skb_vlan_pop, (vm) => {
@@ -193,7 +193,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     }],
     [BPF_FUNC.skb_change_proto, (vm) => {
       const s = skbOf(vm);
-      let p = vm.rl[2] & 0xffff;
+      let p = vm.lo(2) & 0xffff;
       p = ((p & 0xff) << 8) | (p >> 8);
       if (num(vm, 3) !== 0) return -EINVAL;
       const from = s.protocol;
@@ -230,7 +230,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
       return 0;
     }],
     [BPF_FUNC.skb_adjust_room, (vm) => {
-      const s = skbOf(vm), diff = vm.rl[2] | 0, mode = u32(vm, 3), flags = num(vm, 4);
+      const s = skbOf(vm), diff = vm.lo(2) | 0, mode = u32(vm, 3), flags = num(vm, 4);
       if (Math.abs(diff) > 0xfff) return -EFAULT;
       if (flags !== 0) throw new VmFault(`bpf_skb_adjust_room: flags 0x${flags.toString(16)} (encapsulation) are not supported by the VM`, { insn: vm.pc });
       const proto = s.protocol;

@@ -20,7 +20,7 @@ export const TASK_COMM_LEN = 16;
 const probeRead: Helper = (vm) => {
   const size = num(vm, 2);
   const dst = memArg(vm, 1, size, true);
-  const src = tryRead(vm, vm.rl[3], vm.rh[3], size);
+  const src = tryRead(vm, vm.lo(3), vm.hi(3), size);
   if (!src) { dst.fill(0); return -EFAULT; }
   dst.set(src);
   return 0;
@@ -36,7 +36,7 @@ const probeReadStr: Helper = (vm: HelperVm) => {
   if (size === 0) return 0;
   let n = 0;
   for (; n < size - 1; n++) {
-    const b = tryRead(vm, vm.rl[3] + n, vm.rh[3], 1);
+    const b = tryRead(vm, vm.lo(3) + n, vm.hi(3), 1);
     if (!b) {
       if (n === 0) { dst.fill(0); return -EFAULT; }
       break;
@@ -57,10 +57,10 @@ const PERF_EVENT_VALUE_SIZE = 24;
  * could read (-EOPNOTSUPP).
  */
 function perfRead(vm: HelperVm): number {
-  const m = vm.mem.object(vm.rl[1], vm.rh[1]);
+  const m = vm.mem.object(vm.lo(1), vm.hi(1));
   if (!(m instanceof PerfEventArrayMap)) throw new VmFault('R1 is not a perf event array', { insn: vm.pc });
-  if (vm.rh[2] !== 0) return -EINVAL;
-  const index = vm.rl[2] >>> 0 === BPF_F_CURRENT_CPU ? vm.cpu : vm.rl[2] >>> 0;
+  if (vm.hi(2) !== 0) return -EINVAL;
+  const index = vm.lo(2) >>> 0 === BPF_F_CURRENT_CPU ? vm.cpu : vm.lo(2) >>> 0;
   if (index >= m.maxEntries) return -E2BIG;
   return m.get(index) ? -EOPNOTSUPP : -ENOENT;
 }
@@ -89,13 +89,13 @@ export function tracingHelpers({ env }: HelperDeps): Map<number, Helper> {
     [BPF_FUNC.probe_write_user, (vm) => {
       const size = num(vm, 3);
       const src = memArg(vm, 2, size, false);
-      const mem = vm.mem, hi = vm.rh[1], o = vm.rl[1] >>> 0;
+      const mem = vm.mem, hi = vm.hi(1), o = vm.lo(1) >>> 0;
       if (!mem.has(hi) || !mem.writable[hi] || mem.hooks[hi] || o < mem.start[hi] || o + size > mem.end[hi]) return -EFAULT;
       mem.bytes[hi].set(src, o);
       return 0;
     }],
     [BPF_FUNC.override_return, (vm) => {
-      ctxObject(vm, 1, TraceContext, 'pt_regs').overrideReturn = (BigInt(vm.rh[2]) << 32n) | BigInt(vm.rl[2] >>> 0);
+      ctxObject(vm, 1, TraceContext, 'pt_regs').overrideReturn = (BigInt(vm.hi(2)) << 32n) | BigInt(vm.lo(2) >>> 0);
       return 0;
     }],
     [BPF_FUNC.get_current_comm, (vm) => {

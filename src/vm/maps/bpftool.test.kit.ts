@@ -142,7 +142,8 @@ export class KernelMap {
     dv.setUint32(32, count, true);
     dv.setUint32(36, this.fd, true);
     const rc = bpf(del ? BPF_CMD.MAP_LOOKUP_AND_DELETE_BATCH : BPF_CMD.MAP_LOOKUP_BATCH, attr, 48);
-    const n = dv.getUint32(32, true);
+    // A command refused outright (-EINVAL, -ENOTSUPP) leaves count as passed: nothing was returned.
+    const n = rc < 0 && rc !== -ERRNO.ENOENT && rc !== -ERRNO.ENOSPC ? 0 : dv.getUint32(32, true);
     const ks = [], vs = [];
     for (let i = 0; i < n; i++) {
       ks.push(keys.bytes.slice(i * this.keySize, (i + 1) * this.keySize));

@@ -2,7 +2,7 @@
  * Hash maps (kernel/bpf/hashtab.c): BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
  *
  * Storage, all typed arrays sized at creation: `keys` (slot × key_size), `values` (slot ×
- * roundUp(value_size, 8), per-CPU × nCpus), the jhash of each slot's key, a next-slot link per slot
+ * roundUp(value_size, 8), per-CPU × nCpus), each slot's key jhash and next-slot link side by side
  * (bucket chains, and the free list), and `roundup_pow_of_two(max_entries)` bucket heads — the
  * kernel's bucket count. Elements are chained at the head of their bucket like the kernel's
  * hlist, and the hash is the kernel's jhash with seed 0, so get_next_key and batch order equal the
@@ -18,8 +18,8 @@ import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../u
 import { ERRNO } from './errno.js';
 import { keyHash } from './jhash.js';
 import { Lru } from './lru.js';
-import { BpfMap, roundUp8, type BatchResult, type MapAttrs, type MapValue } from './map.js';
-import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, MAX_BPF_STACK, PCPU_MIN_UNIT_SIZE } from './spec.js';
+import { BpfMap, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
+import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
 
@@ -39,7 +39,6 @@ export function checkHashAttrs(a: MapAttrs): [number, string] | undefined {
   if (lru && !prealloc) return [ENOTSUPP, 'LRU maps cannot be BPF_F_NO_PREALLOC'];
   if (a.flags & BPF_F.NUMA_NODE && (percpu || a.flags & BPF_F.NO_COMMON_LRU)) return [EINVAL, 'BPF_F_NUMA_NODE not allowed on per-CPU maps'];
   if (a.maxEntries === 0 || a.keySize === 0 || a.valueSize === 0) return [EINVAL, 'max_entries, key_size and value_size must not be 0'];
-  if (a.keySize > MAX_BPF_STACK) return [E2BIG, `key_size over ${MAX_BPF_STACK}`];
   if (a.keySize + a.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return [E2BIG, 'key_size + value_size too large'];
   if (percpu && roundUp8(a.valueSize) > PCPU_MIN_UNIT_SIZE) return [E2BIG, `per-CPU value_size over ${PCPU_MIN_UNIT_SIZE}`];
   if (a.maxEntries > 2 ** 31) return [E2BIG, 'max_entries over 2^31'];
@@ -67,10 +66,13 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   readonly slotSize: number;
   /** Number of live elements. */
   count = 0;
-  private readonly keyStore: Uint8Array;
-  private readonly hashes: Uint32Array;
-  /** Next slot in the bucket chain or on the free list; -1 ends. */
-  private readonly link: Int32Array;
+  /** Keys, slot × key_size (what bpf_for_each_map_elem callbacks get pointers into). */
+  readonly keyStore: Uint8Array;
+  /**
+   * Per slot, side by side for cache locality: [2s] the key's jhash (as int32), [2s + 1] the next
+   * slot in the bucket chain or on the free list (-1 ends).
+   */
+  private readonly meta: Int32Array;
   /** 1 while a slot holds a live element. */
   private readonly live: Uint8Array;
   private readonly buckets: Int32Array;
@@ -94,8 +96,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const slots = lru ? n : n + 1;
     this.values = new Uint8Array(slots * this.slotSize);
     this.keyStore = new Uint8Array(slots * a.keySize);
-    this.hashes = new Uint32Array(slots);
-    this.link = new Int32Array(slots);
+    this.meta = new Int32Array(2 * slots);
     this.live = new Uint8Array(slots);
     const nBuckets = roundupPow2(n);
     this.buckets = new Int32Array(nBuckets).fill(-1);
@@ -109,7 +110,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   // ---- table primitives ------------------------------------------------------------------------
   private pushFree(s: number): void {
-    this.link[s] = this.freeHead;
+    this.meta[2 * s + 1] = this.freeHead;
     this.freeHead = s;
   }
 
@@ -118,9 +119,9 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const ks = this.keySize;
     const h = keyHash(key, off, ks, this.seed);
     this.lastHash = h;
-    const keys = this.keyStore, hashes = this.hashes, link = this.link;
-    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = link[s]) {
-      if (hashes[s] !== h) continue;
+    const keys = this.keyStore, meta = this.meta, hi = h | 0;
+    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = meta[2 * s + 1]) {
+      if (meta[2 * s] !== hi) continue;
       let i = 0;
       const base = s * ks;
       while (i < ks && keys[base + i] === key[off + i]) i++;
@@ -133,9 +134,9 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   private insert(slot: number, key: Uint8Array, off: number, h: number): void {
     const ks = this.keySize, base = slot * ks;
     for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
-    this.hashes[slot] = h;
+    this.meta[2 * slot] = h;
     const b = h & this.bucketMask;
-    this.link[slot] = this.buckets[b];
+    this.meta[2 * slot + 1] = this.buckets[b];
     this.buckets[b] = slot;
     this.live[slot] = 1;
     this.count++;
@@ -144,12 +145,12 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
   private unlinkSlot(slot: number): boolean {
     if (!this.live[slot]) return false;
-    const b = this.hashes[slot] & this.bucketMask;
+    const b = this.meta[2 * slot] & this.bucketMask;
     let s = this.buckets[b];
-    if (s === slot) this.buckets[b] = this.link[slot];
+    if (s === slot) this.buckets[b] = this.meta[2 * slot + 1];
     else {
-      while (this.link[s] !== slot) s = this.link[s];
-      this.link[s] = this.link[slot];
+      while (this.meta[2 * s + 1] !== slot) s = this.meta[2 * s + 1];
+      this.meta[2 * s + 1] = this.meta[2 * slot + 1];
     }
     this.live[slot] = 0;
     this.count--;
@@ -166,7 +167,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (this.lru) return this.lru.pop(cpu);
     if (!replacing && this.count >= this.maxEntries) return -1;
     const s = this.freeHead;
-    if (s >= 0) this.freeHead = this.link[s];
+    if (s >= 0) this.freeHead = this.meta[2 * s + 1];
     return s;
   }
 
@@ -258,6 +259,20 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     return 0;
   }
 
+  /** bpf_for_each_map_elem: buckets in order, chains from the head; the callback may delete. */
+  override forEachElem(cpu: number, cb: ForEachCallback): number {
+    let n = 0;
+    for (let b = 0; b < this.buckets.length; b++) {
+      for (let s = this.buckets[b]; s >= 0;) {
+        const next = this.meta[2 * s + 1];
+        n++;
+        if (cb(this.keyStore, s * this.keySize, s * this.slotSize + cpu * this.cpuStride)) return n;
+        s = next;
+      }
+    }
+    return n;
+  }
+
   // ---- bpf(2) -------------------------------------------------------------------------------------------
   protected userLookup(key: Uint8Array | null, out: Uint8Array, flags: number): number {
     if (!key) return -EINVAL;
@@ -297,7 +312,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (key) {
       const s = this.find(key, 0);
       if (s >= 0) {
-        const nx = this.link[s];
+        const nx = this.meta[2 * s + 1];
         if (nx >= 0) return this.copyKey(nx, out);
         b = (this.lastHash & this.bucketMask) + 1;
       }
@@ -327,13 +342,13 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (b >= this.buckets.length) return { ...res, err: -ENOENT };
     for (;;) {
       let n = 0;
-      for (let s = this.buckets[b]; s >= 0; s = this.link[s]) n++;
+      for (let s = this.buckets[b]; s >= 0; s = this.meta[2 * s + 1]) n++;
       if (n > count - res.keys.length) {
         if (res.keys.length === 0) res.err = -ENOSPC;
         break;
       }
       for (let s = this.buckets[b]; s >= 0;) {
-        const next = this.link[s];
+        const next = this.meta[2 * s + 1];
         res.keys.push(this.keyStore.slice(s * this.keySize, (s + 1) * this.keySize));
         const out = new Uint8Array(this.sysValueSize);
         this.copyOut(s, out, elemFlags);

@@ -14,7 +14,8 @@
  *
  * ## Where the VM's eviction differs from the kernel's (the one place this is documented)
  * - The algorithm, constants and list order are the kernel's, so a sequence of operations that all
- *   run on known CPUs evicts the same keys. But in the kernel the CPU of a bpf(2) update is
+ *   run on known CPUs evicts the same keys: kernel-diff.test.ts checks it op by op against the
+ *   kernel for bpf(2) sequences pinned to CPU 0 (common and per-CPU lists, LRU per-CPU maps). But in the kernel the CPU of a bpf(2) update is
  *   whichever CPU the calling thread runs on; the VM uses the `cpu` argument (userspace updates:
  *   CPU 0). Runs that spread over CPUs in the kernel can therefore evict differently: compare
  *   counts, not survivors, unless the kernel side is pinned to CPU 0 (`taskset -c 0`).

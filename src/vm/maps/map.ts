@@ -13,6 +13,9 @@
  * - `lookup(key, keyOff, cpu)` → byte offset into `values`, or -1; `update(…)`/`delete(…)` → 0 or
  *   -errno. Keys are read from the caller's bytes (the VM passes its own memory), nothing is
  *   allocated on these paths.
+ * - Storage is sized for max_entries at creation even with BPF_F_NO_PREALLOC (it must never
+ *   move); the flag changes nothing else observable, as in the kernel.
+ * - Other helpers map to type-specific methods, listed in index.ts.
  */
 import { BPF_ANY, BPF_F, BPF_F_LOCK, mapTypeName } from '../../uapi/index.js';
 import { LoadError, TsbpfError } from '../../errors.js';
@@ -22,6 +25,9 @@ const { ENOENT, ENOTSUPP, EINVAL, EPERM } = ERRNO;
 
 /** A userspace value: bytes, or for per-CPU maps one Uint8Array per CPU. */
 export type MapValue = Uint8Array | Uint8Array[];
+
+/** A bpf_for_each_map_elem callback: key bytes at keys[keyOff…], value at `values[valueOff…]`; non-zero stops. */
+export type ForEachCallback = (keys: Uint8Array, keyOff: number, valueOff: number) => number;
 
 /** One element of `bpftool -j map dump`. */
 export type DumpEntry =
@@ -134,6 +140,15 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   abstract update(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number): number;
   /** bpf_map_delete_elem: 0 or -errno. */
   abstract delete(key: Uint8Array, keyOff: number): number;
+
+  /**
+   * bpf_for_each_map_elem: calls `cb(keys, keyOff, valueOff)` for each element (value of `cpu`)
+   * until it returns non-zero; returns the number of calls, or -errno for map types without it.
+   * `keys` is stable storage owned by the map (register it read-only).
+   */
+  forEachElem(_cpu: number, _cb: ForEachCallback): number {
+    return -ENOTSUPP;
+  }
 
   // ---- bpf(2) level (userspace) ---------------------------------------------------------------
   // The public sys* methods apply what bpf(2) checks for every map (file permissions from
@@ -333,7 +348,10 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return res;
   }
 
-  /** BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs done. */
+  /**
+   * BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs
+   * done (0 when the command is refused outright, where the kernel leaves attr.count as passed).
+   */
   updateBatch(keys: Uint8Array[], values: MapValue[], elemFlags: number = BPF_ANY): { err: number; count: number } {
     if (!this.batchOps.update) return { err: -ENOTSUPP, count: 0 };
     if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
@@ -344,7 +362,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return { err: 0, count: keys.length };
   }
 
-  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted. */
+  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted (as updateBatch). */
   deleteBatch(keys: Uint8Array[], elemFlags = 0): { err: number; count: number } {
     if (!this.batchOps.del) return { err: -ENOTSUPP, count: 0 };
     if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };

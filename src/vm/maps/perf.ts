@@ -7,7 +7,7 @@
  */
 import { ERRNO } from './errno.js';
 import { FdArrayMap, type Referenced } from './fdarray.js';
-import type { MapAttrs } from './map.js';
+import { MapError, type MapAttrs } from './map.js';
 
 const { E2BIG, ENOENT, ENOSPC, EOPNOTSUPP, ENOTSUPP } = ERRNO;
 
@@ -65,7 +65,7 @@ export class PerfEventArrayMap extends FdArrayMap<PerfReader> {
     const r = new PerfReader(cpu, pages);
     this.readers.set(r.id, r);
     const rc = this.set(index, r);
-    if (rc) throw new RangeError(`perf event array ${this.name}: index ${index} out of range`);
+    if (rc) throw new MapError(`perf event array ${this.name}: index ${index} out of range (max_entries ${this.maxEntries})`, -rc);
     return r;
   }
 

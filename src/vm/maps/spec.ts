@@ -35,12 +35,10 @@ export interface MapOptions {
 /** `BPF_F_ACCESS_MASK`: the access flags every map type accepts. */
 export const ACCESS_MASK = BPF_F.RDONLY | BPF_F.WRONLY | BPF_F.RDONLY_PROG | BPF_F.WRONLY_PROG;
 
-/** The kernel's KMALLOC_MAX_SIZE on x86-64 (4 MiB pages × 2^10 = 1<<22 × … : 1 << 22 for SLUB order 10). */
+/** The kernel's KMALLOC_MAX_SIZE on x86-64: 1 << (MAX_PAGE_ORDER 10 + PAGE_SHIFT 12). */
 export const KMALLOC_MAX_SIZE = 1 << 22;
 /** PCPU_MIN_UNIT_SIZE: the largest per-CPU value. */
 export const PCPU_MIN_UNIT_SIZE = 32 << 10;
-/** MAX_BPF_STACK: keys are built on the stack, so no larger. */
-export const MAX_BPF_STACK = 512;
 export const PAGE_SIZE = 4096;
 
 /** bpf_map_flags_access_ok(): RDONLY_PROG and WRONLY_PROG exclude each other. */
