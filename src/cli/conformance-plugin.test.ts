@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../test-support.js';
 
-const cli = path.join(repoRoot, 'dist/cli/main.js');
+const cli = path.join(repoRoot, 'dist/cli/bin.js');
 
 /** Runs the plugin the way bpf_conformance_runner does: memory in argv[1], program on stdin. */
 function plugin(args: string[], stdin: string) {
