@@ -18,6 +18,7 @@ import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperName, progTypeByName, progTypeName }
 import { HelperRegistry, HELPERS_BY_PROG_TYPE, RunEnv, type RunEnvOptions } from './helpers/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import { Vm } from './interpreter.js';
+import { RegionKind } from './memory.js';
 import { VmMaps } from './map-helpers.js';
 import { createMap } from './maps/factory.js';
 import { ArrayOfMapsMap, FdArrayMap, ProgArrayMap } from './maps/fdarray.js';
@@ -59,6 +60,11 @@ export class VmProgramHandle {
     return testRun(this.vm, this.deps, this.code, this.type, o);
   }
 
+  /** The environment the program runs in (simulated task, clock, trace pipe). */
+  get env(): RunEnv {
+    return this.deps.env;
+  }
+
   /** Alias of {@link run}, named like KernelProgram.testRun. */
   testRun(o: TestRunOptions = {}): VmTestRunResult {
     return this.run(o);
@@ -84,6 +90,15 @@ export class VmObject {
     const m = this.maps.get(name) ?? [...this.maps.entries()].find(([, v]) => this.spec.maps.find((s) => s.name === v.name)?.realName === name)?.[1];
     if (!m) throw new LoadError(`no map '${name}' (maps: ${[...this.maps.keys()].join(', ') || 'none'})`);
     return m;
+  }
+
+  /**
+   * Registers `bytes` as memory programs may read with bpf_probe_read* (e.g. the user memory a
+   * tracepoint's pointers point at) and returns its address, to put in a context.
+   */
+  addMemory(bytes: Uint8Array, o: { writable?: boolean; name?: string } = {}): bigint {
+    const id = this.vm.mem.addRegion(bytes, o.writable ?? false, { kind: RegionKind.Global, name: o.name ?? 'user memory' });
+    return BigInt(this.vm.mem.pointer(id, 0));
   }
 
   /** Lines bpf_trace_printk wrote since the last call (the trace pipe). */
