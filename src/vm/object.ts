@@ -11,12 +11,14 @@
  * ```
  */
 import { LoadError } from '../errors.js';
+import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { readObjectFile } from '../object/load.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
-import { BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
+import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
 import { HelperRegistry, HELPERS_BY_PROG_TYPE, RunEnv, type RunEnvOptions } from './helpers/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import { Vm } from './interpreter.js';
+import { RegionKind } from './memory.js';
 import { VmMaps } from './map-helpers.js';
 import { createMap } from './maps/factory.js';
 import { ArrayOfMapsMap, FdArrayMap, ProgArrayMap } from './maps/fdarray.js';
@@ -58,6 +60,11 @@ export class VmProgramHandle {
     return testRun(this.vm, this.deps, this.code, this.type, o);
   }
 
+  /** The environment the program runs in (simulated task, clock, trace pipe). */
+  get env(): RunEnv {
+    return this.deps.env;
+  }
+
   /** Alias of {@link run}, named like KernelProgram.testRun. */
   testRun(o: TestRunOptions = {}): VmTestRunResult {
     return this.run(o);
@@ -85,6 +92,15 @@ export class VmObject {
     return m;
   }
 
+  /**
+   * Registers `bytes` as memory programs may read with bpf_probe_read* (e.g. the user memory a
+   * tracepoint's pointers point at) and returns its address, to put in a context.
+   */
+  addMemory(bytes: Uint8Array, o: { writable?: boolean; name?: string } = {}): bigint {
+    const id = this.vm.mem.addRegion(bytes, o.writable ?? false, { kind: RegionKind.Global, name: o.name ?? 'user memory' });
+    return BigInt(this.vm.mem.pointer(id, 0));
+  }
+
   /** Lines bpf_trace_printk wrote since the last call (the trace pipe). */
   readTrace(): string[] {
     return this.env.readTrace();
@@ -101,10 +117,15 @@ export class VmObject {
   }
 }
 
-function description(m: MapSpec): MapDescription {
+/**
+ * The map to create for a spec, with libbpf's adjustments: the name cut to BPF_OBJ_NAME_LEN - 1
+ * characters, perf event arrays without max_entries sized to the CPU count.
+ */
+function description(m: MapSpec, cpus: number): MapDescription {
+  const perCpuSlots = m.type === BPF_MAP_TYPE.PERF_EVENT_ARRAY && m.maxEntries === 0;
   return {
-    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, mapExtra: m.mapExtra,
-    name: m.name, innerMap: m.innerMap ? description(m.innerMap) : undefined,
+    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: perCpuSlots ? cpus : m.maxEntries, flags: m.flags,
+    mapExtra: m.mapExtra, name: m.name.slice(0, 15), innerMap: m.innerMap ? description(m.innerMap, cpus) : undefined,
   };
 }
 
@@ -133,7 +154,7 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
   const progsById = new Map<number, VmProgram>();
 
   const maps = spec.maps.map((m) => {
-    const map = createMap(description(m), { cpus, resolveProgram: (id: number) => progsById.get(id) });
+    const map = createMap(description(m, cpus), { cpus, resolveProgram: (id: number) => progsById.get(id) });
     if (m.data) {
       const v = new Uint8Array(m.valueSize);
       v.set(m.data.subarray(0, m.valueSize));
@@ -185,6 +206,29 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
     }
   });
   return obj;
+}
+
+/** Options of {@link loadVmProgram}: like KernelProgram.load's. */
+export interface VmProgramOptions extends VmObjectOptions {
+  /** Program type id or bpftool name (`xdp`, `sched_cls`…). */
+  type: number | string;
+  /** Instructions: encoded bytes or instruction slots (no map references). */
+  insns: Uint8Array | readonly Instruction[];
+  name?: string;
+}
+
+/** Loads one program without an object (the VM counterpart of KernelProgram.load). */
+export function loadVmProgram(o: VmProgramOptions): VmProgramHandle {
+  const name = o.name ?? 'prog';
+  const spec: ObjectSpec = {
+    name: 'prog', license: 'GPL', kernVersion: 0, maps: [], externs: [],
+    programs: [{
+      name, section: '', type: 0, expectedAttachType: 0, sleepable: false, xdpFrags: false,
+      insns: o.insns instanceof Uint8Array ? decodeInstructions(o.insns) : [...o.insns],
+      functions: [{ name, insn: 0 }], references: [], funcInfo: [], lineInfo: [], coreRelos: [], license: 'GPL', kernVersion: 0,
+    }],
+  };
+  return loadVmObject(spec, { ...o, programTypes: { [name]: o.type } }).program(name);
 }
 
 /** Reads an object file and loads it into the VM (see {@link loadVmObject}). */

@@ -10,7 +10,7 @@ import { BPF_PROG_TYPE as T, progTypeName } from '../uapi/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import type { Vm } from './interpreter.js';
 import type { VmProgram } from './program.js';
-import { EINVAL, ENOTSUPP } from './progtypes/errno.js';
+import { EINVAL, ENOSPC, ENOTSUPP } from './progtypes/errno.js';
 import { SkbContext, type RedirectTarget, type SkbFamily } from './progtypes/skb.js';
 import { TestRunError } from './progtypes/testrun-error.js';
 import { TraceContext } from './progtypes/tracing.js';
@@ -46,6 +46,8 @@ export interface VmTestRunResult extends TestRunResult {
   skb?: SkbState;
   /** Instructions executed by the last run. */
   insns: number;
+  /** kprobes: the return value bpf_override_return set. */
+  overrideReturn?: bigint;
 }
 
 /** skb families by program type. */
@@ -91,9 +93,17 @@ export function testRun(vm: Vm, deps: HelperDeps, prog: VmProgram, type: number,
     const duration = Number((process.hrtime.bigint() - t0) / BigInt(repeat));
     const retval = Number(r0 & 0xffffffffn);
     const result: VmTestRunResult = { retval, duration: Math.min(duration, 0xffffffff), r0, insns: vm.executed };
-    if (ctx instanceof TraceContext) return result;
-    result.dataOut = ctx.dataOut();
-    if (o.ctxIn) result.ctxOut = ctx.ctxOut(o.ctxIn);
+    if (ctx instanceof TraceContext) {
+      if (ctx.overrideReturn !== undefined) result.overrideReturn = ctx.overrideReturn;
+      return result;
+    }
+    const dataOut = ctx.dataOut();
+    if (o.dataOutSize !== undefined && dataOut.length > o.dataOutSize && o.dataOutSize !== 0) {
+      throw new TestRunError(`data_out of ${dataOut.length} bytes does not fit the ${o.dataOutSize}-byte buffer`, ENOSPC);
+    }
+    if (o.dataOutSize !== 0) result.dataOut = dataOut;
+    // ctx_out only on request (ctxOutSize), like the kernel backend; only a given ctx_in is written back.
+    if (o.ctxIn && o.ctxOutSize) result.ctxOut = ctx.ctxOut(o.ctxIn).slice(0, o.ctxOutSize);
     if (ctx.redirect && retval === REDIRECT_VERDICT[type]) result.redirect = ctx.redirect;
     if (ctx instanceof SkbContext) result.skb = skbState(ctx);
     return result;

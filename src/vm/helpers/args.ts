@@ -4,17 +4,17 @@ import { TWO32 } from '../memory.js';
 
 /** Register `r` as a number (exact within ±2^53: sizes, flags, offsets). */
 export function num(vm: HelperVm, r: number): number {
-  return vm.rh[r] * TWO32 + (vm.rl[r] >>> 0);
+  return vm.hi(r) * TWO32 + (vm.lo(r) >>> 0);
 }
 
 /** Register `r` as an unsigned 64-bit number when it fits 2^53, else Infinity (for range checks). */
 export function u64(vm: HelperVm, r: number): number {
-  return vm.rh[r] < 0 || vm.rh[r] >= 0x200000 ? Infinity : num(vm, r);
+  return vm.hi(r) < 0 || vm.hi(r) >= 0x200000 ? Infinity : num(vm, r);
 }
 
 /** The low 32 bits of register `r`, unsigned. */
 export function u32(vm: HelperVm, r: number): number {
-  return vm.rl[r] >>> 0;
+  return vm.lo(r) >>> 0;
 }
 
 /**
@@ -23,8 +23,8 @@ export function u32(vm: HelperVm, r: number): number {
  */
 export function memArg(vm: HelperVm, r: number, size: number, write: boolean): Uint8Array {
   if (size === 0) return new Uint8Array(0);
-  const off = vm.mem.resolve(vm.rl[r], vm.rh[r], size, write, vm.pc);
-  return vm.mem.bytes[vm.rh[r]].subarray(off, off + size);
+  const off = vm.mem.resolve(vm.lo(r), vm.hi(r), size, write, vm.pc);
+  return vm.mem.bytes[vm.hi(r)].subarray(off, off + size);
 }
 
 /** The bytes at (lo, hi) if they are readable program memory, else undefined (probe_read semantics). */

@@ -60,7 +60,7 @@ export function baseHelpers({ env }: HelperDeps): Map<number, Helper> {
   const locked = new Set<string>();
   const lockKey = (vm: Parameters<Helper>[0]) => {
     memArg(vm, 1, 4, true);
-    return `${vm.rh[1]}:${vm.rl[1] >>> 0}`;
+    return `${vm.hi(1)}:${vm.lo(1) >>> 0}`;
   };
   return new Map<number, Helper>([
     [BPF_FUNC.ktime_get_ns, () => env.clock()],
@@ -75,7 +75,7 @@ export function baseHelpers({ env }: HelperDeps): Map<number, Helper> {
       const nul = fmtBytes.indexOf(0);
       if (nul < 0) return -EINVAL;
       const fmt = new TextDecoder('latin1').decode(fmtBytes.subarray(0, nul));
-      const args = [3, 4, 5].map((r) => (BigInt(vm.rh[r] >>> 0) << 32n) | BigInt(vm.rl[r] >>> 0));
+      const args = [3, 4, 5].map((r) => (BigInt(vm.hi(r) >>> 0) << 32n) | BigInt(vm.lo(r) >>> 0));
       const msg = formatPrintk(fmt, args, (a) => readCString(vm, a));
       if (msg === undefined) return -EINVAL;
       env.printk(vm.cpu, msg.replace(/\n$/, ''));

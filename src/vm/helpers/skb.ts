@@ -70,9 +70,10 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     to.set(s.buf.subarray(at, at + len));
     return 0;
   };
+  /** The __sum16 at the offset in r2 (even, at most 0xffff, inside the packet) or -EFAULT. */
   const csumAt = (vm: HelperVm): { s: SkbContext; at: number } | number => {
     const s = skbOf(vm), off = u64(vm, 2);
-    if (off > 0xffff) return -EFAULT;
+    if (off > 0xffff || off & 1) return -EFAULT;
     const at = span(s, off, 2);
     return at === undefined ? -EFAULT : { s, at };
   };
@@ -158,7 +159,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     }],
     [BPF_FUNC.skb_vlan_push, (vm) => {
       const s = skbOf(vm);
-      let proto = vm.rl[2] & 0xffff;
+      let proto = vm.lo(2) & 0xffff;
       proto = ((proto & 0xff) << 8) | (proto >> 8); // __be16 → host
       if (!isVlan(proto)) return -EINVAL;
       if (s.vlan) {
@@ -166,7 +167,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
         insertTag(s, s.vlan.proto, s.vlan.tci);
         s.setProtocol(s.vlan.proto);
       }
-      s.vlan = { proto, tci: vm.rl[3] & 0xffff };
+      s.vlan = { proto, tci: vm.lo(3) & 0xffff };
       return 0;
     }],
     [BPF_FUNC.skb_vlan_pop, (vm) => {
@@ -192,7 +193,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     }],
     [BPF_FUNC.skb_change_proto, (vm) => {
       const s = skbOf(vm);
-      let p = vm.rl[2] & 0xffff;
+      let p = vm.lo(2) & 0xffff;
       p = ((p & 0xff) << 8) | (p >> 8);
       if (num(vm, 3) !== 0) return -EINVAL;
       const from = s.protocol;
@@ -229,7 +230,7 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
       return 0;
     }],
     [BPF_FUNC.skb_adjust_room, (vm) => {
-      const s = skbOf(vm), diff = vm.rl[2] | 0, mode = u32(vm, 3), flags = num(vm, 4);
+      const s = skbOf(vm), diff = vm.lo(2) | 0, mode = u32(vm, 3), flags = num(vm, 4);
       if (Math.abs(diff) > 0xfff) return -EFAULT;
       if (flags !== 0) throw new VmFault(`bpf_skb_adjust_room: flags 0x${flags.toString(16)} (encapsulation) are not supported by the VM`, { insn: vm.pc });
       const proto = s.protocol;
@@ -272,11 +273,13 @@ export function skbHelpers(deps: HelperDeps): Map<number, Helper> {
     [BPF_FUNC.get_socket_cookie, (vm) => { skbOf(vm); return 1; }],
     [BPF_FUNC.get_socket_uid, (vm) => { skbOf(vm); return 0; }],
     [BPF_FUNC.skb_get_tunnel_key, (vm) => {
-      const size = num(vm, 3), flags = num(vm, 4);
+      const s = skbOf(vm), size = num(vm, 3), flags = num(vm, 4);
       const to = memArg(vm, 2, size, true);
       to.fill(0);
-      if (flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_TUNINFO_FLAGS) || !TUNNEL_KEY_SIZES.includes(size)) return -EINVAL;
-      return -ENOENT; // no tunnel metadata on a test-run skb
+      // Without tunnel info (a test-run skb has none until bpf_skb_set_tunnel_key) the kernel answers -EINVAL.
+      if (!s.tunnelKey || flags & ~(BPF_F_TUNINFO_IPV6 | BPF_F_TUNINFO_FLAGS) || !TUNNEL_KEY_SIZES.includes(size)) return -EINVAL;
+      to.set(s.tunnelKey.subarray(0, size));
+      return 0;
     }],
     [BPF_FUNC.skb_set_tunnel_key, (vm) => {
       const s = skbOf(vm), size = num(vm, 3), flags = num(vm, 4);

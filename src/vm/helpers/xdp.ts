@@ -14,7 +14,7 @@ import { runningCtx, type HelperDeps } from './deps.js';
 const BPF_F_ACTION_MASK = 3, BPF_F_BROADCAST = 1 << 3, BPF_F_EXCLUDE_INGRESS = 1 << 4;
 
 const xdp = (vm: Parameters<Helper>[0]) => ctxObject(vm, 1, XdpContext, 'xdp_md');
-const s32 = (vm: Parameters<Helper>[0], r: number) => vm.rl[r];
+const s32 = (vm: Parameters<Helper>[0], r: number) => vm.lo(r);
 
 /** XDP helpers. */
 export function xdpHelpers(deps: HelperDeps): Map<number, Helper> {
@@ -49,12 +49,12 @@ export function xdpHelpers(deps: HelperDeps): Map<number, Helper> {
     [BPF_FUNC.redirect, (vm) => {
       const flags = num(vm, 2);
       if (flags !== 0) return XDP_ACTION.ABORTED;
-      runningCtx(deps, XdpContext, 'bpf_redirect', vm.pc).redirect = { ifindex: vm.rl[1] >>> 0, flags };
+      runningCtx(deps, XdpContext, 'bpf_redirect', vm.pc).redirect = { ifindex: vm.lo(1) >>> 0, flags };
       return XDP_ACTION.REDIRECT;
     }],
     [BPF_FUNC.redirect_map, (vm) => {
-      const map = vm.mem.object(vm.rl[1], vm.rh[1]);
-      const key = vm.rl[2] >>> 0, flags = num(vm, 3);
+      const map = vm.mem.object(vm.lo(1), vm.hi(1));
+      const key = vm.lo(2) >>> 0, flags = num(vm, 3);
       if (!(map instanceof RedirectArrayMap || map instanceof DevmapHashMap)) throw new VmFault('bpf_redirect_map: R1 is not a redirect map', { insn: vm.pc });
       if (flags & ~(BPF_F_ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS) || flags > 0xffffffff) return XDP_ACTION.ABORTED;
       const target = map.redirectTarget(key);

@@ -8,6 +8,7 @@
 import { VmFault } from '../../errors.js';
 import type { StructLayout } from '../../uapi/index.js';
 import { RegionKind, type Memory, type RegionHooks } from '../memory.js';
+import type { HelperVm } from '../program.js';
 
 /** Access a program type has to one field. */
 export interface FieldAccess {
@@ -101,8 +102,8 @@ export function addCtxRegion(mem: Memory, shadow: Uint8Array, rules: CtxRules, t
 }
 
 /** The context object behind the pointer in register `r` (helpers' ctx argument), checked to be a `cls`. */
-export function ctxObject<T>(vm: { mem: Memory; rl: Int32Array; rh: Int32Array; pc: number }, r: number, cls: abstract new (...a: never[]) => T, what: string): T {
-  const hi = vm.rh[r];
+export function ctxObject<T>(vm: HelperVm, r: number, cls: abstract new (...a: never[]) => T, what: string): T {
+  const hi = vm.hi(r);
   const o = vm.mem.has(hi) && vm.mem.kind[hi] === RegionKind.Context ? vm.mem.objects[hi] : undefined;
   if (!(o instanceof cls)) throw new VmFault(`R${r} is not a ${what} context pointer`, { insn: vm.pc });
   return o;

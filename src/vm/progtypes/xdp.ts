@@ -17,8 +17,8 @@ export const XDP_FRAME_SIZE = 4096;
 export const XDP_SHINFO_SIZE = 320;
 /** sizeof(struct xdp_frame): kept free at the start of the headroom (bpf_xdp_adjust_head/meta). */
 export const XDP_FRAME_STRUCT = 40;
-/** Largest metadata area (xdp_metalen_invalid). */
-export const XDP_META_MAX = 32;
+/** Largest metadata area (xdp_metalen_invalid: what skb_shared_info's u8 meta_len holds). */
+export const XDP_META_MAX = 255;
 
 const R = { read: true };
 const RULES = new CtxRules(XDP_MD, { data: R, data_end: R, data_meta: R, ingress_ifindex: R, rx_queue_index: R, egress_ifindex: R },
@@ -45,7 +45,7 @@ export class XdpContext implements CtxComputed {
       const get = (f: string) => v.getUint32(F[f].offset, true);
       const data = get('data');
       if (get('data_meta') !== 0 || get('data_end') !== dataIn.length || data > get('data_end') || data & 3 || data > XDP_META_MAX) {
-        throw new TestRunError('ctx_in: data_meta must be 0, data_end the packet length and data a metadata length (multiple of 4, at most 32)', EINVAL);
+        throw new TestRunError('ctx_in: data_meta must be 0, data_end the packet length and data a metadata length (multiple of 4, at most 252)', EINVAL);
       }
       if (get('egress_ifindex') !== 0) throw new TestRunError('ctx_in: egress_ifindex must be 0', EINVAL);
       if (get('ingress_ifindex') !== 0 || get('rx_queue_index') !== 0) {
