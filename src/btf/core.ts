@@ -99,7 +99,7 @@ function targetsByEssentialName(targ: BtfSpec): Map<string, BtfType[]> {
 /** bpf_core_find_cands (vmlinux only): target types of a compatible kind with the same essential name. */
 export function findCoreCandidates(local: BtfSpec, localId: number, targ: BtfSpec, log?: string[], targetName = 'vmlinux'): number[] {
   const lt = local.type(localId);
-  if (!lt.name) throw new CoreReloError(`CO-RE: target candidate search for anonymous [${localId}] ${kindStr(lt)} is not supported`);
+  if (!lt.name) throw new CoreReloError('anonymous types have no candidates');
   const out: number[] = [];
   for (const t of targetsByEssentialName(targ).get(essentialName(lt.name)) ?? []) {
     if (!kindsCoreCompat(t, lt)) continue;
@@ -254,6 +254,15 @@ interface Resolved {
  */
 function resolveRelo(prog: string, idx: number, relo: CoreRelo, local: BtfSpec, targ: BtfSpec, cache: CoreCandidateCache, log: string[], targetName: string): Resolved {
   const lt = local.type(relo.typeId);
+  let cands = cache.get(relo.typeId);
+  if (!cands && relo.kind !== 'type_id_local') {
+    try {
+      cands = findCoreCandidates(local, relo.typeId, targ, log, targetName);
+    } catch (e) {
+      throw new CoreReloError(`prog '${prog}': relo #${idx}: target candidate search failed for [${relo.typeId}] ${kindStr(lt)} ${lt.name || '<anon>'}: ${(e as Error).message}`);
+    }
+    cache.set(relo.typeId, cands);
+  }
   let localSpec: CoreSpec;
   try {
     localSpec = parseCoreSpec(local, relo);
@@ -261,23 +270,17 @@ function resolveRelo(prog: string, idx: number, relo: CoreRelo, local: BtfSpec, 
     throw new CoreReloError(`prog '${prog}': relo #${idx}: parsing [${relo.typeId}] ${kindStr(lt)} ${lt.name || '<anon>'} + ${relo.access} failed: ${(e as Error).message}`);
   }
   log.push(`prog '${prog}': relo #${idx}: ${formatCoreSpec(localSpec)}`);
-  if (relo.kind === 'type_id_local') {
+  if (relo.kind === 'type_id_local' || !cands) {
     const id = BigInt(localSpec.rootTypeId);
     return { local: localSpec, candidates: [], res: { origVal: id, newVal: id, poison: false, validate: false, failMemszAdjust: false, origSz: 0, newSz: 0, origTypeId: 0, newTypeId: 0 } };
-  }
-  if (!lt.name) throw new CoreReloError(`prog '${prog}': relo #${idx}: <${CORE_KIND_STR[relo.kind]}> relocation doesn't support anonymous types`);
-  let cands = cache.get(relo.typeId);
-  if (!cands) {
-    cands = findCoreCandidates(local, relo.typeId, targ, log, targetName);
-    cache.set(relo.typeId, cands);
   }
   let targRes: RawResult | undefined;
   let targSpec: CoreSpec | undefined;
   const matched: number[] = [];
   for (let i = 0; i < cands.length; i++) {
-    const candSpec = matchCoreSpec(localSpec, targ, cands[i]);
-    log.push(`prog '${prog}': relo #${idx}: ${candSpec ? 'matching' : 'non-matching'} candidate #${i} ${formatCoreSpec(candSpec ?? { btf: targ, rootTypeId: cands[i], kind: relo.kind, accessors: [], raw: [], bitOffset: 0 })}`);
-    if (!candSpec) continue;
+    const { spec: candSpec, matched: ok } = matchCoreSpec(localSpec, targ, cands[i]);
+    log.push(`prog '${prog}': relo #${idx}: ${ok ? 'matching' : 'non-matching'} candidate #${i} ${formatCoreSpec(candSpec)}`);
+    if (!ok) continue;
     const candRes = calcRelo(relo, localSpec, candSpec);
     if (!targRes || !targSpec) {
       targRes = candRes;
