@@ -4,10 +4,12 @@ import { objectShow } from './object-show.js';
 import { asmCommand } from './asm.js';
 import { disasmCommand } from './disasm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
+import { objectCore } from './object-core.js';
 
 export const commands: Command[] = [
   objectShow,
   asmCommand,
   disasmCommand,
   conformancePluginCommand,
+  objectCore,
 ];
