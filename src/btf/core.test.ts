@@ -10,8 +10,8 @@ import { BTF_KIND } from './types.js';
 import { loadBtf, type BtfSpec } from './spec.js';
 import type { CoreRelo, CoreReloKind } from './ext.js';
 import type { Instruction } from '../isa/instruction.js';
-import type { ProgramSpec } from '../object/types.js';
-import { applyCoreRelocations, CoreReloError, CORE_POISON_IMM, type CoreCandidateCache } from './core.js';
+import type { ObjectSpec, ProgramSpec } from '../object/types.js';
+import { applyCoreRelocations, applyObjectCoreRelocations, CoreReloError, CORE_POISON_IMM, type CoreCandidateCache } from './core.js';
 import { essentialName, typesMatch } from './core-compat.js';
 
 /** Minimal BTF writer: each method appends one type and returns its id. */
@@ -334,4 +334,66 @@ test('libbpf errors: unexpected instruction values, anonymous types, bad access 
   fails([movImm(4)], [0, ls, '1', 'type_size'], /must be '0'/);
   fails([{ op: 0x85, dst: 0, src: 0, off: 0, imm: 1 }], [0, ls, '0:0', 'field_byte_offset'], /trying to relocate unrecognized insn #0/);
   fails([movImm(4)], [3, ls, '0:0', 'field_byte_size'], /outside the program/);
+});
+
+test('applyObjectCoreRelocations shares one candidate cache across the programs of an object', () => {
+  const l = new BtfBuilder();
+  const li = l.int('int', 4, true);
+  const ls = l.struct('s', 12, [['a', li, 0], ['b', li, 32], ['c', li, 64]]);
+  const t = new BtfBuilder();
+  const ti = t.int('int', 4, true);
+  t.struct('s___x', 8, [['a', ti, 0], ['c', ti, 32]]);
+  t.struct('s___y', 8, [['a', ti, 0], ['b', ti, 32]]);
+  const p1 = { ...program([ldxW(4)], [[0, ls, '0:1', 'field_byte_offset']]), name: 'one' };
+  const p2 = { ...program([movImm(1)], [[0, ls, '0:2', 'field_exists']]), name: 'two' };
+  const p3 = { ...program([movImm(7)], []), name: 'three' };
+  const obj: ObjectSpec = { name: 'o', license: 'GPL', kernVersion: 0, programs: [p1, p2, p3], maps: [], externs: [], btf: l.build() };
+  const r = applyObjectCoreRelocations(obj, t.build());
+  assert.equal(r.get('one')!.insns[0].off, 4);
+  assert.equal(r.get('two')!.insns[0].imm, 0, 'the first program pruned s___x');
+  assert.deepEqual(r.get('three')!.insns, p3.insns);
+  assert.throws(() => applyObjectCoreRelocations({ ...obj, btf: undefined }, t.build()), /without a .BTF section/);
+});
+
+test('fuzz: malformed records, types and instructions give typed errors, never crashes', () => {
+  const l = new BtfBuilder();
+  const li = l.int('int', 4, true);
+  const la = l.array(li, li, 0);
+  const self = l.typedef('loop', 3); // refers to itself (id 3)
+  const ls = l.struct('s', 16, [['a', li, 0], ['', 6, 32], ['arr', la, 64], ['bf', li, 96, 3]]);
+  const inner = l.struct('', 8, [['x', li, 0], ['', 5, 32]], true); // anonymous union nesting s itself
+  l.enum64('e', [['A', 1n]]);
+  l.fwd('s');
+  const local = l.build();
+  const t = new BtfBuilder();
+  const ti = t.int('int', 4, true);
+  t.struct('s___1', 16, [['arr', t.array(ti, ti, 1), 0], ['a', ti, 32]]);
+  t.enum('e', 4, [['A', 5]]);
+  t.typedef('loop', 5);
+  const target = t.build();
+  void self;
+  void inner;
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const kinds: CoreReloKind[] = ['field_byte_offset', 'field_byte_size', 'field_exists', 'field_signed', 'field_lshift_u64', 'field_rshift_u64',
+    'type_id_local', 'type_id_target', 'type_exists', 'type_size', 'enumval_exists', 'enumval_value', 'type_matches'];
+  const access = ['0', '1', '0:0', '0:1', '0:1:0', '0:1:1:0', '0:2:5', '0:3', '0:9', '', ':', '0::1', '-1', '0:99999999999', '0:1:1:1:1:1:1:1:1:1'];
+  const insnPool: Instruction[][] = [[movImm(0)], [ldxW(0)], [ldxDW(4)], lddw(1n), [{ op: 0x85, dst: 0, src: 0, off: 0, imm: 1 }], [{ op: 0x0f, dst: 1, src: 2, off: 0, imm: 0 }], [{ op: 0x63, dst: 10, src: 1, off: -4, imm: 0 }]];
+  let typed = 0;
+  let ok = 0;
+  for (let i = 0; i < 3000; i++) {
+    const insns = insnPool[rnd(insnPool.length)].map((x) => ({ ...x }));
+    const prog = program(insns, [[rnd(insns.length + 1), rnd(11), access[rnd(access.length)], kinds[rnd(kinds.length)]]]);
+    try {
+      applyCoreRelocations(prog, local, target);
+      ok++;
+    } catch (e) {
+      assert.ok(e instanceof CoreReloError, `iteration ${i}: ${String(e)} (${JSON.stringify(prog.coreRelos)})`);
+      typed++;
+    }
+  }
+  assert.ok(ok >= 10 && typed >= 1000, `${ok} relocated, ${typed} refused`);
 });

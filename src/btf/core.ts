@@ -11,7 +11,7 @@ import { BtfError, type Location } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
 import { ldImm64Value, setLdImm64Value } from '../isa/instruction.js';
 import { CLASS, OP_CALL, OP_LDDW, SIZE, SIZE_BYTES, SRC, opClass, opMode, opSize, opSource } from '../isa/opcodes.js';
-import type { ProgramSpec } from '../object/types.js';
+import type { ObjectSpec, ProgramSpec } from '../object/types.js';
 import type { CoreRelo } from './ext.js';
 import { loadBtf, type BtfSpec } from './spec.js';
 import { BTF_INT, type BtfType } from './types.js';
@@ -402,6 +402,24 @@ export function applyCoreRelocations(program: ProgramSpec, localBtf: BtfSpec, ta
     }
   });
   return { insns, results, log };
+}
+
+/**
+ * Relocates every program of an object against `targetBtf` with one candidate cache, as libbpf
+ * shares it across an object. Programs without CO-RE records get a copy of their instructions.
+ */
+export function applyObjectCoreRelocations(spec: ObjectSpec, targetBtf: BtfSpec, opts: Omit<CoreOptions, 'cache'> = {}): Map<string, CoreRelocation> {
+  const cache: CoreCandidateCache = new Map();
+  const out = new Map<string, CoreRelocation>();
+  for (const p of spec.programs) {
+    if (p.coreRelos.length === 0) {
+      out.set(p.name, { insns: p.insns.map((i) => ({ ...i })), results: [], log: [] });
+      continue;
+    }
+    if (!spec.btf) throw new CoreReloError('CO-RE relocations without a .BTF section', { file: spec.file, program: p.name });
+    out.set(p.name, applyCoreRelocations(p, spec.btf, targetBtf, { ...opts, cache }));
+  }
+  return out;
 }
 
 /** Path of the running kernel's BTF. */
