@@ -49,14 +49,14 @@ export interface CoreSpec {
   bitOffset: number;
 }
 
-/** A spec that cannot be built (libbpf's -EINVAL / -E2BIG while parsing or matching). */
-export class CoreSpecError extends BtfError {}
+/** A CO-RE relocation that libbpf refuses (the whole load fails): bad spec, ambiguity, bad instruction… */
+export class CoreReloError extends BtfError {}
 
 const fail = (msg: string): never => {
-  throw new CoreSpecError(msg);
+  throw new CoreReloError(msg);
 };
 
-/** btf__resolve_size, as a CoreSpecError on failure. */
+/** btf__resolve_size, as a CoreReloError on failure. */
 export function resolveSize(btf: BtfSpec, id: number): number {
   try {
     return btf.size(id);
@@ -155,7 +155,7 @@ function matchMember(local: BtfSpec, acc: CoreAccessor, targ: BtfSpec, targId: n
 /**
  * bpf_core_spec_match: matches a local spec against candidate `targId`. `matched` is false when
  * the candidate does not match; `spec` is then as far as matching got (libbpf logs it). Throws
- * CoreSpecError on libbpf's hard errors.
+ * CoreReloError on libbpf's hard errors.
  */
 export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): { spec: CoreSpec; matched: boolean } {
   const spec: CoreSpec = { btf: targ, rootTypeId: targId, kind: local.kind, accessors: [], raw: [], bitOffset: 0 };
