@@ -21,7 +21,6 @@ import { patchInsn } from './core-patch.js';
 export { CoreReloError } from './core-spec.js';
 export { CORE_POISON_IMM } from './core-patch.js';
 
-
 /** What happened to one relocation. */
 export interface CoreReloResult {
   /** Index in `program.coreRelos`. */
@@ -94,7 +93,6 @@ export function findCoreCandidates(local: BtfSpec, localId: number, targ: BtfSpe
   return out;
 }
 
-
 /** Outcome of resolving one relocation (before patching). */
 interface Resolved {
   res: CoreRawResult;
@@ -133,7 +131,13 @@ function resolveRelo(prog: string, idx: number, relo: CoreRelo, local: BtfSpec, 
   let targSpec: CoreSpec | undefined;
   const matched: number[] = [];
   for (let i = 0; i < cands.length; i++) {
-    const { spec: candSpec, matched: ok } = matchCoreSpec(localSpec, targ, cands[i]);
+    let m: ReturnType<typeof matchCoreSpec>;
+    try {
+      m = matchCoreSpec(localSpec, targ, cands[i]);
+    } catch (e) {
+      throw new CoreReloError(`prog '${prog}': relo #${idx}: error matching candidate #${i} [${cands[i]}]: ${(e as Error).message}`);
+    }
+    const { spec: candSpec, matched: ok } = m;
     log.push(`prog '${prog}': relo #${idx}: ${ok ? 'matching' : 'non-matching'} candidate #${i} ${formatCoreSpec(candSpec)}`);
     if (!ok) continue;
     const candRes = calcRelo(relo, localSpec, candSpec);
@@ -155,7 +159,6 @@ function resolveRelo(prog: string, idx: number, relo: CoreRelo, local: BtfSpec, 
   }
   return { res: targRes, local: localSpec, target: targSpec, candidates: matched };
 }
-
 
 /**
  * Applies every CO-RE relocation of `program` against `targetBtf` (see the module doc). Returns
