@@ -114,3 +114,42 @@ export function generateCoreProgram(btf: BtfSpec, structs = 60, enums = 30): str
   out.push('SEC("raw_tp/sys_exit")', 'int enums(void *ctx)', '{', '\tint i = 0;', '', ...body, '\treturn 0;', '}', '');
   return out.join('\n');
 }
+
+/**
+ * Programs on the kernel's duplicate struct names (several BTF types called the same, which
+ * libbpf all takes as candidates): one source per member found at different offsets in two
+ * duplicates (libbpf refuses: field offset ambiguity), and one source reading members found at
+ * the same offset in all duplicates (no ambiguity). Only members whose type is an int or a
+ * pointer in every duplicate are used.
+ */
+export function generateDuplicatePrograms(btf: BtfSpec, max = 3): { source: string; ambiguous: boolean }[] {
+  const byName = new Map<string, Extract<BtfType, { kind: 'STRUCT' }>[]>();
+  for (const t of btf.types) {
+    if (t.kind !== 'STRUCT' || !t.name || t.name.includes('___')) continue;
+    const l = byName.get(t.name);
+    if (l) l.push(t);
+    else byName.set(t.name, [t]);
+  }
+  const header = ['#include "vmlinux.h"', '#include <bpf/bpf_helpers.h>', '', 'char LICENSE[] SEC("license") = "GPL";', '__u64 out[8];', ''];
+  const program = (struct: string, member: string, decl: string, fn: string) => [
+    `struct ${struct}${FLAVOR} {`, `\t${decl};`, '} __attribute__((preserve_access_index));', '',
+    'SEC("raw_tp/sys_enter")', `int ${fn}(void *ctx)`, '{', `\tstruct ${struct}${FLAVOR} *p = ctx;`, '',
+    `\tout[0] = __builtin_preserve_field_info(p->${member}, 0);`, '\treturn 0;', '}', ''];
+  const ambiguous: { source: string; ambiguous: boolean }[] = [];
+  const agreeing: string[] = [];
+  for (const [name, types] of byName) {
+    if (types.length < 2) continue;
+    for (const m of types[0].members) {
+      if (!m.name || m.bitfieldSize) continue;
+      const all = types.map((t) => t.members.find((x) => x.name === m.name && !x.bitfieldSize));
+      if (all.some((x) => !x)) continue;
+      const kinds = all.map((x) => btf.skipModifiers(x!.type).kind);
+      const decl = kinds.every((k) => k === 'PTR') ? `void *${m.name}` : kinds.every((k) => k === 'INT') ? `__u64 ${m.name}` : undefined;
+      if (!decl) continue;
+      const same = all.every((x) => x!.bitsOffset === m.bitsOffset);
+      if (!same && ambiguous.length < max) ambiguous.push({ source: [...header, ...program(name, m.name, decl, `amb_${ambiguous.length}`)].join('\n'), ambiguous: true });
+      if (same && agreeing.length < max) agreeing.push(...program(name, m.name, decl, `dup_${agreeing.length}`));
+    }
+  }
+  return [...ambiguous, ...(agreeing.length ? [{ source: [...header, ...agreeing].join('\n'), ambiguous: false }] : [])];
+}

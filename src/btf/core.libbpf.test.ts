@@ -3,9 +3,10 @@
  * system libbpf through core-libbpf.c (kernel object creation stubbed out, so each program libbpf
  * relocates is printed, verifier or not) and relocated by tsbpf; the instruction at every
  * relocated slot must be identical, and so must libbpf's CO-RE debug log lines for the program.
- * Objects: the C programs in testdata/ (built here against a vmlinux.h of this kernel), a program
- * generated from this kernel's types (core-gen.test-helper.ts) and every corpus object with CO-RE
- * relocations. As root, the C programs are also loaded into the kernel
+ * Objects: the C programs in testdata/ (built here against a vmlinux.h of this kernel), programs
+ * generated from this kernel's types (core-gen.test-helper.ts; including fields of duplicate struct
+ * names, which libbpf refuses as ambiguous when their offsets differ: tsbpf must refuse them for the
+ * same reason) and every corpus object with CO-RE relocations. As root, the C programs are also loaded into the kernel
  * (bpftool, i.e. libbpf + verifier) and the translated program is compared at every relocated slot.
  */
 import { after, before, test } from 'node:test';
@@ -19,7 +20,7 @@ import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { CLASS, OP_LDDW, opClass, opSize } from '../isa/opcodes.js';
 import { loadObjectSpec } from '../object/load.js';
 import { applyCoreRelocations, kernelBtf, VMLINUX_BTF_PATH, type CoreCandidateCache } from './core.js';
-import { generateCoreProgram } from './core-gen.test-helper.js';
+import { generateCoreProgram, generateDuplicatePrograms } from './core-gen.test-helper.js';
 
 const haveTools = hasTool('clang') && hasTool('cc') && hasTool('bpftool') && existsSync(VMLINUX_BTF_PATH) && existsSync('/usr/include/bpf/libbpf.h');
 
@@ -52,6 +53,8 @@ interface Tally {
   agree: number;
   poisoned: number;
   logLines: number;
+  /** Programs both refuse, for the same reason. */
+  refused: number;
   failures: string[];
 }
 
@@ -72,7 +75,11 @@ function compareObject(harness: string, file: string, tally: Tally): void {
     try {
       ours = applyCoreRelocations(prog, spec.btf, target, { cache });
     } catch (e) {
-      if (!libFailed) tally.failures.push(`${name} ${prog.name}: tsbpf failed where libbpf did not: ${String(e)}`);
+      // libbpf's reason is the warning just before its `failed to relocate` line.
+      const at = lib.log.findIndex((l) => l.startsWith(`prog '${prog.name}': relo #`) && l.includes(': failed to relocate'));
+      const reason = at > 0 ? lib.log[at - 1].replace(/^prog '[^']*': relo #\d+: /, '') : undefined;
+      if (reason && String(e).includes(reason)) tally.refused++;
+      else tally.failures.push(`${name} ${prog.name}: tsbpf refused (${String(e)}), libbpf ${reason ? `refused: ${reason}` : 'did not'}`);
       continue;
     }
     const theirs = lib.progs.get(prog.name);
@@ -117,8 +124,9 @@ let dir = '';
 let harness = '';
 /** The C test programs, built against this kernel's vmlinux.h. */
 const cObjects: string[] = [];
-/** The generated program (core-gen.test-helper.ts): only for libbpf, the verifier would refuse it. */
+/** The generated programs (core-gen.test-helper.ts): only for libbpf, the verifier would refuse them. */
 let genObject = '';
+let duplicates: { object: string; ambiguous: boolean }[] = [];
 
 before(() => {
   if (!haveTools) return;
@@ -134,6 +142,12 @@ before(() => {
   writeFileSync(path.join(dir, 'gen.c'), generateCoreProgram(kernelBtf().btf));
   genObject = path.join(dir, 'gen.o');
   execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', dir, '-c', path.join(dir, 'gen.c'), '-o', genObject]);
+  duplicates = generateDuplicatePrograms(kernelBtf().btf).map(({ source, ambiguous }, i) => {
+    const object = path.join(dir, `dup${i}.o`);
+    writeFileSync(path.join(dir, `dup${i}.c`), source);
+    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I', dir, '-c', path.join(dir, `dup${i}.c`), '-o', object]);
+    return { object, ambiguous };
+  });
 });
 
 after(() => {
@@ -142,7 +156,7 @@ after(() => {
 
 test('CO-RE relocations agree with libbpf on this kernel', (t) => {
   if (!requireOrSkip(t, haveTools, 'clang, cc, bpftool, libbpf and /sys/kernel/btf/vmlinux')) return;
-  const objects = [...cObjects, genObject];
+  const objects = [...cObjects, genObject, ...duplicates.map((d) => d.object)];
   for (const f of listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')) {
     let spec;
     try {
@@ -152,11 +166,12 @@ test('CO-RE relocations agree with libbpf on this kernel', (t) => {
     }
     if (spec.programs.some((p) => p.coreRelos.length > 0)) objects.push(f);
   }
-  const tally: Tally = { objects: 0, programs: 0, relocations: 0, agree: 0, poisoned: 0, logLines: 0, failures: [] };
+  const tally: Tally = { objects: 0, programs: 0, relocations: 0, agree: 0, poisoned: 0, logLines: 0, refused: 0, failures: [] };
   for (const f of objects) compareObject(harness, f, tally);
   t.diagnostic(`vmlinux BTF parsed in ${kernelBtf().parseMs.toFixed(0)} ms (${kernelBtf().btf.types.length} types)`);
-  t.diagnostic(`${tally.objects} objects, ${tally.programs} programs: ${tally.agree}/${tally.relocations} relocated slots identical to libbpf (${tally.poisoned} poisoned), ${tally.logLines} libbpf log lines compared`);
+  t.diagnostic(`${tally.objects} objects, ${tally.programs} programs: ${tally.agree}/${tally.relocations} relocated slots identical to libbpf (${tally.poisoned} poisoned), ${tally.logLines} libbpf log lines compared; ${tally.refused} programs refused by both (${duplicates.filter((d) => d.ambiguous).length} expected)`);
   assert.deepEqual(tally.failures, []);
+  assert.equal(tally.refused, duplicates.filter((d) => d.ambiguous).length);
   assert.ok(tally.relocations >= 1000, `only ${tally.relocations} relocations compared`);
 });
 
