@@ -72,11 +72,12 @@ function fieldValue(relo: CoreRelo, spec: CoreSpec | undefined): { val: bigint; 
       res.val = (mt.kind === 'ENUM' || mt.kind === 'ENUM64') ? (mt.signed ? 1n : 0n) : isInt(mt) && mt.encoding & BTF_INT.SIGNED ? 1n : 0n;
       res.validate = true;
       break;
+    // libbpf computes the shifts in 32-bit unsigned arithmetic (a field wider than 8 bytes wraps).
     case 'field_lshift_u64':
-      res.val = BigInt.asUintN(64, BigInt(64 - (bitOff + bitSz - byteOff * 8)));
+      res.val = BigInt((64 - (bitOff + bitSz - byteOff * 8)) >>> 0);
       break;
     case 'field_rshift_u64':
-      res.val = BigInt(64 - bitSz);
+      res.val = BigInt((64 - bitSz) >>> 0);
       res.validate = true;
       break;
     default:

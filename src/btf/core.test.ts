@@ -194,6 +194,13 @@ test('bitfields: offsets, sizes and shifts from the target layout', () => {
   assert.equal(r.insns[0].op, 0x61, 'bitfield loads keep their size');
   assert.deepEqual(r.insns.slice(1).map((i) => i.imm), [8, 29, 59, 0]);
   assert.equal(r.results[0].target?.spec, '<byte_off> [2] struct bf.b (0:3 @ offset 11.6)');
+  // Shifts of a field wider than 8 bytes wrap in 32 bits, as libbpf computes them.
+  const w = new BtfBuilder();
+  const wi = w.int('int', 4, true);
+  const ws = w.struct('wide', 16, [['a', w.array(wi, wi, 4), 0]]);
+  const wide = w.build();
+  const rw = applyCoreRelocations(program([...lddw(0xffffffc0n), ...lddw(0xffffffc0n)], [[0, ws, '0:0', 'field_lshift_u64'], [2, ws, '0:0', 'field_rshift_u64']]), wide, wide);
+  assert.deepEqual(rw.results.map((x) => x.newValue), [0xffffffc0n, 0xffffffc0n]);
   // A bitfield straddling 8 bytes cannot be read.
   const t2 = new BtfBuilder();
   const t2u = t2.int('unsigned long', 8);
