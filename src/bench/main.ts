@@ -4,11 +4,19 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as vm from './vm.js';
+import * as maps from './maps.js';
+import * as kernel from './kernel.js';
+import { run as object } from './object.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'vm', run: vm.run },
+  { name: 'maps', run: maps.run },
+  { name: 'kernel', run: kernel.run },
+  { name: 'object', run: object },
 ];
 
 const only = process.argv.slice(2);

@@ -82,7 +82,7 @@ export function parseBtfExt(bytes: Uint8Array, btf: BtfSpec, loc: Location = {})
   };
 
   /** Walks one info block: rec_size, then {sec_name_off, num_info, records…}*. */
-  function blocks<T>(offField: number, what: string, minRec: number, decode: (o: number) => T): [BtfExtSection<T>[], number] {
+  function blocks<T extends { insn: number }>(offField: number, what: string, minRec: number, decode: (o: number) => T): [BtfExtSection<T>[], number] {
     if (offField + 8 > hdrLen) return [[], 0];
     const off = dv.getUint32(offField, true);
     const len = dv.getUint32(offField + 4, true);
@@ -108,6 +108,8 @@ export function parseBtfExt(bytes: Uint8Array, btf: BtfSpec, loc: Location = {})
         if (byteOff % 8) fail(`${what} for section '${section}': instruction offset ${byteOff} is not a multiple of 8`, o);
         records[i] = decode(o);
       }
+      // Kept in instruction order (clang emits them so; programs are cut out by binary search).
+      if (records.some((r, i) => i > 0 && r.insn < records[i - 1].insn)) records.sort((a, b) => a.insn - b.insn);
       out.push({ section, records });
     }
     return [out, recSize];

@@ -15,3 +15,8 @@ export * from './ringbuf.js';
 export * from './perfbuf.js';
 export { Epoll } from './epoll.js';
 export * from './ids.js';
+export * from './object.js';
+export { BtfWriter } from './btf-encode.js';
+export * from './kconfig.js';
+export * from './names.js';
+export * from './perf.js';

@@ -3,14 +3,14 @@
  * is fetched twice like bpftool does: once for the lengths, then with buffers for the translated
  * and JITed instructions and the map ids.
  */
-import { INFO, LINK_INFO, MAP_INFO, PROG_INFO, type Layout, layoutSize, readString, readU32, readU64, encode, writeField } from './layout.js';
+import { INFO, LINK_INFO, MAP_INFO, PROG_INFO, type Layout, readString, readU32, readU64, encode, writeField } from './layout.js';
 import { bpf } from './syscall.js';
 import { BPF_LINK_TYPE } from '../uapi/index.js';
 import { NativeBuffer } from './libc.js';
 
 /** Issues BPF_OBJ_GET_INFO_BY_FD; the kernel reads the request from and writes the info into `buf`. */
 function getInfo(fd: number, layout: Layout, buf: NativeBuffer): void {
-  bpf('OBJ_GET_INFO_BY_FD', INFO, { bpf_fd: fd, info_len: layoutSize(layout), info: buf.addr });
+  bpf('OBJ_GET_INFO_BY_FD', INFO, { bpf_fd: fd, info_len: layout.size, info: buf.addr });
 }
 
 export interface MapInfo {
@@ -31,7 +31,7 @@ export interface MapInfo {
 
 /** `struct bpf_map_info` of a map fd. */
 export function mapInfo(fd: number): MapInfo {
-  const buf = new NativeBuffer(layoutSize(MAP_INFO));
+  const buf = new NativeBuffer(MAP_INFO.size);
   try {
     getInfo(fd, MAP_INFO, buf);
     const v = buf.view, f = MAP_INFO.fields;
@@ -74,7 +74,7 @@ export interface ProgInfo {
 
 /** `struct bpf_prog_info` of a program fd, with its xlated/jited instructions and map ids. */
 export function progInfo(fd: number): ProgInfo {
-  const buf = new NativeBuffer(layoutSize(PROG_INFO));
+  const buf = new NativeBuffer(PROG_INFO.size);
   const f = PROG_INFO.fields, v = buf.view;
   try {
     getInfo(fd, PROG_INFO, buf);
@@ -124,7 +124,7 @@ export interface LinkInfo {
 
 /** `struct bpf_link_info` of a link fd. */
 export function linkInfo(fd: number): LinkInfo {
-  const buf = new NativeBuffer(layoutSize(LINK_INFO));
+  const buf = new NativeBuffer(LINK_INFO.size);
   const name = new NativeBuffer(256);
   const f = LINK_INFO.fields, v = buf.view;
   try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { hasTool, requireOrSkip } from '../test-support.js';
-import { ALL_LAYOUTS, MAP_ELEM, TEST_RUN, encode, layoutSize, readString, writeField } from './layout.js';
+import { ALL_LAYOUTS, MAP_ELEM, TEST_RUN, encode, readString, writeField } from './layout.js';
 
 interface BtfType { id: number; kind: string; name: string; size?: number; type_id?: number; nr_elems?: number; members?: { name: string; type_id: number; bits_offset: number }[] }
 
@@ -59,7 +59,7 @@ test('encode zero-fills the command\'s range and writes little-endian fields', (
     7, 0, 0, 0, 0, 0, 0, 0, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0,
   ]);
   assert.equal(new Uint8Array(view.buffer)[32], 0xee);
-  assert.equal(layoutSize(TEST_RUN), 76);
+  assert.equal(TEST_RUN.size, 76);
   writeField(view, [100, 16], 'a_name_longer_than_15');
   assert.equal(readString(view, [100, 16]), 'a_name_longer_t');
   writeField(view, [0, 4], -1);

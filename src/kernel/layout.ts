@@ -17,18 +17,16 @@ export interface Layout {
   /** The `union bpf_attr` member (or the struct name for info structs) the table describes. */
   readonly prefix: string;
   readonly fields: Readonly<Record<string, Field>>;
+  /** Bytes the table covers: the end of its last field. */
+  readonly size: number;
 }
 
-function layout<const F extends Record<string, Field>>(prefix: string, fields: F): { prefix: string; fields: F } {
-  return { prefix, fields };
+function layout<const F extends Record<string, Field>>(prefix: string, fields: F): { prefix: string; fields: F; size: number } {
+  let size = 0;
+  for (const [off, len] of Object.values(fields)) size = Math.max(size, off + len);
+  return { prefix, fields, size };
 }
 
-/** Bytes a table covers: the end of its last field. */
-export function layoutSize(l: Layout): number {
-  let end = 0;
-  for (const [off, size] of Object.values(l.fields)) end = Math.max(end, off + size);
-  return end;
-}
 
 // ---- union bpf_attr, one table per command group -------------------------------------------
 
@@ -163,10 +161,10 @@ export type Values<L extends Layout> = { readonly [K in keyof L['fields']]?: Fie
 
 const textEncoder = new TextEncoder();
 
-/** Zero-fills `view[0, layoutSize)` and writes `values` at their fields; returns the size. */
+/** Zero-fills `view[0, l.size)` and writes `values` at their fields; returns the size. */
 export function encode<L extends Layout>(view: DataView, l: L, values: Values<L>): number {
-  const size = layoutSize(l);
-  for (let i = 0; i < size; i++) view.setUint8(i, 0);
+  const size = l.size;
+  new Uint8Array(view.buffer, view.byteOffset, size).fill(0);
   for (const name in values) {
     const v = values[name];
     if (v !== undefined) writeField(view, l.fields[name], v);

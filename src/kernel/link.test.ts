@@ -2,14 +2,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs';
-import { BPF_ATTACH_TYPE, BPF_FUNC, BPF_LINK_TYPE } from '../uapi/index.js';
+import { BPF_ATTACH_TYPE, BPF_F_ATTACH, BPF_FUNC, BPF_LINK_TYPE } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
 import { hasTool, isRoot, requireOrSkip } from '../test-support.js';
 import { KernelLink, progAttach, progDetach } from './link.js';
 import { KernelMap } from './map.js';
 import { KernelProgram } from './program.js';
 import { ERRNO } from './errno.js';
-import { call, exit, ldMapFd, mov64, movReg, addImm, xdpReturn } from './testprogs.test.js';
+import { call, exit, ldMapFd, mov64, movReg, addImm, onCpu, xdpReturn } from './testprogs.test.js';
+import { onlineCpus } from './cpus.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const errnoIs = (name: string) => (e: unknown) => e instanceof KernelError && e.errno === ERRNO[name];
@@ -36,6 +37,8 @@ test('raw tracepoint link: attached program runs on every sys_enter, info names 
     assert.equal(info.type, BPF_LINK_TYPE.RAW_TRACEPOINT);
     assert.equal(info.progId, prog.info().id);
     assert.equal(info.tracepoint, 'sys_enter');
+    using byId = KernelLink.fromId(info.id);
+    assert.equal(byId.info().tracepoint, 'sys_enter');
     for (let i = 0; i < 10; i++) statSync('/');
     assert.ok(count() >= 10n, `counted ${count()} syscalls`);
   }
@@ -43,6 +46,23 @@ test('raw tracepoint link: attached program runs on every sys_enter, info names 
   statSync('/');
   assert.equal(count(), after, 'closing the link detaches the program');
   assert.throws(() => KernelLink.rawTracepoint(prog, 'no_such_tracepoint'), errnoIs('ENOENT'));
+});
+
+test('tracepoint link (perf event + BPF_LINK_CREATE): runs on raw_syscalls/sys_enter, on every CPU', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  using counter = KernelMap.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  using prog = KernelProgram.load({ type: 'tracepoint', insns: counterProgram(counter.fd) });
+  const count = () => new DataView(counter.lookup(u32(0))!.buffer).getBigUint64(0, true);
+  {
+    using link = KernelLink.tracepoint(prog, 'raw_syscalls', 'sys_enter');
+    assert.equal(link.info().type, BPF_LINK_TYPE.PERF_EVENT);
+    for (const cpu of [0, onlineCpus().at(-1)!]) onCpu(cpu, () => { for (let i = 0; i < 10; i++) statSync('/'); });
+    assert.ok(count() >= 20n, `counted ${count()} syscalls`);
+  }
+  const after = count();
+  statSync('/');
+  assert.equal(count(), after, 'closing the link detaches the program');
+  assert.throws(() => KernelLink.tracepoint(prog, 'no_such_category', 'nothing'), /tracepoint no_such_category\/nothing not found/);
 });
 
 test('XDP link on a veth: create, info, pin, detach', (t) => {
@@ -63,6 +83,21 @@ test('XDP link on a veth: create, info, pin, detach', (t) => {
     assert.equal(again.info().id, link.info().id);
     link.detach();
     assert.doesNotMatch(execFileSync('ip', ['link', 'show', dev]).toString(), /xdp/);
+    // tcx: a sched_cls program on the device's ingress, ordered after another
+    using cls = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    using first = KernelLink.create(cls, ifindex, 'tcx_ingress');
+    assert.deepEqual(first.info(), { type: BPF_LINK_TYPE.TCX, id: first.info().id, progId: cls.info().id, ifindex, attachType: BPF_ATTACH_TYPE.TCX_INGRESS });
+    // the same program twice in one chain is refused; another one goes after the first
+    assert.throws(() => KernelLink.create(cls, ifindex, 'tcx_ingress'), errnoIs('EEXIST'));
+    using cls2 = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    using second = KernelLink.create(cls2, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.AFTER, tcx: { relativeFd: cls.fd } });
+    assert.equal(second.info().progId, cls2.info().id);
+    // relative to a link instead of a program: BPF_F_LINK
+    using cls3 = KernelProgram.load({ type: 'sched_cls', insns: [mov64(0, -1), exit()], expectedAttachType: 'tcx_ingress' });
+    assert.throws(() => KernelLink.create(cls3, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.BEFORE, tcx: { relativeFd: 100000 } }), errnoIs('EBADF'));
+    using third = KernelLink.create(cls3, ifindex, 'tcx_ingress', { flags: BPF_F_ATTACH.BEFORE | BPF_F_ATTACH.LINK, tcx: { relativeFd: first.fd } });
+    assert.equal(third.info().attachType, BPF_ATTACH_TYPE.TCX_INGRESS);
+
   } finally {
     rmSync(pin, { force: true });
     execFileSync('ip', ['link', 'del', dev]);
@@ -87,9 +122,9 @@ test('cgroup_skb: PROG_ATTACH / PROG_DETACH and a cgroup link', (t) => {
   try {
     using prog = KernelProgram.load({ type: 'cgroup_skb', insns: [mov64(0, 1), exit()], expectedAttachType: 'cgroup_inet_ingress' });
     progAttach(prog, cg, 'cgroup_inet_ingress');
-    // Attaching again without flags replaces; mixing in BPF_F_ALLOW_MULTI (2) is refused.
+    // Attaching again without flags replaces; mixing in BPF_F_ALLOW_MULTI is refused.
     progAttach(prog, cg, 'cgroup_inet_ingress');
-    assert.throws(() => progAttach(prog, cg, 'cgroup_inet_ingress', { flags: 2 }), errnoIs('EPERM'));
+    assert.throws(() => progAttach(prog, cg, 'cgroup_inet_ingress', { flags: BPF_F_ATTACH.ALLOW_MULTI }), errnoIs('EPERM'));
     progDetach(prog, cg, 'cgroup_inet_ingress');
     assert.throws(() => progDetach(prog, cg, 'cgroup_inet_ingress'), errnoIs('ENOENT'));
     using link = KernelLink.create(prog, cg, 'cgroup_inet_ingress');

@@ -4,23 +4,15 @@
  * flow dissector). A KernelLink keeps the program attached until it is closed (or pinned).
  */
 import { BPF_ATTACH_TYPE } from '../uapi/index.js';
-import { KernelError } from '../errors.js';
-import { FdObject } from './fd.js';
+import { attachTypeId } from './names.js';
+import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
+import { NativeBuffer, close } from './libc.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
 import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
-import { NativeBuffer } from './libc.js';
 import { bpf } from './syscall.js';
-import { ERRNO } from './errno.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
 import type { KernelProgram } from './program.js';
-
-/** Attach type id from its number or lowercase name (`xdp`, `cgroup_inet_ingress`, `tcx_ingress`…). */
-export function attachTypeId(t: number | string): number {
-  if (typeof t === 'number') return t;
-  const id = (BPF_ATTACH_TYPE as Record<string, number>)[t.toUpperCase()];
-  if (id === undefined) throw new KernelError(`unknown attach type "${t}"`, ERRNO.EINVAL);
-  return id;
-}
 
 const fdOf = (p: KernelProgram | number): number => (typeof p === 'number' ? p : p.fd);
 
@@ -77,19 +69,34 @@ export class KernelLink extends FdObject {
     }
   }
 
+  /**
+   * Attaches a tracepoint program to `category/name` (tracefs): a PERF_TYPE_TRACEPOINT event
+   * on CPU 0 for all tasks, linked with BPF_LINK_CREATE (attach type BPF_PERF_EVENT). The link
+   * holds the event; the program runs on every CPU.
+   */
+  static tracepoint(prog: KernelProgram | number, category: string, name: string, cookie: bigint = 0n): KernelLink {
+    const event = perfEventOpen({ type: PERF_TYPE.TRACEPOINT, config: tracepointId(category, name), sample_period: 1, wakeup_events: 1 }, 0);
+    try {
+      return KernelLink.create(prog, event, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+    } finally {
+      close(event);
+    }
+  }
+
   /** Takes ownership of a link fd. */
   static fromFd(fd: number): KernelLink {
+    expectKind(fd, 'link');
     return new KernelLink(fd);
   }
 
   /** Opens the link with this id (BPF_LINK_GET_FD_BY_ID). */
   static fromId(id: number): KernelLink {
-    return new KernelLink(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }));
+    return adoptFd(bpf('LINK_GET_FD_BY_ID', GET_ID, { link_id: id }), KernelLink.fromFd);
   }
 
   /** Opens a link pinned in bpffs. */
   static fromPin(path: string): KernelLink {
-    return new KernelLink(objGet(path));
+    return adoptFd(objGet(path), KernelLink.fromFd);
   }
 
   /** `struct bpf_link_info`. */

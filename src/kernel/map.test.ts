@@ -159,17 +159,21 @@ test('pin and get, by path and by id', (t) => {
     rmSync(path);
   }
   throwsErrno(() => KernelMap.fromPin(path), 'ENOENT');
+  assert.throws(() => KernelMap.fromPin(path), new RegExp(`bpf\\(BPF_OBJ_GET\\) ${path}: ENOENT`));
 });
 
 test('error paths: bad fd, closed map, unknown type', (t) => {
   if (!requireOrSkip(t, isRoot, 'root')) return;
-  // The kernel answers EBADF for element commands and EBADFD for OBJ_GET_INFO_BY_FD.
   throwsErrno(() => bpf('MAP_LOOKUP_ELEM', MAP_ELEM, { map_fd: 100000 }), 'EBADF');
-  throwsErrno(() => KernelMap.fromFd(100000), 'EBADFD');
+  throwsErrno(() => KernelMap.fromFd(100000), 'EBADF');
+  throwsErrno(() => KernelMap.fromFd(0), 'EINVAL'); // stdin is no map
   const m = KernelMap.create({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1 });
   m.close();
   m.close();
   throwsErrno(() => m.lookup(u32(0)), 'EBADF');
+  throwsErrno(() => m.update(u32(0), u32(0)), 'EBADF');
+  throwsErrno(() => m.nextKey(u32(0)), 'EBADF');
+  throwsErrno(() => m.lookupBatch(), 'EBADF');
   assert.throws(() => KernelMap.create({ type: 'no_such_map', keySize: 4, valueSize: 4, maxEntries: 1 }), /unknown map type "no_such_map"/);
   throwsErrno(() => KernelMap.create({ type: 'hash', keySize: 0, valueSize: 4, maxEntries: 1 }), 'EINVAL');
 });

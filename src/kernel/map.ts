@@ -5,12 +5,13 @@
  * CPU (see {@link KernelMap.perCpuValues}). Each map keeps native key/value buffers, so element
  * operations allocate nothing but the result they return.
  */
-import { BPF_ANY, BPF_MAP_TYPE, mapTypeByName, mapTypeName } from '../uapi/index.js';
+import { BPF_ANY, BPF_MAP_TYPE, mapTypeName } from '../uapi/index.js';
+import { mapTypeId } from './names.js';
 import { KernelError } from '../errors.js';
-import { FdObject } from './fd.js';
-import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_ELEM, MAP_FREEZE, readU32 } from './layout.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
+import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_FREEZE, readU32 } from './layout.js';
 import { NativeBuffer } from './libc.js';
-import { bpf, bpfTry, lastAttr } from './syscall.js';
+import { bpf, bpfElem, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, kernelError } from './errno.js';
 import { possibleCpuCount } from './cpus.js';
 import { mapInfo, type MapInfo } from './info.js';
@@ -46,13 +47,6 @@ const PER_CPU_TYPES: ReadonlySet<number> = new Set([
 ]);
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
-
-function resolveMapType(type: number | string): number {
-  if (typeof type === 'number') return type;
-  const id = mapTypeByName(type);
-  if (id === undefined) throw new KernelError(`unknown map type "${type}"`, ERRNO.EINVAL);
-  return id;
-}
 
 export interface BatchResult {
   keys: Uint8Array[];
@@ -92,30 +86,35 @@ export class KernelMap extends FdObject {
 
   /** BPF_MAP_CREATE. */
   static create(o: MapOptions): KernelMap {
-    const type = resolveMapType(o.type);
-    const fd = bpf('MAP_CREATE', MAP_CREATE, {
+    const type = mapTypeId(o.type);
+    const fd = bpfTry('MAP_CREATE', MAP_CREATE, {
       map_type: type, key_size: o.keySize, value_size: o.valueSize, max_entries: o.maxEntries, map_flags: o.flags ?? 0,
       inner_map_fd: o.innerMap === undefined ? 0 : typeof o.innerMap === 'number' ? o.innerMap : o.innerMap.fd,
       numa_node: o.numaNode ?? 0, map_name: o.name ?? '', map_ifindex: o.ifindex ?? 0, btf_fd: o.btfFd ?? 0,
       btf_key_type_id: o.btfKeyTypeId ?? 0, btf_value_type_id: o.btfValueTypeId ?? 0,
       btf_vmlinux_value_type_id: o.btfVmlinuxValueTypeId ?? 0, map_extra: o.mapExtra ?? 0,
     });
+    if (fd < 0) {
+      const what = `${mapTypeName(type)} map${o.name ? ` "${o.name}"` : ''} (key ${o.keySize}, value ${o.valueSize}, max_entries ${o.maxEntries}, flags 0x${(o.flags ?? 0).toString(16)})`;
+      throw kernelError(`bpf(BPF_MAP_CREATE) ${what}`, -fd);
+    }
     return new KernelMap(fd, { type, keySize: o.keySize, valueSize: o.valueSize, maxEntries: o.maxEntries, flags: o.flags ?? 0, name: o.name ?? '' });
   }
 
   /** Takes ownership of a map fd (its parameters come from BPF_OBJ_GET_INFO_BY_FD). */
   static fromFd(fd: number): KernelMap {
+    expectKind(fd, 'map');
     return new KernelMap(fd, mapInfo(fd));
   }
 
   /** Opens the map with this id (BPF_MAP_GET_FD_BY_ID). */
   static fromId(id: number): KernelMap {
-    return KernelMap.fromFd(bpf('MAP_GET_FD_BY_ID', GET_ID, { map_id: id }));
+    return adoptFd(bpf('MAP_GET_FD_BY_ID', GET_ID, { map_id: id }), KernelMap.fromFd);
   }
 
   /** Opens a map pinned in bpffs (BPF_OBJ_GET). */
   static fromPin(path: string): KernelMap {
-    return KernelMap.fromFd(objGet(path));
+    return adoptFd(objGet(path), KernelMap.fromFd);
   }
 
   /** bpftool's name of the map type. */
@@ -144,7 +143,7 @@ export class KernelMap extends FdObject {
   }
 
   #lookup(cmd: 'MAP_LOOKUP_ELEM' | 'MAP_LOOKUP_AND_DELETE_ELEM', key: Uint8Array | null, out: Uint8Array | undefined, flags: number): Uint8Array | undefined {
-    const ret = bpfTry(cmd, MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key), value: this.#value.addr, flags });
+    const ret = bpfElem(cmd, this.fd, this.#keyAddr(key), this.#value.addr, flags);
     if (ret === -ERRNO.ENOENT) return undefined;
     if (ret < 0) throw kernelError(`bpf(BPF_${cmd}) on map ${this.#label()}`, -ret);
     const result = out ?? new Uint8Array(this.valueBytes);
@@ -154,15 +153,16 @@ export class KernelMap extends FdObject {
 
   /** Sets `key` to `value` (`BPF_ANY`, `BPF_NOEXIST`, `BPF_EXIST`, `BPF_F_LOCK`); queue/stack: key null pushes. */
   update(key: Uint8Array | null, value: Uint8Array, flags: number = BPF_ANY): void {
+    const fd = this.fd; // EBADF before touching the (freed) buffers of a closed map
     this.#checkSize('value', value, this.valueBytes);
     this.#value.bytes.set(value);
-    const ret = bpfTry('MAP_UPDATE_ELEM', MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key), value: this.#value.addr, flags });
+    const ret = bpfElem('MAP_UPDATE_ELEM', fd, this.#keyAddr(key), this.#value.addr, flags);
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_UPDATE_ELEM) on map ${this.#label()}`, -ret);
   }
 
   /** Deletes `key`; false when it was absent (ENOENT). */
   delete(key: Uint8Array): boolean {
-    const ret = bpfTry('MAP_DELETE_ELEM', MAP_ELEM, { map_fd: this.fd, key: this.#keyAddr(key) });
+    const ret = bpfElem('MAP_DELETE_ELEM', this.fd, this.#keyAddr(key), 0n, 0);
     if (ret === -ERRNO.ENOENT) return false;
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_DELETE_ELEM) on map ${this.#label()}`, -ret);
     return true;
@@ -170,8 +170,9 @@ export class KernelMap extends FdObject {
 
   /** The key after `key` (the first key when `key` is undefined), or undefined at the end. */
   nextKey(key?: Uint8Array): Uint8Array | undefined {
+    const fd = this.fd;
     const keyAddr = key === undefined ? 0n : this.#keyAddr(key);
-    const ret = bpfTry('MAP_GET_NEXT_KEY', MAP_ELEM, { map_fd: this.fd, key: keyAddr, next_key: this.#next.addr });
+    const ret = bpfElem('MAP_GET_NEXT_KEY', fd, keyAddr, this.#next.addr, 0);
     if (ret === -ERRNO.ENOENT) return undefined;
     if (ret < 0) throw kernelError(`bpf(BPF_MAP_GET_NEXT_KEY) on map ${this.#label()}`, -ret);
     return this.#next.bytes.slice();

@@ -6,15 +6,15 @@
  */
 import { BPF_MAP_TYPE } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
-import { PERF_EVENT_ATTR, PERF_EVENT_ATTR_SIZE, PERF_EVENT_MMAP_PAGE, PERF_EVENT_HEADER, encode } from './layout.js';
-import { MAP_FAILED, MAP_SHARED, NativeBuffer, PROT_READ, PROT_WRITE, close, errno, getpagesize, ioctl, mmap, munmap, perfEventOpenSyscall, viewOf } from './libc.js';
+import { PERF_EVENT_MMAP_PAGE, PERF_EVENT_HEADER } from './layout.js';
+import { PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE, perfEventOpen } from './perf.js';
+import { MAP_FAILED, MAP_SHARED, PROT_READ, PROT_WRITE, close, errno, getpagesize, ioctl, mmap, munmap, viewOf } from './libc.js';
 import { ERRNO, kernelError } from './errno.js';
 import { Epoll } from './epoll.js';
 import { onlineCpus } from './cpus.js';
 import type { KernelMap } from './map.js';
 
 /** linux/perf_event.h */
-const PERF_TYPE_SOFTWARE = 1, PERF_COUNT_SW_BPF_OUTPUT = 10, PERF_SAMPLE_RAW = 1 << 10, PERF_FLAG_FD_CLOEXEC = 1 << 3;
 const PERF_RECORD_LOST = 2, PERF_RECORD_SAMPLE = 9;
 /** PERF_EVENT_IOC_ENABLE = _IO('$', 0), PERF_EVENT_IOC_DISABLE = _IO('$', 1). */
 const PERF_EVENT_IOC_ENABLE = 0x2400, PERF_EVENT_IOC_DISABLE = 0x2401;
@@ -53,15 +53,11 @@ export class PerfBufReader {
     if (pages <= 0 || (pages & (pages - 1)) !== 0) throw new KernelError(`perf buffer page count ${pages} is not a power of two`, ERRNO.EINVAL);
     this.#map = map;
     const pageSize = getpagesize();
-    const attr = new NativeBuffer(PERF_EVENT_ATTR_SIZE);
-    encode(attr.view, PERF_EVENT_ATTR, {
-      type: PERF_TYPE_SOFTWARE, size: PERF_EVENT_ATTR_SIZE, config: PERF_COUNT_SW_BPF_OUTPUT,
-      sample_period: 1, sample_type: PERF_SAMPLE_RAW, wakeup_events: 1,
-    });
     try {
       for (const cpu of onlineCpus().filter((c) => c < map.maxEntries)) {
-        const fd = perfEventOpenSyscall(attr.addr, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-        if (fd < 0) throw kernelError(`perf_event_open(BPF output, cpu ${cpu})`, errno());
+        const fd = perfEventOpen({
+          type: PERF_TYPE.SOFTWARE, config: PERF_COUNT_SW_BPF_OUTPUT, sample_period: 1, sample_type: PERF_SAMPLE_RAW, wakeup_events: 1,
+        }, cpu);
         const length = (1 + pages) * pageSize;
         const addr = mmap(0n, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (addr === MAP_FAILED) {
@@ -86,8 +82,6 @@ export class PerfBufReader {
     } catch (e) {
       this.close();
       throw e;
-    } finally {
-      attr.free();
     }
   }
 

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OBJ } from './layout.js';
-import { bpf } from './syscall.js';
+import { bpfTry } from './syscall.js';
 import { NativeBuffer, errno, mount } from './libc.js';
 import { kernelError } from './errno.js';
 
@@ -39,10 +39,13 @@ function withPath<T>(p: string, fn: (addr: bigint) => T): T {
 /** Pins the object behind `fd` at `pinPath` (under /sys/fs/bpf, mounted on demand). */
 export function objPin(fd: number, pinPath: string): void {
   if (path.resolve(pinPath).startsWith(BPFFS_ROOT + '/')) ensureBpffs();
-  withPath(pinPath, (addr) => bpf('OBJ_PIN', OBJ, { pathname: addr, bpf_fd: fd }));
+  const ret = withPath(pinPath, (addr) => bpfTry('OBJ_PIN', OBJ, { pathname: addr, bpf_fd: fd }));
+  if (ret < 0) throw kernelError(`bpf(BPF_OBJ_PIN) ${pinPath}`, -ret);
 }
 
 /** Opens the object pinned at `pinPath`; returns a new fd. `flags`: BPF_F_RDONLY / BPF_F_WRONLY. */
 export function objGet(pinPath: string, flags = 0): number {
-  return withPath(pinPath, (addr) => bpf('OBJ_GET', OBJ, { pathname: addr, file_flags: flags }));
+  const fd = withPath(pinPath, (addr) => bpfTry('OBJ_GET', OBJ, { pathname: addr, file_flags: flags }));
+  if (fd < 0) throw kernelError(`bpf(BPF_OBJ_GET) ${pinPath}`, -fd);
+  return fd;
 }

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { XDP_ACTION, BPF_PROG_TYPE } from '../uapi/index.js';
+import { readdirSync, rmSync } from 'node:fs';
+import { XDP_ACTION, BPF_PROG_TYPE, BPF_F_TEST } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
 import { encodeInstructions } from '../isa/index.js';
 import { isRoot, requireOrSkip } from '../test-support.js';
@@ -9,7 +9,8 @@ import { KernelProgram, VerifierError } from './program.js';
 import { KernelMap } from './map.js';
 import { ERRNO } from './errno.js';
 import { BPF_LOG, processedInsns, verificationTimeUsec, verifierStats } from './log.js';
-import { call, exit, ldMapFd, mov64, movReg, xdpReturn } from './testprogs.test.js';
+import { addImm, call, exit, ldMapFd, ldxw, mov64, movReg, xdpReturn } from './testprogs.test.js';
+import { possibleCpuCount } from './cpus.js';
 
 const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
 
@@ -98,6 +99,10 @@ test('program info: tag, xlated instructions, map ids; pin/get by path and id', 
     assert.equal(again.testRun({ dataIn: packet }).retval, 2);
     using byId = KernelProgram.fromId(info.id);
     assert.equal(byId.name, 'with_map');
+    // a program pin opened as a map is refused, and the fd it opened is closed again
+    const fds = readdirSync('/proc/self/fd').length;
+    assert.throws(() => KernelMap.fromPin(path), /is a BPF program, not a map: EINVAL/);
+    assert.equal(readdirSync('/proc/self/fd').length, fds);
   } finally {
     rmSync(path);
   }
@@ -120,4 +125,34 @@ test('measure: test-run of a trivial XDP program with repeat = 1e6', (t) => {
   assert.equal(r.retval, 2);
   assert.ok(r.duration > 0 && r.duration < 1000, `${r.duration} ns/run`);
   t.diagnostic(`kernel test-run: ${r.duration} ns/run (XDP r0 = 2, 64-byte packet, repeat 1e6)`);
+});
+
+test('test-run with ctx_in / ctx_out: sched_cls sees and rewrites __sk_buff, raw_tp gets its args on a chosen CPU', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  // r0 = skb->mark; skb->priority = r0 + 1; exit   (__sk_buff: mark @8, priority @32; 192 bytes)
+  using cls = KernelProgram.load({
+    type: 'sched_cls',
+    insns: [ldxw(0, 1, 8), { op: 0xbf, dst: 2, src: 0, off: 0, imm: 0 }, addImm(2, 1), { op: 0x63, dst: 1, src: 2, off: 32, imm: 0 }, exit()],
+  });
+  const ctx = new Uint8Array(192);
+  new DataView(ctx.buffer).setUint32(8, 7, true);
+  const frame = new Uint8Array(64);
+  frame[12] = 0x08; // IPv4 ethertype
+  const r = cls.testRun({ dataIn: frame, ctxIn: ctx, ctxOutSize: 192 });
+  assert.equal(r.retval, 7);
+  const out = new DataView(r.ctxOut!.buffer);
+  assert.equal(r.ctxOut!.length, 192);
+  assert.equal(out.getUint32(8, true), 7);
+  assert.equal(out.getUint32(32, true), 8);
+  // The kernel refuses ctx fields a test-run may not set (here: __sk_buff.len).
+  new DataView(ctx.buffer).setUint32(0, 1, true);
+  assert.throws(() => cls.testRun({ dataIn: frame, ctxIn: ctx }), (e: unknown) => e instanceof KernelError && e.errno === ERRNO.EINVAL);
+
+  // raw_tp: r0 = args[0]
+  using raw = KernelProgram.load({ type: 'raw_tracepoint', insns: [{ op: 0x79, dst: 0, src: 1, off: 0, imm: 0 }, exit()] });
+  const args = new Uint8Array(8);
+  new DataView(args.buffer).setUint32(0, 42, true);
+  assert.equal(raw.testRun({ ctxIn: args }).retval, 42);
+  assert.equal(raw.testRun({ ctxIn: args, flags: BPF_F_TEST.RUN_ON_CPU, cpu: possibleCpuCount() - 1 }).retval, 42);
+  assert.throws(() => raw.testRun({ ctxIn: args, flags: BPF_F_TEST.RUN_ON_CPU, cpu: 4096 }), (e: unknown) => e instanceof KernelError && e.errno === ERRNO.ENXIO);
 });

@@ -5,10 +5,11 @@
  * carries the verifier's explanation; a log that did not fit (ENOSPC) is retried with the size
  * the kernel reports in log_true_size.
  */
-import { progTypeByName, progTypeName, BPF_ATTACH_TYPE } from '../uapi/index.js';
+import { progTypeName } from '../uapi/index.js';
+import { attachTypeId, progTypeId } from './names.js';
 import { KernelError, type Location } from '../errors.js';
 import { encodeInstructions, INSN_SIZE, type Instruction } from '../isa/index.js';
-import { FdObject } from './fd.js';
+import { FdObject, adoptFd, expectKind } from './fd.js';
 import { GET_ID, PROG_LOAD, TEST_RUN, readU32 } from './layout.js';
 import { NativeBuffer, ScratchBuffer } from './libc.js';
 import { bpf, bpfTry, lastAttr } from './syscall.js';
@@ -43,6 +44,8 @@ export interface ProgramOptions {
   btfFd?: number;
   funcInfo?: BtfExtRecords;
   lineInfo?: BtfExtRecords;
+  /** `struct bpf_core_relo` records: the kernel applies these CO-RE relocations itself (needs btfFd). */
+  coreRelos?: BtfExtRecords;
   attachBtfId?: number;
   attachBtfObjFd?: number;
   attachProgFd?: number;
@@ -66,7 +69,7 @@ export interface TestRunOptions {
   /** Capacity for data_out; default dataIn.length + 4096 (room for head/tail growth). 0 disables it. */
   dataOutSize?: number;
   ctxIn?: Uint8Array;
-  /** Capacity for ctx_out; default ctxIn.length. */
+  /** Capacity for ctx_out; default 0: no ctx_out (some types, e.g. raw_tracepoint, refuse one). */
   ctxOutSize?: number;
   /** Runs of the program; the reported duration is the mean per run in ns. */
   repeat?: number;
@@ -89,14 +92,6 @@ const DEFAULT_LOG_SIZE = 64 * 1024;
 /** The kernel's limit on log_size (UINT_MAX >> 2, kernel/bpf/log.c). */
 const MAX_LOG_SIZE = 0xffffffff >>> 2;
 const textDecoder = new TextDecoder();
-
-function resolve(what: string, v: number | string | undefined, byName: (s: string) => number | undefined): number {
-  if (v === undefined) return 0;
-  if (typeof v === 'number') return v;
-  const id = byName(v);
-  if (id === undefined) throw new KernelError(`unknown ${what} "${v}"`, ERRNO.EINVAL);
-  return id;
-}
 
 /** The log text in a log buffer (NUL-terminated). */
 function logText(buf: NativeBuffer): string {
@@ -131,21 +126,22 @@ export class KernelProgram extends FdObject {
 
   /** BPF_PROG_LOAD; throws VerifierError (with the log) when the kernel refuses the program. */
   static load(o: ProgramOptions): KernelProgram {
-    const type = resolve('program type', o.type, progTypeByName);
-    const attachType = resolve('attach type', o.expectedAttachType,
-      (s) => (BPF_ATTACH_TYPE as Record<string, number>)[s.toUpperCase()]);
+    const type = progTypeId(o.type);
+    const attachType = o.expectedAttachType === undefined ? 0 : attachTypeId(o.expectedAttachType);
     const insns = o.insns instanceof Uint8Array ? o.insns : encodeInstructions(o.insns);
     const license = new TextEncoder().encode(o.license ?? 'GPL');
     const fdArray = o.fdArray ?? [];
     // One native block for everything BPF_PROG_LOAD reads through a pointer.
-    const funcInfo = o.funcInfo?.bytes ?? new Uint8Array(0), lineInfo = o.lineInfo?.bytes ?? new Uint8Array(0);
+    const empty = new Uint8Array(0);
+    const funcInfo = o.funcInfo?.bytes ?? empty, lineInfo = o.lineInfo?.bytes ?? empty, coreRelos = o.coreRelos?.bytes ?? empty;
     const offLicense = insns.length, offFunc = offLicense + license.length + 1, offLine = offFunc + funcInfo.length;
-    const offFds = offLine + lineInfo.length, total = offFds + fdArray.length * 4;
+    const offCore = offLine + lineInfo.length, offFds = offCore + coreRelos.length, total = offFds + fdArray.length * 4;
     const block = new NativeBuffer(total);
     block.bytes.set(insns);
     block.bytes.set(license, offLicense);
     block.bytes.set(funcInfo, offFunc);
     block.bytes.set(lineInfo, offLine);
+    block.bytes.set(coreRelos, offCore);
     fdArray.forEach((fd, i) => block.view.setInt32(offFds + i * 4, fd, true));
     const at = (off: number) => block.addr + BigInt(off);
     const where: Location = o.name ? { program: o.name } : {};
@@ -160,6 +156,8 @@ export class KernelProgram extends FdObject {
       line_info_cnt: o.lineInfo ? lineInfo.length / o.lineInfo.recSize : 0,
       attach_btf_id: o.attachBtfId ?? 0, attach_prog_fd: o.attachProgFd ?? o.attachBtfObjFd ?? 0,
       fd_array: fdArray.length ? at(offFds) : 0n,
+      core_relos: o.coreRelos ? at(offCore) : 0n, core_relo_cnt: o.coreRelos ? coreRelos.length / o.coreRelos.recSize : 0,
+      core_relo_rec_size: o.coreRelos?.recSize ?? 0,
     });
     try {
       if (insns.length % INSN_SIZE !== 0 || insns.length === 0) {
@@ -199,18 +197,19 @@ export class KernelProgram extends FdObject {
 
   /** Takes ownership of a program fd (type and name from BPF_OBJ_GET_INFO_BY_FD). */
   static fromFd(fd: number): KernelProgram {
+    expectKind(fd, 'program');
     const info = progInfo(fd);
     return new KernelProgram(fd, info.type, info.name, 0, '');
   }
 
   /** Opens the program with this id (BPF_PROG_GET_FD_BY_ID). */
   static fromId(id: number): KernelProgram {
-    return KernelProgram.fromFd(bpf('PROG_GET_FD_BY_ID', GET_ID, { prog_id: id }));
+    return adoptFd(bpf('PROG_GET_FD_BY_ID', GET_ID, { prog_id: id }), KernelProgram.fromFd);
   }
 
   /** Opens a program pinned in bpffs (BPF_OBJ_GET). */
   static fromPin(path: string): KernelProgram {
-    return KernelProgram.fromFd(objGet(path));
+    return adoptFd(objGet(path), KernelProgram.fromFd);
   }
 
   /** bpftool's name of the program type. */
@@ -230,9 +229,10 @@ export class KernelProgram extends FdObject {
 
   /** BPF_PROG_TEST_RUN. */
   testRun(o: TestRunOptions = {}): TestRunResult {
+    const fd = this.fd; // EBADF before touching the scratch buffers of a closed program
     const dataIn = o.dataIn, ctxIn = o.ctxIn;
     const dataOutSize = o.dataOutSize ?? (dataIn ? dataIn.length + 4096 : 0);
-    const ctxOutSize = o.ctxOutSize ?? ctxIn?.length ?? 0;
+    const ctxOutSize = o.ctxOutSize ?? 0;
     const din = dataIn ? this.#data.get(dataIn.length) : undefined;
     const cin = ctxIn ? this.#ctx.get(ctxIn.length) : undefined;
     const dout = dataOutSize ? this.#dataOut.get(dataOutSize) : undefined;
@@ -240,7 +240,7 @@ export class KernelProgram extends FdObject {
     if (din && dataIn) din.bytes.set(dataIn);
     if (cin && ctxIn) cin.bytes.set(ctxIn);
     const ret = bpfTry('PROG_TEST_RUN', TEST_RUN, {
-      prog_fd: this.fd, data_size_in: dataIn?.length ?? 0, data_in: din?.addr ?? 0n,
+      prog_fd: fd, data_size_in: dataIn?.length ?? 0, data_in: din?.addr ?? 0n,
       data_size_out: dataOutSize, data_out: dout?.addr ?? 0n, repeat: o.repeat ?? 0,
       ctx_size_in: ctxIn?.length ?? 0, ctx_in: cin?.addr ?? 0n, ctx_size_out: ctxOutSize, ctx_out: cout?.addr ?? 0n,
       flags: o.flags ?? 0, cpu: o.cpu ?? 0, batch_size: o.batchSize ?? 0,

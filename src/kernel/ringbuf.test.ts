@@ -4,7 +4,7 @@ import { isRoot, requireOrSkip } from '../test-support.js';
 import { KernelMap } from './map.js';
 import { KernelProgram } from './program.js';
 import { RingBufReader } from './ringbuf.js';
-import { xdpRecordWriter } from './testprogs.test.js';
+import { xdpRecordWriter, xdpReserveSubmitDiscard } from './testprogs.test.js';
 
 const MAGIC = 0x5eed;
 const rec = (d: Uint8Array) => { const v = new DataView(d.buffer, d.byteOffset, d.length); return [Number(v.getBigUint64(0, true)), Number(v.getBigUint64(8, true))]; };
@@ -53,4 +53,17 @@ test('ring buffer reader refuses other map types and use after close', (t) => {
   const reader = new RingBufReader(ring);
   reader.close();
   assert.throws(() => reader.read(), /closed: EBADF/);
+});
+
+test('ring buffer: discarded records are skipped, submitted ones read in order', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  using map = KernelMap.create({ type: 'ringbuf', keySize: 0, valueSize: 0, maxEntries: 4096 });
+  using prog = KernelProgram.load({ type: 'xdp', insns: xdpReserveSubmitDiscard(map.fd) });
+  using reader = new RingBufReader(map);
+  const lengths = [14, 15, 16, 17, 18, 100, 101];
+  for (const n of lengths) assert.equal(prog.testRun({ dataIn: new Uint8Array(n) }).retval, 2);
+  // discarded records still take their place in the ring until consumed
+  assert.equal(reader.available(), lengths.length * 24);
+  assert.deepEqual(reader.read().map(rec), lengths.filter((n) => n % 2 === 0).map((n) => [n, 0]));
+  assert.equal(reader.available(), 0);
 });

@@ -3,7 +3,7 @@
  * with the size the table covers. Failures become a KernelError naming the command and errno.
  */
 import { BPF_CMD } from '../uapi/index.js';
-import { type Layout, type Values, encode } from './layout.js';
+import { type Layout, type Values, MAP_ELEM, encode } from './layout.js';
 import { bpfSyscall, errno, NativeBuffer, close } from './libc.js';
 import { kernelError } from './errno.js';
 
@@ -35,6 +35,23 @@ export function bpfTry<L extends Layout>(cmd: BpfCommand, layout: L, values: Val
   const a = attrNative();
   const size = encode(a.view, layout, values);
   const ret = bpfSyscall(BPF_CMD[cmd], a.addr, size);
+  return ret < 0 ? -errno() : ret;
+}
+
+const [ELEM_FD, ELEM_KEY, ELEM_VALUE, ELEM_FLAGS] = [MAP_ELEM.fields.map_fd[0], MAP_ELEM.fields.key[0], MAP_ELEM.fields.value[0], MAP_ELEM.fields.flags[0]];
+
+/**
+ * The element commands (LOOKUP/UPDATE/DELETE/GET_NEXT_KEY/LOOKUP_AND_DELETE) without building a
+ * values object: the hot path of map access. Returns the result or `-errno`.
+ */
+export function bpfElem(cmd: BpfCommand, mapFd: number, key: bigint, value: bigint, flags: number): number {
+  const a = attrNative(), v = a.view;
+  a.bytes.fill(0, 0, MAP_ELEM.size);
+  v.setUint32(ELEM_FD, mapFd, true);
+  v.setBigUint64(ELEM_KEY, key, true);
+  v.setBigUint64(ELEM_VALUE, value, true);
+  v.setUint32(ELEM_FLAGS, flags, true);
+  const ret = bpfSyscall(BPF_CMD[cmd], a.addr, MAP_ELEM.size);
   return ret < 0 ? -errno() : ret;
 }
 

@@ -44,6 +44,25 @@ export function xdpRecordWriter(mapFd: number, via: 'ringbuf' | 'perf', magic: n
   return [...prologue, ...output, ...xdpReturn(2)];
 }
 
+/**
+ * XDP program that reserves a 16-byte ring buffer record {u64 packet length, u64 0}, then
+ * submits it when the length is even and discards it when odd (bpf_ringbuf_reserve/submit/discard).
+ */
+export function xdpReserveSubmitDiscard(mapFd: number): Instruction[] {
+  return [
+    ldxw(7, 1, 4), ldxw(3, 1, 0), subReg(7, 3), // r7 = data_end - data
+    ...ldMapFd(1, mapFd), mov64(2, 16), mov64(3, 0), call(BPF_FUNC.ringbuf_reserve),
+    insn(CLASS.JMP | JMP.JEQ | SRC.K, 0, 0, 11, 0), // if r0 == 0 goto out
+    stxdw(0, 0, 7), mov64(2, 0), stxdw(0, 8, 2),
+    movReg(1, 0), mov64(2, 0),
+    movReg(8, 7), insn(CLASS.ALU64 | ALU.AND | SRC.K, 8, 0, 0, 1),
+    insn(CLASS.JMP | JMP.JNE | SRC.K, 8, 0, 2, 0), // if r8 != 0 goto discard
+    call(BPF_FUNC.ringbuf_submit), ja(1),
+    call(BPF_FUNC.ringbuf_discard),
+    ...xdpReturn(2), // out
+  ];
+}
+
 const libc = koffi.load('libc.so.6');
 const sched_getaffinity = libc.func('int sched_getaffinity(int pid, size_t size, _Out_ uint8_t *mask)');
 const sched_setaffinity = libc.func('int sched_setaffinity(int pid, size_t size, const uint8_t *mask)');

@@ -4,3 +4,4 @@ export * from './sections.js';
 export * from './maps.js';
 export * from './load.js';
 export * from './fuzz.js';
+export * from './dump.js';

@@ -1,6 +1,6 @@
 /**
  * ELF → {@link ObjectSpec}, following libbpf 1.x's `bpf_object__open`: programs by section and
- * function symbol, maps (BTF `.maps`, legacy `maps`, global data, `.kconfig`), externs,
+ * function symbol, maps (BTF `.maps`, legacy `maps`, struct_ops, global data, `.kconfig`), externs,
  * relocations, and `.text` subprograms appended to each program that calls them (depth-first,
  * in first-call order, like `bpf_object__reloc_code`).
  *
@@ -9,11 +9,14 @@
  *   one program named after the section when it has none;
  * - static functions in non-`.text` sections are subprograms of that section instead of errors;
  * - ELF files with e_machine EM_NONE are accepted, as libbpf does for old LLVM.
+ * iproute2 conventions are followed too: legacy `maps` with `struct bpf_elf_map`, and programs in
+ * `<id>/<key>` sections as initial slots of the prog-array map with that id.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectError, TsbpfError, type Location } from '../errors.js';
-import { readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
+import { ObjectError, type Location } from '../errors.js';
+import type { TsbpfError } from '../errors.js';
+import { decodeName, readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import {
   SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_REL, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE,
   STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL,
@@ -21,11 +24,11 @@ import {
 import type { BtfType } from '../btf/types.js';
 import { loadBtf, type BtfSpec } from '../btf/spec.js';
 import { parseBtfExt, type BtfExt, type BtfExtSection } from '../btf/ext.js';
-import { decodeInstructions, type Instruction } from '../isa/instruction.js';
+import type { Instruction } from '../isa/instruction.js';
 import { OP_CALL, OP_LDDW } from '../isa/opcodes.js';
 import { BPF_MAP_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../uapi/index.js';
-import { btfMaps, dataMap, legacyMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
-import { sectionInfo } from './sections.js';
+import { btfMaps, dataMap, legacyMaps, structOpsMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
+import { sectionInfo, type SectionInfo } from './sections.js';
 import type { ExternSpec, InsnReference, MapSpec, ObjectSpec, ProgramSpec } from './types.js';
 
 export interface LoadOptions {
@@ -53,7 +56,9 @@ type Reloc =
 
 interface CodeSection {
   sec: ElfSection;
-  insns: Instruction[];
+  /** Instruction slots in the section (decoded on demand from `sec.data`). */
+  count: number;
+  dv: DataView;
   funcs: Func[];
   relocs: Map<number, Reloc>;
 }
@@ -90,6 +95,10 @@ class Loader {
   private legacyMapSecs: ElfSection[] = [];
   /** `<section index>:<offset>` of each map definition (legacy and BTF) → map index. */
   private readonly mapAt = new Map<string, number>();
+  /** iproute2 prog-array maps by their `bpf_elf_map.id`, for `<id>/<key>` tail-call sections. */
+  private readonly tailCallMaps = new Map<number, MapSpec>();
+  /** struct_ops sections by index → their map definitions. */
+  private readonly structOps = new Map<number, BtfMapDef[]>();
   private btfMapsSec?: ElfSection;
   private btfMapDefs: BtfMapDef[] = [];
   private readonly dataMaps = new Map<number, number>();
@@ -128,16 +137,20 @@ class Loader {
     this.collectCode();
     this.collectMaps();
     this.collectExterns();
+    this.collectStructOps();
     for (const sec of elf.sections) {
       if (sec.type !== SHT_REL) continue;
       const code = this.code.get(sec.info);
       if (code) this.collectCodeRelocs(sec, code);
       else if (this.btfMapsSec && sec.info === this.btfMapsSec.index) this.collectMapSlots(sec);
+      else if (this.structOps.has(sec.info)) this.collectStructOpsRelocs(sec, this.structOps.get(sec.info)!);
     }
     const programs: ProgramSpec[] = [];
     for (const code of [...this.code.values()].sort((a, b) => a.sec.index - b.sec.index)) {
       for (const f of code.funcs) if (f.entry) programs.push(this.link(f));
     }
+    this.tailCallSlots(programs);
+    for (const m of this.maps) m.slots?.sort((a, b) => a.key - b.key);
     return {
       ...(this.file !== undefined ? { file: this.file } : {}),
       name: this.name, license: this.license, kernVersion: this.kernVersion,
@@ -150,16 +163,17 @@ class Loader {
   private collectCode(): void {
     const syms = this.elf.symbols();
     const text = this.elf.section('.text');
+    const bySection = new Map<number, ElfSymbol[]>();
+    for (const s of syms) {
+      const l = bySection.get(s.shndx);
+      if (l) l.push(s);
+      else bySection.set(s.shndx, [s]);
+    }
     for (const sec of this.elf.sections) {
       if (sec.type !== SHT_PROGBITS || !(sec.flags & SHF_EXECINSTR) || sec.size === 0) continue;
-      let insns: Instruction[];
-      try {
-        insns = decodeInstructions(sec.data);
-      } catch (e) {
-        throw e instanceof TsbpfError ? e.at(this.loc(sec.name)) : e;
-      }
-      const code: CodeSection = { sec, insns, funcs: [], relocs: new Map() };
-      const inSec = syms.filter((s) => s.shndx === sec.index);
+      if (sec.size % INSN) this.fail(`code section size ${sec.size} is not a multiple of ${INSN}`, sec.name, sec.offset);
+      const code: CodeSection = { sec, count: sec.size / INSN, dv: new DataView(sec.data.buffer, sec.data.byteOffset, sec.data.byteLength), funcs: [], relocs: new Map() };
+      const inSec = bySection.get(sec.index) ?? [];
       let funcSyms = inSec.filter((s) => s.type === STT_FUNC);
       const legacy = funcSyms.length === 0;
       if (legacy) funcSyms = inSec.filter((s) => s.type === STT_NOTYPE && s.bind !== STB_LOCAL && s.name);
@@ -173,7 +187,7 @@ class Loader {
         code.funcs.push({ name: s.name, code, start: s.value / INSN, count: size / INSN, entry: sec !== text && s.bind !== STB_LOCAL });
       });
       if (code.funcs.length === 0 && sec !== text) {
-        code.funcs.push({ name: sec.name, code, start: 0, count: insns.length, entry: true });
+        code.funcs.push({ name: sec.name, code, start: 0, count: code.count, entry: true });
       }
       code.funcs.sort((a, b) => a.start - b.start);
       for (let i = 1; i < code.funcs.length; i++) {
@@ -200,10 +214,10 @@ class Loader {
     const legacy = this.legacyMapSecs.map((sec) => ({
       sec, symbols: syms.filter((x) => x.shndx === sec.index && x.type !== STT_SECTION && x.type !== STT_FILE && x.name),
     }));
-    for (const m of legacyMaps(legacy, this.loc())) {
-      const { sec, symbols } = legacy.find((l) => l.sec.name === m.section)!;
-      this.mapAt.set(`${sec.index}:${symbols.find((x) => x.name === m.name)!.value}`, this.maps.length);
-      this.maps.push(m);
+    for (const { map, sec, offset, id } of legacyMaps(legacy, this.loc())) {
+      this.mapAt.set(`${sec.index}:${offset}`, this.maps.length);
+      if (id !== undefined && map.type === BPF_MAP_TYPE.PROG_ARRAY) this.tailCallMaps.set(id, map);
+      this.maps.push(map);
     }
     this.btfMapsSec = elf.section('.maps');
     if (this.btfMapsSec) {
@@ -271,16 +285,18 @@ class Loader {
   /** Classifies the relocations of one code section (libbpf's bpf_program__record_reloc). */
   private collectCodeRelocs(rel: ElfSection, code: CodeSection): void {
     const secName = code.sec.name;
-    for (const [i, r] of this.elf.relocations(rel).entries()) {
+    const relocs = this.elf.relocations(rel);
+    for (let i = 0; i < relocs.length; i++) {
+      const r = relocs[i];
       const at = rel.offset + i * 16;
       if (r.offset % INSN || r.offset >= code.sec.size) this.fail(`relocation #${i} offset ${r.offset} is not an instruction of ${secName}`, rel.name, at);
       const idx = r.offset / INSN;
-      const insn = code.insns[idx];
+      const insn = insnAt(code, idx);
       const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
-      const where = `insn ${idx}: relocation against '${sym.name || `#${sym.index}`}'`;
+      const where = new Where(idx, sym);
       const isCall = insn.op === OP_CALL;
       const isLddw = insn.op === OP_LDDW;
-      if (isLddw && idx + 1 >= code.insns.length) this.fail(`${where}: lddw has no second slot`, secName, r.offset);
+      if (isLddw && idx + 1 >= code.count) this.fail(`${where}: lddw has no second slot`, secName, r.offset);
       if (sym.shndx === SHN_UNDEF) {
         let ext = this.externs.find((e) => e.name === sym.name);
         if (!ext) {
@@ -313,7 +329,7 @@ class Loader {
     }
   }
 
-  private dataReloc(sym: ElfSymbol, where: string, secName: string, offset: number): Reloc {
+  private dataReloc(sym: ElfSymbol, where: Where, secName: string, offset: number): Reloc {
     const isMapSec = this.legacyMapSecs.some((x) => x.index === sym.shndx) || sym.shndx === this.btfMapsSec?.index;
     if (isMapSec) {
       const mapIndex = this.mapAt.get(`${sym.shndx}:${sym.value}`);
@@ -353,9 +369,63 @@ class Loader {
     }
   }
 
+  private readonly sectionInfos = new Map<string, SectionInfo>();
+  private sectionInfo(name: string): SectionInfo {
+    let i = this.sectionInfos.get(name);
+    if (!i) this.sectionInfos.set(name, (i = sectionInfo(name)));
+    return i;
+  }
+
+  /**
+   * iproute2's convention: a program in section `<id>/<key>` goes into slot `key` of the
+   * prog-array map whose `bpf_elf_map.id` is `id`.
+   */
+  private tailCallSlots(programs: ProgramSpec[]): void {
+    for (const p of programs) {
+      const m = /^(\d+)\/(\d+)$/.exec(p.section);
+      const map = m && this.tailCallMaps.get(Number(m[1]));
+      if (!map) continue;
+      const key = Number(m[2]);
+      if (key >= map.maxEntries) this.fail(`tail-call section ${p.section}: key ${key} >= max_entries ${map.maxEntries} of map '${map.name}'`, p.section);
+      (map.slots ??= []).push({ key, program: p.name });
+    }
+  }
+
+  /** struct_ops maps, after all others like libbpf. */
+  private collectStructOps(): void {
+    for (const sec of this.elf.sections) {
+      if (sec.name !== '.struct_ops' && sec.name !== '.struct_ops.link') continue;
+      if (!this.btf) this.fail(`section ${sec.name} needs BTF`, sec.name);
+      if (sec.type !== SHT_PROGBITS) this.fail(`section has type ${sec.type}, not SHT_PROGBITS`, sec.name);
+      const defs = structOpsMaps(this.btf, sec, this.loc(sec.name));
+      this.structOps.set(sec.index, defs);
+      this.maps.push(...defs.map((d) => d.map));
+    }
+  }
+
+  /** `.rel.struct_ops*`: which program each function-pointer member holds. */
+  private collectStructOpsRelocs(rel: ElfSection, defs: BtfMapDef[]): void {
+    const btf = this.btf!;
+    const relocs = this.elf.relocations(rel);
+    for (let i = 0; i < relocs.length; i++) {
+      const r = relocs[i];
+      const at = rel.offset + i * 16;
+      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      const d = defs.find((x) => x.offset <= r.offset && r.offset < x.offset + x.size);
+      if (!d) this.fail(`relocation at offset ${r.offset} is outside every struct_ops variable`, rel.name, at);
+      const st = btf.type(d.map.btfValueTypeId) as Extract<BtfType, { kind: 'STRUCT' }>;
+      const member = st.members.find((m) => m.bitsOffset === (r.offset - d.offset) * 8);
+      if (!member) this.fail(`struct_ops '${d.map.name}': no member at offset ${r.offset - d.offset}`, rel.name, at);
+      const code = this.code.get(sym.shndx);
+      const f = code?.funcs.find((x) => x.start * INSN === sym.value && x.entry);
+      if (!f) this.fail(`struct_ops '${d.map.name}': member '${member.name}' points to '${sym.name}', which is not a program`, rel.name, at);
+      (d.map.structOps ??= []).push({ member: member.name, program: f.name });
+    }
+  }
+
   /** Builds one program: its instructions, then each subprogram it reaches, appended depth-first. */
   private link(entry: Func): ProgramSpec {
-    const info = sectionInfo(entry.code.sec.name);
+    const info = this.sectionInfo(entry.code.sec.name);
     const prog: ProgramSpec = {
       name: entry.name, section: entry.code.sec.name, type: info.type, expectedAttachType: info.expectedAttachType,
       ...(info.attachTo !== undefined ? { attachTo: info.attachTo } : {}),
@@ -368,8 +438,8 @@ class Loader {
       const base = prog.insns.length;
       placed.set(fn, base);
       prog.functions.push({ name: fn.name, insn: base });
-      const { insns, relocs, sec } = fn.code;
-      for (let i = 0; i < fn.count; i++) prog.insns.push({ ...insns[fn.start + i] });
+      const { relocs, sec } = fn.code;
+      for (let i = 0; i < fn.count; i++) prog.insns.push(insnAt(fn.code, fn.start + i));
       this.addExtInfo(prog, fn, base);
       for (let i = 0; i < fn.count; i++) {
         const secIdx = fn.start + i;
@@ -471,6 +541,21 @@ class Loader {
   }
 }
 
+/** Decodes slot `i` of a code section. */
+function insnAt(code: CodeSection, i: number): Instruction {
+  const o = i * INSN;
+  const regs = code.sec.data[o + 1];
+  return { op: code.sec.data[o], dst: regs & 0x0f, src: regs >> 4, off: code.dv.getInt16(o + 2, true), imm: code.dv.getInt32(o + 4, true) };
+}
+
+/** `insn N: relocation against 'sym'`, formatted only when an error needs it. */
+class Where {
+  constructor(private readonly idx: number, private readonly sym: ElfSymbol) {}
+  toString(): string {
+    return `insn ${this.idx}: relocation against '${this.sym.name || `#${this.sym.index}`}'`;
+  }
+}
+
 /** libbpf's classification of global data sections. */
 function dataKind(sec: ElfSection): 'data' | 'rodata' | 'bss' | undefined {
   const is = (p: string) => sec.name === p || sec.name.startsWith(p + '.');
@@ -482,12 +567,10 @@ function dataKind(sec: ElfSection): 'data' | 'rodata' | 'bss' | undefined {
   return undefined;
 }
 
+/** A NUL-terminated string (or the whole buffer when there is no NUL). */
 function cString(d: Uint8Array): string {
-  let end = d.indexOf(0);
-  if (end < 0) end = d.length;
-  let s = '';
-  for (let i = 0; i < end; i++) s += String.fromCharCode(d[i]);
-  return s;
+  const end = d.indexOf(0);
+  return decodeName(d, 0, end < 0 ? d.length : end);
 }
 
 /**

@@ -82,4 +82,16 @@ export const BPF_PSEUDO = {
 /** Source register of `BPF_CALL`: helper (0), bpf-to-bpf call, kfunc call. */
 export const BPF_PSEUDO_CALL = 1, BPF_PSEUDO_KFUNC_CALL = 2;
 
+/** BPF_PROG_LOAD `prog_flags` (linux/bpf.h). */
+export const BPF_PROG_F = {
+  STRICT_ALIGNMENT: 1 << 0, ANY_ALIGNMENT: 1 << 1, TEST_RND_HI32: 1 << 2, TEST_STATE_FREQ: 1 << 3,
+  SLEEPABLE: 1 << 4, XDP_HAS_FRAGS: 1 << 5,
+} as const;
+/** BPF_PROG_TEST_RUN `flags` (linux/bpf.h). */
+export const BPF_F_TEST = { RUN_ON_CPU: 1 << 0, XDP_LIVE_FRAMES: 1 << 1, SKB_CHECKSUM_COMPLETE: 1 << 2 } as const;
+/** BPF_PROG_ATTACH / BPF_LINK_CREATE attach flags (linux/bpf.h; BEFORE/AFTER/ID since 6.6). */
+export const BPF_F_ATTACH = {
+  ALLOW_OVERRIDE: 1 << 0, ALLOW_MULTI: 1 << 1, REPLACE: 1 << 2, BEFORE: 1 << 3, AFTER: 1 << 4, ID: 1 << 5, LINK: 1 << 13,
+} as const;
+
 export * from './structs.gen.js';

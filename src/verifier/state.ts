@@ -198,21 +198,21 @@ export class VState {
 export class IdMap {
   private old: number[] = [];
   private cur: number[] = [];
+  private n = 0;
   private tmp = 0;
   reset(): void {
-    this.old.length = 0;
-    this.cur.length = 0;
+    this.n = 0;
     this.tmp = 0x40000000;
   }
   check(oldId: number, curId: number): boolean {
     if (!oldId !== !curId) return false;
     if (!oldId) return true;
-    for (let i = 0; i < this.old.length; i++) {
+    for (let i = 0; i < this.n; i++) {
       if (this.old[i] === oldId) return this.cur[i] === curId;
       if (this.cur[i] === curId) return false;
     }
-    this.old.push(oldId);
-    this.cur.push(curId);
+    this.old[this.n] = oldId;
+    this.cur[this.n++] = curId;
     return true;
   }
   checkScalar(oldId: number, curId: number): boolean {

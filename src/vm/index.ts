@@ -5,3 +5,11 @@ export {
 } from './program.js';
 export * from './interpreter.js';
 export * from './helpers.js';
+export * from './conformance.js';
+export * from './map-helpers.js';
+export * from './object.js';
+export * from './testrun.js';
+export * from './replay.js';
+export { TestRunError } from './progtypes/testrun-error.js';
+export type { RedirectTarget } from './progtypes/skb.js';
+export { RunEnv, DEFAULT_TASK, HELPERS_BY_PROG_TYPE, formatPrintk, type RunEnvOptions, type SimulatedTask } from './helpers/index.js';

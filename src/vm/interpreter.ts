@@ -67,6 +67,8 @@ export class Vm implements HelperVm {
   readonly rh = new Int32Array(11);
   /** Instruction budget of one run. */
   budget: number;
+  /** The CPU the run is on (per-CPU maps; default 0). */
+  cpu = 0;
   /** Region whose bounds are the packet that LD_ABS/LD_IND read (0: none). */
   ldAbsRegion = 0;
   /** Instructions executed by the last run. */
@@ -200,20 +202,18 @@ function tailCallTarget(vm: Vm, pc: number): VmProgram | undefined {
   return table.tailCallTarget(index);
 }
 
+/** Saves r6..r10 of frame `depth` (callee-saved registers and the frame pointer). */
 function saveRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.saved[b + 2 * r] = vm.rl[6 + r];
-    vm.saved[b + 2 * r + 1] = vm.rh[6 + r];
-  }
+  const s = vm.saved, rl = vm.rl, rh = vm.rh, b = depth * SAVED * 2;
+  s[b] = rl[6]; s[b + 1] = rh[6]; s[b + 2] = rl[7]; s[b + 3] = rh[7]; s[b + 4] = rl[8]; s[b + 5] = rh[8];
+  s[b + 6] = rl[9]; s[b + 7] = rh[9]; s[b + 8] = rl[10]; s[b + 9] = rh[10];
 }
 
+/** Restores r6..r10 of frame `depth`. */
 function restoreRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.rl[6 + r] = vm.saved[b + 2 * r];
-    vm.rh[6 + r] = vm.saved[b + 2 * r + 1];
-  }
+  const s = vm.saved, rl = vm.rl, rh = vm.rh, b = depth * SAVED * 2;
+  rl[6] = s[b]; rh[6] = s[b + 1]; rl[7] = s[b + 2]; rh[7] = s[b + 3]; rl[8] = s[b + 4]; rh[8] = s[b + 5];
+  rl[9] = s[b + 6]; rh[9] = s[b + 7]; rl[10] = s[b + 8]; rh[10] = s[b + 9];
 }
 
 /** High 32 bits of the unsigned product of two uint32. */
@@ -270,7 +270,7 @@ function budgetExceeded(vm: Vm, pc: number): VmFault {
 function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
   const rl = vm.rl, rh = vm.rh, mem = vm.mem;
   const views = mem.views, start = mem.start, readEnd = mem.readEnd, writeEnd = mem.writeEnd;
-  let op = prog.op, dst = prog.dst, src = prog.src, off = prog.off, imm = prog.imm, aux = prog.aux;
+  let code = prog.code, off = prog.off, imm = prog.imm, aux = prog.aux;
   let depth = base;
   let left = vm.left;
   for (;;) {
@@ -278,84 +278,85 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       vm.left = 0;
       throw budgetExceeded(vm, pc);
     }
-    switch (op[pc]) {
+    const w = code[pc]; // op | dst << 8 | src << 12
+    switch (w & 0xff) {
       // ---- ALU64 ----
-      case Op.ADD64K: { const d = dst[pc], a = rl[d], b = imm[pc]; const r = (a + b) | 0; rh[d] = (rh[d] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
-      case Op.ADD64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; const r = (a + b) | 0; rh[d] = (rh[d] + rh[s] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
-      case Op.SUB64K: { const d = dst[pc], a = rl[d], b = imm[pc]; rh[d] = (rh[d] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
-      case Op.SUB64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; rh[d] = (rh[d] - rh[s] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
-      case Op.MUL64K: { const d = dst[pc], a = rl[d], b = imm[pc]; rh[d] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
-      case Op.MUL64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; rh[d] = (umulhi(a, b) + Math.imul(a, rh[s]) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
-      case Op.DIV64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, false); break; }
-      case Op.DIV64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], false, false); break; }
-      case Op.SDIV64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, false); break; }
-      case Op.SDIV64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], true, false); break; }
-      case Op.MOD64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, true); break; }
-      case Op.MOD64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], false, true); break; }
-      case Op.SMOD64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, true); break; }
-      case Op.SMOD64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], true, true); break; }
-      case Op.OR64K: { const d = dst[pc], b = imm[pc]; rl[d] |= b; rh[d] |= b >> 31; break; }
-      case Op.OR64X: { const d = dst[pc], s = src[pc]; rl[d] |= rl[s]; rh[d] |= rh[s]; break; }
-      case Op.AND64K: { const d = dst[pc], b = imm[pc]; rl[d] &= b; rh[d] &= b >> 31; break; }
-      case Op.AND64X: { const d = dst[pc], s = src[pc]; rl[d] &= rl[s]; rh[d] &= rh[s]; break; }
-      case Op.XOR64K: { const d = dst[pc], b = imm[pc]; rl[d] ^= b; rh[d] ^= b >> 31; break; }
-      case Op.XOR64X: { const d = dst[pc], s = src[pc]; rl[d] ^= rl[s]; rh[d] ^= rh[s]; break; }
-      case Op.LSH64K: lsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.LSH64X: lsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.RSH64K: rsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.RSH64X: rsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.ARSH64K: arsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.ARSH64X: arsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.NEG64: { const d = dst[pc], a = rl[d]; rh[d] = (-rh[d] - (a !== 0 ? 1 : 0)) | 0; rl[d] = -a | 0; break; }
-      case Op.MOV64K: { const d = dst[pc], b = imm[pc]; rl[d] = b; rh[d] = b >> 31; break; }
-      case Op.MOV64X: { const d = dst[pc], s = src[pc]; rl[d] = rl[s]; rh[d] = rh[s]; break; }
-      case Op.MOVSX64_8: { const d = dst[pc], v = (rl[src[pc]] << 24) >> 24; rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.MOVSX64_16: { const d = dst[pc], v = (rl[src[pc]] << 16) >> 16; rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.MOVSX64_32: { const d = dst[pc], v = rl[src[pc]]; rl[d] = v; rh[d] = v >> 31; break; }
+      case Op.ADD64K: { const d = (w >> 8 & 15), a = rl[d], b = imm[pc]; const r = (a + b) | 0; rh[d] = (rh[d] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
+      case Op.ADD64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15), a = rl[d], b = rl[s]; const r = (a + b) | 0; rh[d] = (rh[d] + rh[s] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
+      case Op.SUB64K: { const d = (w >> 8 & 15), a = rl[d], b = imm[pc]; rh[d] = (rh[d] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
+      case Op.SUB64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15), a = rl[d], b = rl[s]; rh[d] = (rh[d] - rh[s] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
+      case Op.MUL64K: { const d = (w >> 8 & 15), a = rl[d], b = imm[pc]; rh[d] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
+      case Op.MUL64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15), a = rl[d], b = rl[s]; rh[d] = (umulhi(a, b) + Math.imul(a, rh[s]) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
+      case Op.DIV64K: { const d = (w >> 8 & 15), b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, false); break; }
+      case Op.DIV64X: { const s = (w >> 12 & 15); divmod64(rl, rh, (w >> 8 & 15), rl[s], rh[s], false, false); break; }
+      case Op.SDIV64K: { const d = (w >> 8 & 15), b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, false); break; }
+      case Op.SDIV64X: { const s = (w >> 12 & 15); divmod64(rl, rh, (w >> 8 & 15), rl[s], rh[s], true, false); break; }
+      case Op.MOD64K: { const d = (w >> 8 & 15), b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, true); break; }
+      case Op.MOD64X: { const s = (w >> 12 & 15); divmod64(rl, rh, (w >> 8 & 15), rl[s], rh[s], false, true); break; }
+      case Op.SMOD64K: { const d = (w >> 8 & 15), b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, true); break; }
+      case Op.SMOD64X: { const s = (w >> 12 & 15); divmod64(rl, rh, (w >> 8 & 15), rl[s], rh[s], true, true); break; }
+      case Op.OR64K: { const d = (w >> 8 & 15), b = imm[pc]; rl[d] |= b; rh[d] |= b >> 31; break; }
+      case Op.OR64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15); rl[d] |= rl[s]; rh[d] |= rh[s]; break; }
+      case Op.AND64K: { const d = (w >> 8 & 15), b = imm[pc]; rl[d] &= b; rh[d] &= b >> 31; break; }
+      case Op.AND64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15); rl[d] &= rl[s]; rh[d] &= rh[s]; break; }
+      case Op.XOR64K: { const d = (w >> 8 & 15), b = imm[pc]; rl[d] ^= b; rh[d] ^= b >> 31; break; }
+      case Op.XOR64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15); rl[d] ^= rl[s]; rh[d] ^= rh[s]; break; }
+      case Op.LSH64K: lsh64(rl, rh, (w >> 8 & 15), imm[pc]); break;
+      case Op.LSH64X: lsh64(rl, rh, (w >> 8 & 15), rl[(w >> 12 & 15)] & 63); break;
+      case Op.RSH64K: rsh64(rl, rh, (w >> 8 & 15), imm[pc]); break;
+      case Op.RSH64X: rsh64(rl, rh, (w >> 8 & 15), rl[(w >> 12 & 15)] & 63); break;
+      case Op.ARSH64K: arsh64(rl, rh, (w >> 8 & 15), imm[pc]); break;
+      case Op.ARSH64X: arsh64(rl, rh, (w >> 8 & 15), rl[(w >> 12 & 15)] & 63); break;
+      case Op.NEG64: { const d = (w >> 8 & 15), a = rl[d]; rh[d] = (-rh[d] - (a !== 0 ? 1 : 0)) | 0; rl[d] = -a | 0; break; }
+      case Op.MOV64K: { const d = (w >> 8 & 15), b = imm[pc]; rl[d] = b; rh[d] = b >> 31; break; }
+      case Op.MOV64X: { const d = (w >> 8 & 15), s = (w >> 12 & 15); rl[d] = rl[s]; rh[d] = rh[s]; break; }
+      case Op.MOVSX64_8: { const d = (w >> 8 & 15), v = (rl[(w >> 12 & 15)] << 24) >> 24; rl[d] = v; rh[d] = v >> 31; break; }
+      case Op.MOVSX64_16: { const d = (w >> 8 & 15), v = (rl[(w >> 12 & 15)] << 16) >> 16; rl[d] = v; rh[d] = v >> 31; break; }
+      case Op.MOVSX64_32: { const d = (w >> 8 & 15), v = rl[(w >> 12 & 15)]; rl[d] = v; rh[d] = v >> 31; break; }
 
       // ---- ALU32: results zero-extend ----
-      case Op.ADD32K: { const d = dst[pc]; rl[d] = (rl[d] + imm[pc]) | 0; rh[d] = 0; break; }
-      case Op.ADD32X: { const d = dst[pc]; rl[d] = (rl[d] + rl[src[pc]]) | 0; rh[d] = 0; break; }
-      case Op.SUB32K: { const d = dst[pc]; rl[d] = (rl[d] - imm[pc]) | 0; rh[d] = 0; break; }
-      case Op.SUB32X: { const d = dst[pc]; rl[d] = (rl[d] - rl[src[pc]]) | 0; rh[d] = 0; break; }
-      case Op.MUL32K: { const d = dst[pc]; rl[d] = Math.imul(rl[d], imm[pc]); rh[d] = 0; break; }
-      case Op.MUL32X: { const d = dst[pc]; rl[d] = Math.imul(rl[d], rl[src[pc]]); rh[d] = 0; break; }
-      case Op.DIV32K: { const d = dst[pc], b = imm[pc] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
-      case Op.DIV32X: { const d = dst[pc], b = rl[src[pc]] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
-      case Op.SDIV32K: { const d = dst[pc], b = imm[pc]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
-      case Op.SDIV32X: { const d = dst[pc], b = rl[src[pc]]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
-      case Op.MOD32K: { const d = dst[pc], b = imm[pc] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
-      case Op.MOD32X: { const d = dst[pc], b = rl[src[pc]] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
-      case Op.SMOD32K: { const d = dst[pc], b = imm[pc]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
-      case Op.SMOD32X: { const d = dst[pc], b = rl[src[pc]]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
-      case Op.OR32K: { const d = dst[pc]; rl[d] |= imm[pc]; rh[d] = 0; break; }
-      case Op.OR32X: { const d = dst[pc]; rl[d] |= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.AND32K: { const d = dst[pc]; rl[d] &= imm[pc]; rh[d] = 0; break; }
-      case Op.AND32X: { const d = dst[pc]; rl[d] &= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.XOR32K: { const d = dst[pc]; rl[d] ^= imm[pc]; rh[d] = 0; break; }
-      case Op.XOR32X: { const d = dst[pc]; rl[d] ^= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.LSH32K: { const d = dst[pc]; rl[d] <<= imm[pc]; rh[d] = 0; break; }
-      case Op.LSH32X: { const d = dst[pc]; rl[d] <<= rl[src[pc]] & 31; rh[d] = 0; break; }
-      case Op.RSH32K: { const d = dst[pc]; rl[d] = rl[d] >>> imm[pc]; rh[d] = 0; break; }
-      case Op.RSH32X: { const d = dst[pc]; rl[d] = rl[d] >>> (rl[src[pc]] & 31); rh[d] = 0; break; }
-      case Op.ARSH32K: { const d = dst[pc]; rl[d] >>= imm[pc]; rh[d] = 0; break; }
-      case Op.ARSH32X: { const d = dst[pc]; rl[d] >>= rl[src[pc]] & 31; rh[d] = 0; break; }
-      case Op.NEG32: { const d = dst[pc]; rl[d] = -rl[d] | 0; rh[d] = 0; break; }
-      case Op.MOV32K: { const d = dst[pc]; rl[d] = imm[pc]; rh[d] = 0; break; }
-      case Op.MOV32X: { const d = dst[pc]; rl[d] = rl[src[pc]]; rh[d] = 0; break; }
-      case Op.MOVSX32_8: { const d = dst[pc]; rl[d] = (rl[src[pc]] << 24) >> 24; rh[d] = 0; break; }
-      case Op.MOVSX32_16: { const d = dst[pc]; rl[d] = (rl[src[pc]] << 16) >> 16; rh[d] = 0; break; }
+      case Op.ADD32K: { const d = (w >> 8 & 15); rl[d] = (rl[d] + imm[pc]) | 0; rh[d] = 0; break; }
+      case Op.ADD32X: { const d = (w >> 8 & 15); rl[d] = (rl[d] + rl[(w >> 12 & 15)]) | 0; rh[d] = 0; break; }
+      case Op.SUB32K: { const d = (w >> 8 & 15); rl[d] = (rl[d] - imm[pc]) | 0; rh[d] = 0; break; }
+      case Op.SUB32X: { const d = (w >> 8 & 15); rl[d] = (rl[d] - rl[(w >> 12 & 15)]) | 0; rh[d] = 0; break; }
+      case Op.MUL32K: { const d = (w >> 8 & 15); rl[d] = Math.imul(rl[d], imm[pc]); rh[d] = 0; break; }
+      case Op.MUL32X: { const d = (w >> 8 & 15); rl[d] = Math.imul(rl[d], rl[(w >> 12 & 15)]); rh[d] = 0; break; }
+      case Op.DIV32K: { const d = (w >> 8 & 15), b = imm[pc] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
+      case Op.DIV32X: { const d = (w >> 8 & 15), b = rl[(w >> 12 & 15)] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
+      case Op.SDIV32K: { const d = (w >> 8 & 15), b = imm[pc]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
+      case Op.SDIV32X: { const d = (w >> 8 & 15), b = rl[(w >> 12 & 15)]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
+      case Op.MOD32K: { const d = (w >> 8 & 15), b = imm[pc] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
+      case Op.MOD32X: { const d = (w >> 8 & 15), b = rl[(w >> 12 & 15)] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
+      case Op.SMOD32K: { const d = (w >> 8 & 15), b = imm[pc]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
+      case Op.SMOD32X: { const d = (w >> 8 & 15), b = rl[(w >> 12 & 15)]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
+      case Op.OR32K: { const d = (w >> 8 & 15); rl[d] |= imm[pc]; rh[d] = 0; break; }
+      case Op.OR32X: { const d = (w >> 8 & 15); rl[d] |= rl[(w >> 12 & 15)]; rh[d] = 0; break; }
+      case Op.AND32K: { const d = (w >> 8 & 15); rl[d] &= imm[pc]; rh[d] = 0; break; }
+      case Op.AND32X: { const d = (w >> 8 & 15); rl[d] &= rl[(w >> 12 & 15)]; rh[d] = 0; break; }
+      case Op.XOR32K: { const d = (w >> 8 & 15); rl[d] ^= imm[pc]; rh[d] = 0; break; }
+      case Op.XOR32X: { const d = (w >> 8 & 15); rl[d] ^= rl[(w >> 12 & 15)]; rh[d] = 0; break; }
+      case Op.LSH32K: { const d = (w >> 8 & 15); rl[d] <<= imm[pc]; rh[d] = 0; break; }
+      case Op.LSH32X: { const d = (w >> 8 & 15); rl[d] <<= rl[(w >> 12 & 15)] & 31; rh[d] = 0; break; }
+      case Op.RSH32K: { const d = (w >> 8 & 15); rl[d] = rl[d] >>> imm[pc]; rh[d] = 0; break; }
+      case Op.RSH32X: { const d = (w >> 8 & 15); rl[d] = rl[d] >>> (rl[(w >> 12 & 15)] & 31); rh[d] = 0; break; }
+      case Op.ARSH32K: { const d = (w >> 8 & 15); rl[d] >>= imm[pc]; rh[d] = 0; break; }
+      case Op.ARSH32X: { const d = (w >> 8 & 15); rl[d] >>= rl[(w >> 12 & 15)] & 31; rh[d] = 0; break; }
+      case Op.NEG32: { const d = (w >> 8 & 15); rl[d] = -rl[d] | 0; rh[d] = 0; break; }
+      case Op.MOV32K: { const d = (w >> 8 & 15); rl[d] = imm[pc]; rh[d] = 0; break; }
+      case Op.MOV32X: { const d = (w >> 8 & 15); rl[d] = rl[(w >> 12 & 15)]; rh[d] = 0; break; }
+      case Op.MOVSX32_8: { const d = (w >> 8 & 15); rl[d] = (rl[(w >> 12 & 15)] << 24) >> 24; rh[d] = 0; break; }
+      case Op.MOVSX32_16: { const d = (w >> 8 & 15); rl[d] = (rl[(w >> 12 & 15)] << 16) >> 16; rh[d] = 0; break; }
 
       // ---- byte order (the VM is little-endian) ----
-      case Op.LE16: { const d = dst[pc]; rl[d] &= 0xffff; rh[d] = 0; break; }
-      case Op.LE32: rh[dst[pc]] = 0; break;
+      case Op.LE16: { const d = (w >> 8 & 15); rl[d] &= 0xffff; rh[d] = 0; break; }
+      case Op.LE32: rh[(w >> 8 & 15)] = 0; break;
       case Op.LE64: break;
-      case Op.BE16: { const d = dst[pc], a = rl[d]; rl[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); rh[d] = 0; break; }
-      case Op.BE32: { const d = dst[pc]; rl[d] = bswap32(rl[d]); rh[d] = 0; break; }
-      case Op.BE64: { const d = dst[pc], a = rl[d]; rl[d] = bswap32(rh[d]); rh[d] = bswap32(a); break; }
+      case Op.BE16: { const d = (w >> 8 & 15), a = rl[d]; rl[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); rh[d] = 0; break; }
+      case Op.BE32: { const d = (w >> 8 & 15); rl[d] = bswap32(rl[d]); rh[d] = 0; break; }
+      case Op.BE64: { const d = (w >> 8 & 15), a = rl[d]; rl[d] = bswap32(rh[d]); rh[d] = bswap32(a); break; }
 
       // ---- loads of constants and legacy packet loads ----
-      case Op.LDDW: { const d = dst[pc]; rl[d] = imm[pc]; rh[d] = aux[pc]; pc += 2; continue; }
+      case Op.LDDW: { const d = (w >> 8 & 15); rl[d] = imm[pc]; rh[d] = aux[pc]; pc += 2; continue; }
       case Op.LDABS_B: case Op.LDABS_H: case Op.LDABS_W:
       case Op.LDIND_B: case Op.LDIND_H: case Op.LDIND_W: {
         if (!ldAbs(vm, prog, pc)) {
@@ -368,53 +369,53 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       }
 
       // ---- memory loads ----
-      case Op.LDXB: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 1 <= readEnd[h]) rl[d] = views[h].getUint8(t); else rl[d] = Number(mem.load(h, t, 1, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXH: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 2 <= readEnd[h]) rl[d] = views[h].getUint16(t, true); else rl[d] = Number(mem.load(h, t, 2, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 4 <= readEnd[h]) rl[d] = views[h].getInt32(t, true); else rl[d] = Number(mem.load(h, t, 4, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXDW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+      case Op.LDXB: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
+        if (t >= start[h] && t + 1 <= readEnd[h]) { rl[d] = views[h].getUint8(t); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 1, pc));
+        break; }
+      case Op.LDXH: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
+        if (t >= start[h] && t + 2 <= readEnd[h]) { rl[d] = views[h].getUint16(t, true); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 2, pc));
+        break; }
+      case Op.LDXW: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
+        if (t >= start[h] && t + 4 <= readEnd[h]) { rl[d] = views[h].getInt32(t, true); rh[d] = 0; } else vm.setReg(d, mem.load(h, t, 4, pc));
+        break; }
+      case Op.LDXDW: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
         if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; rl[d] = v.getInt32(t, true); rh[d] = v.getInt32(t + 4, true); }
         else vm.setReg(d, mem.load(h, t, 8, pc));
         break; }
-      case Op.LDSXB: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+      case Op.LDSXB: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
         const v = t >= start[h] && t + 1 <= readEnd[h] ? views[h].getInt8(t) : (Number(mem.load(h, t, 1, pc)) << 24) >> 24;
         rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.LDSXH: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+      case Op.LDSXH: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
         const v = t >= start[h] && t + 2 <= readEnd[h] ? views[h].getInt16(t, true) : (Number(mem.load(h, t, 2, pc)) << 16) >> 16;
         rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.LDSXW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+      case Op.LDSXW: { const s = (w >> 12 & 15), h = rh[s], t = (rl[s] >>> 0) + off[pc], d = (w >> 8 & 15);
         const v = t >= start[h] && t + 4 <= readEnd[h] ? views[h].getInt32(t, true) : Number(mem.load(h, t, 4, pc)) | 0;
         rl[d] = v; rh[d] = v >> 31; break; }
 
       // ---- memory stores ----
-      case Op.STB: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
+      case Op.STB: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc];
         if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, imm[pc]); else mem.store(h, t, 1, imm[pc], 0, pc);
         break; }
-      case Op.STH: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
+      case Op.STH: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc];
         if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, imm[pc], true); else mem.store(h, t, 2, imm[pc], 0, pc);
         break; }
-      case Op.STW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
+      case Op.STW: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc];
         if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, imm[pc], true); else mem.store(h, t, 4, imm[pc], 0, pc);
         break; }
-      case Op.STDW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], k = imm[pc];
+      case Op.STDW: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc], k = imm[pc];
         if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, k, true); v.setInt32(t + 4, k >> 31, true); }
         else mem.store(h, t, 8, k, k >> 31, pc);
         break; }
-      case Op.STXB: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
+      case Op.STXB: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc], s = (w >> 12 & 15);
         if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, rl[s]); else mem.store(h, t, 1, rl[s], 0, pc);
         break; }
-      case Op.STXH: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
+      case Op.STXH: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc], s = (w >> 12 & 15);
         if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, rl[s], true); else mem.store(h, t, 2, rl[s], 0, pc);
         break; }
-      case Op.STXW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
+      case Op.STXW: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc], s = (w >> 12 & 15);
         if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, rl[s], true); else mem.store(h, t, 4, rl[s], 0, pc);
         break; }
-      case Op.STXDW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
+      case Op.STXDW: { const d = (w >> 8 & 15), h = rh[d], t = (rl[d] >>> 0) + off[pc], s = (w >> 12 & 15);
         if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, rl[s], true); v.setInt32(t + 4, rh[s], true); }
         else mem.store(h, t, 8, rl[s], rh[s], pc);
         break; }
@@ -433,65 +434,66 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
 
       // ---- jumps ----
       case Op.JA: pc = aux[pc]; continue;
-      case Op.JEQK: { const d = dst[pc], b = imm[pc]; if (rl[d] === b && rh[d] === b >> 31) { pc = aux[pc]; continue; } break; }
-      case Op.JEQX: { const d = dst[pc], s = src[pc]; if (rl[d] === rl[s] && rh[d] === rh[s]) { pc = aux[pc]; continue; } break; }
-      case Op.JNEK: { const d = dst[pc], b = imm[pc]; if (rl[d] !== b || rh[d] !== b >> 31) { pc = aux[pc]; continue; } break; }
-      case Op.JNEX: { const d = dst[pc], s = src[pc]; if (rl[d] !== rl[s] || rh[d] !== rh[s]) { pc = aux[pc]; continue; } break; }
-      case Op.JSETK: { const d = dst[pc], b = imm[pc]; if ((rl[d] & b) !== 0 || (rh[d] & (b >> 31)) !== 0) { pc = aux[pc]; continue; } break; }
-      case Op.JSETX: { const d = dst[pc], s = src[pc]; if ((rl[d] & rl[s]) !== 0 || (rh[d] & rh[s]) !== 0) { pc = aux[pc]; continue; } break; }
-      case Op.JGTK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGTX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGEK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGEX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLTK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLTX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLEK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLEX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGTK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGTX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGEK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGEX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLTK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLTX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLEK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLEX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JEQ32K: if (rl[dst[pc]] === imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JEQ32X: if (rl[dst[pc]] === rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JNE32K: if (rl[dst[pc]] !== imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JNE32X: if (rl[dst[pc]] !== rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSET32K: if ((rl[dst[pc]] & imm[pc]) !== 0) { pc = aux[pc]; continue; } break;
-      case Op.JSET32X: if ((rl[dst[pc]] & rl[src[pc]]) !== 0) { pc = aux[pc]; continue; } break;
-      case Op.JGT32K: if ((rl[dst[pc]] >>> 0) > (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGT32X: if ((rl[dst[pc]] >>> 0) > (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGE32K: if ((rl[dst[pc]] >>> 0) >= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGE32X: if ((rl[dst[pc]] >>> 0) >= (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLT32K: if ((rl[dst[pc]] >>> 0) < (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLT32X: if ((rl[dst[pc]] >>> 0) < (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLE32K: if ((rl[dst[pc]] >>> 0) <= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLE32X: if ((rl[dst[pc]] >>> 0) <= (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JSGT32K: if (rl[dst[pc]] > imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSGT32X: if (rl[dst[pc]] > rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSGE32K: if (rl[dst[pc]] >= imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSGE32X: if (rl[dst[pc]] >= rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSLT32K: if (rl[dst[pc]] < imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSLT32X: if (rl[dst[pc]] < rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSLE32K: if (rl[dst[pc]] <= imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSLE32X: if (rl[dst[pc]] <= rl[src[pc]]) { pc = aux[pc]; continue; } break;
+      case Op.JEQK: { const d = (w >> 8 & 15), b = imm[pc]; if (rl[d] === b && rh[d] === b >> 31) { pc = aux[pc]; continue; } break; }
+      case Op.JEQX: { const d = (w >> 8 & 15), s = (w >> 12 & 15); if (rl[d] === rl[s] && rh[d] === rh[s]) { pc = aux[pc]; continue; } break; }
+      case Op.JNEK: { const d = (w >> 8 & 15), b = imm[pc]; if (rl[d] !== b || rh[d] !== b >> 31) { pc = aux[pc]; continue; } break; }
+      case Op.JNEX: { const d = (w >> 8 & 15), s = (w >> 12 & 15); if (rl[d] !== rl[s] || rh[d] !== rh[s]) { pc = aux[pc]; continue; } break; }
+      case Op.JSETK: { const d = (w >> 8 & 15), b = imm[pc]; if ((rl[d] & b) !== 0 || (rh[d] & (b >> 31)) !== 0) { pc = aux[pc]; continue; } break; }
+      case Op.JSETX: { const d = (w >> 8 & 15), s = (w >> 12 & 15); if ((rl[d] & rl[s]) !== 0 || (rh[d] & rh[s]) !== 0) { pc = aux[pc]; continue; } break; }
+      case Op.JGTK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JGTX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JGEK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JGEX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JLTK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JLTX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JLEK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JLEX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSGTK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSGTX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSGEK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSGEX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSLTK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSLTX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSLEK: { const d = (w >> 8 & 15), b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JSLEX: { const d = (w >> 8 & 15), s = (w >> 12 & 15), ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
+      case Op.JEQ32K: if (rl[(w >> 8 & 15)] === imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JEQ32X: if (rl[(w >> 8 & 15)] === rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
+      case Op.JNE32K: if (rl[(w >> 8 & 15)] !== imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JNE32X: if (rl[(w >> 8 & 15)] !== rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
+      case Op.JSET32K: if ((rl[(w >> 8 & 15)] & imm[pc]) !== 0) { pc = aux[pc]; continue; } break;
+      case Op.JSET32X: if ((rl[(w >> 8 & 15)] & rl[(w >> 12 & 15)]) !== 0) { pc = aux[pc]; continue; } break;
+      case Op.JGT32K: if ((rl[(w >> 8 & 15)] >>> 0) > (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JGT32X: if ((rl[(w >> 8 & 15)] >>> 0) > (rl[(w >> 12 & 15)] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JGE32K: if ((rl[(w >> 8 & 15)] >>> 0) >= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JGE32X: if ((rl[(w >> 8 & 15)] >>> 0) >= (rl[(w >> 12 & 15)] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JLT32K: if ((rl[(w >> 8 & 15)] >>> 0) < (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JLT32X: if ((rl[(w >> 8 & 15)] >>> 0) < (rl[(w >> 12 & 15)] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JLE32K: if ((rl[(w >> 8 & 15)] >>> 0) <= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JLE32X: if ((rl[(w >> 8 & 15)] >>> 0) <= (rl[(w >> 12 & 15)] >>> 0)) { pc = aux[pc]; continue; } break;
+      case Op.JSGT32K: if (rl[(w >> 8 & 15)] > imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JSGT32X: if (rl[(w >> 8 & 15)] > rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
+      case Op.JSGE32K: if (rl[(w >> 8 & 15)] >= imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JSGE32X: if (rl[(w >> 8 & 15)] >= rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
+      case Op.JSLT32K: if (rl[(w >> 8 & 15)] < imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JSLT32X: if (rl[(w >> 8 & 15)] < rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
+      case Op.JSLE32K: if (rl[(w >> 8 & 15)] <= imm[pc]) { pc = aux[pc]; continue; } break;
+      case Op.JSLE32X: if (rl[(w >> 8 & 15)] <= rl[(w >> 12 & 15)]) { pc = aux[pc]; continue; } break;
 
       // ---- calls ----
       case Op.CALL: case Op.CALLX: {
         let fn = prog.helper[pc];
-        if (op[pc] === Op.CALLX) {
-          const id = rl[dst[pc]];
-          const found = rh[dst[pc]] === 0 ? prog.helpers.get(id) : undefined;
-          if (!found) throw new VmFault(`callx: no helper #${vm.regNum(dst[pc])}`, { insn: pc });
+        if ((w & 0xff) === Op.CALLX) {
+          const id = rl[(w >> 8 & 15)];
+          const found = rh[(w >> 8 & 15)] === 0 ? prog.helpers.get(id) : undefined;
+          if (!found) throw new VmFault(`callx: no helper #${vm.regNum((w >> 8 & 15))}`, { insn: pc });
           fn = found;
         }
         vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
         const ret = fn(vm);
         left = vm.left;
-        if (typeof ret === 'number') { rl[0] = ret | 0; rh[0] = Math.floor(ret / TWO32) | 0; }
-        else { rl[0] = Number(BigInt.asIntN(32, ret)); rh[0] = Number(BigInt.asIntN(32, ret >> 32n)); }
+        if (typeof ret !== 'number') vm.setReg(0, ret);
+        else if ((ret | 0) === ret) { rl[0] = ret; rh[0] = ret >> 31; } // the common small result
+        else { rl[0] = ret | 0; rh[0] = Math.floor(ret / TWO32) | 0; }
         break;
       }
       case Op.CALL_LOCAL: {
@@ -509,7 +511,7 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         const target = tailCallTarget(vm, pc);
         if (target) {
           prog = target;
-          op = prog.op; dst = prog.dst; src = prog.src; off = prog.off; imm = prog.imm; aux = prog.aux;
+          code = prog.code; off = prog.off; imm = prog.imm; aux = prog.aux;
           pc = 0;
           continue;
         }
@@ -522,13 +524,13 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         const back = vm.retProg[depth]!;
         if (back !== prog) {
           prog = back;
-          op = prog.op; dst = prog.dst; src = prog.src; off = prog.off; imm = prog.imm; aux = prog.aux;
+          code = prog.code; off = prog.off; imm = prog.imm; aux = prog.aux;
         }
         pc = vm.retPc[depth];
         continue;
       }
       default:
-        throw new VmFault(`internal: undecoded operation ${op[pc]}`, { insn: pc });
+        throw new VmFault(`internal: undecoded operation ${w & 0xff}`, { insn: pc });
     }
     pc++;
   }
@@ -572,18 +574,14 @@ function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   return true;
 }
 
-/** Checks a read-modify-write access and returns the region offset. */
-function rmw(vm: Vm, pc: number, d: number, off: number, size: number): number {
-  const mem = vm.mem, h = vm.rh[d], t = (vm.rl[d] >>> 0) + off;
-  if (t >= mem.start[h] && t + size <= mem.writeEnd[h] && t + size <= mem.readEnd[h]) return t;
-  // Not plain writable memory: report as a write at the computed address.
-  throw mem.fault(h, t, size, true, pc);
-}
-
 function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
   const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 4);
-  const v = vm.mem.views[vm.rh[d]];
+  const h = vm.rh[d], t0 = (vm.rl[d] >>> 0) + prog.off[pc];
+  const mem = vm.mem;
+  // Fast path: plain writable memory of the pointer's region; else the carried address or a fault.
+  const at = t0 >= mem.start[h] && t0 + 4 <= mem.writeEnd[h] && t0 + 4 <= mem.readEnd[h] ? h * TWO32 + t0 : mem.rmw(h, t0, 4, pc);
+  const region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = mem.views[region];
   const old = v.getInt32(t, true), x = vm.rl[s];
   const rl = vm.rl, rh = vm.rh;
   switch (o) {
@@ -602,8 +600,12 @@ function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
 
 function atomic64(vm: Vm, prog: VmProgram, pc: number): void {
   const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 8);
-  const v = vm.mem.views[vm.rh[d]];
+  const h = vm.rh[d], t0 = (vm.rl[d] >>> 0) + prog.off[pc];
+  const mem = vm.mem;
+  // Fast path: plain writable memory of the pointer's region; else the carried address or a fault.
+  const at = t0 >= mem.start[h] && t0 + 8 <= mem.writeEnd[h] && t0 + 8 <= mem.readEnd[h] ? h * TWO32 + t0 : mem.rmw(h, t0, 8, pc);
+  const region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = mem.views[region];
   const oldLo = v.getInt32(t, true), oldHi = v.getInt32(t + 4, true);
   const rl = vm.rl, rh = vm.rh;
   const xl = rl[s], xh = rh[s];

@@ -2,8 +2,9 @@
  * Loading a program into the VM: validation of every instruction slot (isa's validateProgram:
  * reserved fields zero, registers valid, jumps in range and not into an lddw's second half; here:
  * r10 never written, the last instruction an exit or a jump — as the kernel checks them),
- * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of internal operations ({@link Op}) so the interpreter's
- * dispatch is one dense `switch` and every operand is one typed-array read away.
+ * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of
+ * internal operations ({@link Op}) so the interpreter's dispatch is one dense `switch` and every
+ * operand is one typed-array read away.
  */
 import { IsaError, LoadError } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -11,6 +12,7 @@ import { decodeInstructions } from '../isa/instruction.js';
 import type { Kind, OpcodeInfo, Operation } from '../isa/table.js';
 import { validateProgram } from '../isa/validate.js';
 import { BPF_FUNC, BPF_PSEUDO, BPF_PSEUDO_CALL, helperName } from '../uapi/index.js';
+import type { Memory } from './memory.js';
 
 /**
  * Internal operations: one per (opcode, variant) so that the interpreter never re-inspects
@@ -48,7 +50,11 @@ export interface HelperVm {
   readonly rh: Int32Array;
   /** Index of the call instruction being executed (for fault locations). */
   readonly pc: number;
-  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args and returns its r0 (low 64 bits as a number). */
+  /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). */
+  readonly cpu: number;
+  /** The VM's memory (helpers check and access pointer arguments through it: {@link Memory.resolve}). */
+  readonly mem: Memory;
+  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args on a new frame; returns its r0 as a number (exact within ±2^53). */
   callback(lo: number, hi: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
 }
 
@@ -71,11 +77,15 @@ export interface DecodeOptions {
 
 /** A program pre-decoded for the interpreter. */
 export interface VmProgram {
+  /** Unique id (like the kernel's prog id; what a prog array stores). */
+  readonly id: number;
   readonly name: string;
   readonly insns: readonly Instruction[];
   readonly length: number;
   /** Internal operation per slot ({@link Op}); the second slot of an lddw is never executed. */
   readonly op: Uint8Array;
+  /** `op | dst << 8 | src << 12` per slot: what the interpreter's dispatch reads (one load per instruction). */
+  readonly code: Int32Array;
   readonly dst: Uint8Array;
   readonly src: Uint8Array;
   /** Sign-extended offset (memory access). */
@@ -128,6 +138,8 @@ const MOVSX_OPS: Record<number, [Op, Op]> = { 8: [Op.MOVSX64_8, Op.MOVSX32_8], 1
 const WRITES_DST = new Set<Kind>(['alu', 'neg', 'end', 'bswap', 'movsx', 'ldx', 'ldsx', 'lddw']);
 
 const FP = 10;
+
+let nextProgramId = 1;
 
 const unsupportedCall: Helper = () => {
   throw new LoadError('internal: call slot without a helper');
@@ -225,7 +237,9 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
-  return { name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
+  const packed = new Int32Array(n);
+  for (let i = 0; i < n; i++) packed[i] = op[i] | dst[i] << 8 | src[i] << 12;
+  return { id: nextProgramId++, name, insns, length: n, op, code: packed, dst, src, off, imm, aux, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */

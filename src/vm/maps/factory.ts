@@ -71,11 +71,8 @@ function innerTemplate(d: MapDescription, o: CreateOptions): InnerTemplate | und
   const im = d.innerMap;
   if (!im) return undefined;
   if (im instanceof BpfMap) return im;
-  if ('name' in im || typeof im.type === 'string') {
-    const a = resolveAttrs(im as MapDescription, o);
-    return { type: a.type, keySize: a.keySize, valueSize: a.valueSize, maxEntries: a.maxEntries, flags: a.flags };
-  }
-  return im as InnerTemplate;
+  const a = resolveAttrs(im, o);
+  return { type: a.type, keySize: a.keySize, valueSize: a.valueSize, maxEntries: a.maxEntries, flags: a.flags };
 }
 
 /**
