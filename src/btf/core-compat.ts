@@ -96,7 +96,8 @@ export function typesAreCompat(local: BtfSpec, localId: number, targ: BtfSpec, t
  * unless legacy bitfield ints; arrays by element type).
  */
 export function fieldsAreCompat(local: BtfSpec, localId: number, targ: BtfSpec, targId: number): boolean {
-  for (;;) {
+  for (let depth = MAX_DEPTH; ; ) {
+    if (--depth < 0) tooDeep(local, localId);
     const lt = local.skipModifiers(localId);
     const tt = targ.skipModifiers(targId);
     if (isComposite(lt) && isComposite(tt)) return true;

@@ -49,14 +49,14 @@ export interface CoreSpec {
   bitOffset: number;
 }
 
-/** A spec that cannot be built (libbpf's -EINVAL / -E2BIG while parsing or matching). */
-export class CoreSpecError extends BtfError {}
+/** A CO-RE relocation that libbpf refuses (the whole load fails): bad spec, ambiguity, bad instruction… */
+export class CoreReloError extends BtfError {}
 
 const fail = (msg: string): never => {
-  throw new CoreSpecError(msg);
+  throw new CoreReloError(msg);
 };
 
-/** btf__resolve_size, as a CoreSpecError on failure. */
+/** btf__resolve_size, as a CoreReloError on failure. */
 export function resolveSize(btf: BtfSpec, id: number): number {
   try {
     return btf.size(id);
@@ -153,21 +153,25 @@ function matchMember(local: BtfSpec, acc: CoreAccessor, targ: BtfSpec, targId: n
 }
 
 /**
- * bpf_core_spec_match: matches a local spec against candidate `targId`. Returns the target spec,
- * or undefined when the candidate does not match. Throws CoreSpecError on libbpf's hard errors.
+ * bpf_core_spec_match: matches a local spec against candidate `targId`. `matched` is false when
+ * the candidate does not match; `spec` is then as far as matching got (libbpf logs it). Throws
+ * CoreReloError on libbpf's hard errors.
  */
-export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): CoreSpec | undefined {
+export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): { spec: CoreSpec; matched: boolean } {
   const spec: CoreSpec = { btf: targ, rootTypeId: targId, kind: local.kind, accessors: [], raw: [], bitOffset: 0 };
+  return { spec, matched: fillTargetSpec(local, targ, targId, spec) };
+}
+
+function fillTargetSpec(local: CoreSpec, targ: BtfSpec, targId: number, spec: CoreSpec): boolean {
   const cls = coreReloClass(local.kind);
   if (cls === 'type') {
-    const ok = local.kind === 'type_matches'
+    return local.kind === 'type_matches'
       ? typesMatch(local.btf, local.rootTypeId, targ, targId)
       : typesAreCompat(local.btf, local.rootTypeId, targ, targId);
-    return ok ? spec : undefined;
   }
   if (cls === 'enumval') {
     const tt = targ.skipModifiers(targId);
-    if (tt.kind !== 'ENUM' && tt.kind !== 'ENUM64') return undefined;
+    if (tt.kind !== 'ENUM' && tt.kind !== 'ENUM64') return false;
     const name = local.accessors[0].name!;
     const len = essentialNameLength(name);
     for (let i = 0; i < tt.values.length; i++) {
@@ -175,10 +179,10 @@ export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): C
       if (essentialNameLength(tn) === len && tn.slice(0, len) === name.slice(0, len)) {
         spec.accessors.push({ typeId: tt.id, idx: i, name: tn });
         spec.raw.push(i);
-        return spec;
+        return true;
       }
     }
-    return undefined;
+    return false;
   }
   let id = targId;
   for (let i = 0; i < local.accessors.length; i++) {
@@ -187,14 +191,14 @@ export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): C
     id = tt.id;
     if (acc.name !== undefined) {
       const next = matchMember(local.btf, acc, targ, id, spec);
-      if (next === undefined) return undefined;
+      if (next === undefined) return false;
       id = next;
       continue;
     }
     if (i > 0) {
-      if (tt.kind !== 'ARRAY') return undefined;
+      if (tt.kind !== 'ARRAY') return false;
       const flex = isFlexArray(targ, spec.accessors[i - 1], tt);
-      if (!flex && acc.idx >= tt.nelems) return undefined;
+      if (!flex && acc.idx >= tt.nelems) return false;
       id = targ.skipModifiers(tt.type).id;
     }
     if (spec.raw.length === CORE_SPEC_MAX_LEN) fail(`target spec deeper than ${CORE_SPEC_MAX_LEN}`);
@@ -202,7 +206,7 @@ export function matchCoreSpec(local: CoreSpec, targ: BtfSpec, targId: number): C
     spec.raw.push(acc.idx);
     spec.bitOffset += acc.idx * resolveSize(targ, id) * 8;
   }
-  return spec;
+  return true;
 }
 
 /** libbpf's btf_kind_str. */
@@ -217,11 +221,12 @@ export function formatCoreSpec(spec: CoreSpec): string {
   const cls = coreReloClass(spec.kind);
   if (cls === 'type') return s;
   if (cls === 'enumval') {
+    // Like libbpf, a spec that did not match prints the target's first enumerator.
     const e = spec.btf.skipModifiers(spec.rootTypeId);
-    if (e.kind === 'ENUM' || e.kind === 'ENUM64') {
-      const v = e.values[spec.raw[0]];
-      const val = e.kind === 'ENUM' ? (e.signed ? BigInt.asIntN(32, v.value) : BigInt.asUintN(32, v.value)) : e.signed ? BigInt.asIntN(64, v.value) : BigInt.asUintN(64, v.value);
-      s += `::${v.name} = ${val}`;
+    const v = e.kind === 'ENUM' || e.kind === 'ENUM64' ? e.values[spec.raw[0] ?? 0] : undefined;
+    if (v) {
+      const bits = e.kind === 'ENUM' ? 32 : 64;
+      s += `::${v.name} = ${(e as { signed: boolean }).signed ? BigInt.asIntN(bits, v.value) : BigInt.asUintN(bits, v.value)}`;
     }
     return s;
   }

@@ -1,5 +1,5 @@
 /* CO-RE test program (core.libbpf.test.ts): direct loads through BTF pointers (LDX offsets), with
- * local field sizes that differ from the kernel's (memory size adjustment, or poisoning). */
+ * local field sizes that differ from the kernel's (memory size adjustment). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -16,11 +16,6 @@ struct task_struct___wide {
 	struct task_struct *real_parent;
 } __attribute__((preserve_access_index));
 
-/* The kernel's signed `int prio` declared 64-bit: cannot be adjusted, the load is poisoned. */
-struct task_struct___signed {
-	long long prio;
-} __attribute__((preserve_access_index));
-
 SEC("tp_btf/sched_switch")
 int BPF_PROG(direct, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
@@ -31,14 +26,5 @@ int BPF_PROG(direct, bool preempt, struct task_struct *prev, struct task_struct 
 	out[2] = w->flags;
 	out[3] = w->real_parent->pid;
 	out[4] = prev->comm[1];
-	return 0;
-}
-
-SEC("tp_btf/sched_switch")
-int BPF_PROG(poisoned, bool preempt, struct task_struct *prev, struct task_struct *next)
-{
-	struct task_struct___signed *s = (void *)next;
-
-	out[5] = s->prio;
 	return 0;
 }
