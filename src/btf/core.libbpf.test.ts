@@ -19,7 +19,9 @@ import { hasTool, isRoot, listFiles, repoRoot, requireOrSkip, testdataDir } from
 import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { CLASS, OP_LDDW, opClass, opSize } from '../isa/opcodes.js';
 import { loadObjectSpec } from '../object/load.js';
-import { applyCoreRelocations, kernelBtf, VMLINUX_BTF_PATH, type CoreCandidateCache } from './core.js';
+import { applyCoreRelocations, applyObjectCoreRelocations, kernelBtf, VMLINUX_BTF_PATH, type CoreCandidateCache, type CoreRelocation } from './core.js';
+import type { ObjectSpec } from '../object/types.js';
+import { loadObject, progInfo } from '../kernel/index.js';
 import { generateCoreProgram, generateDuplicatePrograms } from './core-gen.test-helper.js';
 
 const haveTools = hasTool('clang') && hasTool('cc') && hasTool('bpftool') && existsSync(VMLINUX_BTF_PATH) && existsSync('/usr/include/bpf/libbpf.h');
@@ -200,57 +202,92 @@ function align(a: string[], b: string[]): number[] {
   return out;
 }
 
+interface XlatedTally {
+  compared: number;
+  removed: number;
+  failures: string[];
+}
+
+/**
+ * Compares our relocated slots with the kernel's translated program `xl` (aligned on opcode and
+ * registers). Slots the verifier removed as dead code (e.g. the signed branch of
+ * BPF_CORE_READ_BITFIELD_PROBED once FIELD_SIGNED is 0) cannot be compared; each one shortens
+ * the translated program.
+ */
+function compareXlated(what: string, r: CoreRelocation, xl: Instruction[], tally: XlatedTally): void {
+  const map = align(r.insns.map(alignKey), xl.map(alignKey));
+  const gone = r.results.filter((x) => !x.poisoned && map[x.insn] < 0).length;
+  if (gone > r.insns.length - xl.length) tally.failures.push(`${what}: ${gone} relocated slots not found in a program only ${r.insns.length - xl.length} slots shorter`);
+  tally.removed += gone;
+  for (const res of r.results) {
+    const j = map[res.insn];
+    if (res.poisoned || j < 0) continue;
+    const o = r.insns[res.insn];
+    const x = xl[j];
+    const same = o.off === x.off && o.imm === x.imm && (o.op === OP_LDDW ? xl[j + 1]?.imm === r.insns[res.insn + 1].imm : true) && alignKey(o) === alignKey(x);
+    tally.compared++;
+    if (!same) tally.failures.push(`${what} relo #${res.relo} insn ${res.insn}: tsbpf ${JSON.stringify(o)} kernel[${j}] ${JSON.stringify(x)}`);
+  }
+}
+
+/** Our relocation of every program of `obj`, with one candidate cache. */
+function relocateAll(obj: string): { spec: ObjectSpec; relocated: Map<string, CoreRelocation> } {
+  const spec = loadObjectSpec(new Uint8Array(readFileSync(obj)), { file: obj });
+  return { spec, relocated: applyObjectCoreRelocations(spec, kernelBtf().btf) };
+}
+
+const isPoisonTest = (obj: string) => path.basename(obj).startsWith('core_poison');
+
 test('relocated instructions match what the kernel runs (bpftool loadall, dump xlated)', (t) => {
   if (!requireOrSkip(t, haveTools && isRoot, 'root, clang, cc, bpftool, libbpf')) return;
-  if (!existsSync('/sys/fs/bpf/')) execFileSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
-  const { btf: target } = kernelBtf();
-  let compared = 0;
-  let removed = 0;
-  const failures: string[] = [];
+  if (!readFileSync('/proc/mounts', 'utf8').split('\n').some((l) => l.split(' ')[1] === '/sys/fs/bpf')) execFileSync('mount', ['-t', 'bpf', 'bpf', '/sys/fs/bpf']);
+  const tally: XlatedTally = { compared: 0, removed: 0, failures: [] };
   for (const obj of cObjects) {
-    const spec = loadObjectSpec(new Uint8Array(readFileSync(obj)), { file: obj });
-    const cache: CoreCandidateCache = new Map();
-    const relocated = spec.programs.map((p) => ({ prog: p, r: applyCoreRelocations(p, spec.btf!, target, { cache }) }));
+    const { relocated } = relocateAll(obj);
     const pin = `/sys/fs/bpf/tsbpf-core-${process.pid}-${path.basename(obj, '.o').replace(/\W/g, '_')}`;
     const load = spawnSync('bpftool', ['prog', 'loadall', obj, pin], { encoding: 'utf8' });
     try {
-      const reachablePoison = relocated.some(({ r }) => r.results.some((x) => x.poisoned && path.basename(obj).startsWith('core_poison')));
-      if (reachablePoison) {
+      if (isPoisonTest(obj)) {
         // A reachable poisoned instruction: the kernel refuses the program at libbpf's marker call
         // (libbpf rewrites the verifier's `invalid func unknown#195896080` into this line).
+        assert.ok([...relocated.values()].some((r) => r.results.some((x) => x.poisoned)));
         assert.notEqual(load.status, 0, `${obj}: the kernel loaded a program with a reachable poisoned instruction`);
         assert.match(load.stderr, /\d+: <invalid CO-RE relocation>\nfailed to resolve CO-RE relocation <byte_off> \[\d+\] struct task_struct___signed\.prio/);
         continue;
       }
       assert.equal(load.status, 0, `${obj}: bpftool prog loadall failed:\n${load.stderr.slice(-2000)}`);
-      for (const { prog, r } of relocated) {
-        const xfile = path.join(dir, `${prog.name}.xlated`);
-        execFileSync('bpftool', ['prog', 'dump', 'xlated', 'pinned', path.join(pin, prog.name), 'file', xfile]);
-        const xl = decodeInstructions(new Uint8Array(readFileSync(xfile)));
-        const map = align(r.insns.map(alignKey), xl.map(alignKey));
-        // Slots the verifier removed as dead code (e.g. the signed branch of
-        // BPF_CORE_READ_BITFIELD_PROBED once FIELD_SIGNED is 0) cannot be compared; each one
-        // shortens the translated program.
-        const gone = r.results.filter((x) => !x.poisoned && map[x.insn] < 0).length;
-        if (gone > r.insns.length - xl.length) failures.push(`${path.basename(obj)} ${prog.name}: ${gone} relocated slots not found in a program only ${r.insns.length - xl.length} slots shorter`);
-        removed += gone;
-        for (const res of r.results) {
-          if (res.poisoned) continue;
-          const j = map[res.insn];
-          if (j < 0) continue;
-          const o = r.insns[res.insn];
-          const x = xl[j];
-          const lddw = o.op === OP_LDDW;
-          const same = o.off === x.off && o.imm === x.imm && (lddw ? xl[j + 1]?.imm === r.insns[res.insn + 1].imm : true) && alignKey(o) === alignKey(x);
-          compared++;
-          if (!same) failures.push(`${path.basename(obj)} ${prog.name} relo #${res.relo} insn ${res.insn}: tsbpf ${JSON.stringify(o)} kernel[${j}] ${JSON.stringify(x)}`);
-        }
+      for (const [name, r] of relocated) {
+        const xfile = path.join(dir, `${name}.xlated`);
+        execFileSync('bpftool', ['prog', 'dump', 'xlated', 'pinned', path.join(pin, name), 'file', xfile]);
+        compareXlated(`${path.basename(obj)} ${name}`, r, decodeInstructions(new Uint8Array(readFileSync(xfile))), tally);
       }
     } finally {
       rmSync(pin, { recursive: true, force: true });
     }
   }
-  t.diagnostic(`${compared} relocated slots identical in the kernel's translated programs, ${removed} removed there as dead code`);
-  assert.deepEqual(failures, []);
-  assert.ok(compared >= 50, `only ${compared} slots compared`);
+  t.diagnostic(`${tally.compared} relocated slots identical in the kernel's translated programs, ${tally.removed} removed there as dead code`);
+  assert.deepEqual(tally.failures, []);
+  assert.ok(tally.compared >= 50, `only ${tally.compared} slots compared`);
+});
+
+test('relocated instructions match the kernel\'s own CO-RE (core_relos handed to BPF_PROG_LOAD)', (t) => {
+  if (!requireOrSkip(t, haveTools && isRoot, 'root, clang, cc, bpftool, libbpf')) return;
+  const tally: XlatedTally = { compared: 0, removed: 0, failures: [] };
+  for (const obj of cObjects) {
+    const { spec, relocated } = relocateAll(obj);
+    if (isPoisonTest(obj)) {
+      // The kernel poisons the same instruction the same way; the verifier then names the marker.
+      assert.throws(() => loadObject(spec), /invalid func unknown#195896080/);
+      continue;
+    }
+    const ko = loadObject(spec);
+    try {
+      for (const [name, r] of relocated) compareXlated(`${path.basename(obj)} ${name}`, r, decodeInstructions(progInfo(ko.program(name).fd).xlatedInsns), tally);
+    } finally {
+      ko.close();
+    }
+  }
+  t.diagnostic(`${tally.compared} relocated slots identical to the kernel's CO-RE, ${tally.removed} removed as dead code`);
+  assert.deepEqual(tally.failures, []);
+  assert.ok(tally.compared >= 50, `only ${tally.compared} slots compared`);
 });

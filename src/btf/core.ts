@@ -61,23 +61,31 @@ export interface CoreOptions {
   targetName?: string;
 }
 
-const essentialIndex = new WeakMap<BtfSpec, Map<string, BtfType[]>>();
+const flavoredIndex = new WeakMap<BtfSpec, Map<string, BtfType[]>>();
 
-/** Target types by essential name, in id order (built once per target BTF). */
-function targetsByEssentialName(targ: BtfSpec): Map<string, BtfType[]> {
-  let idx = essentialIndex.get(targ);
+/** Target types whose name carries a flavor suffix, by essential name (built once per target BTF). */
+function flavoredTypes(targ: BtfSpec): Map<string, BtfType[]> {
+  let idx = flavoredIndex.get(targ);
   if (!idx) {
     idx = new Map();
     for (const t of targ.types) {
-      if (!t.name) continue;
+      if (!t.name.includes('___')) continue;
       const key = essentialName(t.name);
+      if (key === t.name) continue;
       const l = idx.get(key);
       if (l) l.push(t);
       else idx.set(key, [t]);
     }
-    essentialIndex.set(targ, idx);
+    flavoredIndex.set(targ, idx);
   }
   return idx;
+}
+
+/** Target types with essential name `ess`, in id order: exact names plus flavored ones. */
+function typesByEssentialName(targ: BtfSpec, ess: string): readonly BtfType[] {
+  const exact = targ.typesByName(ess).filter((t) => !t.name.includes('___') || essentialName(t.name) === ess);
+  const flavored = flavoredTypes(targ).get(ess);
+  return flavored ? [...exact, ...flavored].sort((a, b) => a.id - b.id) : exact;
 }
 
 /** bpf_core_find_cands (vmlinux only): target types of a compatible kind with the same essential name. */
@@ -85,7 +93,7 @@ export function findCoreCandidates(local: BtfSpec, localId: number, targ: BtfSpe
   const lt = local.type(localId);
   if (!lt.name) throw new CoreReloError('anonymous types have no candidates');
   const out: number[] = [];
-  for (const t of targetsByEssentialName(targ).get(essentialName(lt.name)) ?? []) {
+  for (const t of typesByEssentialName(targ, essentialName(lt.name))) {
     if (!kindsCoreCompat(t, lt)) continue;
     log?.push(`CO-RE relocating [${localId}] ${kindStr(lt)} ${lt.name}: found target candidate [${t.id}] ${kindStr(t)} ${t.name} in [${targetName}]`);
     out.push(t.id);
@@ -228,7 +236,8 @@ export function kernelBtf(): { btf: BtfSpec; parseMs: number } {
     }
     const t0 = performance.now();
     const btf = loadBtf(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { file: VMLINUX_BTF_PATH });
-    targetsByEssentialName(btf);
+    btf.typesByName('');
+    flavoredTypes(btf);
     kernelBtfCache = { btf, parseMs: performance.now() - t0 };
   }
   return kernelBtfCache;
