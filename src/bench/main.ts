@@ -8,6 +8,7 @@ import * as vm from './vm.js';
 import * as maps from './maps.js';
 import * as kernel from './kernel.js';
 import { run as object } from './object.js';
+import { run as verifier } from './verifier.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
@@ -17,6 +18,7 @@ const suites: Suite[] = [
   { name: 'maps', run: maps.run },
   { name: 'kernel', run: kernel.run },
   { name: 'object', run: object },
+  { name: 'verifier', run: verifier },
 ];
 
 const only = process.argv.slice(2);

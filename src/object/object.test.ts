@@ -15,7 +15,8 @@ import { hasTool, isRoot, listFiles, repoRoot, requireOrSkip, testdataDir } from
 
 const samples = path.join(testdataDir, 'ebpf-samples');
 const all = listFiles(samples, '.o').concat(listFiles(path.join(samples, 'invalid'), '').filter((f) => !f.endsWith('.o')));
-const valid = all.filter((f) => !f.includes('/invalid/'));
+/** The corpus plus the repository's bundled examples (when built). */
+const valid = all.filter((f) => !f.includes('/invalid/')).concat(listFiles(path.join(repoRoot, 'examples'), '.o'));
 const invalid = all.filter((f) => f.includes('/invalid/'));
 const fixtures = path.join(repoRoot, 'src/object/testdata');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsbpf-object-'));
@@ -221,4 +222,25 @@ test('iproute2 `<id>/<key>` sections fill the prog-array map with that id', (t) 
   const tailProgs = spec.programs.filter((p) => /^2\/\d+$/.test(p.section));
   assert.deepEqual(calls.slots, tailProgs.map((p) => ({ key: Number(p.section.split('/')[1]), program: p.name })).sort((a, b) => a.key - b.key));
   assert.ok(calls.slots!.some((s) => s.key === 10 && 'program' in s && s.program === 'tail_handle_ipv6'));
+});
+
+test('struct_ops maps: one per variable, members bound to programs', (t) => {
+  if (!requireOrSkip(t, hasTool('clang'), 'clang')) return;
+  const spec = read(compile('struct_ops'));
+  assert.deepEqual(spec.programs.map((p) => [p.name, p.type]), [['my_init', BPF_PROG_TYPE.STRUCT_OPS], ['my_run', BPF_PROG_TYPE.STRUCT_OPS]]);
+  assert.equal(spec.maps.length, 1);
+  const ops = spec.maps[0];
+  assert.deepEqual([ops.name, ops.type, ops.keySize, ops.valueSize, ops.maxEntries, ops.flags], ['ops', BPF_MAP_TYPE.STRUCT_OPS, 4, 32, 1, BPF_F.LINK]);
+  assert.equal(spec.btf!.type(ops.btfValueTypeId).name, 'my_ops');
+  assert.deepEqual(ops.structOps, [{ member: 'init', program: 'my_init' }, { member: 'run', program: 'my_run' }]);
+  assert.equal(Buffer.from(ops.data!.subarray(16, 21)).toString(), 'tsbpf');
+});
+
+test('reading is deterministic and the spec is plain data', (t) => {
+  if (!requireOrSkip(t, valid.length > 0, 'corpus')) return;
+  for (const f of valid.filter((_, i) => i % 10 === 0)) {
+    const a = read(f), b = read(f);
+    const plain = (s: ObjectSpec) => JSON.stringify({ ...s, btf: undefined, btfExt: undefined }, (_k, v) => (v instanceof Uint8Array ? [...v] : v));
+    assert.equal(plain(a), plain(b), f);
+  }
 });

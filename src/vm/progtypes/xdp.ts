@@ -1,0 +1,104 @@
+/**
+ * XDP as BPF_PROG_TEST_RUN builds it (bpf_prog_test_run_xdp): a page-sized frame with
+ * XDP_PACKET_HEADROOM before the data, metadata taken from the start of data_in when ctx_in says
+ * so, the skb_shared_info tailroom at the end, data beyond the linear part as fragments; data_out
+ * starts at data_meta.
+ */
+import { XDP_MD } from '../../uapi/index.js';
+import { PacketBuffer, XDP_PACKET_HEADROOM, type Memory } from '../memory.js';
+import { addCtxRegion, CtxRules, type CtxComputed } from './ctx.js';
+import { EINVAL } from './errno.js';
+import { checkCtxTail, ETH_HLEN, type RedirectTarget } from './skb.js';
+import { TestRunError } from './testrun-error.js';
+
+/** PAGE_SIZE: the test-run frame size (frame_sz). */
+export const XDP_FRAME_SIZE = 4096;
+/** SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64: tailroom reserved at the frame's end. */
+export const XDP_SHINFO_SIZE = 320;
+/** sizeof(struct xdp_frame): kept free at the start of the headroom (bpf_xdp_adjust_head/meta). */
+export const XDP_FRAME_STRUCT = 40;
+/** Largest metadata area (xdp_metalen_invalid: what skb_shared_info's u8 meta_len holds). */
+export const XDP_META_MAX = 255;
+
+const R = { read: true };
+const RULES = new CtxRules(XDP_MD, { data: R, data_end: R, data_meta: R, ingress_ifindex: R, rx_queue_index: R, egress_ifindex: R },
+  new Set(['data', 'data_end', 'data_meta']));
+const F = XDP_MD.fields;
+
+/** The xdp_buff of one run. */
+export class XdpContext implements CtxComputed {
+  readonly shadow = new Uint8Array(XDP_MD.size);
+  readonly ctxRegion: number;
+  readonly pkt: PacketBuffer;
+  /** Data beyond the linear part (the kernel puts it in fragments the program cannot address directly). */
+  readonly frags: Uint8Array;
+  /** Set by bpf_redirect / bpf_redirect_map. */
+  redirect?: RedirectTarget;
+
+  constructor(readonly mem: Memory, dataIn: Uint8Array, ctxIn?: Uint8Array) {
+    if (dataIn.length < ETH_HLEN) throw new TestRunError(`packet of ${dataIn.length} bytes is shorter than an Ethernet header`, EINVAL);
+    let metalen = 0;
+    const v = new DataView(this.shadow.buffer);
+    if (ctxIn) {
+      checkCtxTail(ctxIn, XDP_MD.size);
+      this.shadow.set(ctxIn.subarray(0, XDP_MD.size));
+      const get = (f: string) => v.getUint32(F[f].offset, true);
+      const data = get('data');
+      if (get('data_meta') !== 0 || get('data_end') !== dataIn.length || data > get('data_end') || data & 3 || data > XDP_META_MAX) {
+        throw new TestRunError('ctx_in: data_meta must be 0, data_end the packet length and data a metadata length (multiple of 4, at most 252)', EINVAL);
+      }
+      if (get('egress_ifindex') !== 0) throw new TestRunError('ctx_in: egress_ifindex must be 0', EINVAL);
+      if (get('ingress_ifindex') !== 0 || get('rx_queue_index') !== 0) {
+        throw new TestRunError('ctx_in: ingress_ifindex/rx_queue_index need a device with a registered XDP rx queue, which the VM does not simulate', EINVAL);
+      }
+      metalen = data;
+    }
+    const headroom = XDP_PACKET_HEADROOM - metalen;
+    const maxLinear = XDP_FRAME_SIZE - headroom - XDP_SHINFO_SIZE;
+    const linear = dataIn.subarray(0, Math.min(dataIn.length, maxLinear));
+    this.frags = dataIn.slice(linear.length);
+    this.pkt = new PacketBuffer(mem, linear, headroom, maxLinear - linear.length);
+    this.pkt.setWindow(headroom, headroom + metalen, headroom + linear.length);
+    v.setUint32(F.ingress_ifindex.offset, 1, true); // the loopback device's rx queue
+    this.ctxRegion = addCtxRegion(mem, this.shadow, RULES, 'xdp', this);
+  }
+
+  computed(field: string): number | undefined {
+    const p = this.pkt;
+    switch (field) {
+      case 'data': return p.pointer(p.data);
+      case 'data_end': return p.pointer(p.end);
+      case 'data_meta': return p.pointer(p.meta);
+      default: return undefined;
+    }
+  }
+
+  /** Start of the usable headroom (after the struct xdp_frame the kernel keeps there). */
+  get frameEnd(): number {
+    return XDP_FRAME_STRUCT;
+  }
+
+  /** data_out: from data_meta to the end, then the fragments. */
+  dataOut(): Uint8Array {
+    const p = this.pkt;
+    const out = new Uint8Array(p.end - p.meta + this.frags.length);
+    out.set(p.buf.subarray(p.meta, p.end));
+    out.set(this.frags, p.end - p.meta);
+    return out;
+  }
+
+  /** ctx_out: ctx_in with data/data_end relative to data_meta (xdp_convert_buff_to_md). */
+  ctxOut(ctxIn: Uint8Array): Uint8Array {
+    const out = new Uint8Array(XDP_MD.size);
+    out.set(ctxIn.subarray(0, XDP_MD.size));
+    const v = new DataView(out.buffer), p = this.pkt;
+    v.setUint32(F.data.offset, p.data - p.meta, true);
+    v.setUint32(F.data_end.offset, p.end - p.meta, true);
+    return out;
+  }
+
+  dispose(): void {
+    this.mem.removeRegion(this.ctxRegion);
+    this.mem.removeRegion(this.pkt.region);
+  }
+}
