@@ -190,17 +190,21 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   }
 
   /** Writes a new element's value: all CPUs from a bpf(2) buffer, or `cpu`'s with the others zeroed. */
-  private initValue(slot: number, value: Uint8Array, valueOff: number, onAllCpus: boolean, cpu: number, flags: number): void {
+  private initValue(slot: number, value: Uint8Array, valueOff: number, onAllCpus: boolean, cpu: number): void {
     const base = slot * this.slotSize;
-    if (!this.perCpu) return this.copyValue(base, value, valueOff, flags);
+    if (!this.perCpu) {
+      // A new element starts with a zeroed spin lock (check_and_init_map_value).
+      if (this.spinLockOffset !== undefined) this.values.fill(0, base + this.spinLockOffset, base + this.spinLockOffset + 4);
+      return this.copyValue(base, value, valueOff);
+    }
     this.values.fill(0, base, base + this.slotSize);
     if (onAllCpus) this.copyPercpu(slot, value, valueOff);
-    else this.copyValue(base + cpu * this.cpuStride, value, valueOff, 0);
+    else this.copyValue(base + cpu * this.cpuStride, value, valueOff);
   }
 
   private copyPercpu(slot: number, value: Uint8Array, valueOff: number): void {
     const base = slot * this.slotSize;
-    for (let c = 0; c < this.nCpus; c++) this.copyValue(base + c * this.cpuStride, value, valueOff + c * this.cpuStride, 0);
+    for (let c = 0; c < this.nCpus; c++) this.copyValue(base + c * this.cpuStride, value, valueOff + c * this.cpuStride);
   }
 
   // ---- program side -------------------------------------------------------------------------------
@@ -244,11 +248,11 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
       if (this.perCpu && old >= 0) {
         lru.setRef(old);
         if (onAllCpus) this.copyPercpu(old, value, valueOff);
-        else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+        else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff);
         if (fresh >= 0) lru.push(fresh);
         return 0;
       }
-      this.initValue(fresh, value, valueOff, onAllCpus, cpu, 0);
+      this.initValue(fresh, value, valueOff, onAllCpus, cpu);
       this.insert(fresh, key, keyOff, h);
       if (old >= 0) {
         lru.setRef(fresh);
@@ -262,14 +266,14 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (old >= 0 && mode === BPF_NOEXIST) return -EEXIST;
     if (old < 0 && mode === BPF_EXIST) return -ENOENT;
     if (old >= 0 && (this.perCpu || flags & BPF_F_LOCK)) {
-      if (!this.perCpu) this.copyValue(old * this.slotSize, value, valueOff, flags);
+      if (!this.perCpu) this.copyValue(old * this.slotSize, value, valueOff);
       else if (onAllCpus) this.copyPercpu(old, value, valueOff);
-      else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+      else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff);
       return 0;
     }
     const fresh = this.allocSlot(cpu, old >= 0);
     if (fresh < 0) return -E2BIG;
-    this.initValue(fresh, value, valueOff, onAllCpus, cpu, flags & ~BPF_F_LOCK);
+    this.initValue(fresh, value, valueOff, onAllCpus, cpu);
     this.insert(fresh, key, keyOff, h);
     if (old >= 0) {
       this.unlinkSlot(old);
@@ -297,17 +301,15 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (!key) return -EINVAL;
     const s = this.find(key, 0);
     if (s < 0) return -ENOENT;
-    this.copyOut(s, out, flags);
+    this.copyOut(s, out);
     return 0;
   }
 
   /** Copies a slot's value into a bpf(2) buffer (BPF_F_LOCK: the spin lock reads as zero). */
-  private copyOut(slot: number, out: Uint8Array, flags: number): void {
+  private copyOut(slot: number, out: Uint8Array): void {
     const base = slot * this.slotSize;
-    if (!this.perCpu) {
-      out.set(this.values.subarray(base, base + this.valueSize));
-      if (flags & BPF_F_LOCK && this.spinLockOffset !== undefined) out.fill(0, this.spinLockOffset, this.spinLockOffset + 4);
-    } else out.set(this.values.subarray(base, base + this.slotSize));
+    if (!this.perCpu) this.copyOutValue(base, out);
+    else out.set(this.values.subarray(base, base + this.slotSize));
   }
 
   protected userUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): number {
@@ -320,7 +322,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (notLockFlags(flags) || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
     const s = this.find(key, 0);
     if (s < 0) return -ENOENT;
-    this.copyOut(s, out, flags);
+    this.copyOut(s, out);
     this.unlinkSlot(s);
     this.freeSlot(s);
     return 0;
@@ -370,7 +372,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
         const next = this.meta[2 * s + 1];
         res.keys.push(this.keyStore.slice(s * this.keySize, (s + 1) * this.keySize));
         const out = new Uint8Array(this.sysValueSize);
-        this.copyOut(s, out, elemFlags);
+        this.copyOut(s, out);
         res.values.push(this.fromSys(out));
         if (del) {
           this.unlinkSlot(s);

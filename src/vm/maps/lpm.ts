@@ -185,7 +185,7 @@ export class LpmTrieMap extends BpfMap {
       const n = this.allocNode(true);
       this.prefixlen[n] = plen;
       this.data.set(key.subarray(keyOff + 4, keyOff + 4 + this.dataSize), n * this.dataSize);
-      this.copyValue(this.valueSlot[n] * this.elemSize, value, valueOff, 0);
+      this.copyValue(this.valueSlot[n] * this.elemSize, value, valueOff);
       return n;
     };
     if (node < 0) {

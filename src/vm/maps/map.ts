@@ -235,15 +235,26 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return 0;
   }
 
-  /** Copies a value into storage; with BPF_F_LOCK the 4-byte spin lock in the destination is kept. */
-  protected copyValue(dst: number, src: Uint8Array, srcOff: number, flags: number): void {
+  /**
+   * Copies a value into storage like the kernel's copy_map_value(): the 4-byte `bpf_spin_lock`
+   * (if the value has one) is never overwritten. (BPF_F_LOCK only makes the kernel hold the lock
+   * while copying, which a single-threaded VM does not need.)
+   */
+  protected copyValue(dst: number, src: Uint8Array, srcOff: number): void {
     const v = this.values, n = this.valueSize;
     const lock = this.spinLockOffset;
-    if (lock === undefined || !(flags & BPF_F_LOCK)) {
+    if (lock === undefined) {
       for (let i = 0; i < n; i++) v[dst + i] = src[srcOff + i];
       return;
     }
     for (let i = 0; i < n; i++) if (i < lock || i >= lock + 4) v[dst + i] = src[srcOff + i];
+  }
+
+  /** Copies a value out to userspace: the spin lock reads as zero (the kernel's check_and_init_map_value). */
+  protected copyOutValue(src: number, out: Uint8Array): void {
+    out.set(this.values.subarray(src, src + this.valueSize));
+    const lock = this.spinLockOffset;
+    if (lock !== undefined) out.fill(0, lock, lock + 4);
   }
 
   // ---- convenience API ------------------------------------------------------------------------
