@@ -111,7 +111,8 @@ class Verifier {
   private readonly level: number;
   private readonly limit: number;
   private cfg!: CfgInfo;
-  private log = '';
+  /** Log chunks (joined once at the end). */
+  private readonly log: string[] = [];
   private cur!: VState;
   private insnIdx = 0;
   private prevInsnIdx = 0;
@@ -162,7 +163,7 @@ class Verifier {
     this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
     return {
       accepted: !error,
-      log: this.log,
+      log: this.log.join(''),
       error: error && { message: error.message, insn: error.insn },
       processedInsns: this.processed,
       maxStatesPerInsn: this.maxStatesPerInsn,
@@ -175,7 +176,7 @@ class Verifier {
   // ---------------------------------------------------------------- logging
 
   private verbose(s: string): void {
-    if (this.level) this.log += s;
+    if (this.level) this.log.push(s);
   }
 
   /** Logs the message lines and aborts; the first line is the error's message. */
@@ -201,17 +202,18 @@ class Verifier {
 
   private printState(st: VState, frame: number, printAll: boolean): void {
     if (!this.level) return;
-    this.log += formatFuncState(st, st.frames[frame], this.maps, printAll, this.scratch);
+    this.log.push(formatFuncState(st, st.frames[frame], this.maps, printAll, this.scratch));
     if (!printAll) this.scratch.clear();
   }
 
   /** print_insn_state: appends the scratched state to the instruction line just printed. */
   private printInsnState(): void {
     if (!this.level) return;
-    if (this.prevLogPos === this.log.length && this.log.endsWith('\n')) {
-      this.log = this.log.slice(0, -1) + alignmentPad(this.prevInsnPrintPos) + ';';
+    if (this.prevLogPos === this.log.length) {
+      // Nothing was printed since the instruction line: continue it after a `;`.
+      this.log.push(this.log.pop()!.slice(0, -1) + alignmentPad(this.prevInsnPrintPos) + ';');
     } else {
-      this.log += `${this.insnIdx}:`;
+      this.log.push(`${this.insnIdx}:`);
     }
     this.printState(this.cur, this.cur.frames.length - 1, false);
   }
@@ -290,7 +292,7 @@ class Verifier {
           if (this.scratch.any()) this.printInsnState();
           this.linfo(idx);
           const line = `${idx}: ${this.fmtInsn(idx)}`;
-          this.log += line + '\n';
+          this.log.push(line + '\n');
           this.prevInsnPrintPos = line.length + 1;
           this.prevLogPos = this.log.length;
         }
