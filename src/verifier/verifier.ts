@@ -296,6 +296,7 @@ class Verifier {
           this.prevInsnPrintPos = line.length + 1;
           this.prevLogPos = this.log.length;
         }
+        this.cur.history.push(idx);
         next = this.step(idx);
         if (next === -2) { doPrintState = true; next = this.insnIdx; }
       }
@@ -361,7 +362,9 @@ class Verifier {
         }
         if (hit) {
           sl.hitCnt++;
+          // The pruned path relies on what the checkpoint's subtree relied on (propagate_precision).
           if (sl.allPrecise) this.markPathPrecise();
+          else if (sl.precise) this.markChainPrecision(sl.precise, false);
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -383,15 +386,50 @@ class Verifier {
     snap.insnIdx = idx;
     snap.branches = 1;
     snap.parent = cur.parent;
+    snap.history = cur.history;
+    cur.history = [];
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
     list.unshift(snap);
     return false;
   }
 
-  /** A decision depended on scalar values: every checkpoint of the current path becomes fully precise. */
+  /** Fallback when precision cannot be tracked back: every checkpoint of the path becomes fully precise. */
   private markPathPrecise(): void {
     for (let st = this.cur.parent; st && !st.allPrecise; st = st.parent) st.allPrecise = true;
+  }
+
+  /**
+   * mark_chain_precision: a decision at the current instruction depended on the scalar registers in
+   * `mask`; walk the path back through the recorded instructions and record, at each checkpoint,
+   * which of its registers those values came from. `atCurrent` skips the instruction being
+   * processed (the mask is as of before it). Paths that cross a call or return fall back to
+   * marking every checkpoint fully precise.
+   */
+  private markChainPrecision(mask: number, atCurrent = true): void {
+    let m = mask & 0x3ff;
+    let hist = this.cur.history;
+    let end = hist.length;
+    // Skip the instruction being processed (and the linked-register entry recorded after it).
+    if (atCurrent) while (end > 0 && hist[--end] < 0);
+    let st: VState | null = this.cur.parent;
+    for (;;) {
+      let linked = 0;
+      for (let k = end - 1; k >= 0 && m; k--) {
+        const e = hist[k];
+        if (e < 0) { linked = -e - 1; continue; }
+        const next = backtrackInsn(this.insns[e], m, linked);
+        linked = 0;
+        if (next < 0) { this.markPathPrecise(); return; }
+        m = next;
+      }
+      if (!st || !m) return;
+      if (st.allPrecise || (m & ~st.precise) === 0) return;
+      st.precise |= m;
+      hist = st.history;
+      end = hist.length;
+      st = st.parent;
+    }
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
@@ -1543,7 +1581,16 @@ class Verifier {
     }
     const pred = isBranchTaken(dst, src, o, jmp32);
     const target = idx + insn.off + 1;
-    if (pred >= 0 && (dst.type === RegType.SCALAR || src.type === RegType.SCALAR)) this.markPathPrecise();
+    const xSrcReg = opSource(insn.op) === SRC.X;
+    // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
+    let linked = 0;
+    for (const r of xSrcReg ? [dst, src] : [dst]) {
+      if (r.type !== RegType.SCALAR || !r.id) continue;
+      this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
+    }
+    if (linked) this.cur.history.push(-(linked + 1));
+    const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
+    if (pred >= 0 && operands) this.markChainPrecision(operands);
     if (pred === 1) {
       this.printInsnState();
       return target;
@@ -1573,7 +1620,7 @@ class Verifier {
     } else if (!this.tryMatchPktPointers(insn, dst, xSrc ? src : undefined, this.cur, other) && this.isPointerValue(dst)) {
       this.fail(`R${insn.dst} pointer comparison prohibited`);
     }
-    if (deadThis || deadOther) this.markPathPrecise();
+    if ((deadThis || deadOther) && operands) this.markChainPrecision(operands);
     if (deadOther) {
       // The jump cannot be taken: drop the pushed branch.
       this.pending.pop();
@@ -1655,6 +1702,39 @@ class Verifier {
     this.forEachReg(st, (r) => {
       if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
     });
+  }
+}
+
+/**
+ * backtrack_insn: the registers before `insn` that the values of `m` after it came from; -1 when
+ * the walk cannot continue (a call into or return from a subprogram).
+ */
+function backtrackInsn(insn: Instruction, m: number, linked: number): number {
+  const d = 1 << insn.dst, s = 1 << insn.src;
+  const cls = opClass(insn.op);
+  switch (cls) {
+    case CLASS.ALU: case CLASS.ALU64: {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (!(m & d)) return m;
+      if (o === ALU.MOV) return x ? (m & ~d) | s : m & ~d;
+      return x ? m | s : m;
+    }
+    case CLASS.LDX: return m & ~d;
+    case CLASS.ST: return m;
+    case CLASS.STX:
+      if (opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH) return insn.imm === ATOMIC.CMPXCHG ? m & ~1 : m & ~s;
+      return m;
+    case CLASS.LD: return insn.op === OP_LDDW ? m & ~d : m & ~0x3f;
+    default: {
+      const o = opCode(insn.op);
+      if (o === JMP.JA) return m;
+      if (o === JMP.EXIT) return -1;
+      if (o === JMP.CALL) return insn.src === 0 ? m & ~0x3f : -1;
+      // A conditional jump refines its operands and the scalars linked to them (same id): when
+      // any of those matters, all of them do.
+      const group = d | (opSource(insn.op) === SRC.X ? s : 0) | linked;
+      return m & group ? m | group : m;
+    }
   }
 }
 
