@@ -222,7 +222,8 @@ function useDef(insns: readonly Instruction[], i: number): [use: number, def: nu
     }
     case CLASS.LD:
       if (op === OP_LDDW) return [0, d];
-      return [(1 << 6) | (opMode(op) === MODE.IND ? s : 0), CALLER_SAVED];
+      // LD_ABS/IND may end the program: the kernel counts every register as used.
+      return [0x3ff, CALLER_SAVED];
     default: {
       const o = opCode(op);
       if (o === JMP.EXIT) return [1, 0];
@@ -280,13 +281,59 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   return { subprogStarts, points, liveRegs: computeLiveRegs(insns) };
 }
 
-/** The `Live regs before insn:` block of a level-2 log. */
+/**
+ * Strongly connected components with a cycle (loops), numbered from 1 in the order Tarjan's
+ * algorithm completes them from insn 0 (compute_scc); 0 for instructions outside any loop.
+ */
+export function computeScc(insns: readonly Instruction[]): Uint32Array {
+  const n = insns.length;
+  const index = new Int32Array(n).fill(-1), low = new Int32Array(n), onStack = new Uint8Array(n);
+  const scc = new Uint32Array(n);
+  const stack: number[] = [];
+  let counter = 0, nextId = 1;
+  const strong = (v0: number): void => {
+    const work: [number, number][] = [[v0, 0]];
+    index[v0] = low[v0] = counter++; stack.push(v0); onStack[v0] = 1;
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, k] = top;
+      const succ = successors(insns, v).filter((w) => w < n);
+      if (k < succ.length) {
+        top[1]++;
+        const w = succ[k];
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++; stack.push(w); onStack[w] = 1;
+          work.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        continue;
+      }
+      work.pop();
+      if (work.length) { const p = work[work.length - 1][0]; low[p] = Math.min(low[p], low[v]); }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
+      if (members.length > 1 || successors(insns, v).includes(v)) {
+        for (const m of members) scc[m] = nextId;
+        nextId++;
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    if (index[i] < 0) strong(i);
+    if (insns[i].op === OP_LDDW) i++;
+  }
+  return scc;
+}
+
+/** The `Live regs before insn:` block of a level-2 log (`scc insn: live-registers insn`). */
 export function formatLiveRegs(insns: readonly Instruction[], live: Uint16Array, fmt: (i: number) => string): string {
+  const scc = computeScc(insns);
   let out = 'Live regs before insn:\n';
   for (let i = 0; i < insns.length; i++) {
     let cols = '';
     for (let r = 0; r < 10; r++) cols += live[i] & (1 << r) ? String(r) : '.';
-    out += `${String(i).padStart(7)}: ${cols} ${fmt(i)}\n`;
+    out += `${scc[i] ? String(scc[i]).padStart(3) : '   '} ${String(i).padStart(3)}: ${cols} ${fmt(i)}\n`;
     if (insns[i].op === OP_LDDW) i++;
   }
   return out;

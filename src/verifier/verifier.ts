@@ -196,6 +196,7 @@ class Verifier {
       const name = this.maps[x.imm]?.name ?? String(x.imm);
       if (x.src === BPF_PSEUDO.MAP_IDX || x.src === BPF_PSEUDO.MAP_FD) return `map[${name}]`;
       if (x.src === BPF_PSEUDO.MAP_IDX_VALUE || x.src === BPF_PSEUDO.MAP_VALUE) return `map[${name}]+${insns[i + 1].imm >>> 0}`;
+      if (x.src === BPF_PSEUDO.FUNC) return `0x${(x.imm >>> 0).toString(16)}`;
       return undefined;
     },
   };
