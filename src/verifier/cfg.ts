@@ -272,8 +272,10 @@ function computeLiveRegs(insns: readonly Instruction[]): Uint16Array {
 }
 
 /** Runs every structural check; throws {@link CfgError} with the kernel's message. */
-export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean): CfgInfo {
+export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean,
+  onSubprogs?: (starts: readonly number[]) => void): CfgInfo {
   const subprogStarts = findSubprogs(insns, privileged);
+  onSubprogs?.(subprogStarts);
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
   const points = new Uint8Array(insns.length + 1);

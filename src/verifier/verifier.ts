@@ -85,6 +85,8 @@ function nrCpuIds(): number {
 }
 
 const EXIT_PATH = -1;
+/** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
+const RETURNED = -2, CALLED = -3;
 /** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
 const MAX_HELPER_ID = Math.max(...Object.values(BPF_FUNC));
 
@@ -239,7 +241,10 @@ class Verifier {
     if (n > (this.privileged ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS)) this.fail(`program of ${n} instructions is too long (the kernel refuses it with E2BIG)`);
     if (!ctxSupported(this.progType, this.attachType)) this.fail(`tsbpf: program type ${progTypeName(this.progType)} is not supported by the verifier`);
     try {
-      this.cfg = analyzeCfg(this.insns, this.maps, this.privileged);
+      // The kernel lists the subprograms (level 2) before the other structural checks.
+      this.cfg = analyzeCfg(this.insns, this.maps, this.privileged, (starts) => {
+        if (this.level >= 2) starts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
+      });
     } catch (e) {
       if (!(e instanceof CfgError)) throw e;
       this.insnIdx = e.insn;
@@ -248,7 +253,6 @@ class Verifier {
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
     if (this.level >= 2) {
-      this.cfg.subprogStarts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
     this.explored = new Array(n);
@@ -299,7 +303,8 @@ class Verifier {
         }
         this.cur.history.push(idx);
         next = this.step(idx);
-        if (next === -2) { doPrintState = true; next = this.insnIdx; }
+        if (next === RETURNED) { doPrintState = true; next = this.insnIdx; }
+        else if (next === CALLED) next = this.insnIdx;
       }
       if (next === EXIT_PATH) {
         this.scratch.all();
@@ -518,7 +523,7 @@ class Verifier {
 
   // ---------------------------------------------------------------- instructions
 
-  /** Processes one instruction; returns the next index, EXIT_PATH, or -2 after a call/return. */
+  /** Processes one instruction; returns the next index, EXIT_PATH, CALLED or RETURNED. */
   private step(idx: number): number {
     const insn = this.insns[idx];
     const cls = opClass(insn.op);
@@ -1241,8 +1246,7 @@ class Verifier {
         this.printState(cur, cur.frames.length - 2, true);
       }
       cur.frames.pop();
-      this.scratch.all();
-      return -2;
+      return RETURNED;
     }
     if (cur.refs.length) {
       for (const ref of cur.refs) this.verbose(`Unreleased reference id=${ref.id} alloc_insn=${ref.insn}\n`);
@@ -1291,7 +1295,7 @@ class Verifier {
     }
     this.insnIdx = target;
     this.scratch.all();
-    return -2;
+    return CALLED;
   }
 
   private checkHelperCall(idx: number, insn: Instruction): number {
