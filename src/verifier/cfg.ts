@@ -222,7 +222,8 @@ function useDef(insns: readonly Instruction[], i: number): [use: number, def: nu
     }
     case CLASS.LD:
       if (op === OP_LDDW) return [0, d];
-      return [(1 << 6) | (opMode(op) === MODE.IND ? s : 0), CALLER_SAVED];
+      // LD_ABS/IND may end the program: the kernel counts every register as used.
+      return [0x3ff, CALLER_SAVED];
     default: {
       const o = opCode(op);
       if (o === JMP.EXIT) return [1, 0];
@@ -271,8 +272,10 @@ function computeLiveRegs(insns: readonly Instruction[]): Uint16Array {
 }
 
 /** Runs every structural check; throws {@link CfgError} with the kernel's message. */
-export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean): CfgInfo {
+export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean,
+  onSubprogs?: (starts: readonly number[]) => void): CfgInfo {
   const subprogStarts = findSubprogs(insns, privileged);
+  onSubprogs?.(subprogStarts);
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
   const points = new Uint8Array(insns.length + 1);
@@ -280,13 +283,59 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   return { subprogStarts, points, liveRegs: computeLiveRegs(insns) };
 }
 
-/** The `Live regs before insn:` block of a level-2 log. */
+/**
+ * Strongly connected components with a cycle (loops), numbered from 1 in the order Tarjan's
+ * algorithm completes them from insn 0 (compute_scc); 0 for instructions outside any loop.
+ */
+export function computeScc(insns: readonly Instruction[]): Uint32Array {
+  const n = insns.length;
+  const index = new Int32Array(n).fill(-1), low = new Int32Array(n), onStack = new Uint8Array(n);
+  const scc = new Uint32Array(n);
+  const stack: number[] = [];
+  let counter = 0, nextId = 1;
+  const strong = (v0: number): void => {
+    const work: [number, number][] = [[v0, 0]];
+    index[v0] = low[v0] = counter++; stack.push(v0); onStack[v0] = 1;
+    while (work.length) {
+      const top = work[work.length - 1];
+      const [v, k] = top;
+      const succ = successors(insns, v).filter((w) => w < n);
+      if (k < succ.length) {
+        top[1]++;
+        const w = succ[k];
+        if (index[w] < 0) {
+          index[w] = low[w] = counter++; stack.push(w); onStack[w] = 1;
+          work.push([w, 0]);
+        } else if (onStack[w]) low[v] = Math.min(low[v], index[w]);
+        continue;
+      }
+      work.pop();
+      if (work.length) { const p = work[work.length - 1][0]; low[p] = Math.min(low[p], low[v]); }
+      if (low[v] !== index[v]) continue;
+      const members: number[] = [];
+      let w: number;
+      do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
+      if (members.length > 1 || successors(insns, v).includes(v)) {
+        for (const m of members) scc[m] = nextId;
+        nextId++;
+      }
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    if (index[i] < 0) strong(i);
+    if (insns[i].op === OP_LDDW) i++;
+  }
+  return scc;
+}
+
+/** The `Live regs before insn:` block of a level-2 log (`scc insn: live-registers insn`). */
 export function formatLiveRegs(insns: readonly Instruction[], live: Uint16Array, fmt: (i: number) => string): string {
+  const scc = computeScc(insns);
   let out = 'Live regs before insn:\n';
   for (let i = 0; i < insns.length; i++) {
     let cols = '';
     for (let r = 0; r < 10; r++) cols += live[i] & (1 << r) ? String(r) : '.';
-    out += `${String(i).padStart(7)}: ${cols} ${fmt(i)}\n`;
+    out += `${scc[i] ? String(scc[i]).padStart(3) : '   '} ${String(i).padStart(3)}: ${cols} ${fmt(i)}\n`;
     if (insns[i].op === OP_LDDW) i++;
   }
   return out;
@@ -301,31 +350,39 @@ interface PtrSets {
 
 const FP = 1 << 10;
 const ARGS = 0x3e; // R1-R5
+const ALL_SLOTS = (1n << 64n) - 1n;
 
-/** Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn. */
+/**
+ * Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn,
+ * following pointers spilled to fixed stack slots (`*(u64 *)(r10 - N)`).
+ */
 function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
   const n = insns.length;
   const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
+  /** Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer. */
+  const slots: bigint[] = new Array(n).fill(0n);
   const seen = new Uint8Array(n);
   const work: number[] = [];
-  const join = (i: number, st: number, cx: number, pt: number): void => {
+  const join = (i: number, st: number, cx: number, pt: number, sl: bigint): void => {
     if (i >= n) return;
-    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt;
-    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i]) return;
-    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; seen[i] = 1;
+    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt, d = slots[i] | sl;
+    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i] && d === slots[i]) return;
+    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; slots[i] = d; seen[i] = 1;
     work.push(i);
   };
-  join(0, FP, 2, FP | 2);
-  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
+  join(0, FP, 2, FP | 2, 0n);
+  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS, 0n);
+  const slotBit = (off: number): bigint => (off < 0 && off >= -512 ? 1n << BigInt((-off - 1) >> 3) : 0n);
   while (work.length) {
     const i = work.pop()!;
     const insn = insns[i];
-    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i];
+    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i], sl = slots[i];
     const d = 1 << insn.dst, s = 1 << insn.src;
     const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
       st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
     };
     const cls = opClass(insn.op);
+    const dw = opSize(insn.op) === SIZE.DW;
     if (cls === CLASS.ALU || cls === CLASS.ALU64) {
       const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
       if (o === ALU.MOV) setDst(x && !!(st & s), x && !!(cx & s), x && !!(pt & s));
@@ -334,20 +391,31 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
         if (x) setDst(!!(st & (d | s)), !!(cx & (d | s)), !!(pt & (d | s)));
       } else setDst(false, false, false);
     } else if (cls === CLASS.LDX) {
-      const dw = opSize(insn.op) === SIZE.DW;
-      setDst(dw && !!(st & s), dw && !!(st & s), dw || !!(cx & s));
-    } else if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
-      const r = insn.imm === 0xf1 ? 1 : s;
-      st &= ~r; cx &= ~r; pt |= r;
+      let fill = false;
+      if (dw && insn.src === 10) fill = (sl & slotBit(insn.off)) !== 0n;
+      else if (dw && st & s) fill = sl !== 0n || insn.src !== 10;
+      setDst(fill, fill, fill || !!(cx & s));
+    } else if (cls === CLASS.STX || cls === CLASS.ST) {
+      const srcPtr = cls === CLASS.STX && !!(pt & s);
+      if (insn.dst === 10) {
+        const bit = slotBit(insn.off);
+        sl = dw && srcPtr && opMode(insn.op) === MODE.MEM ? sl | bit : sl & ~bit;
+      } else if (st & d && srcPtr) {
+        sl = ALL_SLOTS;
+      }
+      if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
+        const r = insn.imm === 0xf1 ? 1 : s;
+        st &= ~r; cx &= ~r; pt |= r;
+      }
     } else if (insn.op === OP_LDDW) {
       setDst(false, false, insn.src !== 0);
     } else if (cls === CLASS.LD) {
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
     } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
-      if (insn.src === BPF_PSEUDO_CALL) st |= 1;
+      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl = ALL_SLOTS; }
     }
-    for (const succ of successors(insns, i)) join(succ, st, cx, pt);
+    for (const succ of successors(insns, i)) join(succ, st, cx, pt, sl);
   }
   return sets;
 }

@@ -7,3 +7,4 @@ export {
 } from './helpers.js';
 export { ctxAccessOk, ctxLoadType, ctxSupported } from './context.js';
 export { explain } from './explain.js';
+export { randomProgram, rng, FUZZ_MAPS } from './fuzz.js';

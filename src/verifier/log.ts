@@ -12,10 +12,10 @@ import {
 } from './state.js';
 import type { VerifierMap } from './types.js';
 
-/** verbose_snum: decimal within s16, else `0x` + the u64 bits. */
-export function snum(v: bigint | number): string {
+/** verbose_snum: decimal within s16, else `0x` + the bits (u64, or u32 for 32-bit bounds). */
+export function snum(v: bigint | number, width: 32 | 64 = 64): string {
   const b = BigInt(v);
-  return b >= -32768n && b <= 32767n ? b.toString() : `0x${BigInt.asUintN(64, b).toString(16)}`;
+  return b >= -32768n && b <= 32767n ? b.toString() : `0x${BigInt.asUintN(width, b).toString(16)}`;
 }
 /** verbose_unum: decimal within u16, else hex. */
 export function unum(v: bigint | number): string {
@@ -47,7 +47,7 @@ function scalarRanges(r: Reg, parts: string[]): void {
       m2.omit = true;
       s += `${m2.name}=`;
     }
-    parts.push(s + (m1.signed ? snum(m1.val) : unum(m1.val)));
+    parts.push(s + (m1.signed ? snum(m1.val, m1.name.endsWith('32') ? 32 : 64) : unum(m1.val)));
   }
 }
 

@@ -182,6 +182,10 @@ export class VState {
    * predicted branch): pruning against it then compares every scalar exactly.
    */
   allPrecise = false;
+  /** Checkpoints: registers (innermost frame) whose values later decisions depended on. */
+  precise = 0;
+  /** Instructions processed on this path since `parent` (for checkpoints: the path into them). */
+  history: number[] = [];
   /** Instruction index of the last jump processed into this state (for the branch log). */
   constructor(frames: FuncState[], refs: RefState[] = []) {
     this.frames = frames;
@@ -195,6 +199,7 @@ export class VState {
     s.parent = this.parent;
     s.branches = this.branches;
     s.insnIdx = this.insnIdx;
+    s.history = this.history.slice();
     return s;
   }
 }
@@ -324,7 +329,8 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
     // after their call site.
     const at = fi === old.frames.length - 1 ? old.insnIdx : old.frames[fi + 1].callsite + 1;
     const live = fi === old.frames.length - 1 ? liveMasks(at) : liveMasks(at) & 0x3c0;
-    const precise = old.allPrecise ? 0x7ff : preciseMasks(at);
+    const innermost = fi === old.frames.length - 1;
+    const precise = old.allPrecise ? 0x7ff : preciseMasks(at) | (innermost ? old.precise : 0);
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;

@@ -85,6 +85,8 @@ function nrCpuIds(): number {
 }
 
 const EXIT_PATH = -1;
+/** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
+const RETURNED = -2, CALLED = -3;
 /** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
 const MAX_HELPER_ID = Math.max(...Object.values(BPF_FUNC));
 
@@ -111,7 +113,8 @@ class Verifier {
   private readonly level: number;
   private readonly limit: number;
   private cfg!: CfgInfo;
-  private log = '';
+  /** Log chunks (joined once at the end). */
+  private readonly log: string[] = [];
   private cur!: VState;
   private insnIdx = 0;
   private prevInsnIdx = 0;
@@ -162,7 +165,7 @@ class Verifier {
     this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
     return {
       accepted: !error,
-      log: this.log,
+      log: this.log.join(''),
       error: error && { message: error.message, insn: error.insn },
       processedInsns: this.processed,
       maxStatesPerInsn: this.maxStatesPerInsn,
@@ -175,7 +178,7 @@ class Verifier {
   // ---------------------------------------------------------------- logging
 
   private verbose(s: string): void {
-    if (this.level) this.log += s;
+    if (this.level) this.log.push(s);
   }
 
   /** Logs the message lines and aborts; the first line is the error's message. */
@@ -195,23 +198,25 @@ class Verifier {
       const name = this.maps[x.imm]?.name ?? String(x.imm);
       if (x.src === BPF_PSEUDO.MAP_IDX || x.src === BPF_PSEUDO.MAP_FD) return `map[${name}]`;
       if (x.src === BPF_PSEUDO.MAP_IDX_VALUE || x.src === BPF_PSEUDO.MAP_VALUE) return `map[${name}]+${insns[i + 1].imm >>> 0}`;
+      if (x.src === BPF_PSEUDO.FUNC) return `0x${(x.imm >>> 0).toString(16)}`;
       return undefined;
     },
   };
 
   private printState(st: VState, frame: number, printAll: boolean): void {
     if (!this.level) return;
-    this.log += formatFuncState(st, st.frames[frame], this.maps, printAll, this.scratch);
+    this.log.push(formatFuncState(st, st.frames[frame], this.maps, printAll, this.scratch));
     if (!printAll) this.scratch.clear();
   }
 
   /** print_insn_state: appends the scratched state to the instruction line just printed. */
   private printInsnState(): void {
     if (!this.level) return;
-    if (this.prevLogPos === this.log.length && this.log.endsWith('\n')) {
-      this.log = this.log.slice(0, -1) + alignmentPad(this.prevInsnPrintPos) + ';';
+    if (this.prevLogPos === this.log.length) {
+      // Nothing was printed since the instruction line: continue it after a `;`.
+      this.log.push(this.log.pop()!.slice(0, -1) + alignmentPad(this.prevInsnPrintPos) + ';');
     } else {
-      this.log += `${this.insnIdx}:`;
+      this.log.push(`${this.insnIdx}:`);
     }
     this.printState(this.cur, this.cur.frames.length - 1, false);
   }
@@ -236,7 +241,10 @@ class Verifier {
     if (n > (this.privileged ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS)) this.fail(`program of ${n} instructions is too long (the kernel refuses it with E2BIG)`);
     if (!ctxSupported(this.progType, this.attachType)) this.fail(`tsbpf: program type ${progTypeName(this.progType)} is not supported by the verifier`);
     try {
-      this.cfg = analyzeCfg(this.insns, this.maps, this.privileged);
+      // The kernel lists the subprograms (level 2) before the other structural checks.
+      this.cfg = analyzeCfg(this.insns, this.maps, this.privileged, (starts) => {
+        if (this.level >= 2) starts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
+      });
     } catch (e) {
       if (!(e instanceof CfgError)) throw e;
       this.insnIdx = e.insn;
@@ -245,7 +253,6 @@ class Verifier {
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
     if (this.level >= 2) {
-      this.cfg.subprogStarts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
     this.explored = new Array(n);
@@ -290,12 +297,14 @@ class Verifier {
           if (this.scratch.any()) this.printInsnState();
           this.linfo(idx);
           const line = `${idx}: ${this.fmtInsn(idx)}`;
-          this.log += line + '\n';
+          this.log.push(line + '\n');
           this.prevInsnPrintPos = line.length + 1;
           this.prevLogPos = this.log.length;
         }
+        this.cur.history.push(idx);
         next = this.step(idx);
-        if (next === -2) { doPrintState = true; next = this.insnIdx; }
+        if (next === RETURNED) { doPrintState = true; next = this.insnIdx; }
+        else if (next === CALLED) next = this.insnIdx;
       }
       if (next === EXIT_PATH) {
         this.scratch.all();
@@ -359,7 +368,9 @@ class Verifier {
         }
         if (hit) {
           sl.hitCnt++;
+          // The pruned path relies on what the checkpoint's subtree relied on (propagate_precision).
           if (sl.allPrecise) this.markPathPrecise();
+          else if (sl.precise) this.markChainPrecision(sl.precise, false);
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -381,15 +392,50 @@ class Verifier {
     snap.insnIdx = idx;
     snap.branches = 1;
     snap.parent = cur.parent;
+    snap.history = cur.history;
+    cur.history = [];
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
     list.unshift(snap);
     return false;
   }
 
-  /** A decision depended on scalar values: every checkpoint of the current path becomes fully precise. */
+  /** Fallback when precision cannot be tracked back: every checkpoint of the path becomes fully precise. */
   private markPathPrecise(): void {
     for (let st = this.cur.parent; st && !st.allPrecise; st = st.parent) st.allPrecise = true;
+  }
+
+  /**
+   * mark_chain_precision: a decision at the current instruction depended on the scalar registers in
+   * `mask`; walk the path back through the recorded instructions and record, at each checkpoint,
+   * which of its registers those values came from. `atCurrent` skips the instruction being
+   * processed (the mask is as of before it). Paths that cross a call or return fall back to
+   * marking every checkpoint fully precise.
+   */
+  private markChainPrecision(mask: number, atCurrent = true): void {
+    let m = mask & 0x3ff;
+    let hist = this.cur.history;
+    let end = hist.length;
+    // Skip the instruction being processed (and the linked-register entry recorded after it).
+    if (atCurrent) while (end > 0 && hist[--end] < 0);
+    let st: VState | null = this.cur.parent;
+    for (;;) {
+      let linked = 0;
+      for (let k = end - 1; k >= 0 && m; k--) {
+        const e = hist[k];
+        if (e < 0) { linked = -e - 1; continue; }
+        const next = backtrackInsn(this.insns[e], m, linked);
+        linked = 0;
+        if (next < 0) { this.markPathPrecise(); return; }
+        m = next;
+      }
+      if (!st || !m) return;
+      if (st.allPrecise || (m & ~st.precise) === 0) return;
+      st.precise |= m;
+      hist = st.history;
+      end = hist.length;
+      st = st.parent;
+    }
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
@@ -477,7 +523,7 @@ class Verifier {
 
   // ---------------------------------------------------------------- instructions
 
-  /** Processes one instruction; returns the next index, EXIT_PATH, or -2 after a call/return. */
+  /** Processes one instruction; returns the next index, EXIT_PATH, CALLED or RETURNED. */
   private step(idx: number): number {
     const insn = this.insns[idx];
     const cls = opClass(insn.op);
@@ -1200,8 +1246,7 @@ class Verifier {
         this.printState(cur, cur.frames.length - 2, true);
       }
       cur.frames.pop();
-      this.scratch.all();
-      return -2;
+      return RETURNED;
     }
     if (cur.refs.length) {
       for (const ref of cur.refs) this.verbose(`Unreleased reference id=${ref.id} alloc_insn=${ref.insn}\n`);
@@ -1250,7 +1295,7 @@ class Verifier {
     }
     this.insnIdx = target;
     this.scratch.all();
-    return -2;
+    return CALLED;
   }
 
   private checkHelperCall(idx: number, insn: Instruction): number {
@@ -1541,7 +1586,16 @@ class Verifier {
     }
     const pred = isBranchTaken(dst, src, o, jmp32);
     const target = idx + insn.off + 1;
-    if (pred >= 0 && (dst.type === RegType.SCALAR || src.type === RegType.SCALAR)) this.markPathPrecise();
+    const xSrcReg = opSource(insn.op) === SRC.X;
+    // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
+    let linked = 0;
+    for (const r of xSrcReg ? [dst, src] : [dst]) {
+      if (r.type !== RegType.SCALAR || !r.id) continue;
+      this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
+    }
+    if (linked) this.cur.history.push(-(linked + 1));
+    const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
+    if (pred >= 0 && operands) this.markChainPrecision(operands);
     if (pred === 1) {
       this.printInsnState();
       return target;
@@ -1571,7 +1625,7 @@ class Verifier {
     } else if (!this.tryMatchPktPointers(insn, dst, xSrc ? src : undefined, this.cur, other) && this.isPointerValue(dst)) {
       this.fail(`R${insn.dst} pointer comparison prohibited`);
     }
-    if (deadThis || deadOther) this.markPathPrecise();
+    if ((deadThis || deadOther) && operands) this.markChainPrecision(operands);
     if (deadOther) {
       // The jump cannot be taken: drop the pushed branch.
       this.pending.pop();
@@ -1653,6 +1707,39 @@ class Verifier {
     this.forEachReg(st, (r) => {
       if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
     });
+  }
+}
+
+/**
+ * backtrack_insn: the registers before `insn` that the values of `m` after it came from; -1 when
+ * the walk cannot continue (a call into or return from a subprogram).
+ */
+function backtrackInsn(insn: Instruction, m: number, linked: number): number {
+  const d = 1 << insn.dst, s = 1 << insn.src;
+  const cls = opClass(insn.op);
+  switch (cls) {
+    case CLASS.ALU: case CLASS.ALU64: {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (!(m & d)) return m;
+      if (o === ALU.MOV) return x ? (m & ~d) | s : m & ~d;
+      return x ? m | s : m;
+    }
+    case CLASS.LDX: return m & ~d;
+    case CLASS.ST: return m;
+    case CLASS.STX:
+      if (opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH) return insn.imm === ATOMIC.CMPXCHG ? m & ~1 : m & ~s;
+      return m;
+    case CLASS.LD: return insn.op === OP_LDDW ? m & ~d : m & ~0x3f;
+    default: {
+      const o = opCode(insn.op);
+      if (o === JMP.JA) return m;
+      if (o === JMP.EXIT) return -1;
+      if (o === JMP.CALL) return insn.src === 0 ? m & ~0x3f : -1;
+      // A conditional jump refines its operands and the scalars linked to them (same id): when
+      // any of those matters, all of them do.
+      const group = d | (opSource(insn.op) === SRC.X ? s : 0) | linked;
+      return m & group ? m | group : m;
+    }
   }
 }
 

@@ -1,0 +1,78 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { type Bounds, type AluOp, markUnknown, markKnown, boundsSync, scalarAlu } from './scalar.js';
+import { tnumRange, tnumConst, tnumAdd, tnumMul, tnumIn, tnumStr, U64_MAX } from './tnum.js';
+import { rng } from './fuzz.js';
+
+const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+
+function contains(b: Bounds, v: bigint): boolean {
+  const s = BigInt.asIntN(64, v), lo = Number(v & 0xffffffffn);
+  return b.umin <= v && v <= b.umax && b.smin <= s && s <= b.smax && b.u32min <= lo && lo <= b.u32max &&
+    b.s32min <= (lo | 0) && (lo | 0) <= b.s32max && (v & ~b.varOff.mask & U64_MAX) === b.varOff.value;
+}
+
+function randomU64(r: (n: number) => number): bigint {
+  const kinds = [0n, 1n, 0xffn, 0xffffffffn, 0x7fffffffffffffffn, U64_MAX];
+  if (r(3) === 0) return kinds[r(kinds.length)] - BigInt(r(3));
+  return (BigInt(r(0x10000)) << BigInt(r(49))) ^ BigInt(r(0x10000));
+}
+
+/** An abstract value covering [lo, hi] and a concrete member of it. */
+function sample(r: (n: number) => number): [Bounds, bigint] {
+  let lo = u64(randomU64(r)), hi = u64(randomU64(r));
+  if (lo > hi) [lo, hi] = [hi, lo];
+  if (r(4) === 0) hi = lo;
+  const b = {} as Bounds;
+  markUnknown(b);
+  b.umin = lo; b.umax = hi;
+  boundsSync(b);
+  const span = hi - lo;
+  const v = lo + (span === 0n ? 0n : BigInt(r(1 << 30)) * span / BigInt(1 << 30));
+  return [b, v];
+}
+
+function concrete(op: AluOp, a: bigint, b: bigint, alu32: boolean): bigint {
+  const w = alu32 ? 32 : 64, m = alu32 ? 0xffffffffn : U64_MAX;
+  a &= m; b &= m;
+  switch (op) {
+    case 'add': return (a + b) & m;
+    case 'sub': return (a - b) & m;
+    case 'mul': return (a * b) & m;
+    case 'and': return a & b;
+    case 'or': return a | b;
+    case 'xor': return a ^ b;
+    case 'lsh': return (a << b) & m;
+    case 'rsh': return a >> b;
+    case 'arsh': return BigInt.asUintN(w, BigInt.asIntN(w, a) >> b);
+    case 'neg': return -a & m;
+  }
+}
+
+test('tnum basics', () => {
+  assert.equal(tnumStr(tnumRange(0n, 255n)), '(0x0; 0xff)');
+  assert.deepEqual(tnumAdd(tnumConst(3n), tnumConst(4n)), tnumConst(7n));
+  assert.deepEqual(tnumMul(tnumConst(6n), tnumConst(7n)), tnumConst(42n));
+  assert.ok(tnumIn(tnumRange(0n, 15n), tnumConst(9n)));
+  assert.ok(!tnumIn(tnumConst(9n), tnumRange(0n, 15n)));
+});
+
+test('scalar ALU bounds are sound: every concrete result lies in the abstract result', () => {
+  const r = rng(7);
+  const ops: AluOp[] = ['add', 'sub', 'mul', 'and', 'or', 'xor', 'lsh', 'rsh', 'arsh', 'neg'];
+  for (let i = 0; i < 20000; i++) {
+    const op = ops[r(ops.length)];
+    const alu32 = r(2) === 0;
+    const [a, x] = sample(r);
+    let [b, y] = sample(r);
+    if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
+      y = BigInt(r(alu32 ? 32 : 64));
+      b = {} as Bounds;
+      markKnown(b, y);
+    }
+    const d = { ...a };
+    scalarAlu(d, op === 'neg' ? d : b, op, alu32);
+    const v = concrete(op, x, y, alu32);
+    assert.ok(contains(d, v), `${op}${alu32 ? '32' : ''} ${x} ${y} = ${v} not in ${JSON.stringify(d, (_k, val) => (typeof val === 'bigint' ? val.toString() : val))}`);
+  }
+});
