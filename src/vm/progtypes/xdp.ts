@@ -7,7 +7,7 @@
 import { XDP_MD } from '../../uapi/index.js';
 import { PacketBuffer, XDP_PACKET_HEADROOM, type Memory } from '../memory.js';
 import { addCtxRegion, CtxRules, type CtxComputed } from './ctx.js';
-import { EINVAL } from './errno.js';
+import { EINVAL, ENOMEM } from './errno.js';
 import { checkCtxTail, ETH_HLEN, type RedirectTarget } from './skb.js';
 import { TestRunError } from './testrun-error.js';
 
@@ -17,6 +17,8 @@ export const XDP_FRAME_SIZE = 4096;
 export const XDP_SHINFO_SIZE = 320;
 /** sizeof(struct xdp_frame): kept free at the start of the headroom (bpf_xdp_adjust_head/meta). */
 export const XDP_FRAME_STRUCT = 40;
+/** MAX_SKB_FRAGS: fragments a frame may have. */
+export const MAX_SKB_FRAGS = 17;
 /** Largest metadata area (xdp_metalen_invalid: what skb_shared_info's u8 meta_len holds). */
 export const XDP_META_MAX = 255;
 
@@ -30,8 +32,11 @@ export class XdpContext implements CtxComputed {
   readonly shadow = new Uint8Array(XDP_MD.size);
   readonly ctxRegion: number;
   readonly pkt: PacketBuffer;
-  /** Data beyond the linear part (the kernel puts it in fragments the program cannot address directly). */
-  readonly frags: Uint8Array;
+  /**
+   * Data beyond the linear part, in page-sized fragments as the kernel builds them (the program
+   * cannot address them directly; bpf_xdp_adjust_tail grows or shrinks them).
+   */
+  readonly frags: Uint8Array[] = [];
   /** Set by bpf_redirect / bpf_redirect_map. */
   redirect?: RedirectTarget;
 
@@ -44,8 +49,8 @@ export class XdpContext implements CtxComputed {
       this.shadow.set(ctxIn.subarray(0, XDP_MD.size));
       const get = (f: string) => v.getUint32(F[f].offset, true);
       const data = get('data');
-      if (get('data_meta') !== 0 || get('data_end') !== dataIn.length || data > get('data_end') || data & 3 || data > XDP_META_MAX) {
-        throw new TestRunError('ctx_in: data_meta must be 0, data_end the packet length and data a metadata length (multiple of 4, at most 252)', EINVAL);
+      if (get('data_meta') !== 0 || get('data_end') > dataIn.length || data > get('data_end') || data & 3 || data > XDP_META_MAX) {
+        throw new TestRunError('ctx_in: data_meta must be 0, data_end at most the packet length, data a metadata length (multiple of 4, at most 252) before it', EINVAL);
       }
       if (get('egress_ifindex') !== 0) throw new TestRunError('ctx_in: egress_ifindex must be 0', EINVAL);
       if (get('ingress_ifindex') !== 0 || get('rx_queue_index') !== 0) {
@@ -55,8 +60,11 @@ export class XdpContext implements CtxComputed {
     }
     const headroom = XDP_PACKET_HEADROOM - metalen;
     const maxLinear = XDP_FRAME_SIZE - headroom - XDP_SHINFO_SIZE;
-    const linear = dataIn.subarray(0, Math.min(dataIn.length, maxLinear));
-    this.frags = dataIn.slice(linear.length);
+    // ctx_in's data_end sets the linear part (measured on 6.18); the rest goes to fragments.
+    const linearLen = Math.min(ctxIn ? v.getUint32(F.data_end.offset, true) : dataIn.length, maxLinear);
+    const linear = dataIn.subarray(0, linearLen);
+    for (let at = linearLen; at < dataIn.length; at += XDP_FRAME_SIZE) this.frags.push(dataIn.slice(at, at + XDP_FRAME_SIZE));
+    if (this.frags.length > MAX_SKB_FRAGS) throw new TestRunError(`packet of ${dataIn.length} bytes needs more than ${MAX_SKB_FRAGS} fragments`, ENOMEM);
     this.pkt = new PacketBuffer(mem, linear, headroom, maxLinear - linear.length);
     this.pkt.setWindow(headroom, headroom + metalen, headroom + linear.length);
     v.setUint32(F.ingress_ifindex.offset, 1, true); // the loopback device's rx queue
@@ -78,12 +86,23 @@ export class XdpContext implements CtxComputed {
     return XDP_FRAME_STRUCT;
   }
 
+  /** Bytes in fragments. */
+  get fragsLength(): number {
+    return this.frags.reduce((n, f) => n + f.length, 0);
+  }
+
+  /** The frame from data on: the linear part, then the fragments (xdp_get_buff_len bytes). */
+  frame(): Uint8Array {
+    return this.dataOut().subarray(this.pkt.data - this.pkt.meta);
+  }
+
   /** data_out: from data_meta to the end, then the fragments. */
   dataOut(): Uint8Array {
     const p = this.pkt;
-    const out = new Uint8Array(p.end - p.meta + this.frags.length);
+    const out = new Uint8Array(p.end - p.meta + this.fragsLength);
     out.set(p.buf.subarray(p.meta, p.end));
-    out.set(this.frags, p.end - p.meta);
+    let at = p.end - p.meta;
+    for (const f of this.frags) { out.set(f, at); at += f.length; }
     return out;
   }
 
