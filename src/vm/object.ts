@@ -149,7 +149,7 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
   const vm = new Vm({ budget: o.budget });
   const obj = new VmObject(spec, env, vm, cpus);
   const vmMaps = new VmMaps(vm.mem);
-  const deps: HelperDeps = { env, maps: vmMaps, cpus, running: { ctx: undefined } };
+  const deps: HelperDeps = { env, maps: vmMaps, cpus, running: { ctx: undefined }, contexts: new Map() };
   const registry = new HelperRegistry(deps);
   const progsById = new Map<number, VmProgram>();
 

@@ -10,6 +10,7 @@ import { addCtxRegion, CtxRules, type CtxComputed } from './ctx.js';
 import { EINVAL, ENOMEM } from './errno.js';
 import { checkCtxTail, ETH_HLEN, type RedirectTarget } from './skb.js';
 import { TestRunError } from './testrun-error.js';
+import { allocOut } from './slab.js';
 
 /** PAGE_SIZE: the test-run frame size (frame_sz). */
 export const XDP_FRAME_SIZE = 4096;
@@ -30,6 +31,7 @@ const F = XDP_MD.fields;
 /** The xdp_buff of one run. */
 export class XdpContext implements CtxComputed {
   readonly shadow = new Uint8Array(XDP_MD.size);
+  private readonly view = new DataView(this.shadow.buffer);
   readonly ctxRegion: number;
   readonly pkt: PacketBuffer;
   /**
@@ -40,10 +42,18 @@ export class XdpContext implements CtxComputed {
   /** Set by bpf_redirect / bpf_redirect_map. */
   redirect?: RedirectTarget;
 
-  constructor(readonly mem: Memory, dataIn: Uint8Array, ctxIn?: Uint8Array) {
+  /** The frame buffer and regions are made once; {@link reset} loads each run's input into them. */
+  constructor(readonly mem: Memory) {
+    this.pkt = new PacketBuffer(mem, new Uint8Array(0), XDP_PACKET_HEADROOM, XDP_FRAME_SIZE - XDP_SHINFO_SIZE - XDP_PACKET_HEADROOM);
+    this.ctxRegion = addCtxRegion(mem, this.shadow, RULES, 'xdp', this);
+  }
+
+  /** Builds the xdp_buff of a test-run (bpf_prog_test_run_xdp), refusing what the kernel refuses. */
+  reset(dataIn: Uint8Array, ctxIn?: Uint8Array): void {
     if (dataIn.length < ETH_HLEN) throw new TestRunError(`packet of ${dataIn.length} bytes is shorter than an Ethernet header`, EINVAL);
     let metalen = 0;
-    const v = new DataView(this.shadow.buffer);
+    const v = this.view;
+    this.shadow.fill(0);
     if (ctxIn) {
       checkCtxTail(ctxIn, XDP_MD.size);
       this.shadow.set(ctxIn.subarray(0, XDP_MD.size));
@@ -62,13 +72,15 @@ export class XdpContext implements CtxComputed {
     const maxLinear = XDP_FRAME_SIZE - headroom - XDP_SHINFO_SIZE;
     // ctx_in's data_end sets the linear part (measured on 6.18); the rest goes to fragments.
     const linearLen = Math.min(ctxIn ? v.getUint32(F.data_end.offset, true) : dataIn.length, maxLinear);
-    const linear = dataIn.subarray(0, linearLen);
+    this.frags.length = 0;
     for (let at = linearLen; at < dataIn.length; at += XDP_FRAME_SIZE) this.frags.push(dataIn.slice(at, at + XDP_FRAME_SIZE));
     if (this.frags.length > MAX_SKB_FRAGS) throw new TestRunError(`packet of ${dataIn.length} bytes needs more than ${MAX_SKB_FRAGS} fragments`, ENOMEM);
-    this.pkt = new PacketBuffer(mem, linear, headroom, maxLinear - linear.length);
-    this.pkt.setWindow(headroom, headroom + metalen, headroom + linear.length);
+    const buf = this.pkt.buf;
+    buf.fill(0);
+    buf.set(dataIn.subarray(0, linearLen), headroom);
+    this.pkt.setWindow(headroom, headroom + metalen, headroom + linearLen);
     v.setUint32(F.ingress_ifindex.offset, 1, true); // the loopback device's rx queue
-    this.ctxRegion = addCtxRegion(mem, this.shadow, RULES, 'xdp', this);
+    this.redirect = undefined;
   }
 
   computed(field: string): number | undefined {
@@ -99,7 +111,7 @@ export class XdpContext implements CtxComputed {
   /** data_out: from data_meta to the end, then the fragments. */
   dataOut(): Uint8Array {
     const p = this.pkt;
-    const out = new Uint8Array(p.end - p.meta + this.fragsLength);
+    const out = allocOut(p.end - p.meta + this.fragsLength);
     out.set(p.buf.subarray(p.meta, p.end));
     let at = p.end - p.meta;
     for (const f of this.frags) { out.set(f, at); at += f.length; }
