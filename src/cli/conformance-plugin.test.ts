@@ -1,8 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { repoRoot } from '../test-support.js';
+import { hasTool, repoRoot, requireOrSkip, testdataDir } from '../test-support.js';
+import { assemble } from '../isa/asm.js';
+import { encodeInstructions } from '../isa/instruction.js';
+import { parseConformanceCase } from '../vm/conformance.js';
 
 const cli = path.join(repoRoot, 'dist/cli/bin.js');
 
@@ -40,4 +45,32 @@ test('refused and faulting programs exit non-zero with the reason on stderr and 
   assert.match(faulted.stderr, /insn 0: invalid read of 8 bytes/);
   const garbage = plugin([], 'zz');
   assert.equal(garbage.code, 2);
+});
+
+test('--elf: the program is the first one of an ELF object given as hex on stdin', (t) => {
+  if (!requireOrSkip(t, hasTool('clang'), 'clang')) return;
+  const dir = mkdtempSync(path.join(tmpdir(), 'tsbpf-plugin-'));
+  try {
+    const c = path.join(dir, 'p.c'), o = path.join(dir, 'p.o');
+    writeFileSync(c, '__attribute__((section("socket"), used)) int prog(void *ctx) { return 42; }\n');
+    execFileSync('clang', ['-O2', '-target', 'bpf', '-c', c, '-o', o]);
+    const r = plugin(['--elf'], hex([...readFileSync(o)]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '2a\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('end to end: conformance cases through the plugin, the way the upstream runner drives it', (t) => {
+  const dir = path.join(testdataDir, 'bpf_conformance/tests');
+  if (!requireOrSkip(t, existsSync(dir), 'the bpf_conformance suite')) return;
+  for (const name of ['ldxdw.data', 'subnet.data', 'call_local.data', 'lock_cmpxchg.data', 'sdiv64-intmin-by-negone-reg.data', 'callx.data']) {
+    const c = parseConformanceCase(readFileSync(path.join(dir, name), 'utf8'), name);
+    const code = c.raw ?? encodeInstructions(assemble(c.asm, { syntax: 'conformance' }));
+    // The runner omits the memory argument when the test has none, and parses stdout with stoull(…, 16).
+    const r = plugin(c.mem.length ? [hex([...c.mem])] : [], hex([...code]) + '\n');
+    assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+    assert.equal(BigInt('0x' + r.stdout.trim()), c.result, name);
+  }
 });

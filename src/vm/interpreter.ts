@@ -9,7 +9,9 @@
  * push a frame (own 512-byte stack region, r6–r9 and r10 saved, at most {@link MAX_CALL_FRAMES});
  * tail calls through a prog-array-like handle ({@link TailCallTable}, at most
  * {@link MAX_TAIL_CALL_CNT} per run, a failed one falls through); helpers may call back into the
- * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`).
+ * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`). The kernel's
+ * combined stack limit over a call chain is a static property the verifier checks at load; at run
+ * time each frame has its own 512-byte stack region and every access is checked against it.
  */
 import { VmFault } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -68,8 +70,16 @@ export class Vm implements HelperVm {
   budget: number;
   /** The CPU the run is on (per-CPU maps; default 0). */
   cpu = 0;
-  /** Region whose bounds are the packet that LD_ABS/LD_IND read (0: none). */
+  /**
+   * The packet LD_ABS/LD_IND read (0: none): offset k is relative to the region's `start`
+   * (skb->data); negative k in the SKF_NET_OFF / SKF_LL_OFF ranges are relative to
+   * {@link ldAbsNet} / {@link ldAbsMac} and may reach back to the buffer's first byte (skb->head).
+   */
   ldAbsRegion = 0;
+  /** Region offset of the network header (-1: unknown, SKF_NET_OFF loads fail). */
+  ldAbsNet = -1;
+  /** Region offset of the link-layer header (-1: unknown, SKF_LL_OFF loads fail). */
+  ldAbsMac = -1;
   /** Instructions executed by the last run. */
   executed = 0;
   /** Tail calls taken in the current run. */
@@ -102,7 +112,7 @@ export class Vm implements HelperVm {
 
   /** Validates and pre-decodes a program for this VM (see {@link decodeProgram}). */
   load(code: readonly Instruction[] | Uint8Array, options: LoadOptions = {}): VmProgram {
-    return decodeProgram(code, { ...options, codeRegion: this.codeRegion });
+    return decodeProgram(code, { ...options, codeRegion: this.codeRegion, owner: this });
   }
 
   /**
@@ -118,6 +128,7 @@ export class Vm implements HelperVm {
 
   /** Runs `prog` with the registers r1..r5 as they are (set them with {@link setReg}); r0 is then in regs[0], regs[1]. */
   exec(prog: VmProgram): void {
+    if (prog.owner !== this) throw new VmFault(`program '${prog.name}' was loaded into another VM (its map and code pointers are that VM's)`);
     const R = this.regs;
     R[0] = 0;
     R[1] = 0;
@@ -209,7 +220,9 @@ function tailCallTarget(vm: Vm, pc: number): VmProgram | undefined {
   if (index >= table.maxEntries) return undefined;
   if (vm.tailCalls >= MAX_TAIL_CALL_CNT) return undefined;
   vm.tailCalls++;
-  return table.tailCallTarget(index);
+  const target = table.tailCallTarget(index);
+  if (target && target.owner !== vm) throw new VmFault(`bpf_tail_call: program '${target.name}' was loaded into another VM`, { insn: pc });
+  return target;
 }
 
 /** Saves r6..r10 of frame `depth` (callee-saved registers and the frame pointer). */
@@ -570,7 +583,13 @@ function arsh64(R: Int32Array, d: number, n: number): void {
   else { R[d] = hi >> (n - 32); R[d + 1] = hi >> 31; }
 }
 
-/** LD_ABS / LD_IND: big-endian load from the packet into r0; false when out of bounds. */
+/** SKF_NET_OFF and SKF_LL_OFF of linux/filter.h: negative LD_ABS/LD_IND offsets relative to the network / link-layer header. */
+const SKF_NET_OFF = -0x100000, SKF_LL_OFF = -0x200000;
+
+/**
+ * LD_ABS / LD_IND as the kernel does them (bpf_skb_load_helper_*): a big-endian load of 1, 2 or 4
+ * bytes at data + k (k = imm, or src + imm as a signed 32-bit sum) into r0; false when out of bounds.
+ */
 function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   const w = prog.ins[pc << 2], o = w & 0xff;
   const size = o === Op.LDABS_B || o === Op.LDIND_B ? 1 : o === Op.LDABS_H || o === Op.LDIND_H ? 2 : 4;
@@ -579,8 +598,17 @@ function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
   const h = vm.ldAbsRegion;
   if (h === 0) throw new VmFault('LD_ABS/LD_IND needs a packet (socket filter context)', { insn: pc });
   const mem = vm.mem;
-  const t = mem.start[h] + k;
-  if (k < 0 || t + size > mem.end[h]) return false;
+  let t: number, lowest: number;
+  if (k >= 0) {
+    t = mem.start[h] + k;
+    lowest = mem.start[h];
+  } else {
+    const base = k >= SKF_NET_OFF ? vm.ldAbsNet : k >= SKF_LL_OFF ? vm.ldAbsMac : -1;
+    if (base < 0) return false;
+    t = base + k - (k >= SKF_NET_OFF ? SKF_NET_OFF : SKF_LL_OFF);
+    lowest = 0;
+  }
+  if (t < lowest || t + size > mem.end[h]) return false;
   const v = mem.views[h];
   vm.regs[0] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, false) : v.getInt32(t, false);
   vm.regs[1] = 0;

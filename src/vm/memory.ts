@@ -8,6 +8,13 @@
  * the instruction index, the address and the access size.
  *
  * Region id 0 is never allocated, so NULL (and every small scalar) is an invalid address.
+ *
+ * Registering storage: `addRegion(bytes, writable, options?)` → region id. A map registers its
+ * stable value storage once (read-only to programs with BPF_F_RDONLY_PROG) and a map value
+ * pointer is then `pointer(id, offset)` for the offset its lookup returns (see ./map-helpers.ts);
+ * a packet uses {@link PacketBuffer}; host objects (maps as `struct bpf_map *`) get opaque
+ * handle regions (`addHandle`). Regions whose accesses need conversion (a context whose 32-bit
+ * `data` fields yield 64-bit pointers) pass {@link RegionHooks}.
  */
 import { VmFault } from '../errors.js';
 

@@ -80,12 +80,16 @@ export interface DecodeOptions {
   resolveLd64?: Ld64Resolver;
   /** Region id of code pointers (lddw BPF_PSEUDO_FUNC yields codeRegion:insn). */
   codeRegion: number;
+  /** The VM the program is loaded into: its pointers (maps, code) are only valid there. */
+  owner: object;
 }
 
 /** A program pre-decoded for the interpreter. */
 export interface VmProgram {
   /** Unique id (like the kernel's prog id; what a prog array stores). */
   readonly id: number;
+  /** The VM it was loaded into (only that VM runs it). */
+  readonly owner: object;
   readonly name: string;
   readonly insns: readonly Instruction[];
   readonly length: number;
@@ -246,7 +250,7 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
     ins[4 * i + 2] = aux[i];
     ins[4 * i + 3] = off[i];
   }
-  return { id: nextProgramId++, name, insns, length: n, ins, helper, helpers };
+  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */
