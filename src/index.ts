@@ -8,3 +8,4 @@ export * as object from './object/index.js';
 export * as kernel from './kernel/index.js';
 export * from './errors.js';
 export * as maps from './vm/maps/index.js';
+export * as verifier from './verifier/index.js';

@@ -9,6 +9,7 @@ import * as maps from './maps.js';
 import * as kernel from './kernel.js';
 import * as progs from './progs.js';
 import { run as object } from './object.js';
+import { run as verifier } from './verifier.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
@@ -19,6 +20,7 @@ const suites: Suite[] = [
   { name: 'kernel', run: kernel.run },
   { name: 'progs', run: progs.run },
   { name: 'object', run: object },
+  { name: 'verifier', run: verifier },
 ];
 
 const only = process.argv.slice(2);

@@ -4,10 +4,10 @@
  * {@link BtfError} with the byte offset inside the BTF blob.
  */
 import { BtfError, type Location } from '../errors.js';
-import { latin1 } from '../elf/reader.js';
 import { BTF_KIND_NAMES, type BtfMember, type BtfParam, type BtfType, type BtfVarSecinfo, type BtfEnumValue } from './types.js';
 
 export const BTF_MAGIC = 0xeb9f;
+const utf8 = new TextDecoder();
 const HDR_MIN = 24;
 const TYPE_HDR = 12;
 
@@ -58,19 +58,19 @@ export function parseBtf(bytes: Uint8Array, loc: Location = {}): RawBtf {
     fail('BTF string section must start and end with NUL', strStart);
   }
 
-  const names = new Map<number, string>();
+  // Strings are UTF-8. When the section is all ASCII (the usual case) it is decoded once and
+  // names are slices of that string; otherwise each string is decoded on its own.
+  const strBytes = bytes.subarray(strStart, strEnd);
+  let ascii = true;
+  for (let i = 0; i < strBytes.length && ascii; i++) ascii = strBytes[i] < 0x80;
+  const table = ascii ? utf8.decode(strBytes) : '';
   const string = (off: number, at = strStart): string => {
-    let s = names.get(off);
-    if (s !== undefined) return s;
     if (off >= header.strLen) {
       if (off === 0) return '';
       fail(`string offset ${off} outside string section (${header.strLen} bytes)`, at);
     }
-    let end = strStart + off;
-    while (bytes[end] !== 0) end++;
-    s = latin1(bytes, strStart + off, end);
-    names.set(off, s);
-    return s;
+    if (ascii) return table.slice(off, table.indexOf('\0', off));
+    return utf8.decode(strBytes.subarray(off, strBytes.indexOf(0, off)));
   };
 
   const types: BtfType[] = [{ id: 0, kind: 'VOID', name: '' }];

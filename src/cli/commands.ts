@@ -6,6 +6,7 @@ import { asmCommand } from './asm.js';
 import { disasmCommand } from './disasm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
 import { progRun } from './prog-run.js';
+import { verifyCommand } from './verify.js';
 
 export const commands: Command[] = [
   objectShow,
@@ -14,4 +15,5 @@ export const commands: Command[] = [
   disasmCommand,
   conformancePluginCommand,
   progRun,
+  verifyCommand,
 ];

@@ -91,7 +91,7 @@ test('refuses tables and sections outside the file, with the offset', () => {
   // Section 1's sh_offset far away.
   expectElfError(patched(shoff + 64 + 24, 0x10000000, 4), /section #1 contents .* outside the file/);
   // A 64-bit size above 2^53.
-  expectElfError(patched(shoff + 64 + 32, 2 ** 60, 8), /too large/);
+  expectElfError(patched(shoff + 64 + 32, 2 ** 60, 8), /section #1 sh_size 0x1000000000000000 is too large/);
   // Section name table index out of range.
   expectElfError(patched(62, 200, 2), /section name table index 200/);
 });

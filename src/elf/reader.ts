@@ -119,7 +119,7 @@ export class ElfFile {
     const base = sec.offset;
     for (let i = 0, o = base; i < out.length; i++, o += esize) {
       out[i] = {
-        offset: this.u64(o, sec.name),
+        offset: this.u64(o, sec.name, `relocation #${i} r_offset`),
         type: this.dv.getUint32(o + 8, true),
         symbol: this.dv.getUint32(o + 12, true),
         addend: rela ? Number(this.dv.getBigInt64(o + 16, true)) : 0,
@@ -138,7 +138,7 @@ export class ElfFile {
     let end = offset;
     while (end < d.length && d[end] !== 0) end++;
     if (end === d.length) throw this.error(`unterminated string at offset ${offset} in ${strtab.name}`, { section: strtab.name, offset: strtab.offset + offset, ...loc });
-    return latin1(d, offset, end);
+    return decodeName(d, offset, end);
   }
 
   /** An ElfError located in this file. */
@@ -161,7 +161,7 @@ export class ElfFile {
     // EM_NONE is accepted like libbpf does: LLVM before 3.9 wrote it for BPF objects.
     if (machine !== EM_BPF && machine !== EM_NONE) throw this.error(`ELF machine ${machine} is not EM_BPF (${EM_BPF})`, { offset: 18 });
     if (type !== ET_REL) throw this.error(`ELF type ${type} is not ET_REL (a relocatable object)`, { offset: 16 });
-    const shoff = this.u64(40, undefined);
+    const shoff = this.u64(40, undefined, 'e_shoff');
     const shentsize = dv.getUint16(58, true);
     let shnum = dv.getUint16(60, true);
     let shstrndx = dv.getUint16(62, true);
@@ -169,7 +169,7 @@ export class ElfFile {
     if (shentsize !== SHDR_SIZE) throw this.error(`section header size ${shentsize}, expected ${SHDR_SIZE}`, { offset: 58 });
     this.checkRange(shoff, SHDR_SIZE, 'section header table', { offset: 40 });
     // Extended numbering: the real counts live in section header 0.
-    if (shnum === 0) shnum = this.u64(shoff + 32, undefined);
+    if (shnum === 0) shnum = this.u64(shoff + 32, undefined, 'extended section count');
     if (shstrndx === SHN_XINDEX) shstrndx = dv.getUint32(shoff + 40, true);
     this.checkRange(shoff, shnum * SHDR_SIZE, 'section header table', { offset: 40 });
     return { type, flags: dv.getUint32(48, true), shoff, shnum, shstrndx };
@@ -181,13 +181,13 @@ export class ElfFile {
     for (let i = 0; i < shnum; i++) {
       const o = shoff + i * SHDR_SIZE;
       const type = this.dv.getUint32(o + 4, true);
-      const offset = this.u64(o + 24, undefined);
-      const size = this.u64(o + 32, undefined);
+      const offset = this.u64(o + 24, undefined, `section #${i} sh_offset`);
+      const size = this.u64(o + 32, undefined, `section #${i} sh_size`);
       if (type !== SHT_NOBITS && i !== 0) this.checkRange(offset, size, `section #${i} contents`, { offset: o + 24 });
       raw.push({
-        nameOff: this.dv.getUint32(o, true), type, flags: this.u64(o + 8, undefined), offset, size,
+        nameOff: this.dv.getUint32(o, true), type, flags: this.u64(o + 8, undefined, `section #${i} sh_flags`), offset, size,
         link: this.dv.getUint32(o + 40, true), info: this.dv.getUint32(o + 44, true),
-        addralign: this.u64(o + 48, undefined), entsize: this.u64(o + 56, undefined),
+        addralign: this.u64(o + 48, undefined, `section #${i} sh_addralign`), entsize: this.u64(o + 56, undefined, `section #${i} sh_entsize`),
       });
     }
     const strRaw = raw[shstrndx];
@@ -218,8 +218,8 @@ export class ElfFile {
       out[i] = {
         index: i,
         name: this.string(strtab, this.dv.getUint32(o, true), { offset: o }),
-        value: this.u64(o + 8, symtab.name),
-        size: this.u64(o + 16, symtab.name),
+        value: this.u64(o + 8, symtab.name, `symbol #${i} st_value`),
+        size: this.u64(o + 16, symtab.name, `symbol #${i} st_size`),
         type: info & 0xf,
         bind: info >> 4,
         visibility: this.bytes[o + 5] & 3,
@@ -236,10 +236,10 @@ export class ElfFile {
   }
 
   /** A u64 field as a number; values above 2^53 are refused (no BPF object is that large). */
-  private u64(o: number, section: string | undefined): number {
+  private u64(o: number, section: string | undefined, what: string): number {
     const lo = this.dv.getUint32(o, true);
     const hi = this.dv.getUint32(o + 4, true);
-    if (hi >= 0x200000) throw this.error(`64-bit field 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} too large`, { section, offset: o });
+    if (hi >= 0x200000) throw this.error(`${what} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is too large`, { section, offset: o });
     return hi * 0x100000000 + lo;
   }
 }
@@ -253,13 +253,16 @@ export function readElf(bytes: Uint8Array, file?: string): ElfFile {
 export const symbolTypeName = (t: number): string => STT_NAMES[t] ?? `STT_${t}`;
 export const symbolBindName = (b: number): string => STB_NAMES[b] ?? `STB_${b}`;
 
-/** Decodes bytes [start, end) as Latin-1 (ELF names are ASCII in practice). */
-export function latin1(d: Uint8Array, start: number, end: number): string {
-  if (end - start < 64) {
+/** Decodes the UTF-8 bytes [start, end) (ASCII, the usual case, without a decoder call). */
+export function decodeName(d: Uint8Array, start: number, end: number): string {
+  if (end - start <= 64) {
     let s = '';
-    for (let i = start; i < end; i++) s += String.fromCharCode(d[i]);
+    for (let i = start; i < end; i++) {
+      if (d[i] >= 0x80) return utf8.decode(d.subarray(start, end));
+      s += String.fromCharCode(d[i]);
+    }
     return s;
   }
-  return decoder.decode(d.subarray(start, end));
+  return utf8.decode(d.subarray(start, end));
 }
-const decoder = new TextDecoder('latin1');
+const utf8 = new TextDecoder();

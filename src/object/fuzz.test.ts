@@ -1,9 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fuzzObjects, mutate } from './fuzz.js';
-import { listFiles, requireOrSkip, testdataDir } from '../test-support.js';
+import { hasTool, listFiles, repoRoot, requireOrSkip, testdataDir } from '../test-support.js';
 
 /** Corpus objects small enough to mutate quickly. */
 export function fuzzCorpus(): { name: string; bytes: Uint8Array }[] {
@@ -32,4 +34,21 @@ test('mutation is deterministic for a seed', () => {
   s = 1;
   const b = mutate(src, rnd);
   assert.deepEqual(a, b);
+});
+
+test('mutants of objects with kconfig/ksyms externs, map-in-map and struct_ops only raise typed errors', (t) => {
+  if (!requireOrSkip(t, hasTool('clang'), 'clang')) return;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'tsbpf-fuzz-'));
+  try {
+    const corpus = ['features', 'linking', 'struct_ops'].map((name) => {
+      const out = path.join(dir, `${name}.o`);
+      execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-c', path.join(repoRoot, 'src/object/testdata', `${name}.c`), '-o', out]);
+      return { name: out, bytes: new Uint8Array(readFileSync(out)) };
+    });
+    const r = fuzzObjects(corpus, 300, 7);
+    t.diagnostic(JSON.stringify({ ...r, findings: r.findings.length }));
+    assert.deepEqual(r.findings, []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

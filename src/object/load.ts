@@ -1,6 +1,6 @@
 /**
  * ELF → {@link ObjectSpec}, following libbpf 1.x's `bpf_object__open`: programs by section and
- * function symbol, maps (BTF `.maps`, legacy `maps`, global data, `.kconfig`), externs,
+ * function symbol, maps (BTF `.maps`, legacy `maps`, struct_ops, global data, `.kconfig`), externs,
  * relocations, and `.text` subprograms appended to each program that calls them (depth-first,
  * in first-call order, like `bpf_object__reloc_code`).
  *
@@ -16,7 +16,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ObjectError, type Location } from '../errors.js';
 import type { TsbpfError } from '../errors.js';
-import { readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
+import { decodeName, readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import {
   SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_REL, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE,
   STT_OBJECT, STT_SECTION, STV_HIDDEN, STV_INTERNAL,
@@ -27,7 +27,7 @@ import { parseBtfExt, type BtfExt, type BtfExtSection } from '../btf/ext.js';
 import type { Instruction } from '../isa/instruction.js';
 import { OP_CALL, OP_LDDW } from '../isa/opcodes.js';
 import { BPF_MAP_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../uapi/index.js';
-import { btfMaps, dataMap, legacyMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
+import { btfMaps, dataMap, legacyMaps, structOpsMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
 import { sectionInfo, type SectionInfo } from './sections.js';
 import type { ExternSpec, InsnReference, MapSpec, ObjectSpec, ProgramSpec } from './types.js';
 
@@ -97,6 +97,8 @@ class Loader {
   private readonly mapAt = new Map<string, number>();
   /** iproute2 prog-array maps by their `bpf_elf_map.id`, for `<id>/<key>` tail-call sections. */
   private readonly tailCallMaps = new Map<number, MapSpec>();
+  /** struct_ops sections by index → their map definitions. */
+  private readonly structOps = new Map<number, BtfMapDef[]>();
   private btfMapsSec?: ElfSection;
   private btfMapDefs: BtfMapDef[] = [];
   private readonly dataMaps = new Map<number, number>();
@@ -135,11 +137,13 @@ class Loader {
     this.collectCode();
     this.collectMaps();
     this.collectExterns();
+    this.collectStructOps();
     for (const sec of elf.sections) {
       if (sec.type !== SHT_REL) continue;
       const code = this.code.get(sec.info);
       if (code) this.collectCodeRelocs(sec, code);
       else if (this.btfMapsSec && sec.info === this.btfMapsSec.index) this.collectMapSlots(sec);
+      else if (this.structOps.has(sec.info)) this.collectStructOpsRelocs(sec, this.structOps.get(sec.info)!);
     }
     const programs: ProgramSpec[] = [];
     for (const code of [...this.code.values()].sort((a, b) => a.sec.index - b.sec.index)) {
@@ -387,6 +391,38 @@ class Loader {
     }
   }
 
+  /** struct_ops maps, after all others like libbpf. */
+  private collectStructOps(): void {
+    for (const sec of this.elf.sections) {
+      if (sec.name !== '.struct_ops' && sec.name !== '.struct_ops.link') continue;
+      if (!this.btf) this.fail(`section ${sec.name} needs BTF`, sec.name);
+      if (sec.type !== SHT_PROGBITS) this.fail(`section has type ${sec.type}, not SHT_PROGBITS`, sec.name);
+      const defs = structOpsMaps(this.btf, sec, this.loc(sec.name));
+      this.structOps.set(sec.index, defs);
+      this.maps.push(...defs.map((d) => d.map));
+    }
+  }
+
+  /** `.rel.struct_ops*`: which program each function-pointer member holds. */
+  private collectStructOpsRelocs(rel: ElfSection, defs: BtfMapDef[]): void {
+    const btf = this.btf!;
+    const relocs = this.elf.relocations(rel);
+    for (let i = 0; i < relocs.length; i++) {
+      const r = relocs[i];
+      const at = rel.offset + i * 16;
+      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      const d = defs.find((x) => x.offset <= r.offset && r.offset < x.offset + x.size);
+      if (!d) this.fail(`relocation at offset ${r.offset} is outside every struct_ops variable`, rel.name, at);
+      const st = btf.type(d.map.btfValueTypeId) as Extract<BtfType, { kind: 'STRUCT' }>;
+      const member = st.members.find((m) => m.bitsOffset === (r.offset - d.offset) * 8);
+      if (!member) this.fail(`struct_ops '${d.map.name}': no member at offset ${r.offset - d.offset}`, rel.name, at);
+      const code = this.code.get(sym.shndx);
+      const f = code?.funcs.find((x) => x.start * INSN === sym.value && x.entry);
+      if (!f) this.fail(`struct_ops '${d.map.name}': member '${member.name}' points to '${sym.name}', which is not a program`, rel.name, at);
+      (d.map.structOps ??= []).push({ member: member.name, program: f.name });
+    }
+  }
+
   /** Builds one program: its instructions, then each subprogram it reaches, appended depth-first. */
   private link(entry: Func): ProgramSpec {
     const info = this.sectionInfo(entry.code.sec.name);
@@ -531,12 +567,10 @@ function dataKind(sec: ElfSection): 'data' | 'rodata' | 'bss' | undefined {
   return undefined;
 }
 
+/** A NUL-terminated string (or the whole buffer when there is no NUL). */
 function cString(d: Uint8Array): string {
-  let end = d.indexOf(0);
-  if (end < 0) end = d.length;
-  let s = '';
-  for (let i = 0; i < end; i++) s += String.fromCharCode(d[i]);
-  return s;
+  const end = d.indexOf(0);
+  return decodeName(d, 0, end < 0 ? d.length : end);
 }
 
 /**

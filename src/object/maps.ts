@@ -231,3 +231,31 @@ export function dataMap(objName: string, realName: string, section: string, size
   }
   return m;
 }
+
+/**
+ * libbpf's struct_ops maps: each variable of a `.struct_ops` / `.struct_ops.link` DATASEC is a
+ * BPF_MAP_TYPE_STRUCT_OPS map (key 4 bytes, value the struct, one entry; `.link` adds BPF_F_LINK)
+ * holding the variable's initial bytes.
+ */
+export function structOpsMaps(btf: BtfSpec, sec: ElfSection, loc: Location): BtfMapDef[] {
+  const datasec = btf.typeByName(sec.name, 'DATASEC');
+  if (!datasec) throw new ObjectError(`no DATASEC ${sec.name} in BTF`, loc);
+  return datasec.vars.map((vi) => {
+    const v = btf.type(vi.type);
+    if (v.kind !== 'VAR') throw new ObjectError(`${sec.name} DATASEC entry [${vi.type}] is ${v.kind}, not VAR`, loc);
+    const st = btf.skipModifiers(v.type);
+    if (st.kind !== 'STRUCT') throw new ObjectError(`struct_ops '${v.name}': ${st.kind} is not a struct`, loc);
+    if (vi.offset > sec.data.length || vi.size > sec.data.length - vi.offset || vi.size !== st.size) {
+      throw new ObjectError(`struct_ops '${v.name}': data [${vi.offset}, +${vi.size}) does not fit section ${sec.name} or struct ${st.name}`, loc);
+    }
+    const m = emptyMap(v.name, 'struct_ops', sec.name);
+    m.type = BPF_MAP_TYPE.STRUCT_OPS;
+    m.keySize = 4;
+    m.valueSize = st.size;
+    m.maxEntries = 1;
+    m.flags = sec.name === '.struct_ops.link' ? BPF_F.LINK : 0;
+    m.btfValueTypeId = st.id;
+    m.data = sec.data.subarray(vi.offset, vi.offset + vi.size);
+    return { map: m, offset: vi.offset, size: vi.size };
+  });
+}

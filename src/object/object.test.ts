@@ -222,3 +222,15 @@ test('iproute2 `<id>/<key>` sections fill the prog-array map with that id', (t) 
   assert.deepEqual(calls.slots, tailProgs.map((p) => ({ key: Number(p.section.split('/')[1]), program: p.name })).sort((a, b) => a.key - b.key));
   assert.ok(calls.slots!.some((s) => s.key === 10 && 'program' in s && s.program === 'tail_handle_ipv6'));
 });
+
+test('struct_ops maps: one per variable, members bound to programs', (t) => {
+  if (!requireOrSkip(t, hasTool('clang'), 'clang')) return;
+  const spec = read(compile('struct_ops'));
+  assert.deepEqual(spec.programs.map((p) => [p.name, p.type]), [['my_init', BPF_PROG_TYPE.STRUCT_OPS], ['my_run', BPF_PROG_TYPE.STRUCT_OPS]]);
+  assert.equal(spec.maps.length, 1);
+  const ops = spec.maps[0];
+  assert.deepEqual([ops.name, ops.type, ops.keySize, ops.valueSize, ops.maxEntries, ops.flags], ['ops', BPF_MAP_TYPE.STRUCT_OPS, 4, 32, 1, BPF_F.LINK]);
+  assert.equal(spec.btf!.type(ops.btfValueTypeId).name, 'my_ops');
+  assert.deepEqual(ops.structOps, [{ member: 'init', program: 'my_init' }, { member: 'run', program: 'my_run' }]);
+  assert.equal(Buffer.from(ops.data!.subarray(16, 21)).toString(), 'tsbpf');
+});

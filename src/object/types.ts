@@ -76,7 +76,7 @@ export interface MapSpec {
   /** LIBBPF_PIN_* / PIN_* (0 none, 1 object/by-name, 2 global namespace). */
   pinning: number;
   /** Where it came from. */
-  source: 'btf' | 'legacy' | 'data' | 'kconfig';
+  source: 'btf' | 'legacy' | 'data' | 'kconfig' | 'struct_ops';
   /** ELF section it was defined in. */
   section: string;
   /** For global data: the ELF section name (`.rodata`, `.data.foo`…). */
@@ -86,6 +86,8 @@ export interface MapSpec {
   /** Initial bytes of `.data*` / `.rodata*` (a view into the file); absent for `.bss` and `.kconfig`, which start zeroed. */
   data?: Uint8Array;
   slots?: MapSlot[];
+  /** struct_ops maps: the program set in each function-pointer member (from `.rel.struct_ops*`). */
+  structOps?: { member: string; program: string }[];
   /** BTF ids (0 when unknown). For global data, `btfValueTypeId` is the DATASEC. */
   btfKeyTypeId: number;
   btfValueTypeId: number;

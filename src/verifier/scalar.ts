@@ -293,17 +293,19 @@ function lsh64Bounds(d: Bounds, umin: number, umax: number): void {
 /** Operations of adjust_scalar_min_max_vals, indexed by the ALU op nibble. */
 export type AluOp = 'add' | 'sub' | 'mul' | 'and' | 'or' | 'xor' | 'lsh' | 'rsh' | 'arsh' | 'neg';
 
-/**
- * Applies `dst = dst OP src` to scalar bounds (`alu32` for the 32-bit class). Returns false when the
- * kernel would give up (result unknown), which the caller already handles by marking unknown.
- */
+/** Applies `dst = dst OP src` to scalar bounds (`alu32` for the 32-bit class), then syncs them. */
 export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void {
-  const width = alu32 ? 32 : 64;
+  const width: 32 | 64 = alu32 ? 32 : 64;
   const srcConst = alu32
     ? subregConst(s.varOff) && s.s32min === s.s32max && s.u32min === s.u32max
     : tnumIsConst(s.varOff) && s.smin === s.smax && s.umin === s.umax;
   if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && !(srcConst && s.umax < BigInt(width))) {
     markUnknown(d);
+    return;
+  }
+  if (tnumIsConst(d.varOff) && tnumIsConst(s.varOff) && op !== 'mul') {
+    // Both operands known: the exact result (what the bounds arithmetic converges to).
+    markKnown(d, constAlu(d.varOff.value, s.varOff.value, op, width));
     return;
   }
   switch (op) {
@@ -379,6 +381,24 @@ export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void
   }
   if (alu32) zext32To64(d);
   boundsSync(d);
+}
+
+/** `a op b` on known values at `width` bits, zero-extended to u64. */
+function constAlu(a: bigint, b: bigint, op: AluOp, width: 32 | 64): bigint {
+  const m = width === 32 ? 0xffffffffn : U64_MAX;
+  a &= m; b &= m;
+  switch (op) {
+    case 'add': return (a + b) & m;
+    case 'sub': return (a - b) & m;
+    case 'neg': return -a & m;
+    case 'and': return a & b;
+    case 'or': return a | b;
+    case 'xor': return a ^ b;
+    case 'lsh': return (a << b) & m;
+    case 'rsh': return a >> b;
+    case 'arsh': return BigInt.asUintN(width, BigInt.asIntN(width, a) >> b);
+    default: return (a * b) & m;
+  }
 }
 
 /** Bounds of a value loaded from memory of `size` bytes, zero-extended (coerce_reg_to_size). */

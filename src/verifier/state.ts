@@ -177,6 +177,11 @@ export class VState {
   /** Checkpoint bookkeeping (is_state_visited's hit/miss heuristics). */
   hitCnt = 0;
   missCnt = 0;
+  /**
+   * Set on a checkpoint when some path below it took a decision from a scalar's value (a
+   * predicted branch): pruning against it then compares every scalar exactly.
+   */
+  allPrecise = false;
   /** Instruction index of the last jump processed into this state (for the branch log). */
   constructor(frames: FuncState[], refs: RefState[] = []) {
     this.frames = frames;
@@ -198,21 +203,21 @@ export class VState {
 export class IdMap {
   private old: number[] = [];
   private cur: number[] = [];
+  private n = 0;
   private tmp = 0;
   reset(): void {
-    this.old.length = 0;
-    this.cur.length = 0;
+    this.n = 0;
     this.tmp = 0x40000000;
   }
   check(oldId: number, curId: number): boolean {
     if (!oldId !== !curId) return false;
     if (!oldId) return true;
-    for (let i = 0; i < this.old.length; i++) {
+    for (let i = 0; i < this.n; i++) {
       if (this.old[i] === oldId) return this.cur[i] === curId;
       if (this.cur[i] === curId) return false;
     }
-    this.old.push(oldId);
-    this.cur.push(curId);
+    this.old[this.n] = oldId;
+    this.cur[this.n++] = curId;
     return true;
   }
   checkScalar(oldId: number, curId: number): boolean {
@@ -240,16 +245,17 @@ function regsExact(o: Reg, c: Reg, idmap: IdMap): boolean {
 }
 
 /**
- * regsafe: is every behaviour allowed from `cur` already proven safe from `old`? Scalars are all
- * treated as precise (tsbpf does not backtrack precision marks), which is sound and prunes less.
+ * regsafe: is every behaviour allowed from `cur` already proven safe from `old`? An imprecise
+ * scalar (one whose value cannot influence any later decision) matches any scalar.
  */
-export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number): boolean {
+export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = true): boolean {
   if (o.type === RegType.NOT_INIT) return exact === NOT_EXACT || c.type === RegType.NOT_INIT;
   if (c.type === RegType.NOT_INIT) return false;
   if (exact === EXACT) return regsExact(o, c, idmap);
   if (o.type !== c.type) return false;
   switch (o.type) {
     case RegType.SCALAR:
+      if (!precise && exact === NOT_EXACT) return true;
       return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
     case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
       return sameFields(o, c) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) &&
@@ -302,10 +308,12 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
 }
 
 /**
- * states_equal: `old` (a checkpoint) subsumes `cur`. `live[frame]` gives the registers live at the
- * instruction in each frame (bit i = Ri); dead registers of `old` are ignored.
+ * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
+ * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
+ * the scalar registers whose values matter there.
  */
-export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number, allowUninit: boolean): boolean {
+export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
+  preciseMasks: (insn: number) => number, allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -314,10 +322,12 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
     if (o.callsite !== c.callsite || o.inCallback !== c.inCallback) return false;
     // Live registers of the innermost frame are those at the current insn; outer frames resume
     // after their call site.
-    const live = fi === old.frames.length - 1 ? liveMasks(old.insnIdx) : liveMasks(old.frames[fi + 1].callsite + 1) & 0x3c0;
+    const at = fi === old.frames.length - 1 ? old.insnIdx : old.frames[fi + 1].callsite + 1;
+    const live = fi === old.frames.length - 1 ? liveMasks(at) : liveMasks(at) & 0x3c0;
+    const precise = old.allPrecise ? 0x7ff : preciseMasks(at);
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
-      if (!regsafe(o.regs[r], c.regs[r], idmap, exact)) return false;
+      if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
     if (!stacksafe(o, c, idmap, exact, allowUninit)) return false;
   }

@@ -10,6 +10,8 @@ export interface VerifierMap {
   valueSize: number;
   maxEntries: number;
   flags: number;
+  /** Inner map template of an array/hash of maps (what a lookup returns, after the null check). */
+  innerMap?: VerifierMap;
 }
 
 /** One `bpf_func_info` record: a function starts at `insnOff`. */

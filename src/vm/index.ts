@@ -12,4 +12,4 @@ export * from './testrun.js';
 export * from './replay.js';
 export { TestRunError } from './progtypes/testrun-error.js';
 export type { RedirectTarget } from './progtypes/skb.js';
-export { RunEnv, DEFAULT_TASK, HELPERS_BY_PROG_TYPE, formatPrintk, type RunEnvOptions, type SimulatedTask } from './helpers/index.js';
+export { RunEnv, DEFAULT_TASK, vmProgTypeHelpers, formatPrintk, type RunEnvOptions, type SimulatedTask } from './helpers/index.js';

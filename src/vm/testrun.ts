@@ -46,8 +46,6 @@ export interface VmTestRunResult extends TestRunResult {
   skb?: SkbState;
   /** Instructions executed by the last run. */
   insns: number;
-  /** kprobes: the return value bpf_override_return set. */
-  overrideReturn?: bigint;
 }
 
 /** skb families by program type. */
@@ -100,10 +98,7 @@ export function testRun(vm: Vm, deps: HelperDeps, prog: VmProgram, type: number,
     const r0 = hi === 0 ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
     const result: VmTestRunResult = { retval: lo, duration: Math.min(duration, 0xffffffff), r0, insns: vm.executed };
     const retval = lo;
-    if (ctx instanceof TraceContext) {
-      if (ctx.overrideReturn !== undefined) result.overrideReturn = ctx.overrideReturn;
-      return result;
-    }
+    if (ctx instanceof TraceContext) return result;
     const dataOut = ctx.dataOut();
     if (o.dataOutSize !== undefined && dataOut.length > o.dataOutSize && o.dataOutSize !== 0) {
       throw new TestRunError(`data_out of ${dataOut.length} bytes does not fit the ${o.dataOutSize}-byte buffer`, ENOSPC);

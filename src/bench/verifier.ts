@@ -1,0 +1,60 @@
+/**
+ * Verifier benchmark: time to verify each program of examples/ and ebpf-samples beside the
+ * kernel's own `verification time N usec` for the same program (log level BPF_LOG_STATS), the
+ * per-program ratio, the median ratio (target ≤ 1.0), the worst ratio (target ≤ 10x) and the
+ * slowest program (target < 2 s).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BenchReporter, median } from './report.js';
+import { loadObjectSpec } from '../object/load.js';
+import { loadObject } from '../kernel/index.js';
+import { verify } from '../verifier/index.js';
+import { verifierInputFromSpec, unsupportedFeature } from '../cli/verify.js';
+import { listFiles, testdataDir, repoRoot, isRoot } from '../test-support.js';
+
+const BPF_LOG_STATS = 4;
+
+export async function run(r: BenchReporter): Promise<void> {
+  if (!isRoot) {
+    r.note('needs root for the kernel figures');
+    return;
+  }
+  const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
+  const ratios: number[] = [];
+  let slowest = 0, slowestName = '';
+  for (const file of files) {
+    let spec;
+    try {
+      spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { file });
+    } catch {
+      continue;
+    }
+    for (const p of spec.programs) {
+      if (unsupportedFeature(p)) continue;
+      let kernelUsec: number | undefined;
+      try {
+        const o = loadObject(spec, { programs: [p.name], logLevel: BPF_LOG_STATS });
+        const m = /verification time (\d+) usec/.exec(o.program(p.name).verifierLog);
+        kernelUsec = m ? Number(m[1]) : undefined;
+        o.close();
+      } catch {
+        continue;
+      }
+      if (!kernelUsec) continue;
+      const input = verifierInputFromSpec(spec, p);
+      verify(input); // warm-up
+      const t0 = performance.now();
+      const res = verify(input);
+      const ms = performance.now() - t0;
+      if (!res.accepted) continue;
+      const name = `${path.basename(file)}:${p.name}`;
+      r.row({ name, value: ms * 1000, unit: 'usec', kernel: kernelUsec, target: 10, targetIsRatio: true });
+      ratios.push((ms * 1000) / kernelUsec);
+      if (ms > slowest) { slowest = ms; slowestName = name; }
+    }
+  }
+  r.row({ name: `median ratio over ${ratios.length} programs`, value: median(ratios), unit: 'x', target: 1 });
+  r.row({ name: 'worst ratio', value: Math.max(...ratios), unit: 'x', target: 10 });
+  r.row({ name: `slowest program (${slowestName})`, value: slowest, unit: 'ms', target: 2000 });
+}

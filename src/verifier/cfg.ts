@@ -1,0 +1,428 @@
+/**
+ * Structural checks that run before abstract interpretation, in the kernel's order:
+ * subprogram discovery (add_subprog_and_kfunc), per-subprogram jump ranges and last-instruction rule
+ * (check_subprogs), lddw and opcode validity (resolve_pseudo_ldimm64), the depth-first CFG walk
+ * (check_cfg) and the static register liveness (compute_live_registers).
+ */
+import type { Instruction } from '../isa/index.js';
+import { CLASS, ALU, JMP, MODE, SIZE, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
+import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
+import type { VerifierMap } from './types.js';
+import { helperArgCount, helperProto } from './helpers.js';
+
+/** A structural error: the kernel's message and the instruction it names. */
+export class CfgError {
+  constructor(readonly message: string, readonly insn: number) {}
+}
+
+/** What the CFG pass learns about a program. */
+export interface CfgInfo {
+  /** Start instruction of each subprogram, ascending (subprogram 0 starts at 0). */
+  subprogStarts: number[];
+  /** Per instruction: 1 = prune point, 2 = jump point (both flags may be set). */
+  points: Uint8Array;
+  /** Per instruction: registers live before it (bit i = Ri). */
+  liveRegs: Uint16Array;
+}
+
+export const PRUNE_POINT = 1, JMP_POINT = 2;
+const BPF_MAX_VAR_OFF = 1 << 29;
+
+/** Every valid opcode byte (bpf_opcode_in_insntable), lddw excluded (it is checked separately). */
+const VALID_OPCODES: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  const aluOps = [ALU.ADD, ALU.SUB, ALU.MUL, ALU.DIV, ALU.OR, ALU.AND, ALU.LSH, ALU.RSH, ALU.MOD, ALU.XOR, ALU.MOV, ALU.ARSH];
+  for (const cls of [CLASS.ALU, CLASS.ALU64]) {
+    for (const o of aluOps) for (const s of [SRC.K, SRC.X]) t[cls | o | s] = 1;
+    t[cls | ALU.NEG | SRC.K] = 1;
+  }
+  t[CLASS.ALU | ALU.END | SRC.K] = t[CLASS.ALU | ALU.END | SRC.X] = t[CLASS.ALU64 | ALU.END | SRC.K] = 1;
+  const cond = [JMP.JEQ, JMP.JGT, JMP.JGE, JMP.JSET, JMP.JNE, JMP.JSGT, JMP.JSGE, JMP.JLT, JMP.JLE, JMP.JSLT, JMP.JSLE];
+  for (const cls of [CLASS.JMP, CLASS.JMP32]) for (const o of cond) for (const s of [SRC.K, SRC.X]) t[cls | o | s] = 1;
+  t[CLASS.JMP | JMP.JA] = t[CLASS.JMP32 | JMP.JA] = t[CLASS.JMP | JMP.CALL] = t[CLASS.JMP | JMP.EXIT] = 1;
+  for (const sz of [SIZE.B, SIZE.H, SIZE.W, SIZE.DW]) {
+    t[CLASS.LDX | MODE.MEM | sz] = t[CLASS.STX | MODE.MEM | sz] = t[CLASS.ST | MODE.MEM | sz] = 1;
+    t[CLASS.STX | MODE.ATOMIC | sz] = 1;
+    if (sz !== SIZE.DW) {
+      t[CLASS.LDX | MODE.MEMSX | sz] = 1;
+      t[CLASS.LD | MODE.ABS | sz] = t[CLASS.LD | MODE.IND | sz] = 1;
+    }
+  }
+  return t;
+})();
+
+const isJmpCls = (op: number): boolean => opClass(op) === CLASS.JMP || opClass(op) === CLASS.JMP32;
+const isPseudoCall = (i: Instruction): boolean => i.op === (CLASS.JMP | JMP.CALL) && i.src === BPF_PSEUDO_CALL;
+const isPseudoFunc = (i: Instruction): boolean => i.op === OP_LDDW && i.src === BPF_PSEUDO.FUNC;
+/** Jump target of a jump instruction (JMP32|JA uses imm). */
+export const jumpTarget = (insns: readonly Instruction[], i: number): number =>
+  i + 1 + (insns[i].op === (CLASS.JMP32 | JMP.JA) ? insns[i].imm : insns[i].off);
+
+/** Subprogram starts (add_subprog_and_kfunc). */
+function findSubprogs(insns: readonly Instruction[], privileged: boolean): number[] {
+  const starts = new Set<number>([0]);
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i];
+    if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_KFUNC_CALL) {
+      throw new CfgError('tsbpf: kernel function (kfunc) calls are not supported', i);
+    }
+    if (!isPseudoCall(insn) && !isPseudoFunc(insn)) continue;
+    if (!privileged) throw new CfgError('loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN', i);
+    const target = i + insn.imm + 1;
+    if (target < 0 || target >= insns.length) throw new CfgError('call to invalid destination', i);
+    starts.add(target);
+  }
+  return [...starts].sort((a, b) => a - b);
+}
+
+/** Jumps stay inside their subprogram; each subprogram ends in exit or goto (check_subprogs). */
+function checkSubprogs(insns: readonly Instruction[], starts: number[]): void {
+  let cur = 0;
+  let start = starts[0], end = starts[1] ?? insns.length;
+  for (let i = 0; i < insns.length; i++) {
+    const op = insns[i].op;
+    if (isJmpCls(op) && opCode(op) !== JMP.EXIT && opCode(op) !== JMP.CALL) {
+      const t = jumpTarget(insns, i);
+      if (t < start || t >= end) throw new CfgError(`jump out of range from insn ${i} to ${t}`, i);
+    }
+    if (i === end - 1) {
+      if (op !== (CLASS.JMP | JMP.EXIT) && op !== (CLASS.JMP32 | JMP.JA) && op !== (CLASS.JMP | JMP.JA)) {
+        throw new CfgError('last insn is not an exit or jmp', i);
+      }
+      cur++;
+      start = end;
+      end = starts[cur + 1] ?? insns.length;
+    }
+  }
+}
+
+/** lddw pairs, map references and opcode validity (resolve_pseudo_ldimm64). */
+function checkLdImm64AndOpcodes(insns: readonly Instruction[], maps: readonly VerifierMap[]): void {
+  for (let i = 0; i < insns.length; i++) {
+    const insn = insns[i];
+    const cls = opClass(insn.op);
+    if (cls === CLASS.LDX && ((opMode(insn.op) !== MODE.MEM && opMode(insn.op) !== MODE.MEMSX) || insn.imm !== 0)) {
+      throw new CfgError('BPF_LDX uses reserved fields', i);
+    }
+    if (insn.op === OP_LDDW) {
+      const next = insns[i + 1];
+      if (i === insns.length - 1 || next.op !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) {
+        throw new CfgError('invalid bpf_ld_imm64 insn', i);
+      }
+      if (insn.src === 0 || insn.src === BPF_PSEUDO.FUNC) { i++; continue; }
+      const isMap = insn.src === BPF_PSEUDO.MAP_FD || insn.src === BPF_PSEUDO.MAP_IDX;
+      const isValue = insn.src === BPF_PSEUDO.MAP_VALUE || insn.src === BPF_PSEUDO.MAP_IDX_VALUE;
+      if (insn.src === BPF_PSEUDO.BTF_ID) throw new CfgError('tsbpf: ldimm64 of BTF ids (ksyms) is not supported', i);
+      if (!isValue && !(isMap && next.imm === 0)) throw new CfgError('unrecognized bpf_ld_imm64 insn', i);
+      const map = maps[insn.imm];
+      if (!map || insn.imm < 0) throw new CfgError(`fd ${insn.imm} is not pointing to valid bpf_map`, i);
+      if (isValue) {
+        const off = next.imm >>> 0;
+        if (off >= BPF_MAX_VAR_OFF) throw new CfgError(`direct value offset of ${off} is not allowed`, i);
+        if (map.type !== BPF_MAP_TYPE.ARRAY) throw new CfgError('no direct value access support for this map type', i);
+        if (map.maxEntries !== 1 || off >= map.valueSize) {
+          throw new CfgError(`invalid access to map value pointer, value_size=${map.valueSize} off=${off}`, i);
+        }
+      }
+      i++;
+      continue;
+    }
+    if (!VALID_OPCODES[insn.op]) throw new CfgError(`unknown opcode ${insn.op.toString(16).padStart(2, '0')}`, i);
+  }
+}
+
+const EXPLORED = 3, DISCOVERED = 1;
+
+/** Depth-first walk: every edge in range, no unreachable code, no jump into an lddw (check_cfg). */
+function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Uint8Array): void {
+  const n = insns.length;
+  const state = new Uint8Array(n);
+  // Per insn: bit0 = fall-through edge pushed, bit1 = branch edge pushed.
+  const edges = new Uint8Array(n);
+  const stack: number[] = [0];
+  state[0] = DISCOVERED;
+  // Returns 1 when w was newly pushed.
+  const push = (t: number, w: number, branch: boolean): number => {
+    const bit = branch ? 2 : 1;
+    if (edges[t] & bit) return 0;
+    if (w < 0 || w >= n) throw new CfgError(`jump out of range from insn ${t} to ${w}`, t);
+    if (branch) points[w] |= PRUNE_POINT | JMP_POINT;
+    edges[t] |= bit;
+    if (state[w] === 0) {
+      state[w] = DISCOVERED;
+      stack.push(w);
+      return 1;
+    }
+    if (state[w] === DISCOVERED && !privileged) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
+    return 0;
+  };
+  while (stack.length) {
+    const t = stack[stack.length - 1];
+    const insn = insns[t];
+    let pushed = 0;
+    if (isPseudoFunc(insn)) {
+      pushed = push(t, t + 2, false);
+      points[t + 2] |= PRUNE_POINT | JMP_POINT;
+      if (!pushed) { points[t] |= PRUNE_POINT; pushed = push(t, t + insn.imm + 1, true); }
+    } else if (!isJmpCls(insn.op)) {
+      pushed = push(t, t + (insn.op === OP_LDDW ? 2 : 1), false);
+    } else {
+      const o = opCode(insn.op);
+      if (o === JMP.EXIT) {
+        pushed = 0;
+      } else if (o === JMP.CALL) {
+        pushed = push(t, t + 1, false);
+        points[t + 1] |= PRUNE_POINT | JMP_POINT;
+        if (!pushed && isPseudoCall(insn)) { points[t] |= PRUNE_POINT; pushed = push(t, t + insn.imm + 1, true); }
+      } else if (o === JMP.JA) {
+        const w = jumpTarget(insns, t);
+        pushed = push(t, w, false);
+        if (w >= 0 && w < n) points[w] |= PRUNE_POINT | JMP_POINT;
+      } else {
+        points[t] |= PRUNE_POINT;
+        pushed = push(t, t + 1, false);
+        if (!pushed) pushed = push(t, t + insn.off + 1, true);
+      }
+    }
+    if (!pushed) {
+      state[t] = EXPLORED;
+      stack.pop();
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== EXPLORED) throw new CfgError(`unreachable insn ${i}`, i);
+    if (insns[i].op === OP_LDDW) {
+      if (state[i + 1] !== 0) throw new CfgError(`jump into the middle of ldimm64 insn ${i}`, i);
+      i++;
+    }
+  }
+}
+
+const CALLER_SAVED = 0x3f; // R0-R5
+
+/** Registers used and defined by one instruction (compute_insn_live_regs). */
+function useDef(insns: readonly Instruction[], i: number): [use: number, def: number] {
+  const insn = insns[i];
+  const { op, dst, src } = insn;
+  const d = 1 << dst, s = 1 << src;
+  switch (opClass(op)) {
+    case CLASS.ALU: case CLASS.ALU64: {
+      const o = opCode(op);
+      if (o === ALU.MOV) return [opSource(op) === SRC.X ? s : 0, d];
+      if (o === ALU.NEG || o === ALU.END) return [d, d];
+      return [d | (opSource(op) === SRC.X ? s : 0), d];
+    }
+    case CLASS.LDX: return [s, d];
+    case CLASS.ST: return [d, 0];
+    case CLASS.STX: {
+      if (opMode(op) !== MODE.ATOMIC) return [d | s, 0];
+      if (insn.imm === 0xf1) return [d | s | 1, 1];
+      if (insn.imm === 0x100) return [s, d];
+      return [d | s, insn.imm & 1 ? s : 0];
+    }
+    case CLASS.LD:
+      if (op === OP_LDDW) return [0, d];
+      return [(1 << 6) | (opMode(op) === MODE.IND ? s : 0), CALLER_SAVED];
+    default: {
+      const o = opCode(op);
+      if (o === JMP.EXIT) return [1, 0];
+      if (o === JMP.CALL) {
+        const n = insn.src === 0 ? helperArgCount(insn.imm) : 5;
+        return [((1 << (n + 1)) - 1) & ~1, CALLER_SAVED];
+      }
+      if (o === JMP.JA) return [0, 0];
+      return [d | (opSource(op) === SRC.X ? s : 0), 0];
+    }
+  }
+}
+
+/** Successors of an instruction within its subprogram (calls fall through). */
+function successors(insns: readonly Instruction[], i: number): number[] {
+  const op = insns[i].op;
+  if (op === OP_LDDW) return [i + 2];
+  if (!isJmpCls(op)) return [i + 1];
+  const o = opCode(op);
+  if (o === JMP.EXIT) return [];
+  if (o === JMP.CALL) return [i + 1];
+  if (o === JMP.JA) return [jumpTarget(insns, i)];
+  return [i + 1, i + 1 + insns[i].off];
+}
+
+/** Backward dataflow to a fixpoint: registers live before each instruction. */
+function computeLiveRegs(insns: readonly Instruction[]): Uint16Array {
+  const n = insns.length;
+  const live = new Uint16Array(n);
+  const use = new Uint16Array(n), def = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    [use[i], def[i]] = useDef(insns, i);
+    if (insns[i].op === OP_LDDW) i++;
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+      let out = 0;
+      for (const s of successors(insns, i)) if (s < n) out |= live[s];
+      const inn = (use[i] | (out & ~def[i])) & 0x3ff;
+      if (inn !== live[i]) { live[i] = inn; changed = true; }
+    }
+  }
+  return live;
+}
+
+/** Runs every structural check; throws {@link CfgError} with the kernel's message. */
+export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean): CfgInfo {
+  const subprogStarts = findSubprogs(insns, privileged);
+  checkSubprogs(insns, subprogStarts);
+  checkLdImm64AndOpcodes(insns, maps);
+  const points = new Uint8Array(insns.length + 1);
+  checkCfg(insns, privileged, points);
+  return { subprogStarts, points, liveRegs: computeLiveRegs(insns) };
+}
+
+/** The `Live regs before insn:` block of a level-2 log. */
+export function formatLiveRegs(insns: readonly Instruction[], live: Uint16Array, fmt: (i: number) => string): string {
+  let out = 'Live regs before insn:\n';
+  for (let i = 0; i < insns.length; i++) {
+    let cols = '';
+    for (let r = 0; r < 10; r++) cols += live[i] & (1 << r) ? String(r) : '.';
+    out += `${String(i).padStart(7)}: ${cols} ${fmt(i)}\n`;
+    if (insns[i].op === OP_LDDW) i++;
+  }
+  return out;
+}
+
+/** Bit sets of registers that may hold a stack pointer, a ctx pointer, or any pointer. */
+interface PtrSets {
+  stack: Uint16Array;
+  ctx: Uint16Array;
+  ptr: Uint16Array;
+}
+
+const FP = 1 << 10;
+const ARGS = 0x3e; // R1-R5
+
+/** Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn. */
+function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
+  const n = insns.length;
+  const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
+  const seen = new Uint8Array(n);
+  const work: number[] = [];
+  const join = (i: number, st: number, cx: number, pt: number): void => {
+    if (i >= n) return;
+    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt;
+    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i]) return;
+    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; seen[i] = 1;
+    work.push(i);
+  };
+  join(0, FP, 2, FP | 2);
+  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
+  while (work.length) {
+    const i = work.pop()!;
+    const insn = insns[i];
+    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i];
+    const d = 1 << insn.dst, s = 1 << insn.src;
+    const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
+      st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
+    };
+    const cls = opClass(insn.op);
+    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (o === ALU.MOV) setDst(x && !!(st & s), x && !!(cx & s), x && !!(pt & s));
+      else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) {
+        // ptr += scalar keeps a pointer; scalar += ptr makes one.
+        if (x) setDst(!!(st & (d | s)), !!(cx & (d | s)), !!(pt & (d | s)));
+      } else setDst(false, false, false);
+    } else if (cls === CLASS.LDX) {
+      const dw = opSize(insn.op) === SIZE.DW;
+      setDst(dw && !!(st & s), dw && !!(st & s), dw || !!(cx & s));
+    } else if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
+      const r = insn.imm === 0xf1 ? 1 : s;
+      st &= ~r; cx &= ~r; pt |= r;
+    } else if (insn.op === OP_LDDW) {
+      setDst(false, false, insn.src !== 0);
+    } else if (cls === CLASS.LD) {
+      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
+    } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
+      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
+      if (insn.src === BPF_PSEUDO_CALL) st |= 1;
+    }
+    for (const succ of successors(insns, i)) join(succ, st, cx, pt);
+  }
+  return sets;
+}
+
+/**
+ * Backward analysis standing in for the kernel's precision marks: the scalar registers whose value
+ * may reach something the verifier decides on (pointer arithmetic, a helper's size or loop-count
+ * argument, a store to the stack, a checked return value, a callee). Registers outside this set at
+ * a checkpoint cannot change any later decision, so states_equal may ignore their values — a
+ * static over-approximation of what mark_chain_precision computes. Decisions taken on a
+ * conditional jump's predicted outcome are handled dynamically: the verifier then marks every
+ * checkpoint of the path fully precise.
+ */
+export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): Uint16Array {
+  const n = insns.length;
+  const ptrs = mayPointers(insns, subprogStarts);
+  const sens = new Uint16Array(n);
+  const mainEnd = subprogStarts[1] ?? n;
+  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule].
+  const transfer = (i: number, out: number): number => {
+    const insn = insns[i];
+    const d = 1 << insn.dst, s = 1 << insn.src;
+    const cls = opClass(insn.op);
+    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+      if (o === ALU.MOV) return (out & ~d) | (x && out & d ? s : 0);
+      let extra = 0;
+      if ((o === ALU.ADD || o === ALU.SUB) && x) {
+        if (ptrs.ptr[i] & d) extra |= s;
+        if (ptrs.ptr[i] & s) extra |= d;
+      }
+      return out & d ? out | (x ? s : 0) | extra : (out & ~d) | extra;
+    }
+    if (cls === CLASS.LDX) return out & ~d;
+    if (cls === CLASS.ST) return out;
+    if (cls === CLASS.STX) {
+      let r = out;
+      if (opMode(insn.op) === MODE.ATOMIC) {
+        if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
+        if (insn.imm === 0xf1) r |= 1;
+      }
+      return ptrs.stack[i] & d ? r | s : r;
+    }
+    if (insn.op === OP_LDDW) return out & ~d;
+    if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
+    const o = opCode(insn.op);
+    if (o === JMP.EXIT) return i < mainEnd && !mainExitChecked ? 0 : 1;
+    if (o === JMP.JA) return out;
+    if (o === JMP.CALL) {
+      let use = ARGS;
+      if (insn.src === 0) {
+        const proto = helperProto(insn.imm);
+        if (proto) {
+          use = 0;
+          proto.args.forEach((k, a) => {
+            if (k === 'size' || k === 'size_or_zero' || k === 'alloc_size_or_zero' || (insn.imm === BPF_FUNC.loop && a === 0)) use |= 1 << (a + 1);
+          });
+        }
+      }
+      return (out & ~CALLER_SAVED) | use;
+    }
+    // A conditional jump is value-sensitive only when its outcome is predicted, which the
+    // verifier records dynamically (VState.allPrecise); here it only links its two operands.
+    if (opSource(insn.op) === SRC.X && out & (d | s)) return out | d | s;
+    return out;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+      let out = 0;
+      for (const succ of successors(insns, i)) if (succ < n) out |= sens[succ];
+      const inn = transfer(i, out) & 0x3ff;
+      if (inn !== sens[i]) { sens[i] = inn; changed = true; }
+    }
+  }
+  return sens;
+}

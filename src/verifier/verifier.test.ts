@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { verify } from './index.js';
+import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
+import { kernelVerify } from './kernel-oracle.js';
+import { requireOrSkip, isRoot } from '../test-support.js';
+import { BPF_PROG_TYPE } from '../uapi/index.js';
+import { mov, movr, alu, ldx, jmpr, exit } from './testdata/asm.js';
+
+test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
+  assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
+  for (const c of CORPUS) {
+    const r = verify(c.input);
+    assert.equal(r.accepted, false, `${c.name}: accepted`);
+    assert.equal(r.error?.message, c.expect, c.name);
+  }
+});
+
+test('corpus: valid programs are accepted', () => {
+  for (const c of [...VALID, { name: 'bpf_loop callback', input: LOOP_CALLBACK, expect: null }]) {
+    const r = verify(c.input);
+    assert.equal(r.accepted, true, `${c.name}: ${r.error?.message}`);
+  }
+});
+
+test('corpus agrees with the kernel: verdicts and error messages', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  const disagreements: string[] = [];
+  for (const c of [...CORPUS, ...VALID]) {
+    const k = kernelVerify(c.input, 1);
+    const lines = k.log.split('\n');
+    // The recorded expectation is the kernel's own verdict and message.
+    if (c.expect === null) assert.ok(k.accepted, `${c.name}: kernel rejects: ${k.log.slice(-300)}`);
+    else assert.ok(!k.accepted && lines.includes(c.expect), `${c.name}: kernel says ${k.log.slice(-300)}`);
+    const r = verify(c.input);
+    if (r.accepted !== k.accepted || (!r.accepted && !lines.includes(r.error!.message))) {
+      disagreements.push(`${c.name}: kernel ${k.accepted ? 'accept' : 'reject'}, tsbpf ${r.accepted ? 'accept' : r.error!.message}`);
+    }
+  }
+  assert.deepEqual(disagreements, []);
+});
+
+test('log level 2 matches the kernel byte for byte on a packet program', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const off of [12, 20]) {
+    const input = {
+      progType: BPF_PROG_TYPE.XDP, maps: [],
+      insns: [ldx('w', 2, 1, 4), ldx('w', 1, 1, 0), movr(3, 1), alu('add', 3, 14), jmpr('gt', 3, 2, 2), ldx('b', 0, 1, off), exit(), mov(0, 2), exit()],
+    };
+    assert.equal(verify({ ...input, logLevel: 2 }).log, kernelVerify(input, 2).log);
+  }
+});
+
+test('statistics line and limits', () => {
+  const r = verify({ progType: BPF_PROG_TYPE.XDP, maps: [], insns: [mov(0, 1), exit()], logLevel: 1 });
+  assert.ok(r.accepted);
+  assert.equal(r.processedInsns, 2);
+  assert.match(r.log, /^processed 2 insns \(limit 1000000\) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0$/m);
+  const bad = verify({ progType: 9999, maps: [], insns: [mov(0, 1), exit()] });
+  assert.match(bad.error!.message, /not supported/);
+});

@@ -1,0 +1,1848 @@
+/**
+ * The verifier proper: depth-first abstract interpretation of every path (do_check), with state
+ * pruning at the CFG's prune points (is_state_visited), after the kernel's kernel/bpf/verifier.c.
+ * Messages and the log follow the kernel 6.18 wording and format.
+ */
+import type { Instruction } from '../isa/index.js';
+import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
+import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
+import { formatInstructionXlated } from '../isa/index.js';
+import { formatFuncState, alignmentPad, Scratch } from './log.js';
+import {
+  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
+  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
+} from './state.js';
+import {
+  type AluOp, scalarAlu, coerceToSize, signExtend, signExtend32, zext32To64, boundsSync, boundsInvalid, markUnknown,
+  mark32Unbounded, regWidth, S64_MIN, S64_MAX,
+} from './scalar.js';
+import { tnumConst, tnumIsConst, tnumStr, tnumAdd, tnumSub, tnumIntersect, tnumSubreg, tnumWithSubreg, tnumOr, tnumAnd, U64_MAX } from './tnum.js';
+import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable } from './context.js';
+import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, type ArgKind } from './helpers.js';
+
+/** The kernel's limits. */
+export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
+export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+const BPF_COMPLEXITY_LIMIT_STATES = 64;
+const BPF_MAXINSNS = 4096;
+const BPF_MAX_VAR_OFF = 1 << 29;
+const BPF_MAX_VAR_SIZ = 1 << 29;
+const MAX_PACKET_OFF = 0xffff;
+const MAX_ERRNO = 4095n;
+
+/** Internal: aborts verification with the kernel's message. */
+class Reject {
+  constructor(readonly message: string, readonly insn: number) {}
+}
+
+const ALU_OPS: Partial<Record<number, AluOp>> = {
+  [ALU.ADD]: 'add', [ALU.SUB]: 'sub', [ALU.MUL]: 'mul', [ALU.OR]: 'or', [ALU.AND]: 'and', [ALU.LSH]: 'lsh',
+  [ALU.RSH]: 'rsh', [ALU.XOR]: 'xor', [ALU.ARSH]: 'arsh', [ALU.NEG]: 'neg',
+};
+/** The log's name of each ALU operation (bpf_alu_string), indexed by `op >> 4`. */
+const ALU_STR = ['+=', '-=', '*=', '/=', '|=', '&=', '<<=', '>>=', 'neg', '%=', '^=', '=', 's>>=', 'endian'];
+const aluOpString = (op: number): string => ALU_STR[op >> 4];
+
+/** rev_opcode: the condition of the fall-through branch. JSET's reverse is tagged with SRC.X. */
+const REV_OP: Record<number, number> = {
+  [JMP.JEQ]: JMP.JNE, [JMP.JNE]: JMP.JEQ, [JMP.JSET]: JMP.JSET | SRC.X, [JMP.JGT]: JMP.JLE, [JMP.JGE]: JMP.JLT,
+  [JMP.JLT]: JMP.JGE, [JMP.JLE]: JMP.JGT, [JMP.JSGT]: JMP.JSLE, [JMP.JSGE]: JMP.JSLT, [JMP.JSLT]: JMP.JSGE, [JMP.JSLE]: JMP.JSGT,
+};
+/** flip_opcode: the condition with operands swapped. */
+const FLIP_OP: Record<number, number> = {
+  [JMP.JEQ]: JMP.JEQ, [JMP.JNE]: JMP.JNE, [JMP.JSET]: JMP.JSET, [JMP.JGT]: JMP.JLT, [JMP.JGE]: JMP.JLE,
+  [JMP.JLT]: JMP.JGT, [JMP.JLE]: JMP.JGE, [JMP.JSGT]: JMP.JSLT, [JMP.JSGE]: JMP.JSLE, [JMP.JSLT]: JMP.JSGT, [JMP.JSLE]: JMP.JSGE,
+};
+
+/** Return-value range enforced at program exit per program type (check_return_code). */
+function exitRange(progType: number, attach: number): [number, number] | undefined {
+  const A = BPF_ATTACH_TYPE;
+  switch (progType) {
+    case BPF_PROG_TYPE.CGROUP_SKB: return attach === A.CGROUP_INET_EGRESS ? [0, 3] : [0, 1];
+    case BPF_PROG_TYPE.CGROUP_SOCK: case BPF_PROG_TYPE.SOCK_OPS: return [0, 1];
+    case BPF_PROG_TYPE.CGROUP_SOCK_ADDR: {
+      const one: number[] = [A.CGROUP_UDP4_RECVMSG, A.CGROUP_UDP6_RECVMSG, A.CGROUP_UNIX_RECVMSG, A.CGROUP_INET4_GETPEERNAME,
+        A.CGROUP_INET6_GETPEERNAME, A.CGROUP_UNIX_GETPEERNAME, A.CGROUP_INET4_GETSOCKNAME, A.CGROUP_INET6_GETSOCKNAME, A.CGROUP_UNIX_GETSOCKNAME];
+      if (one.includes(attach)) return [1, 1];
+      return attach === A.CGROUP_INET4_BIND || attach === A.CGROUP_INET6_BIND ? [0, 3] : [0, 1];
+    }
+    default: return undefined;
+  }
+}
+
+/** Number of possible CPUs (the kernel's nr_cpu_ids) for get_smp_processor_id's range. */
+function nrCpuIds(): number {
+  try {
+    const m = /(\d+)\s*$/.exec(readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim());
+    if (m) return Number(m[1]) + 1;
+  } catch { /* not Linux */ }
+  return availableParallelism();
+}
+
+const EXIT_PATH = -1;
+/** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
+const MAX_HELPER_ID = Math.max(...Object.values(BPF_FUNC));
+
+interface Pending {
+  st: VState;
+  insn: number;
+  prev: number;
+}
+
+/** Verifies one program (see {@link VerifierInput}); never throws for bad programs. */
+export function verify(input: VerifierInput): VerifierResult {
+  return new Verifier(input).run();
+}
+
+class Verifier {
+  private readonly insns: readonly Instruction[];
+  /** The input's maps, then the inner-map templates of maps of maps. */
+  private readonly maps: VerifierMap[];
+  /** Index in `maps` of each map's inner map (-1 when none). */
+  private readonly innerIdx: number[];
+  private readonly progType: number;
+  private readonly attachType: number;
+  private readonly privileged: boolean;
+  private readonly level: number;
+  private readonly limit: number;
+  private cfg!: CfgInfo;
+  /** Log chunks (joined once at the end). */
+  private readonly log: string[] = [];
+  private cur!: VState;
+  private insnIdx = 0;
+  private prevInsnIdx = 0;
+  private readonly pending: Pending[] = [];
+  private explored: (VState[] | undefined)[] = [];
+  private processed = 0;
+  private jmps = 0;
+  private prevJmps = 0;
+  private prevProcessed = 0;
+  private totalStates = 0;
+  private peakStates = 0;
+  private maxStatesPerInsn = 0;
+  private idGen = 0;
+  private stackDepth: number[] = [];
+  /** Per instruction: the pointer type its memory operand had first (save_aux_ptr_type). */
+  private auxPtrType: Int8Array = new Int8Array(0);
+  /** Per instruction: set when it is a helper call that runs a callback. */
+  private callsCallback: Uint8Array = new Uint8Array(0);
+  private readonly idmap = new IdMap();
+  private readonly scratch = new Scratch();
+  private prevLogPos = -1;
+  private prevInsnPrintPos = 0;
+  private lastLinfo = -1;
+  private readonly nrCpus = nrCpuIds();
+  private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
+  private precise: Uint16Array = new Uint16Array(0);
+  private readonly preciseMask = (i: number): number => this.precise[i] ?? 0x3ff;
+
+  constructor(private readonly input: VerifierInput) {
+    this.insns = input.insns;
+    this.maps = [...input.maps];
+    this.innerIdx = input.maps.map((m) => (m.innerMap ? this.maps.push(m.innerMap) - 1 : -1));
+    this.progType = input.progType;
+    this.attachType = input.expectedAttachType ?? 0;
+    this.privileged = input.privileged ?? true;
+    this.level = input.logLevel ?? 0;
+    this.limit = input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
+  }
+
+  run(): VerifierResult {
+    let error: Reject | undefined;
+    try {
+      this.check();
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      error = e;
+    }
+    this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
+    return {
+      accepted: !error,
+      log: this.log.join(''),
+      error: error && { message: error.message, insn: error.insn },
+      processedInsns: this.processed,
+      maxStatesPerInsn: this.maxStatesPerInsn,
+      totalStates: this.totalStates,
+      peakStates: this.peakStates,
+      stackDepth: this.stackDepth,
+    };
+  }
+
+  // ---------------------------------------------------------------- logging
+
+  private verbose(s: string): void {
+    if (this.level) this.log.push(s);
+  }
+
+  /** Logs the message lines and aborts; the first line is the error's message. */
+  private fail(...lines: string[]): never {
+    for (const l of lines) this.verbose(l + '\n');
+    throw new Reject(lines[0], this.insnIdx);
+  }
+
+  private fmtInsn(i: number): string {
+    return formatInstructionXlated(this.insns, i, this.xlatedResolver);
+  }
+
+  /** Map references print by name (`map[arr]`, `map[arr]+8`); the kernel prints their address. */
+  private readonly xlatedResolver = {
+    imm: (insns: readonly Instruction[], i: number): string | undefined => {
+      const x = insns[i];
+      const name = this.maps[x.imm]?.name ?? String(x.imm);
+      if (x.src === BPF_PSEUDO.MAP_IDX || x.src === BPF_PSEUDO.MAP_FD) return `map[${name}]`;
+      if (x.src === BPF_PSEUDO.MAP_IDX_VALUE || x.src === BPF_PSEUDO.MAP_VALUE) return `map[${name}]+${insns[i + 1].imm >>> 0}`;
+      return undefined;
+    },
+  };
+
+  private printState(st: VState, frame: number, printAll: boolean): void {
+    if (!this.level) return;
+    this.log.push(formatFuncState(st, st.frames[frame], this.maps, printAll, this.scratch));
+    if (!printAll) this.scratch.clear();
+  }
+
+  /** print_insn_state: appends the scratched state to the instruction line just printed. */
+  private printInsnState(): void {
+    if (!this.level) return;
+    if (this.prevLogPos === this.log.length) {
+      // Nothing was printed since the instruction line: continue it after a `;`.
+      this.log.push(this.log.pop()!.slice(0, -1) + alignmentPad(this.prevInsnPrintPos) + ';');
+    } else {
+      this.log.push(`${this.insnIdx}:`);
+    }
+    this.printState(this.cur, this.cur.frames.length - 1, false);
+  }
+
+  private linfo(idx: number): void {
+    const li = this.input.lineInfo;
+    if (!li?.length || !this.level) return;
+    let k = -1;
+    for (let i = 0; i < li.length && li[i].insnOff <= idx; i++) k = i;
+    if (k < 0 || k === this.lastLinfo) return;
+    this.lastLinfo = k;
+    const l = li[k];
+    const file = l.fileName ? ` @ ${l.fileName.split('/').pop()}:${l.lineNum ?? 0}` : '';
+    this.verbose(`; ${l.line.trimStart()}${file}\n`);
+  }
+
+  // ---------------------------------------------------------------- driver
+
+  private check(): void {
+    const n = this.insns.length;
+    if (n === 0) this.fail('program has no instructions (the kernel refuses it with E2BIG)');
+    if (n > (this.privileged ? BPF_COMPLEXITY_LIMIT_INSNS : BPF_MAXINSNS)) this.fail(`program of ${n} instructions is too long (the kernel refuses it with E2BIG)`);
+    if (!ctxSupported(this.progType, this.attachType)) this.fail(`tsbpf: program type ${progTypeName(this.progType)} is not supported by the verifier`);
+    try {
+      this.cfg = analyzeCfg(this.insns, this.maps, this.privileged);
+    } catch (e) {
+      if (!(e instanceof CfgError)) throw e;
+      this.insnIdx = e.insn;
+      this.fail(e.message);
+    }
+    this.stackDepth = this.cfg.subprogStarts.map(() => 0);
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
+    if (this.level >= 2) {
+      this.cfg.subprogStarts.forEach((s, i) => this.verbose(`func#${i} @${s}\n`));
+      this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
+    }
+    this.explored = new Array(n);
+    this.auxPtrType = new Int8Array(n).fill(-1);
+    this.callsCallback = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      const insn = this.insns[i];
+      if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
+        this.callsCallback[i] = 1;
+        this.cfg.points[i] |= PRUNE_POINT | JMP_POINT;
+      }
+    }
+    const main = new FuncState(0, -1, 0);
+    main.regs[1].markPtr(RegType.CTX);
+    main.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    this.cur = new VState([main]);
+    this.scratch.all();
+    this.doCheck();
+    this.checkMaxStackDepth();
+  }
+
+  private doCheck(): void {
+    let doPrintState = false;
+    for (;;) {
+      const idx = this.insnIdx;
+      if (idx >= this.insns.length || idx < 0) this.fail(`invalid insn idx ${idx} insn_cnt ${this.insns.length}`);
+      if (++this.processed > this.limit) this.fail(`BPF program is too large. Processed ${this.processed} insn`);
+      let next: number;
+      if ((this.cfg.points[idx] & PRUNE_POINT) && this.isStateVisited(idx)) {
+        if (this.level) {
+          if (doPrintState) this.verbose(`\nfrom ${this.prevInsnIdx} to ${idx}: safe\n`);
+          else this.verbose(`${idx}: safe\n`);
+        }
+        next = EXIT_PATH;
+      } else {
+        if (this.level >= 2 && doPrintState) {
+          this.verbose(`\nfrom ${this.prevInsnIdx} to ${idx}:`);
+          this.printState(this.cur, this.cur.frames.length - 1, true);
+          doPrintState = false;
+        }
+        if (this.level) {
+          if (this.scratch.any()) this.printInsnState();
+          this.linfo(idx);
+          const line = `${idx}: ${this.fmtInsn(idx)}`;
+          this.log.push(line + '\n');
+          this.prevInsnPrintPos = line.length + 1;
+          this.prevLogPos = this.log.length;
+        }
+        next = this.step(idx);
+        if (next === -2) { doPrintState = true; next = this.insnIdx; }
+      }
+      if (next === EXIT_PATH) {
+        this.scratch.all();
+        this.updateBranchCounts(this.cur);
+        const p = this.pending.pop();
+        if (!p) return;
+        this.cur = p.st;
+        this.insnIdx = p.insn;
+        this.prevInsnIdx = p.prev;
+        doPrintState = true;
+        continue;
+      }
+      this.prevInsnIdx = idx;
+      this.insnIdx = next;
+    }
+  }
+
+  private updateBranchCounts(st: VState | null): void {
+    while (st) {
+      if (--st.branches > 0) break;
+      st = st.parent;
+    }
+  }
+
+  private pushStack(insn: number, prev: number, st: VState = this.cur.clone()): VState {
+    if (st.parent) st.parent.branches++;
+    this.pending.push({ st, insn, prev });
+    if (this.pending.length > BPF_COMPLEXITY_LIMIT_JMP_SEQ) this.fail(`The sequence of ${this.pending.length} jumps is too complex.`);
+    return st;
+  }
+
+  /** is_state_visited: prune when a finished state at this insn subsumes the current one. */
+  private isStateVisited(idx: number): boolean {
+    const cur = this.cur;
+    const force = this.callsCallback[idx] === 1;
+    let addNew = force || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevProcessed >= 8);
+    let list = this.explored[idx];
+    let statesCnt = 0;
+    cur.insnIdx = idx;
+    if (list) {
+      for (let i = 0; i < list.length; i++) {
+        const sl = list[i];
+        statesCnt++;
+        let hit = false;
+        if (sl.branches > 0) {
+          if (force && this.equal(sl, cur, RANGE_WITHIN)) hit = true;
+          else {
+            if (this.equal(sl, cur, EXACT)) {
+              this.linfo(idx);
+              this.verbose(`infinite loop detected at insn ${idx}\n`);
+              this.verbose('cur state:');
+              this.printState(cur, cur.frames.length - 1, true);
+              this.verbose('old state:');
+              this.printState(sl, sl.frames.length - 1, true);
+              throw new Reject(`infinite loop detected at insn ${idx}`, idx);
+            }
+            if (!force && this.jmps - this.prevJmps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
+          }
+        } else if (this.equal(sl, cur, NOT_EXACT)) {
+          hit = true;
+        }
+        if (hit) {
+          sl.hitCnt++;
+          if (sl.allPrecise) this.markPathPrecise();
+          return true;
+        }
+        if (addNew) sl.missCnt++;
+        const nMiss = force && sl.branches > 0 ? 64 : 3;
+        if (sl.missCnt > sl.hitCnt * nMiss + nMiss) {
+          list.splice(i--, 1);
+          if (sl.branches === 0) this.peakStates--;
+        }
+      }
+    }
+    if (statesCnt > this.maxStatesPerInsn) this.maxStatesPerInsn = statesCnt;
+    if (!this.privileged && statesCnt > BPF_COMPLEXITY_LIMIT_STATES) return false;
+    if (!addNew) return false;
+    this.totalStates++;
+    this.peakStates++;
+    this.prevJmps = this.jmps;
+    this.prevProcessed = this.processed;
+    const snap = cur.clone();
+    snap.insnIdx = idx;
+    snap.branches = 1;
+    snap.parent = cur.parent;
+    cur.parent = snap;
+    if (!list) list = this.explored[idx] = [];
+    list.unshift(snap);
+    return false;
+  }
+
+  /** A decision depended on scalar values: every checkpoint of the current path becomes fully precise. */
+  private markPathPrecise(): void {
+    for (let st = this.cur.parent; st && !st.allPrecise; st = st.parent) st.allPrecise = true;
+  }
+
+  private equal(old: VState, cur: VState, mode: number): boolean {
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.privileged);
+  }
+
+  private checkMaxStackDepth(): void {
+    // Combined stack of every call chain (check_max_stack_depth), frames rounded up to 32 bytes.
+    const starts = this.cfg.subprogStarts;
+    const subOf = (i: number): number => {
+      let s = 0;
+      while (s + 1 < starts.length && starts[s + 1] <= i) s++;
+      return s;
+    };
+    const callees: number[][] = starts.map(() => []);
+    for (let i = 0; i < this.insns.length; i++) {
+      const insn = this.insns[i];
+      if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_CALL) callees[subOf(i)].push(subOf(i + insn.imm + 1));
+    }
+    // The JIT is always on here: frames are rounded up to 16 bytes (round_up_stack_depth).
+    const round = (d: number): number => Math.ceil(d / 16) * 16;
+    const walk = (s: number, depth: number, frames: number): void => {
+      const total = depth + round(this.stackDepth[s]);
+      if (total > MAX_BPF_STACK) {
+        this.insnIdx = starts[s];
+        this.fail(`combined stack size of ${frames} calls is ${total}. Too large`);
+      }
+      for (const c of callees[s]) if (frames < MAX_CALL_FRAMES) walk(c, total, frames + 1);
+    };
+    walk(0, 0, 1);
+  }
+
+  // ---------------------------------------------------------------- registers
+
+  private get frame(): FuncState {
+    return this.cur.frames[this.cur.frames.length - 1];
+  }
+
+  private reg(regno: number): Reg {
+    return this.frame.regs[regno];
+  }
+
+  /** check_reg_arg(SRC_OP). */
+  private srcReg(regno: number): Reg {
+    if (regno >= MAX_BPF_REG) this.fail(`R${regno} is invalid`);
+    const r = this.frame.regs[regno];
+    this.scratch.regs |= 1 << regno;
+    if (r.type === RegType.NOT_INIT) this.fail(`R${regno} !read_ok`);
+    return r;
+  }
+
+  /** check_reg_arg(DST_OP_NO_MARK). */
+  private dstReg(regno: number): Reg {
+    if (regno >= MAX_BPF_REG) this.fail(`R${regno} is invalid`);
+    if (regno === BPF_REG_FP) this.fail('frame pointer is read only');
+    this.scratch.regs |= 1 << regno;
+    return this.frame.regs[regno];
+  }
+
+  /** Pointer values are opaque to unprivileged programs (is_pointer_value). */
+  private isPointerValue(r: Reg): boolean {
+    return !this.privileged && r.isPointer();
+  }
+
+  private typeStr(t: number): string {
+    return REG_TYPE_NAMES[t];
+  }
+
+  /** Visits every register and spilled register of every frame. */
+  private forEachReg(st: VState, fn: (r: Reg) => void): void {
+    for (const f of st.frames) {
+      for (const r of f.regs) fn(r);
+      for (let spi = 0; spi < f.spilled.length; spi++) {
+        const sp = f.spilled[spi];
+        if (sp && f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) fn(sp);
+      }
+    }
+  }
+
+  /** mark_reg_invalid: a destroyed pointer becomes unknown for root, unreadable otherwise. */
+  private invalidate(r: Reg): void {
+    if (this.privileged) r.markUnknown();
+    else r.markNotInit();
+  }
+
+  // ---------------------------------------------------------------- instructions
+
+  /** Processes one instruction; returns the next index, EXIT_PATH, or -2 after a call/return. */
+  private step(idx: number): number {
+    const insn = this.insns[idx];
+    const cls = opClass(insn.op);
+    switch (cls) {
+      case CLASS.ALU: case CLASS.ALU64:
+        this.checkAlu(insn);
+        return idx + 1;
+      case CLASS.LDX:
+        this.checkLoad(idx, insn);
+        return idx + 1;
+      case CLASS.STX:
+        if (opMode(insn.op) === MODE.ATOMIC) this.checkAtomic(idx, insn);
+        else {
+          if (insn.imm !== 0) this.fail('BPF_STX uses reserved fields');
+          this.checkStore(idx, insn);
+        }
+        return idx + 1;
+      case CLASS.ST: {
+        if (insn.src !== 0) this.fail('BPF_ST uses reserved fields');
+        const dst = this.srcReg(insn.dst);
+        this.saveAuxPtrType(idx, dst.type);
+        this.checkMemAccess(insn.dst, insn.off, SIZE_BYTES[opSize(insn.op) >> 3], true, -1, insn);
+        return idx + 1;
+      }
+      case CLASS.LD:
+        if (insn.op === OP_LDDW) {
+          this.checkLdImm64(insn, idx);
+          return idx + 2;
+        }
+        this.checkLdAbs(insn);
+        return idx + 1;
+      default:
+        this.jmps++;
+        return this.checkJmp(idx, insn);
+    }
+  }
+
+  private saveAuxPtrType(idx: number, type: number): void {
+    const prev = this.auxPtrType[idx];
+    if (prev === -1) this.auxPtrType[idx] = type;
+    else if (prev !== type && (prev === RegType.CTX || type === RegType.CTX)) this.fail('same insn cannot be used with different pointers');
+  }
+
+  private checkLdImm64(insn: Instruction, idx: number): void {
+    const dst = this.dstReg(insn.dst);
+    const next = this.insns[idx + 1];
+    if (insn.src === 0) {
+      dst.markKnown((BigInt(next.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+      return;
+    }
+    if (insn.src === BPF_PSEUDO.FUNC) {
+      if (!this.input.funcInfo?.length) this.fail('missing btf func_info');
+      dst.markPtr(RegType.FUNC);
+      dst.subprog = this.cfg.subprogStarts.indexOf(idx + insn.imm + 1);
+      return;
+    }
+    const isValue = insn.src === BPF_PSEUDO.MAP_VALUE || insn.src === BPF_PSEUDO.MAP_IDX_VALUE;
+    dst.markPtr(isValue ? RegType.MAP_VALUE : RegType.MAP_PTR);
+    dst.mapIdx = insn.imm;
+    if (isValue) dst.off = next.imm;
+  }
+
+  private checkLdAbs(insn: Instruction): void {
+    const skbTypes: number[] = [BPF_PROG_TYPE.SOCKET_FILTER, BPF_PROG_TYPE.SCHED_CLS, BPF_PROG_TYPE.SCHED_ACT, BPF_PROG_TYPE.CGROUP_SKB];
+    if (!skbTypes.includes(this.progType)) this.fail('BPF_LD_[ABS|IND] instructions not allowed for this program type');
+    const mode = opMode(insn.op);
+    if (insn.dst !== 0 || insn.off !== 0 || (mode === MODE.ABS && insn.src !== 0)) this.fail('BPF_LD_[ABS|IND] uses reserved fields');
+    const ctx = this.srcReg(6);
+    if (mode === MODE.IND) this.srcReg(insn.src);
+    if (this.cur.refs.length) this.fail('BPF_LD_[ABS|IND] would lead to reference leak');
+    if (ctx.type !== RegType.CTX) this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
+    for (let r = 1; r <= 5; r++) this.reg(r).markNotInit();
+    this.scratch.regs |= 0x3f;
+    const r0 = this.reg(0);
+    r0.markUnknown();
+  }
+
+  // ---- ALU
+
+  private checkAlu(insn: Instruction): void {
+    const { op, dst: d, src: s, off, imm } = insn;
+    const o = opCode(op);
+    const alu64 = opClass(op) === CLASS.ALU64;
+    const x = opSource(op) === SRC.X;
+    if (o === ALU.NEG || o === ALU.END) {
+      if (o === ALU.NEG) {
+        if (x || s !== 0 || off !== 0 || imm !== 0) this.fail('BPF_NEG uses reserved fields');
+      } else if (s !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64) || (alu64 && x)) {
+        this.fail('BPF_END uses reserved fields');
+      }
+      const r = this.srcReg(d);
+      if (this.isPointerValue(r)) this.fail(`R${d} pointer arithmetic prohibited`);
+      this.dstReg(d);
+      if (r.type !== RegType.SCALAR) { r.markUnknown(); return; }
+      if (o === ALU.NEG) scalarAlu(r, r, 'neg', !alu64);
+      else this.byteSwap(r, imm, alu64 || !x);
+      return;
+    }
+    if (o === ALU.MOV) {
+      if (x) {
+        const okOff = alu64 ? [0, 8, 16, 32] : [0, 8, 16];
+        if (!okOff.includes(off) || imm !== 0) this.fail('BPF_MOV uses reserved fields');
+        this.srcReg(s);
+      } else if (s !== 0 || off !== 0) {
+        this.fail('BPF_MOV uses reserved fields');
+      }
+      const dst = this.dstReg(d);
+      if (!x) {
+        dst.markKnown(alu64 ? BigInt(imm) : BigInt(imm >>> 0));
+        return;
+      }
+      const src = this.reg(s);
+      if (alu64) {
+        if (off === 0) {
+          this.assignScalarId(src);
+          dst.copyFrom(src);
+        } else if (this.isPointerValue(src)) {
+          this.fail(`R${s} sign-extension part of pointer`);
+        } else if (src.type === RegType.SCALAR) {
+          const noSext = src.umax < 1n << BigInt(off - 1);
+          if (noSext) this.assignScalarId(src);
+          dst.copyFrom(src);
+          if (!noSext) dst.id = 0;
+          signExtend(dst, off >> 3);
+        } else {
+          dst.markUnknown();
+        }
+        return;
+      }
+      if (src.type === RegType.SCALAR) {
+        if (off === 0) {
+          const u32 = regWidth(src) <= 32;
+          if (u32) this.assignScalarId(src);
+          dst.copyFrom(src);
+          if (!u32) dst.id = 0;
+          zext32To64(dst);
+          boundsSync(dst);
+        } else {
+          dst.copyFrom(src);
+          dst.id = 0;
+          signExtend32(dst, off >> 3);
+        }
+      } else {
+        if (this.isPointerValue(src)) this.fail(`R${s} partial copy of pointer`);
+        dst.markUnknown();
+      }
+      return;
+    }
+    const sdivOk = o === ALU.DIV || o === ALU.MOD;
+    if (x) {
+      if (imm !== 0 || (off !== 0 && off !== 1) || (off === 1 && !sdivOk)) this.fail('BPF_ALU uses reserved fields');
+      this.srcReg(s);
+    } else if (s !== 0 || (off !== 0 && off !== 1) || (off === 1 && !sdivOk)) {
+      this.fail('BPF_ALU uses reserved fields');
+    }
+    this.srcReg(d);
+    if (sdivOk && !x && imm === 0) this.fail('div by zero');
+    if ((o === ALU.LSH || o === ALU.RSH || o === ALU.ARSH) && !x) {
+      const size = alu64 ? 64 : 32;
+      if (imm < 0 || imm >= size) this.fail(`invalid shift ${imm}`);
+    }
+    this.dstReg(d);
+    this.adjustRegMinMax(insn);
+  }
+
+  private byteSwap(r: Reg, bits: number, toLe: boolean): void {
+    if (toLe) {
+      if (bits < 64) coerceToSize(r, bits / 8);
+      return;
+    }
+    if (r.isConst()) {
+      let v = r.varOff.value & ((1n << BigInt(bits)) - 1n), out = 0n;
+      for (let i = 0; i < bits / 8; i++) { out = (out << 8n) | (v & 0xffn); v >>= 8n; }
+      r.markKnown(out);
+    } else {
+      r.markUnknown();
+      if (bits < 64) coerceToSize(r, bits / 8);
+    }
+  }
+
+  private readonly fakeReg = new Reg();
+  /** The shared scratch register holding an immediate operand (the kernel's env->fake_reg). */
+  private immReg(imm: number): Reg {
+    this.fakeReg.markKnown(BigInt(imm));
+    return this.fakeReg;
+  }
+
+  private assignScalarId(r: Reg): void {
+    if (r.type === RegType.SCALAR && !r.id && !tnumIsConst(r.varOff)) r.id = ++this.idGen;
+  }
+
+  /** adjust_reg_min_max_vals. */
+  private adjustRegMinMax(insn: Instruction): void {
+    const o = opCode(insn.op);
+    const dst = this.reg(insn.dst);
+    let src: Reg;
+    if (opSource(insn.op) === SRC.X) {
+      src = this.reg(insn.src);
+      if (src.type !== RegType.SCALAR) {
+        if (dst.type !== RegType.SCALAR) {
+          if (o === ALU.SUB && this.privileged) { dst.markUnknown(); return; }
+          this.fail(`R${insn.dst} pointer ${aluOpString(o)} pointer prohibited`);
+        }
+        this.adjustPtr(insn, src, dst, true);
+        return;
+      }
+      if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
+    } else {
+      src = this.immReg(insn.imm);
+      if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
+    }
+    const op = ALU_OPS[o];
+    if (!op) {
+      // div / mod: the kernel gives up on bounds.
+      markUnknown(dst);
+      dst.id = 0;
+      if (opClass(insn.op) === CLASS.ALU) { zext32To64(dst); boundsSync(dst); }
+      return;
+    }
+    dst.id = 0;
+    scalarAlu(dst, src, op, opClass(insn.op) === CLASS.ALU);
+  }
+
+  private checkRegSaneOffset(r: Reg, type: number): void {
+    const t = this.typeStr(type);
+    const known = tnumIsConst(r.varOff);
+    const val = BigInt.asIntN(64, r.varOff.value);
+    if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) this.fail(`math between ${t} pointer and ${val} is not allowed`);
+    if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF) this.fail(`${t} pointer offset ${r.off} is not allowed`);
+    if (r.smin === S64_MIN) this.fail(`math between ${t} pointer and register with unbounded min value is not allowed`);
+    if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) this.fail(`value ${r.smin} makes ${t} pointer be out of bounds`);
+  }
+
+  /** adjust_ptr_min_max_vals: `ptr op scalar` (or `scalar += ptr` when `swapped`). */
+  private adjustPtr(insn: Instruction, ptr: Reg, off: Reg, swapped: boolean): void {
+    const o = opCode(insn.op);
+    const d = insn.dst;
+    const dst = this.reg(d);
+    if (opClass(insn.op) !== CLASS.ALU64) {
+      if (o === ALU.SUB && this.privileged) { dst.markUnknown(); return; }
+      this.fail(`R${d} 32-bit pointer arithmetic prohibited`);
+    }
+    if (isMaybeNull(ptr.type)) this.fail(`R${d} pointer arithmetic on ${this.typeStr(ptr.type)} prohibited, null-check it first`);
+    const known = tnumIsConst(off.varOff) && off.smin === off.smax;
+    const smin = off.smin, smax = off.smax, umin = off.umin, umax = off.umax;
+    const allowed = ptr.type === RegType.CTX || ptr.type === RegType.MAP_VALUE || ptr.type === RegType.MAP_KEY ||
+      ptr.type === RegType.STACK || ptr.type === RegType.PKT_META || ptr.type === RegType.PKT ||
+      ptr.type === RegType.RINGBUF_MEM || ptr.type === RegType.FUNC ||
+      (ptr.type === RegType.MAP_PTR && known && smin === 0n && o === ALU.ADD);
+    if (!allowed) this.fail(`R${d} pointer arithmetic on ${this.typeStr(ptr.type)} prohibited`);
+    this.checkRegSaneOffset(off, ptr.type);
+    this.checkRegSaneOffset(ptr, ptr.type);
+    const p = ptr.clone();
+    const ptrId = ptr.id;
+    switch (o) {
+      case ALU.ADD: {
+        dst.copyFrom(p);
+        mark32Unbounded(dst);
+        const noff = p.off + Number(smin);
+        if (known && noff === (noff | 0)) {
+          dst.off = noff;
+          break;
+        }
+        const a = p.smin + smin, b = p.smax + smax;
+        if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
+        const c = p.umin + umin, e = p.umax + umax;
+        if (c > U64_MAX || e > U64_MAX) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = c; dst.umax = e; }
+        dst.varOff = tnumAdd(p.varOff, off.varOff);
+        if (isPktPointer(p.type)) { dst.id = ++this.idGen; dst.range = 0; }
+        break;
+      }
+      case ALU.SUB: {
+        if (swapped) this.fail(`R${d} tried to subtract pointer from scalar`);
+        if (p.type === RegType.STACK) this.fail(`R${d} subtraction from stack pointer prohibited`);
+        dst.copyFrom(p);
+        mark32Unbounded(dst);
+        const noff = p.off - Number(smin);
+        if (known && noff === (noff | 0)) {
+          dst.off = noff;
+          break;
+        }
+        const a = p.smin - smax, b = p.smax - smin;
+        if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
+        if (p.umin < umax) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = p.umin - umax; dst.umax = p.umax - umin; }
+        dst.varOff = tnumSub(p.varOff, off.varOff);
+        if (isPktPointer(p.type)) { dst.id = ++this.idGen; if (smin < 0n) dst.range = 0; }
+        break;
+      }
+      case ALU.AND: case ALU.OR: case ALU.XOR:
+        this.fail(`R${d} bitwise operator ${aluOpString(o)} on pointer prohibited`);
+      default:
+        this.fail(`R${d} pointer arithmetic with ${aluOpString(o)} operator prohibited`);
+    }
+    void ptrId;
+    this.checkRegSaneOffset(dst, p.type);
+    boundsSync(dst);
+    if (!this.privileged) this.sanitizeCheckBounds(d, dst);
+  }
+
+  /** Unprivileged pointer arithmetic must stay inside its object (sanitize_check_bounds). */
+  private sanitizeCheckBounds(regno: number, r: Reg): void {
+    if (r.type === RegType.STACK) {
+      if (!tnumIsConst(r.varOff)) this.fail(`R${regno} variable stack access prohibited for !root, var_off=${tnumStr(r.varOff)} off=${r.off}`);
+      const off = r.off + Number(BigInt.asIntN(64, r.varOff.value));
+      if (off >= 0 || off < -MAX_BPF_STACK) this.fail(`R${regno} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`);
+    } else if (r.type === RegType.MAP_VALUE) {
+      const vs = this.maps[r.mapIdx].valueSize;
+      if (r.smin + BigInt(r.off) < 0n || r.umax + BigInt(r.off) > BigInt(vs)) {
+        this.fail(`R${regno} pointer arithmetic of map value goes out of range, prohibited for !root`);
+      }
+    }
+  }
+
+  // ---- memory
+
+  private checkLoad(idx: number, insn: Instruction): void {
+    const src = this.srcReg(insn.src);
+    this.dstReg(insn.dst);
+    this.checkMemAccess(insn.src, insn.off, SIZE_BYTES[opSize(insn.op) >> 3], false, insn.dst, insn, opMode(insn.op) === MODE.MEMSX);
+    this.saveAuxPtrType(idx, src.type);
+  }
+
+  private checkStore(idx: number, insn: Instruction): void {
+    this.srcReg(insn.src);
+    const dst = this.srcReg(insn.dst);
+    this.checkMemAccess(insn.dst, insn.off, SIZE_BYTES[opSize(insn.op) >> 3], true, insn.src, insn);
+    this.saveAuxPtrType(idx, dst.type);
+  }
+
+  private checkAtomic(idx: number, insn: Instruction): void {
+    const imm = insn.imm;
+    const rmw = [ATOMIC.ADD, ATOMIC.ADD | ATOMIC.FETCH, ATOMIC.AND, ATOMIC.AND | ATOMIC.FETCH, ATOMIC.OR, ATOMIC.OR | ATOMIC.FETCH,
+      ATOMIC.XOR, ATOMIC.XOR | ATOMIC.FETCH, ATOMIC.XCHG, ATOMIC.CMPXCHG];
+    const size = SIZE_BYTES[opSize(insn.op) >> 3];
+    if (imm === ATOMIC.LOAD_ACQ || imm === ATOMIC.STORE_REL) {
+      if (imm === ATOMIC.LOAD_ACQ) {
+        this.srcReg(insn.src);
+        this.dstReg(insn.dst);
+        this.checkMemAccess(insn.src, insn.off, size, false, insn.dst, insn);
+      } else {
+        this.srcReg(insn.src);
+        this.srcReg(insn.dst);
+        this.checkMemAccess(insn.dst, insn.off, size, true, insn.src, insn);
+      }
+      return;
+    }
+    if (!rmw.includes(imm)) this.fail(`BPF_ATOMIC uses invalid atomic opcode ${(imm >>> 0).toString(16).padStart(2, '0')}`);
+    if (size !== 4 && size !== 8) this.fail('invalid atomic operand size');
+    const src = this.srcReg(insn.src);
+    const dst = this.srcReg(insn.dst);
+    if (imm === ATOMIC.CMPXCHG) {
+      const r0 = this.srcReg(0);
+      if (this.isPointerValue(r0)) this.fail('R0 leaks addr into mem');
+    }
+    if (this.isPointerValue(src)) this.fail(`R${insn.src} leaks addr into mem`);
+    if (dst.type === RegType.CTX || isPktPointer(dst.type)) this.fail(`BPF_ATOMIC stores into R${insn.dst} ${this.typeStr(dst.type)} is not allowed`);
+    const loadReg = imm === ATOMIC.CMPXCHG ? 0 : insn.src;
+    if (imm & ATOMIC.FETCH) this.dstReg(loadReg);
+    this.checkMemAccess(insn.dst, insn.off, size, false, -1, insn);
+    if (imm & ATOMIC.FETCH) this.checkMemAccess(insn.dst, insn.off, size, false, loadReg, insn);
+    this.checkMemAccess(insn.dst, insn.off, size, true, -1, insn);
+    this.saveAuxPtrType(idx, dst.type);
+  }
+
+  /** check_mem_access: one load (`valueRegno` receives it) or store (`valueRegno` is stored, -1 = imm). */
+  private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false): void {
+    const r = this.reg(regno);
+    const off = insnOff + r.off;
+    const regs = this.frame.regs;
+    const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
+    if (r.type === RegType.STACK) {
+      if (size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
+        this.fail(`misaligned stack access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
+      }
+    }
+    switch (r.type) {
+      case RegType.MAP_VALUE: {
+        if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into map`);
+        const map = this.maps[r.mapIdx];
+        if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
+        if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
+        this.checkMemRegion(regno, off, size, map.valueSize, false);
+        if (!write && value) value.markUnknown();
+        break;
+      }
+      case RegType.MAP_KEY: {
+        if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
+        this.checkMemRegion(regno, off, size, this.maps[r.mapIdx].keySize, false);
+        if (value) value.markUnknown();
+        break;
+      }
+      case RegType.RINGBUF_MEM: {
+        if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into mem`);
+        this.checkMemRegion(regno, off, size, r.memSize, false);
+        if (!write && value) value.markUnknown();
+        break;
+      }
+      case RegType.CTX: {
+        if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into ctx`);
+        if (!tnumIsConst(r.varOff)) this.fail(`variable ctx access var_off=${tnumStr(r.varOff)} disallowed`);
+        if (r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+        if (ldsx || !ctxAccessOk(this.progType, this.attachType, off, size, write)) this.fail(`invalid bpf_context access off=${off} size=${size}`);
+        if (!write && value) {
+          const t = ctxLoadType(this.progType, off);
+          if (t === undefined) this.fail(`tsbpf: context field at offset ${off} of ${progTypeName(this.progType)} (a socket/flow-keys pointer) is not supported`);
+          if (t === RegType.SCALAR) value.markUnknown();
+          else value.markPtr(t);
+        }
+        break;
+      }
+      case RegType.STACK:
+        this.checkStackAccess(regno, r, off, size, write, valueRegno, insn);
+        break;
+      case RegType.PKT: case RegType.PKT_META: {
+        if (write && !pktWritable(this.progType)) this.fail('cannot write into packet');
+        if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into packet`);
+        this.checkPacketAccess(regno, off, size, false);
+        if (!write && value) value.markUnknown();
+        break;
+      }
+      default:
+        this.fail(`R${regno} invalid mem access '${this.typeStr(r.type)}'`);
+    }
+    if (!write && value && size < BPF_REG_SIZE && value.type === RegType.SCALAR) {
+      if (ldsx) signExtend(value, size);
+      else coerceToSize(value, size);
+    }
+  }
+
+  /** __check_mem_access's message for a region of `memSize` bytes. */
+  private memAccessError(regno: number, off: bigint, size: number, memSize: number): string {
+    const r = this.reg(regno);
+    switch (r.type) {
+      case RegType.MAP_KEY: return `invalid access to map key, key_size=${memSize} off=${off} size=${size}`;
+      case RegType.MAP_VALUE: return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
+      case RegType.PKT: case RegType.PKT_META: case RegType.PKT_END:
+        return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${r.id},off=${off},r=${memSize})`;
+      default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+    }
+  }
+
+  private memOk(off: bigint, size: number, memSize: number, zeroOk: boolean): boolean {
+    return off >= 0n && (size > 0 || (size === 0 && zeroOk)) && off + BigInt(size) <= BigInt(memSize);
+  }
+
+  /** check_mem_region_access: fixed offset plus the register's whole variable range must fit. */
+  private checkMemRegion(regno: number, off: number, size: number, memSize: number, zeroOk: boolean): void {
+    const r = this.reg(regno);
+    this.printState(this.cur, this.cur.frames.length - 1, false);
+    const o = BigInt(off);
+    if (r.smin < 0n && (r.smin === S64_MIN || o + r.smin !== BigInt.asIntN(32, o + r.smin) || r.smin + o < 0n)) {
+      this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    }
+    if (!this.memOk(r.smin + o, size, memSize, zeroOk)) {
+      this.fail(this.memAccessError(regno, r.smin + o, size, memSize), `R${regno} min value is outside of the allowed memory range`);
+    }
+    if (r.umax >= BPF_MAX_VAR_OFF) this.fail(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+    if (!this.memOk(r.umax + o, size, memSize, zeroOk)) {
+      this.fail(this.memAccessError(regno, r.umax + o, size, memSize), `R${regno} max value is outside of the allowed memory range`);
+    }
+  }
+
+  private checkPacketAccess(regno: number, off: number, size: number, zeroOk: boolean): void {
+    const r = this.reg(regno);
+    if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+    if (r.range < 0 || !this.memOk(BigInt(off), size, r.range, zeroOk)) {
+      const lines = r.range < 0 ? [] : [this.memAccessError(regno, BigInt(off), size, r.range)];
+      this.fail(...lines, `R${regno} offset is outside of the packet`);
+    }
+  }
+
+  // ---- stack
+
+  /** check_stack_access_within_bounds; returns [minOff, maxOff) of the access. */
+  private stackBounds(regno: number, r: Reg, off: number, size: number, what: string): [number, number] {
+    const f = this.stackFrame(r);
+    const minValid = what !== ' read from' || this.privileged ? -MAX_BPF_STACK : -f.allocated;
+    let minOff: number, maxOff: number;
+    if (tnumIsConst(r.varOff)) {
+      minOff = Number(BigInt.asIntN(64, r.varOff.value)) + off;
+      maxOff = minOff + size;
+    } else {
+      if (r.smax >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) this.fail(`invalid unbounded variable-offset${what} stack R${regno}`);
+      minOff = Number(r.smin) + off;
+      maxOff = Number(r.smax) + off + size;
+    }
+    if (minOff < minValid || minOff > -1 || maxOff > 0 || size < 0) {
+      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack R${regno} off=${off} size=${size}`);
+      this.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(r.varOff)} off=${off} size=${size}`);
+    }
+    this.growStack(f, -minOff);
+    return [minOff, maxOff];
+  }
+
+  private stackFrame(r: Reg): FuncState {
+    return this.cur.frames[r.frameno];
+  }
+
+  private growStack(f: FuncState, size: number): void {
+    const n = Math.ceil(size / BPF_REG_SIZE) * BPF_REG_SIZE;
+    if (n > f.allocated) f.allocated = n;
+    if (f.allocated > this.stackDepth[f.subprog]) this.stackDepth[f.subprog] = f.allocated;
+  }
+
+  private checkStackAccess(regno: number, r: Reg, off: number, size: number, write: boolean, valueRegno: number, insn: Instruction): void {
+    const [minOff, maxOff] = this.stackBounds(regno, r, off, size, write ? ' write to' : ' read from');
+    const f = this.stackFrame(r);
+    if (tnumIsConst(r.varOff)) {
+      const o = minOff;
+      if (write) this.stackWriteFixed(f, o, size, valueRegno, insn);
+      else this.stackReadFixed(f, o, size, valueRegno);
+    } else if (write) {
+      this.stackWriteVar(f, minOff, maxOff, valueRegno, insn);
+    } else {
+      this.stackRangeInitialized(regno, r, f, minOff, maxOff - size, size, false, false, ' read from');
+      if (valueRegno >= 0) this.markRegStackRead(f, minOff, maxOff, valueRegno);
+    }
+  }
+
+  private stackWriteFixed(f: FuncState, off: number, size: number, valueRegno: number, insn: Instruction): void {
+    const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
+    const spilled = f.stype[base + 7] === STACK_SPILL ? f.spilled[spi] : undefined;
+    if (!this.privileged && spilled && spilled.type !== RegType.SCALAR && size !== BPF_REG_SIZE) this.fail('attempt to corrupt spilled pointer on stack');
+    const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
+    this.scratch.stack |= 1n << BigInt(spi);
+    const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
+    if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
+      const fits = regWidth(value) <= 8 * size;
+      if (fits) this.assignScalarId(value);
+      this.saveRegisterState(f, spi, value, size);
+      if (!fits) f.spilled[spi]!.id = 0;
+    } else if (!value && off % BPF_REG_SIZE === 0 && isStImm && this.privileged) {
+      const tmp = new Reg();
+      tmp.markKnown(BigInt(insn.imm));
+      this.saveRegisterState(f, spi, tmp, size);
+    } else if (value && value.isPointer()) {
+      if (size !== BPF_REG_SIZE) {
+        this.linfo(this.insnIdx);
+        this.fail('invalid size of register spill');
+      }
+      if (f !== this.frame && value.type === RegType.STACK) this.fail('cannot spill pointers to stack into stack frame of the caller');
+      this.saveRegisterState(f, spi, value, size);
+    } else {
+      let type = STACK_MISC;
+      const wasSpill = f.stype[base + 7] === STACK_SPILL;
+      f.spilled[spi] = undefined;
+      if (wasSpill) for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_INVALID) f.stype[base + j] = STACK_MISC;
+      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) type = STACK_ZERO;
+      for (let i = 0; i < size; i++) f.stype[slot - i] = type;
+    }
+  }
+
+  private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+    f.spilled[spi] = r.clone();
+    const base = spi * BPF_REG_SIZE;
+    let i = BPF_REG_SIZE;
+    for (; i > BPF_REG_SIZE - size; i--) f.stype[base + i - 1] = STACK_SPILL;
+    for (; i; i--) {
+      const t = f.stype[base + i - 1];
+      if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) continue;
+      f.stype[base + i - 1] = STACK_MISC;
+    }
+  }
+
+  private stackReadFixed(f: FuncState, off: number, size: number, dstRegno: number): void {
+    const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
+    this.scratch.stack |= 1n << BigInt(spi);
+    const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
+    const sp = f.spilled[spi];
+    if (f.stype[base + 7] === STACK_SPILL && sp) {
+      let spillSize = 1;
+      for (let i = BPF_REG_SIZE - 1; i > 0 && f.stype[base + i - 1] === STACK_SPILL; i--) spillSize++;
+      if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
+        if (sp.type !== RegType.SCALAR) {
+          this.linfo(this.insnIdx);
+          this.fail('invalid size of register fill');
+        }
+        if (!dst) return;
+        if (size <= spillSize && off % BPF_REG_SIZE === 0) {
+          if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) this.assignScalarId(sp);
+          dst.copyFrom(sp);
+          if (size !== 4 || spillSize !== 4) dst.id = 0;
+        } else {
+          let spillCnt = 0, zeroCnt = 0;
+          for (let i = 0; i < size; i++) {
+            const t = f.stype[slot - i];
+            if (t === STACK_SPILL) { spillCnt++; continue; }
+            if (t === STACK_MISC) continue;
+            if (t === STACK_ZERO) { zeroCnt++; continue; }
+            if (t === STACK_INVALID && this.privileged) continue;
+            this.fail(`invalid read from stack off ${off}+${i} size ${size}`);
+          }
+          if ((spillCnt === size && sp.isConst() && sp.varOff.value === 0n) || zeroCnt === size) dst.markKnown(0n);
+          else dst.markUnknown();
+        }
+      } else if (dst) {
+        dst.copyFrom(sp);
+      } else if (this.isPointerValue(sp)) {
+        this.fail(`leaking pointer from stack off ${off}`);
+      }
+      return;
+    }
+    for (let i = 0; i < size; i++) {
+      const t = f.stype[slot - i];
+      if (t === STACK_MISC || t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) continue;
+      this.fail(`invalid read from stack off ${off}+${i} size ${size}`);
+    }
+    if (dstRegno >= 0) this.markRegStackRead(f, off, off + size, dstRegno);
+  }
+
+  private markRegStackRead(f: FuncState, minOff: number, maxOff: number, dstRegno: number): void {
+    let zeros = 0;
+    for (let i = minOff; i < maxOff; i++) {
+      const slot = -i - 1;
+      this.scratch.stack |= 1n << BigInt(slot >> 3);
+      if (f.stype[slot] !== STACK_ZERO) break;
+      zeros++;
+    }
+    const dst = this.frame.regs[dstRegno];
+    if (zeros === maxOff - minOff) dst.markKnown(0n);
+    else dst.markUnknown();
+  }
+
+  private stackWriteVar(f: FuncState, minOff: number, maxOff: number, valueRegno: number, insn: Instruction): void {
+    const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
+    const writingZero = value ? value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n : insn.imm === 0;
+    for (let i = minOff; i < maxOff; i++) {
+      const slot = -i - 1, spi = slot >> 3;
+      const t = f.stype[slot];
+      this.scratch.stack |= 1n << BigInt(spi);
+      if (!this.privileged && t !== STACK_MISC && t !== STACK_ZERO) {
+        this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
+      }
+      const sp = f.spilled[spi];
+      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) continue;
+      if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) {
+        f.spilled[spi] = undefined;
+        for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
+      }
+      let nt = STACK_MISC;
+      if (writingZero && f.stype[slot] === STACK_ZERO) nt = STACK_ZERO;
+      if (f.stype[slot] === STACK_INVALID && !this.privileged) {
+        this.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${this.insnIdx}, off: ${i}`);
+      }
+      f.stype[slot] = nt;
+    }
+  }
+
+  /** check_stack_range_initialized over [minOff, maxOff + size). `clobber` = a helper writes it. */
+  private stackRangeInitialized(regno: number, r: Reg, f: FuncState, minOff: number, maxOff: number, size: number, clobber: boolean, zeroOk: boolean, what: string): void {
+    if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
+    for (let i = minOff; i < maxOff + size; i++) {
+      const slot = -i - 1, spi = slot >> 3;
+      if (f.allocated <= slot) this.fail('allocated_stack too small');
+      const t = f.stype[slot];
+      this.scratch.stack |= 1n << BigInt(spi);
+      if (t === STACK_MISC) continue;
+      if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
+        if (clobber) f.stype[slot] = STACK_MISC;
+        continue;
+      }
+      const sp = f.spilled[spi];
+      if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
+        if (clobber) {
+          sp.markUnknown();
+          for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
+          f.spilled[spi] = undefined;
+        }
+        continue;
+      }
+      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack R${regno} off=${minOff} size=${size}`);
+      this.fail(`invalid${what} stack R${regno} var_off=${tnumStr(r.varOff)} size=${size}`);
+    }
+  }
+
+  // ---- jumps and calls
+
+  private checkJmp(idx: number, insn: Instruction): number {
+    const o = opCode(insn.op);
+    const jmp32 = opClass(insn.op) === CLASS.JMP32;
+    if (o === JMP.JA) {
+      if (jmp32 ? insn.off !== 0 || insn.src !== 0 || insn.dst !== 0 : insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0) {
+        this.fail('BPF_JA uses reserved fields');
+      }
+      return idx + 1 + (jmp32 ? insn.imm : insn.off);
+    }
+    if (o === JMP.EXIT) {
+      if (opSource(insn.op) !== SRC.K || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || jmp32) this.fail('BPF_EXIT uses reserved fields');
+      return this.checkExit(idx);
+    }
+    if (o === JMP.CALL) {
+      if (opSource(insn.op) !== SRC.K || insn.off !== 0 || (insn.src !== 0 && insn.src !== BPF_PSEUDO_CALL) || insn.dst !== 0 || jmp32) {
+        this.fail('BPF_CALL uses reserved fields');
+      }
+      if (insn.src === BPF_PSEUDO_CALL) return this.checkFuncCall(idx, insn);
+      return this.checkHelperCall(idx, insn);
+    }
+    return this.checkCondJmp(idx, insn);
+  }
+
+  private checkExit(idx: number): number {
+    const cur = this.cur;
+    const callee = this.frame;
+    if (cur.frames.length > 1) {
+      if (callee.inCallback) {
+        const r0 = this.srcReg(0);
+        if (r0.type !== RegType.SCALAR) this.fail('R0 not a scalar value');
+        const range = this.callbackRange;
+        if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) this.fail(this.invalidScalar(r0, range, 'At callback return', 'R0'));
+      }
+      const r0 = callee.regs[0];
+      if (r0.type === RegType.STACK && r0.frameno === callee.frameno) this.fail('cannot return stack pointer to the caller');
+      const caller = cur.frames[cur.frames.length - 2];
+      if (!callee.inCallback) caller.regs[0].copyFrom(r0);
+      this.insnIdx = callee.inCallback ? callee.callsite : callee.callsite + 1;
+      if (this.level) {
+        this.verbose('returning from callee:\n');
+        this.printState(cur, cur.frames.length - 1, true);
+        this.verbose(`to caller at ${this.insnIdx}:\n`);
+        this.printState(cur, cur.frames.length - 2, true);
+      }
+      cur.frames.pop();
+      this.scratch.all();
+      return -2;
+    }
+    if (cur.refs.length) {
+      for (const ref of cur.refs) this.verbose(`Unreleased reference id=${ref.id} alloc_insn=${ref.insn}\n`);
+      this.verbose('BPF_EXIT instruction in main prog would lead to reference leak\n');
+      throw new Reject(`Unreleased reference id=${cur.refs[0].id} alloc_insn=${cur.refs[0].insn}`, idx);
+    }
+    const r0 = this.srcReg(0);
+    if (this.isPointerValue(r0)) this.fail('R0 leaks addr as return value');
+    const range = exitRange(this.progType, this.attachType);
+    if (range) {
+      if (r0.type !== RegType.SCALAR) this.fail(`At program exit the register R0 is not a known value (${this.typeStr(r0.type)})`);
+      if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) this.fail(this.invalidScalar(r0, range, 'At program exit', 'R0'));
+    }
+    return EXIT_PATH;
+  }
+
+  private callbackRange: readonly [number, number] = [0, 1];
+
+  private invalidScalar(r: Reg, range: readonly [number, number], ctx: string, name: string): string {
+    let s = `${ctx} the register ${name} has`;
+    let unknown = true;
+    if (r.smin > S64_MIN) { s += ` smin=${r.smin}`; unknown = false; }
+    if (r.smax < S64_MAX) { s += ` smax=${r.smax}`; unknown = false; }
+    if (unknown) s += ' unknown scalar value';
+    return `${s} should have been in [${range[0]}, ${range[1]}]`;
+  }
+
+  /** A bpf-to-bpf call: new frame with R1-R5 passed (check_func_call). */
+  private checkFuncCall(idx: number, insn: Instruction): number {
+    const cur = this.cur;
+    if (cur.frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${cur.frames.length + 1} frames is too deep`);
+    const target = idx + insn.imm + 1;
+    const subprog = this.cfg.subprogStarts.indexOf(target);
+    const caller = this.frame;
+    const callee = new FuncState(cur.frames.length, idx, subprog);
+    for (let r = 1; r <= 5; r++) callee.regs[r].copyFrom(caller.regs[r]);
+    callee.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    callee.regs[BPF_REG_FP].frameno = callee.frameno;
+    for (let r = 0; r <= 5; r++) caller.regs[r].markNotInit();
+    cur.frames.push(callee);
+    if (this.level) {
+      this.verbose('caller:\n');
+      this.printState(cur, cur.frames.length - 2, true);
+      this.verbose('callee:\n');
+      this.printState(cur, cur.frames.length - 1, true);
+    }
+    this.insnIdx = target;
+    this.scratch.all();
+    return -2;
+  }
+
+  private checkHelperCall(idx: number, insn: Instruction): number {
+    const id = insn.imm;
+    const name = helperLabel(id);
+    if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${name}`);
+    if (!helperAllowed(this.progType, id, this.attachType)) this.fail(`program of this type cannot use helper ${name}`);
+    const proto = helperProto(id);
+    if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
+    const regs = this.frame.regs;
+    const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
+    for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
+    for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
+    if (meta.releaseRegno) {
+      if (meta.refObjId) this.releaseReference(meta.refObjId);
+      else if (!(regs[meta.releaseRegno].type === RegType.SCALAR && regs[meta.releaseRegno].isConst() && regs[meta.releaseRegno].varOff.value === 0n)) {
+        this.fail(`func ${name} reference has not been acquired before`);
+      }
+    }
+    if (id === BPF_FUNC.tail_call && this.cur.refs.length) this.fail('tail_call would lead to reference leak');
+    if (proto.callbackRet) this.pushCallback(idx, id, meta.subprog);
+    for (let r = 0; r <= 5; r++) { regs[r].markNotInit(); this.scratch.regs |= 1 << r; }
+    const r0 = regs[0];
+    switch (proto.ret) {
+      case 'int': r0.markUnknown(); break;
+      case 'void': break;
+      case 'map_value_or_null': {
+        // Array lookups with a constant in-range key cannot fail (can_elide_value_nullness).
+        const map = this.maps[meta.mapIdx];
+        const elide = id === BPF_FUNC.map_lookup_elem && (map.type === BPF_MAP_TYPE.ARRAY || map.type === BPF_MAP_TYPE.PERCPU_ARRAY) &&
+          meta.constKey >= 0 && meta.constKey < map.maxEntries;
+        r0.markPtr(elide ? RegType.MAP_VALUE : RegType.MAP_VALUE_OR_NULL);
+        r0.mapIdx = meta.mapIdx;
+        if (!elide) r0.id = ++this.idGen;
+        break;
+      }
+      case 'ringbuf_mem_or_null': {
+        r0.markPtr(RegType.RINGBUF_MEM_OR_NULL);
+        r0.memSize = meta.memSize;
+        ++this.idGen; // the maybe-null id, replaced by the reference id (acquire_reference)
+        const refId = ++this.idGen;
+        this.cur.refs.push({ id: refId, insn: idx });
+        r0.id = refId;
+        r0.refObjId = refId;
+        break;
+      }
+    }
+    this.refineRetval(r0, id, meta.msizeMax);
+    if (meta.mapIdx >= 0 && !mapHelperCompatible(this.maps[meta.mapIdx].type, id)) {
+      this.fail(`cannot pass map_type ${this.maps[meta.mapIdx].type} into func ${name}`);
+    }
+    if (changesPktData(id)) this.forEachReg(this.cur, (r) => { if (isPktPointer(r.type) || r.type === RegType.PKT_END) this.invalidate(r); });
+    return idx + 1;
+  }
+
+  private refineRetval(r0: Reg, id: number, msizeMax: bigint): void {
+    const F = BPF_FUNC;
+    if (id === F.get_stack || id === F.probe_read_str || id === F.probe_read_kernel_str || id === F.probe_read_user_str) {
+      r0.smax = msizeMax; r0.s32max = Number(BigInt.asIntN(32, msizeMax));
+      r0.smin = -MAX_ERRNO; r0.s32min = -Number(MAX_ERRNO);
+      boundsSync(r0);
+    } else if (id === F.get_smp_processor_id) {
+      const m = BigInt(this.nrCpus - 1);
+      r0.umax = r0.smax = m; r0.u32max = r0.s32max = Number(m);
+      r0.umin = r0.smin = 0n; r0.u32min = r0.s32min = 0;
+      boundsSync(r0);
+    }
+  }
+
+  /** bpf_loop / for_each_map_elem: explore one more callback iteration (push_callback_call). */
+  private pushCallback(idx: number, id: number, subprog: number): void {
+    const caller = this.frame;
+    if (id === BPF_FUNC.loop) {
+      const depth = this.callbackDepth.get(caller) ?? 0;
+      if (BigInt(depth) >= caller.regs[1].umax) {
+        this.callbackDepth.set(caller, 0);
+        if (this.level >= 2) this.verbose(`frame${caller.frameno} bpf_loop iteration limit reached\n`);
+        return;
+      }
+    }
+    if (this.cur.frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${this.cur.frames.length + 1} frames is too deep`);
+    const st = this.cur.clone();
+    const cframe = st.frames[st.frames.length - 1];
+    const callee = new FuncState(st.frames.length, idx, subprog);
+    callee.inCallback = true;
+    callee.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    callee.regs[BPF_REG_FP].frameno = callee.frameno;
+    if (id === BPF_FUNC.loop) {
+      callee.regs[1].markUnknown();
+      callee.regs[2].copyFrom(cframe.regs[3]);
+    } else {
+      // for_each_map_elem: (map, key, value, ctx)
+      const mapIdx = cframe.regs[1].mapIdx;
+      callee.regs[1].markPtr(RegType.MAP_PTR); callee.regs[1].mapIdx = mapIdx;
+      callee.regs[2].markPtr(RegType.MAP_KEY); callee.regs[2].mapIdx = mapIdx;
+      callee.regs[3].markPtr(RegType.MAP_VALUE); callee.regs[3].mapIdx = mapIdx;
+      callee.regs[4].copyFrom(cframe.regs[3]);
+    }
+    st.frames.push(callee);
+    this.callbackDepth.set(cframe, (this.callbackDepth.get(caller) ?? 0) + 1);
+    this.callbackDepth.set(caller, 0);
+    this.pushStack(this.cfg.subprogStarts[subprog], idx, st);
+  }
+
+  private readonly callbackDepth = new WeakMap<FuncState, number>();
+
+  private releaseReference(refId: number): void {
+    const refs = this.cur.refs;
+    const i = refs.findIndex((r) => r.id === refId);
+    if (i >= 0) refs.splice(i, 1);
+    this.forEachReg(this.cur, (r) => { if (r.refObjId === refId) this.invalidate(r); });
+  }
+
+  /** check_func_arg for argument `arg` (1-based register). */
+  private checkFuncArg(regno: number, args: readonly ArgKind[], meta: {
+    mapIdx: number; constKey: number; refObjId: number; releaseRegno: number; rawRegno: number; rawSize: number; memSize: number; msizeMax: bigint; subprog: number;
+  }): void {
+    const kind = args[regno - 1];
+    const r = this.srcReg(regno);
+    if (kind === 'anything') {
+      if (this.isPointerValue(r)) this.fail(`R${regno} leaks addr into helper function`);
+      return;
+    }
+    const isNull = r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n;
+    const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null' || kind === 'ctx_or_null';
+    if (!(isNull && maybeNull)) this.checkRegType(regno, r, kind);
+    if (kind === 'ringbuf_mem') {
+      if (!r.refObjId && !isNull) this.fail(`R${regno} must be referenced when passed to release function`);
+      if (r.off) this.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+      meta.releaseRegno = regno;
+    }
+    if (r.refObjId) meta.refObjId = r.refObjId;
+    const map = meta.mapIdx >= 0 ? this.maps[meta.mapIdx] : undefined;
+    switch (kind) {
+      case 'map_ptr': meta.mapIdx = r.mapIdx; break;
+      case 'map_key':
+        if (!map) this.fail('invalid map_ptr to access map->key');
+        this.checkHelperMemAccess(regno, map.keySize, false, false, meta);
+        meta.constKey = this.constantMapKey(r, map.keySize);
+        break;
+      case 'map_value': case 'uninit_map_value':
+        if (!map) this.fail('invalid map_ptr to access map->value');
+        this.checkHelperMemAccess(regno, map.valueSize, kind === 'uninit_map_value', false, meta, kind === 'uninit_map_value');
+        break;
+      case 'size': case 'size_or_zero': {
+        meta.msizeMax = r.umax;
+        const zeroOk = kind === 'size_or_zero';
+        if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+        if (r.umin === 0n && !zeroOk) this.fail(`R${regno} invalid zero-sized read: u64=[${r.umin},${r.umax}]`);
+        if (r.umax >= BPF_MAX_VAR_SIZ) this.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+        const memKind = args[regno - 2];
+        const uninit = memKind === 'uninit_mem';
+        const memReg = this.reg(regno - 1);
+        if (memKind === 'mem_or_null' && memReg.type === RegType.SCALAR && memReg.isConst() && memReg.varOff.value === 0n) {
+          if (r.umax !== 0n || !zeroOk) this.checkHelperMemAccess(regno - 1, Number(r.umax), uninit, zeroOk, meta, uninit && r.isConst());
+          break;
+        }
+        this.checkHelperMemAccess(regno - 1, Number(r.umax), uninit, zeroOk, meta, uninit && r.isConst());
+        break;
+      }
+      case 'alloc_size_or_zero':
+        if (!r.isConst()) this.fail(`R${regno} is not a known constant'`);
+        meta.memSize = Number(r.varOff.value);
+        break;
+      case 'func':
+        meta.subprog = r.subprog;
+        break;
+      case 'long':
+        this.checkHelperMemAccess(regno, 8, true, false, meta, true);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private static readonly COMPATIBLE: Record<string, number[]> = {
+    map_ptr: [RegType.MAP_PTR],
+    map_key: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    mem_or_null: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    long: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    ctx: [RegType.CTX],
+    ctx_or_null: [RegType.CTX],
+    ringbuf_mem: [RegType.RINGBUF_MEM],
+    func: [RegType.FUNC],
+    stack_or_null: [RegType.STACK],
+    size: [RegType.SCALAR], size_or_zero: [RegType.SCALAR], alloc_size_or_zero: [RegType.SCALAR],
+  };
+  /** The kernel's names for the compatible lists (mem types include buf and trusted_ptr_). */
+  private static readonly EXPECTED: Record<string, string> = {
+    mem: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+  };
+
+  /** get_constant_map_key: the key when it is a known constant on the stack, else -1. */
+  private constantMapKey(key: Reg, keySize: number): number {
+    if (!this.privileged || key.type !== RegType.STACK || !tnumIsConst(key.varOff)) return -1;
+    const f = this.stackFrame(key);
+    const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
+    const spi = slot >> 3, base = spi * BPF_REG_SIZE, off = slot & 7;
+    let zero = 0, spill = 0;
+    for (let i = off; i >= 0 && f.stype[base + i] === STACK_ZERO; i--) zero++;
+    if (zero >= keySize) return 0;
+    const sp = f.spilled[spi];
+    if (f.stype[base + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
+    for (let i = off; i >= 0 && f.stype[base + i] === STACK_SPILL; i--) spill++;
+    if (spill !== keySize || !sp.isConst()) return -1;
+    return sp.varOff.value > 0x7fffffffn ? -1 : Number(sp.varOff.value);
+  }
+
+  /** check_reg_type: the register's type must be one of the argument's compatible types. */
+  private checkRegType(regno: number, r: Reg, kind: ArgKind): void {
+    const ok = Verifier.COMPATIBLE[kind];
+    if (ok.includes(r.type)) {
+      if ((kind === 'ctx' || kind === 'ctx_or_null') && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      return;
+    }
+    const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
+      kind === 'map_key' || kind === 'map_value' || kind === 'uninit_map_value';
+    const expected = memLike ? Verifier.EXPECTED.mem : ok.map((t) => this.typeStr(t)).join(', ');
+    this.fail(`R${regno} type=${this.typeStr(r.type)} expected=${expected}`);
+  }
+
+  /** check_helper_mem_access: `size` bytes at the register (written by the helper when `write`). */
+  private checkHelperMemAccess(regno: number, size: number, write: boolean, zeroOk: boolean, meta: { rawRegno: number; rawSize: number }, raw = false): void {
+    const r = this.reg(regno);
+    switch (r.type) {
+      case RegType.PKT: case RegType.PKT_META:
+        if (write && !pktWritable(this.progType)) this.fail('helper access to the packet is not allowed');
+        this.checkPacketAccess(regno, r.off, size, zeroOk);
+        return;
+      case RegType.MAP_KEY:
+        if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
+        this.checkMemRegion(regno, r.off, size, this.maps[r.mapIdx].keySize, false);
+        return;
+      case RegType.MAP_VALUE: {
+        const map = this.maps[r.mapIdx];
+        if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${r.off} size=${size}`);
+        if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${r.off} size=${size}`);
+        this.checkMemRegion(regno, r.off, size, map.valueSize, zeroOk);
+        return;
+      }
+      case RegType.RINGBUF_MEM:
+        this.checkMemRegion(regno, r.off, size, r.memSize, zeroOk);
+        return;
+      case RegType.STACK: {
+        const what = ' indirect access to';
+        const [minOff] = this.stackBounds(regno, r, r.off, size, write ? ' write to' : ' read from');
+        const f = this.stackFrame(r);
+        let lo: number, hi: number;
+        if (tnumIsConst(r.varOff)) {
+          lo = hi = minOff;
+        } else {
+          if (!this.privileged) this.fail(`R${regno} variable offset stack access prohibited for !root, var_off=${tnumStr(r.varOff)}`);
+          raw = false;
+          lo = Number(r.smin) + r.off;
+          hi = Number(r.smax) + r.off;
+        }
+        if (raw) {
+          meta.rawRegno = regno;
+          meta.rawSize = size;
+          return;
+        }
+        this.stackRangeInitialized(regno, r, f, lo, hi, size, write, zeroOk, what);
+        return;
+      }
+      default:
+        if (zeroOk && size === 0 && r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n) return;
+        this.fail(`R${regno} type=${this.typeStr(r.type)} expected=fp`);
+    }
+  }
+
+  /** Conditional jumps: predict, or fork and refine both branches (check_cond_jmp_op). */
+  private checkCondJmp(idx: number, insn: Instruction): number {
+    const o = opCode(insn.op);
+    const jmp32 = opClass(insn.op) === CLASS.JMP32;
+    const dst = this.srcReg(insn.dst);
+    let src: Reg;
+    if (opSource(insn.op) === SRC.X) {
+      if (insn.imm !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
+      src = this.srcReg(insn.src);
+      if (!(isPktAny(dst.type) && isPktAny(src.type)) && this.isPointerValue(src)) this.fail(`R${insn.src} pointer comparison prohibited`);
+    } else {
+      if (insn.src !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
+      src = this.immReg(insn.imm);
+    }
+    const pred = isBranchTaken(dst, src, o, jmp32);
+    const target = idx + insn.off + 1;
+    if (pred >= 0 && (dst.type === RegType.SCALAR || src.type === RegType.SCALAR)) this.markPathPrecise();
+    if (pred === 1) {
+      this.printInsnState();
+      return target;
+    }
+    if (pred === 0) {
+      this.printInsnState();
+      return idx + 1;
+    }
+    const xSrc = opSource(insn.op) === SRC.X;
+    const other = this.pushStack(target, idx);
+    const oregs = other.frames[other.frames.length - 1].regs;
+    const odst = oregs[insn.dst];
+    const osrc = xSrc ? oregs[insn.src] : src.clone();
+    const tsrc = xSrc ? src : src.clone();
+    let deadThis = false, deadOther = false;
+    if (dst.type === RegType.SCALAR && tsrc.type === RegType.SCALAR) {
+      refineCondOp(dst, tsrc, REV_OP[o], jmp32);
+      refineCondOp(odst, osrc, o, jmp32);
+      for (const r of [dst, tsrc]) { boundsSync(r); if (boundsInvalid(r)) deadThis = true; }
+      for (const r of [odst, osrc]) { boundsSync(r); if (boundsInvalid(r)) deadOther = true; }
+      if (xSrc && src.id) { this.syncLinked(this.cur, src); this.syncLinked(other, osrc); }
+      if (dst.id) { this.syncLinked(this.cur, dst); this.syncLinked(other, odst); }
+    }
+    if (!jmp32 && !xSrc && insn.imm === 0 && (o === JMP.JEQ || o === JMP.JNE) && isMaybeNull(dst.type)) {
+      this.markPtrOrNull(this.cur, insn.dst, o === JMP.JNE);
+      this.markPtrOrNull(other, insn.dst, o === JMP.JEQ);
+    } else if (!this.tryMatchPktPointers(insn, dst, xSrc ? src : undefined, this.cur, other) && this.isPointerValue(dst)) {
+      this.fail(`R${insn.dst} pointer comparison prohibited`);
+    }
+    if (deadThis || deadOther) this.markPathPrecise();
+    if (deadOther) {
+      // The jump cannot be taken: drop the pushed branch.
+      this.pending.pop();
+      if (other.parent) other.parent.branches--;
+    }
+    this.scratch.regs |= (1 << insn.dst) | (xSrc ? 1 << insn.src : 0);
+    this.printInsnState();
+    if (deadThis) return EXIT_PATH;
+    return idx + 1;
+  }
+
+  /** sync_linked_regs: scalars sharing an id get the refined bounds. */
+  private syncLinked(st: VState, known: Reg): void {
+    const id = known.id;
+    this.forEachReg(st, (r) => {
+      if (r !== known && r.type === RegType.SCALAR && r.id === id) r.copyFrom(known);
+    });
+  }
+
+  private markPtrOrNull(st: VState, regno: number, isNull: boolean): void {
+    const regs = st.frames[st.frames.length - 1].regs;
+    const id = regs[regno].id;
+    const refObjId = regs[regno].refObjId;
+    if (refObjId && refObjId === id && isNull) {
+      const i = st.refs.findIndex((r) => r.id === id);
+      if (i >= 0) st.refs.splice(i, 1);
+    }
+    this.forEachReg(st, (r) => {
+      if (!isMaybeNull(r.type) || r.id !== id) return;
+      if (isNull) {
+        r.markKnown(0n);
+        return;
+      }
+      r.type = notNullType(r.type);
+      r.id = 0;
+      // A lookup in a map of maps yields the inner map.
+      const inner = r.type === RegType.MAP_VALUE ? this.innerIdx[r.mapIdx] ?? -1 : -1;
+      if (inner >= 0) {
+        r.type = RegType.MAP_PTR;
+        r.mapIdx = inner;
+      }
+    });
+  }
+
+  /** try_match_pkt_pointers: `pkt + N <op> pkt_end` gives the safe branch a range. */
+  private tryMatchPktPointers(insn: Instruction, dst: Reg, src: Reg | undefined, thisSt: VState, other: VState): boolean {
+    if (!src || opClass(insn.op) === CLASS.JMP32) return false;
+    const first = (dst.type === RegType.PKT && src.type === RegType.PKT_END) || (dst.type === RegType.PKT_META && isInitPkt(src, RegType.PKT));
+    const second = (dst.type === RegType.PKT_END && src.type === RegType.PKT) || (isInitPkt(dst, RegType.PKT) && src.type === RegType.PKT_META);
+    if (!first && !second) return false;
+    const d = insn.dst, s = insn.src;
+    switch (opCode(insn.op)) {
+      case JMP.JGT:
+        if (first) { this.findGoodPkt(thisSt, dst, false); markPktEnd(other, d, true); }
+        else { this.findGoodPkt(other, src, true); markPktEnd(thisSt, s, false); }
+        return true;
+      case JMP.JLT:
+        if (first) { this.findGoodPkt(other, dst, true); markPktEnd(thisSt, d, false); }
+        else { this.findGoodPkt(thisSt, src, false); markPktEnd(other, s, true); }
+        return true;
+      case JMP.JGE:
+        if (first) { this.findGoodPkt(thisSt, dst, true); markPktEnd(other, d, false); }
+        else { this.findGoodPkt(other, src, false); markPktEnd(thisSt, s, true); }
+        return true;
+      case JMP.JLE:
+        if (first) { this.findGoodPkt(other, dst, false); markPktEnd(thisSt, d, true); }
+        else { this.findGoodPkt(thisSt, src, true); markPktEnd(other, s, false); }
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private findGoodPkt(st: VState, ptr: Reg, rightOpen: boolean): void {
+    if (ptr.off < 0 || (ptr.off === 0 && rightOpen)) return;
+    if (ptr.umax > MAX_PACKET_OFF || ptr.umax + BigInt(ptr.off) > MAX_PACKET_OFF) return;
+    const newRange = ptr.off + (rightOpen ? 1 : 0);
+    const type = ptr.type, id = ptr.id;
+    this.forEachReg(st, (r) => {
+      if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
+    });
+  }
+}
+
+const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
+const isInitPkt = (r: Reg, type: number): boolean => r.type === type && r.id === 0 && r.off === 0 && r.isConst() && r.varOff.value === 0n;
+
+function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
+  const r = st.frames[st.frames.length - 1].regs[regno];
+  if (r.type !== RegType.PKT) return;
+  r.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+/** tnum_strn as the alignment message prints it: a constant as `%#llx` (`0`, `0x10`). */
+function tnumConstStr(t: { value: bigint; mask: bigint }): string {
+  if (t.mask !== 0n) return tnumStr(t);
+  return t.value === 0n ? '0' : `0x${t.value.toString(16)}`;
+}
+
+function tnumIsAlignedTo(varOff: { value: bigint; mask: bigint }, off: number, size: number): boolean {
+  const t = tnumAdd(varOff, tnumConst(BigInt(off)));
+  return ((t.value | t.mask) & BigInt(size - 1)) === 0n;
+}
+
+/** Helpers that may move or resize packet data (bpf_helper_changes_pkt_data). */
+function changesPktData(id: number): boolean {
+  const F = BPF_FUNC;
+  const ids: number[] = [F.skb_store_bytes, F.skb_change_head, F.skb_change_tail, F.skb_pull_data, F.skb_change_proto, F.skb_vlan_push,
+    F.skb_vlan_pop, F.skb_adjust_room, F.skb_change_type, F.l3_csum_replace, F.l4_csum_replace, F.clone_redirect,
+    F.xdp_adjust_head, F.xdp_adjust_meta, F.xdp_adjust_tail, F.msg_pull_data, F.msg_push_data, F.msg_pop_data,
+    F.lwt_push_encap, F.lwt_seg6_store_bytes, F.lwt_seg6_adjust_srh, F.lwt_seg6_action, F.skb_ecn_set_ce];
+  return ids.includes(id);
+}
+
+interface Range { umin: bigint; umax: bigint; smin: bigint; smax: bigint; t: { value: bigint; mask: bigint } }
+
+function view(r: Reg, jmp32: boolean): Range {
+  if (!jmp32) return { umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax, t: r.varOff };
+  return { umin: BigInt(r.u32min), umax: BigInt(r.u32max), smin: BigInt(r.s32min), smax: BigInt(r.s32max), t: tnumSubreg(r.varOff) };
+}
+
+const isRegConst = (r: Reg, jmp32: boolean): boolean => (jmp32 ? (r.varOff.mask & 0xffffffffn) === 0n : r.varOff.mask === 0n);
+const constValue = (r: Reg, jmp32: boolean): bigint => (jmp32 ? r.varOff.value & 0xffffffffn : r.varOff.value);
+
+/** is_branch_taken: 1 = always, 0 = never, -1 = unknown. */
+function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
+  if (isPktAny(r1.type) && isPktAny(r2.type) && !jmp32) return pktBranchTaken(r1, r2, op);
+  if (r1.isPointer() || r2.isPointer()) {
+    if (!isRegConst(r2, jmp32)) { op = FLIP_OP[op]; [r1, r2] = [r2, r1]; }
+    if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
+    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR;
+    if (!notNull) return -1;
+    if (constValue(r2, jmp32) !== 0n) return -1;
+    return op === JMP.JEQ ? 0 : op === JMP.JNE ? 1 : -1;
+  }
+  const a = view(r1, jmp32), b = view(r2, jmp32);
+  switch (op) {
+    case JMP.JEQ:
+      if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value === b.t.value ? 1 : 0;
+      if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 0;
+      if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 0;
+      return -1;
+    case JMP.JNE:
+      if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value !== b.t.value ? 1 : 0;
+      if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 1;
+      if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 1;
+      return -1;
+    case JMP.JSET: {
+      let t1 = a.t, t2 = b.t;
+      if (!isRegConst(r2, jmp32)) [t1, t2] = [t2, t1];
+      if (t2.mask & (jmp32 ? 0xffffffffn : U64_MAX)) return -1;
+      if ((~t1.mask & t1.value) & t2.value) return 1;
+      if (!((t1.mask | t1.value) & t2.value)) return 0;
+      return -1;
+    }
+    case JMP.JGT: return a.umin > b.umax ? 1 : a.umax <= b.umin ? 0 : -1;
+    case JMP.JSGT: return a.smin > b.smax ? 1 : a.smax <= b.smin ? 0 : -1;
+    case JMP.JLT: return a.umax < b.umin ? 1 : a.umin >= b.umax ? 0 : -1;
+    case JMP.JSLT: return a.smax < b.smin ? 1 : a.smin >= b.smax ? 0 : -1;
+    case JMP.JGE: return a.umin >= b.umax ? 1 : a.umax < b.umin ? 0 : -1;
+    case JMP.JSGE: return a.smin >= b.smax ? 1 : a.smax < b.smin ? 0 : -1;
+    case JMP.JLE: return a.umax <= b.umin ? 1 : a.umin > b.umax ? 0 : -1;
+    case JMP.JSLE: return a.smax <= b.smin ? 1 : a.smin > b.smax ? 0 : -1;
+  }
+  return -1;
+}
+
+function pktBranchTaken(dst: Reg, src: Reg, op: number): number {
+  let pkt: Reg;
+  if (src.type === RegType.PKT_END) pkt = dst;
+  else if (dst.type === RegType.PKT_END) { pkt = src; op = FLIP_OP[op]; }
+  else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (op) {
+    case JMP.JLE: case JMP.JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === JMP.JGT ? 1 : 0;
+      break;
+    case JMP.JLT: case JMP.JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return op === JMP.JGE ? 1 : 0;
+      break;
+  }
+  return -1;
+}
+
+const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** regs_refine_cond_op: narrow both operands assuming `r1 op r2` holds. */
+function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
+  if (op === JMP.JGE || op === JMP.JGT || op === JMP.JSGE || op === JMP.JSGT) {
+    op = FLIP_OP[op];
+    [r1, r2] = [r2, r1];
+  }
+  switch (op) {
+    case JMP.JEQ:
+      if (jmp32) {
+        r1.u32min = Math.max(r1.u32min, r2.u32min); r1.u32max = Math.min(r1.u32max, r2.u32max);
+        r1.s32min = Math.max(r1.s32min, r2.s32min); r1.s32max = Math.min(r1.s32max, r2.s32max);
+        r2.u32min = r1.u32min; r2.u32max = r1.u32max; r2.s32min = r1.s32min; r2.s32max = r1.s32max;
+        const t = tnumIntersect(tnumSubreg(r1.varOff), tnumSubreg(r2.varOff));
+        r1.varOff = tnumWithSubreg(r1.varOff, t);
+        r2.varOff = tnumWithSubreg(r2.varOff, t);
+      } else {
+        r1.umin = bmax(r1.umin, r2.umin); r1.umax = bmin(r1.umax, r2.umax);
+        r1.smin = bmax(r1.smin, r2.smin); r1.smax = bmin(r1.smax, r2.smax);
+        r2.umin = r1.umin; r2.umax = r1.umax; r2.smin = r1.smin; r2.smax = r1.smax;
+        r1.varOff = tnumIntersect(r1.varOff, r2.varOff);
+        r2.varOff = r1.varOff;
+      }
+      break;
+    case JMP.JNE: {
+      if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
+      if (!isRegConst(r2, jmp32)) break;
+      const v = constValue(r2, jmp32);
+      if (jmp32) {
+        const u = Number(v), s = u | 0;
+        if (r1.u32min === u) r1.u32min++;
+        if (r1.u32max === u) r1.u32max--;
+        if (r1.s32min === s) r1.s32min++;
+        if (r1.s32max === s) r1.s32max--;
+      } else {
+        const s = BigInt.asIntN(64, v);
+        if (r1.umin === v) r1.umin++;
+        if (r1.umax === v) r1.umax--;
+        if (r1.smin === s) r1.smin++;
+        if (r1.smax === s) r1.smax--;
+      }
+      break;
+    }
+    case JMP.JSET: {
+      if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
+      if (!isRegConst(r2, jmp32)) break;
+      const v = constValue(r2, jmp32);
+      if (v === 0n || (v & (v - 1n)) !== 0n) break;
+      if (jmp32) r1.varOff = tnumWithSubreg(r1.varOff, tnumOr(tnumSubreg(r1.varOff), tnumConst(v)));
+      else r1.varOff = tnumOr(r1.varOff, tnumConst(v));
+      break;
+    }
+    case JMP.JSET | SRC.X: {
+      if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
+      if (!isRegConst(r2, jmp32)) break;
+      const v = constValue(r2, jmp32);
+      markUnknownBoundsOnly(r1);
+      if (jmp32) r1.varOff = tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), tnumConst(~v & 0xffffffffn)));
+      else r1.varOff = tnumAnd(r1.varOff, tnumConst(~v & U64_MAX));
+      break;
+    }
+    case JMP.JLE:
+      if (jmp32) { r1.u32max = Math.min(r1.u32max, r2.u32max); r2.u32min = Math.max(r1.u32min, r2.u32min); }
+      else { r1.umax = bmin(r1.umax, r2.umax); r2.umin = bmax(r1.umin, r2.umin); }
+      break;
+    case JMP.JLT:
+      if (jmp32) { r1.u32max = Math.min(r1.u32max, (r2.u32max - 1) >>> 0); r2.u32min = Math.max((r1.u32min + 1) >>> 0, r2.u32min); }
+      else { r1.umax = bmin(r1.umax, BigInt.asUintN(64, r2.umax - 1n)); r2.umin = bmax(BigInt.asUintN(64, r1.umin + 1n), r2.umin); }
+      break;
+    case JMP.JSLE:
+      if (jmp32) { r1.s32max = Math.min(r1.s32max, r2.s32max); r2.s32min = Math.max(r1.s32min, r2.s32min); }
+      else { r1.smax = bmin(r1.smax, r2.smax); r2.smin = bmax(r1.smin, r2.smin); }
+      break;
+    case JMP.JSLT:
+      if (jmp32) { r1.s32max = Math.min(r1.s32max, (r2.s32max - 1) | 0); r2.s32min = Math.max((r1.s32min + 1) | 0, r2.s32min); }
+      else { r1.smax = bmin(r1.smax, BigInt.asIntN(64, r2.smax - 1n)); r2.smin = bmax(BigInt.asIntN(64, r1.smin + 1n), r2.smin); }
+      break;
+  }
+}
+
+function markUnknownBoundsOnly(r: Reg): void {
+  const t = r.varOff;
+  markUnknown(r);
+  r.varOff = t;
+}
+
