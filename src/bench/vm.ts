@@ -4,18 +4,17 @@
  * side by side as ratios. Target (issue 3): at most 50x the kernel at the median — what a good C
  * interpreter (uBPF) achieves on this machine. Programs: a packet header parser (bounds checks,
  * loads, byte swaps), an ALU loop, and a call-heavy loop (BPF-to-BPF calls and a helper call).
- * Both sides must return the same verdict, or the figures are not reported.
- *
- * Until the VM's program-type contexts land, the XDP context here is a minimal stand-in: loads of
- * `xdp_md.data`/`data_end`/`data_meta` yield packet pointers, as the kernel's rewrite does.
+ * Both sides run through their test-run (the VM's loadVmProgram().testRun, the kernel's
+ * BPF_PROG_TEST_RUN) and must return the same verdict, or the figures are not reported. The VM's
+ * figure is CPU time per run (steadier than wall time on a shared machine).
  */
 import type { BenchReporter } from './report.js';
 import { median } from './report.js';
 import { assemble } from '../isa/asm.js';
 import { KernelProgram } from '../kernel/index.js';
 import { isRoot } from '../test-support.js';
-import { BPF_FUNC, XDP_MD } from '../uapi/index.js';
-import { Vm, PacketBuffer, RegionKind, type HelperTable, type VmProgram } from '../vm/index.js';
+import { BPF_FUNC } from '../uapi/index.js';
+import { loadVmProgram } from '../vm/index.js';
 
 /** An Ethernet + IPv4 + TCP packet to port 80. */
 function tcpPacket(): Uint8Array {
@@ -28,8 +27,8 @@ function tcpPacket(): Uint8Array {
 
 /** Drops short packets (1), passes non-IPv4/TCP (2), else a verdict from the port and address hash. */
 const parser = `
-  ldxw %r4, [%r1+${XDP_MD.fields.data_end.offset}]
-  ldxw %r1, [%r1+${XDP_MD.fields.data.offset}]
+  ldxw %r4, [%r1+4]          # xdp_md.data_end
+  ldxw %r1, [%r1+0]          # xdp_md.data
   mov %r5, %r1
   add %r5, 14
   jgt %r5, %r4, drop
@@ -108,28 +107,20 @@ const CASES = [
   { name: 'calls 100', asm: calls, repeat: 50_000 },
 ];
 
-/** CPU time (user + system) since `since`, in ns: steadier than wall time on a shared machine. */
-function cpuNs(since: NodeJS.CpuUsage): number {
-  const u = process.cpuUsage(since);
-  return (u.user + u.system) * 1000;
-}
-
-/** CPU ns per run of `vm.exec(p)`: median of 7 batches of ≥ 50 ms. */
-function measure(vm: Vm, p: VmProgram, setup: () => void): number {
-  let n = 1;
-  for (;;) {
+/** The VM's CPU ns/run (median of 7 test-runs of ≥ 50 ms), instructions per run and verdict. */
+function vmRun(insns: ReturnType<typeof assemble>, name: string, packet: Uint8Array): { ns: number; steps: number; retval: number } {
+  const prog = loadVmProgram({ type: 'xdp', insns, name });
+  const first = prog.testRun({ dataIn: packet });
+  let repeat = 1;
+  const timed = () => {
     const t0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) { setup(); vm.exec(p); }
-    if (cpuNs(t0) > 50e6) break;
-    n *= 2;
-  }
-  const samples: number[] = [];
-  for (let s = 0; s < 7; s++) {
-    const t0 = process.cpuUsage();
-    for (let i = 0; i < n; i++) { setup(); vm.exec(p); }
-    samples.push(cpuNs(t0) / n);
-  }
-  return median(samples);
+    prog.testRun({ dataIn: packet, repeat });
+    const u = process.cpuUsage(t0);
+    return (u.user + u.system) * 1000;
+  };
+  while (timed() < 50e6) repeat *= 2;
+  const samples = Array.from({ length: 7 }, () => timed() / repeat);
+  return { ns: median(samples), steps: first.insns, retval: first.retval };
 }
 
 /** The kernel's ns/run and verdict for the same instructions, or a reason it is unavailable. */
@@ -145,38 +136,20 @@ function kernelRun(insns: ReturnType<typeof assemble>, name: string, packet: Uin
 }
 
 export async function run(r: BenchReporter): Promise<void> {
-  const vm = new Vm();
   const packet = tcpPacket();
-  const pkt = new PacketBuffer(vm.mem, packet);
-  const f = XDP_MD.fields;
-  const ctx = vm.mem.addRegion(new Uint8Array(XDP_MD.size), false, {
-    kind: RegionKind.Context,
-    name: 'xdp_md',
-    hooks: {
-      load: (off) => off === f.data.offset ? pkt.pointer(pkt.data) : off === f.data_end.offset ? pkt.pointer(pkt.end)
-        : off === f.data_meta.offset ? pkt.pointer(pkt.meta) : 0,
-      store: () => { throw new Error('xdp_md is read-only here'); },
-    },
-  });
-  const ctxPtr = vm.mem.pointer(ctx, 0);
-  const helpers: HelperTable = new Map([[BPF_FUNC.get_smp_processor_id, (v) => v.cpu]]);
   const ratios: number[] = [];
   for (const c of CASES) {
     const insns = assemble(c.asm, { syntax: 'conformance' });
-    const p = vm.load(insns, { name: c.name, helpers });
-    vm.setReg(1, ctxPtr);
-    vm.exec(p);
-    const steps = vm.executed, verdict = Number(vm.r0() & 0xffffffffn);
-    const ns = measure(vm, p, () => vm.setReg(1, ctxPtr));
+    const v = vmRun(insns, c.name, packet);
     const k = kernelRun(insns, c.name, packet, c.repeat);
-    if (typeof k !== 'string' && k.retval !== verdict) {
-      r.note(`${c.name}: the VM returned ${verdict}, the kernel ${k.retval} — not compared`);
+    if (typeof k !== 'string' && k.retval !== v.retval) {
+      r.note(`${c.name}: the VM returned ${v.retval}, the kernel ${k.retval} — not compared`);
       continue;
     }
     const kernel = typeof k === 'string' ? undefined : k.ns;
-    r.row({ name: `interp ${c.name} (${steps} insns) ns/run`, value: ns, unit: 'ns', kernel, target: kernel ? 50 : undefined, targetIsRatio: true });
-    r.row({ name: `interp ${c.name} ns/insn`, value: ns / steps, unit: 'ns' });
-    if (kernel) ratios.push(ns / kernel);
+    r.row({ name: `interp ${c.name} (${v.steps} insns) ns/run`, value: v.ns, unit: 'ns', kernel, target: kernel ? 50 : undefined, targetIsRatio: true });
+    r.row({ name: `interp ${c.name} ns/insn`, value: v.ns / v.steps, unit: 'ns' });
+    if (kernel) ratios.push(v.ns / kernel);
     else r.note(`${c.name}: kernel figure unavailable (${k})`);
   }
   if (ratios.length) r.note(`median ratio to the kernel JIT: ${median(ratios).toFixed(1)}x (target <= 50x)`);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XDP_ACTION } from '../uapi/index.js';
@@ -319,6 +319,48 @@ test('loadObject + iterator link: an iter/bpf_map program (attach_btf_id from th
     assert.ok(lines.includes(`${probe.info().id} 4242`), `the new map appears in ${lines.length} lines`);
     // a second pass re-runs the iterator
     assert.ok(new TextDecoder().decode(link.readIterator()).includes(`${probe.info().id} 4242`));
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+const KSYM_OBJ = `
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+extern const int bpf_prog_active __ksym;
+extern const void bpf_prog_put __ksym;
+__u64 out[2];
+SEC("xdp") int ksyms(struct xdp_md *ctx) {
+  struct xdp_buff *kctx = bpf_cast_to_kern_ctx(ctx);
+  out[0] = kctx->data_end - kctx->data;
+  out[1] = (__u64)&bpf_prog_put;
+  return XDP_PASS;
+}
+SEC("xdp") int typed_ksym(struct xdp_md *ctx) {
+  const int *active = bpf_this_cpu_ptr(&bpf_prog_active);
+  return *active ? XDP_PASS : XDP_DROP;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+test('loadObject: kfunc calls, typed and typeless ksyms resolved against the running kernel', async (t) => {
+  if (!requireOrSkip(t, isRoot && hasTool('clang') && hasTool('bpftool'), 'root, clang and bpftool')) return;
+  const { dir, objects } = buildWithVmlinux({ ksym: KSYM_OBJ });
+  try {
+    const spec = await readObjectFile(objects.ksym);
+    assert.deepEqual(spec.externs.map((e) => [e.name, e.kind, e.isFunc]).sort(), [
+      ['bpf_cast_to_kern_ctx', 'ksym', true], ['bpf_prog_active', 'ksym', false], ['bpf_prog_put', 'ksym', false],
+    ]);
+    using obj = loadObject(spec, { programs: ['ksyms'] });
+    assert.equal(obj.program('ksyms').testRun({ dataIn: frame(0x0800, 77) }).retval, XDP_ACTION.PASS);
+    const out = obj.map('ksym.bss').lookup(u32(0))!;
+    const kallsym = readFileSync('/proc/kallsyms', 'utf8').split('\n').find((l) => l.split(/\s+/)[2] === 'bpf_prog_put')!.split(/\s+/)[0];
+    assert.deepEqual([le64(out, 0), le64(out, 8)], [77n, BigInt(`0x${kallsym}`)]);
+    // A typed ksym becomes BPF_PSEUDO_BTF_ID of the kernel's VAR; this kernel (no
+    // CONFIG_KALLSYMS_ALL) then has no address for data symbols, and says so.
+    assert.throws(() => loadObject(spec, { programs: ['typed_ksym'] }),
+      (e: unknown) => e instanceof VerifierError && /failed to find the address for kernel symbol 'bpf_prog_active'/.test(e.log));
   } finally {
     rmSync(dir, { recursive: true });
   }

@@ -119,9 +119,8 @@ export class Vm implements HelperVm {
    * Runs `prog` from its first instruction with r1..r5 = args (numbers are taken as 64-bit
    * two's complement; VM pointers as {@link Memory.pointer} gives them) and returns r0 (unsigned).
    */
-  run(prog: VmProgram, ...args: (number | bigint)[]): bigint {
-    if (args.length > 5) throw new VmFault('a program takes at most 5 arguments');
-    for (let i = 1; i <= 5; i++) this.setReg(i, args[i - 1] ?? 0);
+  run(prog: VmProgram, r1: number | bigint = 0, r2: number | bigint = 0, r3: number | bigint = 0, r4: number | bigint = 0, r5: number | bigint = 0): bigint {
+    this.setReg(1, r1); this.setReg(2, r2); this.setReg(3, r3); this.setReg(4, r4); this.setReg(5, r5);
     this.exec(prog);
     return this.r0();
   }
@@ -154,6 +153,9 @@ export class Vm implements HelperVm {
     if (typeof v === 'bigint') {
       this.regs[2 * i] = Number(BigInt.asIntN(32, v));
       this.regs[2 * i + 1] = Number(BigInt.asIntN(32, v >> 32n));
+    } else if ((v | 0) === v) {
+      this.regs[2 * i] = v;
+      this.regs[2 * i + 1] = v >> 31;
     } else {
       this.regs[2 * i] = v | 0;
       this.regs[2 * i + 1] = Math.floor(v / TWO32) | 0;
@@ -162,7 +164,9 @@ export class Vm implements HelperVm {
 
   /** Register `i` as an unsigned 64-bit bigint (for helpers that need all 64 bits). */
   reg(i: number): bigint {
-    return (BigInt(this.regs[2 * i + 1] >>> 0) << 32n) | BigInt(this.regs[2 * i] >>> 0);
+    const hi = this.regs[2 * i + 1];
+    if (hi === 0) return BigInt(this.regs[2 * i] >>> 0);
+    return (BigInt(hi >>> 0) << 32n) | BigInt(this.regs[2 * i] >>> 0);
   }
 
   /** Register `i` as a number: exact when within ±2^53 (pointers, sizes, flags). */

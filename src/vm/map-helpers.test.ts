@@ -76,6 +76,12 @@ test('direct value access (global data) and BPF_F_RDONLY_PROG', () => {
   const write = vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX_VALUE, imm: 1 }), ins('stdw', { dst: 1, off: 0, imm: 1 }), ins('exit')), opts);
   assert.throws(() => vm.run(write), (e) => e instanceof VmFault && /map value region '.rodata' is read-only/.test(e.message));
   assert.throws(() => vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX, imm: 5 }), ins('exit')), opts), (e) => e instanceof LoadError && /map index 5/.test(e.message));
+  // BPF_F_WRONLY_PROG: programs may write but not read.
+  const wo = createMap({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1, flags: BPF_F.WRONLY_PROG, name: 'wo' });
+  const woOpts = { helpers: maps.helpers(), resolveLd64: maps.resolver([wo]) };
+  vm.run(vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX_VALUE, imm: 0 }), ins('stdw', { dst: 1, off: 0, imm: 9 }), ins('exit')), woOpts));
+  assert.deepEqual(wo.lookupElem(u32le(0)), u64le(9n));
+  assert.throws(() => vm.run(vm.load(prog(ins('lddw', { dst: 1, src: BPF_PSEUDO.MAP_IDX_VALUE, imm: 0 }), ins('ldxdw', { dst: 0, src: 1, off: 0 }), ins('exit')), woOpts)), /map value region 'wo' is write-only/);
 });
 
 test('tail calls through a ProgArrayMap; maps of maps yield inner map pointers', () => {

@@ -1,13 +1,13 @@
 /**
  * Maps as programs see them. Each map used by a VM is registered once: its value storage (the
  * map's stable `values` Uint8Array) becomes one memory region — read-only to programs with
- * BPF_F_RDONLY_PROG — so a map value pointer is that region's base + the offset `lookup()`
+ * BPF_F_RDONLY_PROG, write-only with BPF_F_WRONLY_PROG — so a map value pointer is that region's base + the offset `lookup()`
  * returns, and the map object itself gets a handle region whose pointer is the "struct bpf_map *"
  * that lddw map pseudo sources load. The map helpers are built on that (see {@link VmMaps.helpers}).
  */
 import { constants } from 'node:os';
 import { LoadError, VmFault } from '../errors.js';
-import { BPF_F, BPF_FUNC, BPF_MAP_TYPE, BPF_PSEUDO } from '../uapi/index.js';
+import { BPF_FUNC, BPF_MAP_TYPE, BPF_PSEUDO } from '../uapi/index.js';
 import { BpfMap, mapById, type MapValue } from './maps/map.js';
 import { ArrayOfMapsMap } from './maps/fdarray.js';
 import { HashOfMapsMap } from './maps/hashofmaps.js';
@@ -42,10 +42,10 @@ export class VmMaps {
   register(map: AnyMap): MapRegions {
     let r = this.regions.get(map);
     if (!r) {
-      const writable = (map.flags & BPF_F.RDONLY_PROG) === 0;
+      const access = map.progAccess;
       r = {
         handle: this.mem.addHandle(map, map.name),
-        values: this.mem.addRegion(map.values, writable, { kind: RegionKind.MapValue, name: map.name }),
+        values: this.mem.addRegion(map.values, access !== 'ro', { kind: RegionKind.MapValue, name: map.name, readable: access !== 'wo' }),
       };
       this.regions.set(map, r);
     }

@@ -75,6 +75,8 @@ export interface RegionOptions {
   end?: number;
   /** Hooks that handle every access to the region instead of plain byte access. */
   hooks?: RegionHooks;
+  /** False for write-only memory (maps with BPF_F_WRONLY_PROG); default true. */
+  readable?: boolean;
   /** Host object of a {@link RegionKind.Handle} region. */
   object?: unknown;
 }
@@ -114,6 +116,7 @@ export class Memory {
   readonly end = new Int32Array(MAX_REGIONS);
   readonly kind = new Uint8Array(MAX_REGIONS);
   readonly writable = new Uint8Array(MAX_REGIONS);
+  readonly readable = new Uint8Array(MAX_REGIONS);
   readonly names: (string | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
   readonly hooks: (RegionHooks | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
   readonly objects: unknown[] = new Array(MAX_REGIONS).fill(undefined);
@@ -133,6 +136,7 @@ export class Memory {
     this.hooks[id] = options.hooks;
     this.objects[id] = options.object;
     this.writable[id] = writable ? 1 : 0;
+    this.readable[id] = options.readable === false ? 0 : 1;
     this.setBytes(id, bytes, options.start ?? 0, options.end ?? bytes.length);
     return id;
   }
@@ -162,7 +166,7 @@ export class Memory {
     this.start[id] = start;
     this.end[id] = end;
     const plain = this.hooks[id] === undefined && this.kind[id] !== RegionKind.Handle;
-    this.readEnd[id] = plain ? end : 0;
+    this.readEnd[id] = plain && this.readable[id] ? end : 0;
     this.writeEnd[id] = plain && this.writable[id] ? end : 0;
   }
 
@@ -174,6 +178,7 @@ export class Memory {
     this.start[id] = this.end[id] = this.readEnd[id] = this.writeEnd[id] = 0;
     this.kind[id] = 0;
     this.writable[id] = 0;
+    this.readable[id] = 0;
     this.names[id] = undefined;
     this.hooks[id] = undefined;
     this.objects[id] = undefined;
@@ -203,7 +208,7 @@ export class Memory {
   resolve(lo: number, hi: number, size: number, write: boolean, insn: number): number {
     const o = lo >>> 0;
     if (this.has(hi) && this.hooks[hi] === undefined && this.kind[hi] !== RegionKind.Handle &&
-        (!write || this.writable[hi]) && o >= this.start[hi] && o + size <= this.end[hi]) {
+        (write ? this.writable[hi] : this.readable[hi]) && o >= this.start[hi] && o + size <= this.end[hi]) {
       return o;
     }
     throw this.fault(hi, o, size, write, insn);
@@ -280,6 +285,7 @@ export class Memory {
       const desc = `${KIND_NAMES[this.kind[region] as RegionKind]} region${name}`;
       if (this.kind[region] === RegionKind.Handle) why = `${desc} is not memory`;
       else if (write && !this.writable[region]) why = `${desc} is read-only`;
+      else if (!write && !this.readable[region]) why = `${desc} is write-only`;
       else why = `${desc}: offset ${offset} size ${size} outside [${this.start[region]}, ${this.end[region]})`;
     }
     return new VmFault(`${what}: ${why}`, { insn });

@@ -47,3 +47,15 @@ test('userspace API rejects wrong key and value lengths with a typed error', () 
   assert.throws(() => a.lookupElem(new Uint8Array(3)), { name: 'MapError', message: /key must be 4 bytes/ });
   assert.throws(() => a.updateElem(k4(0), new Uint8Array(2)), { name: 'MapError', message: /value must be 4 bytes/ });
 });
+
+test('BPF_MAP_FREEZE: bpf(2) writes fail with -EPERM, programs still write; RDONLY_PROG is reported for the memory model', () => {
+  const ro = createMap({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1, flags: BPF_F.RDONLY_PROG }) as ArrayMap;
+  assert.equal(ro.progAccess, 'ro');
+  ro.updateElem(k4(0), k4(5));
+  ro.freeze();
+  assert.equal(ro.frozen, true);
+  assert.equal(ro.updateElem(k4(0), k4(6)), -ERRNO.EPERM);
+  assert.deepEqual(ro.lookupElem(k4(0)), k4(5));
+  assert.equal(ro.update(k4(0), 0, k4(7), 0, 0, 0), 0, 'the program side is not frozen');
+  assert.equal(createMap({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 1 }).progAccess, 'rw');
+});

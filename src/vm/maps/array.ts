@@ -69,7 +69,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   lookup(key: Uint8Array, keyOff: number, cpu: number): number {
     const index = readU32(key, keyOff);
-    if (index >= this.maxEntries) return -1;
+    if (index >= this.maxEntries || (this.perCpu && cpu >= this.nCpus)) return -1;
     return index * this.slotSize + cpu * this.cpuStride;
   }
 
@@ -79,7 +79,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const index = readU32(key, keyOff);
     if (index >= this.maxEntries) return -E2BIG;
     if (flags & BPF_NOEXIST) return -EEXIST;
-    this.copyValue(index * this.slotSize + cpu * this.cpuStride, value, valueOff, flags);
+    this.copyValue(index * this.slotSize + cpu * this.cpuStride, value, valueOff);
     return 0;
   }
 
@@ -104,7 +104,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const index = key ? readU32(key, 0) : this.maxEntries;
     if (index >= this.maxEntries) return -ENOENT;
     const base = index * this.slotSize;
-    if (!this.perCpu) out.set(this.values.subarray(base, base + this.valueSize));
+    if (!this.perCpu) this.copyOutValue(base, out);
     else out.set(this.values.subarray(base, base + this.slotSize));
     return 0;
   }
@@ -117,7 +117,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const index = readU32(key, 0);
     if (index >= this.maxEntries) return -E2BIG;
     if (flags & BPF_NOEXIST) return -EEXIST;
-    for (let c = 0; c < this.nCpus; c++) this.copyValue(index * this.slotSize + c * this.cpuStride, value, c * this.cpuStride, flags);
+    for (let c = 0; c < this.nCpus; c++) this.copyValue(index * this.slotSize + c * this.cpuStride, value, c * this.cpuStride);
     return 0;
   }
 

@@ -1,19 +1,20 @@
 /**
  * BPF_MAP_CREATE's checks, differentially: every description below is created in the kernel
- * (bpftool) and in the VM; both must accept it, or refuse it with the same errno.
+ * (bpf(2) through the kernel backend) and in the VM; both must accept it, or refuse it with the same errno.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BPF_F, BPF_MAP_TYPE as T } from '../../uapi/index.js';
 import { hasTool, isRoot, requireOrSkip } from '../../test-support.js';
-import { ensureBpffs, KernelMap, type KernelMapDesc } from './bpftool.test.kit.js';
+import { KernelSide, prepareKernelSide, type KernelMapDesc } from './kernel.test.kit.js';
 import { errnoName } from './errno.js';
 import { createMap } from './factory.js';
 import { MapCreateError } from './map.js';
 
 const F = BPF_F;
-/** [type, key, value, entries, flags] */
-const cases: [number, number, number, number, number][] = [
+/** [type, key, value, entries, flags, map_extra?] */
+const cases: [number, number, number, number, number, number?][] = [
+  [T.BLOOM_FILTER, 0, 4, 4, 0, 15], [T.BLOOM_FILTER, 0, 4, 4, 0, 16], [T.HASH, 4, 4, 4, 0, 1], [T.ARRAY, 4, 4, 4, 0, 2],
   [T.ARRAY, 4, 8, 4, 0], [T.ARRAY, 8, 8, 4, 0], [T.ARRAY, 4, 0, 4, 0], [T.ARRAY, 4, 8, 0, 0],
   [T.ARRAY, 4, 8, 4, F.MMAPABLE], [T.ARRAY, 4, 8, 4, F.NO_PREALLOC], [T.ARRAY, 4, 8, 4, F.RDONLY_PROG | F.WRONLY_PROG],
   [T.ARRAY, 4, 8, 4, F.RDONLY_PROG], [T.ARRAY, 4, 8, 4, F.PRESERVE_ELEMS], [T.ARRAY, 4, 8, 4, F.INNER_MAP],
@@ -40,12 +41,12 @@ const cases: [number, number, number, number, number][] = [
 ];
 
 test('map creation: the VM accepts and refuses exactly what the kernel does, with its errno', (t) => {
-  if (!requireOrSkip(t, isRoot && hasTool('bpftool'), 'root and bpftool')) return;
-  ensureBpffs();
+  if (!requireOrSkip(t, isRoot && hasTool('taskset'), 'root and taskset')) return;
+  prepareKernelSide();
   const mismatches: string[] = [];
-  for (const [type, keySize, valueSize, maxEntries, flags] of cases) {
-    const d: KernelMapDesc = { type, keySize, valueSize, maxEntries, flags };
-    const k = KernelMap.create(d);
+  for (const [type, keySize, valueSize, maxEntries, flags, mapExtra] of cases) {
+    const d: KernelMapDesc = { type, keySize, valueSize, maxEntries, flags, mapExtra };
+    const k = KernelSide.create(d);
     const kernelRc = typeof k === 'number' ? k : 0;
     if (typeof k !== 'number') k.destroy();
     let vmRc = 0;

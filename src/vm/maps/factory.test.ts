@@ -26,6 +26,8 @@ test('createMap: refusals carry the kernel errno and name what is wrong', () => 
   refuse({ type: 'hash', keySize: -1, valueSize: 4, maxEntries: 1 }, ERRNO.EINVAL, /keySize must be a u32/);
   refuse({ type: 'hash', keySize: 4, valueSize: 4, maxEntries: 2 ** 31 + 1 }, ERRNO.E2BIG, /max_entries/);
   refuse({ type: 'array', keySize: 4, valueSize: 1 << 20, maxEntries: 1 << 20 }, ERRNO.ENOMEM, /cannot allocate/);
+  refuse({ type: 'percpu_hash', keySize: 4, valueSize: 8, maxEntries: 1, spinLockOffset: 0 }, ERRNO.EOPNOTSUPP, /bpf_spin_lock is not allowed in percpu_hash/);
+  refuse({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1, spinLockOffset: 6 }, ERRNO.EINVAL, /offset 6/);
   assert.equal(isMapTypeSupported(T.RINGBUF), true);
   assert.equal(isMapTypeSupported(T.STACK_TRACE), false);
 });

@@ -40,6 +40,8 @@ test('maps of maps: inner maps must match the template; programs get the inner m
   assert.equal(flexible.updateElem(k4(0), k4(innerFlex.id)), 0, 'BPF_F_INNER_MAP allows any max_entries');
   const hom = createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: inner }) as HashOfMapsMap;
   assert.equal(hom.setInner(k4(5), inner), 0);
+  const byDescription = createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: { type: T.ARRAY, keySize: 4, valueSize: 8, maxEntries: 2 } });
+  assert.equal(byDescription.updateElem(k4(1), k4(inner.id)), 0, 'a plain description (flags omitted) is a template');
   assert.equal(hom.lookupInner(k4(5), 0), inner);
   assert.equal(hom.updateElem(k4(6), k4(0xfffffff)), -ERRNO.EBADF);
   assert.throws(() => createMap({ type: 'hash_of_maps', keySize: 4, valueSize: 4, maxEntries: 2 }), /needs an inner map/);
@@ -55,8 +57,8 @@ test('perf_event_array: bpf_perf_event_output to the current CPU reader, errnos,
   assert.equal(pe.output(1, BPF_F_CURRENT_CPU, data, 0, 5, Uint8Array.of(9)), 0);
   assert.equal(pe.output(0, 1, data, 0, 5), -ERRNO.EOPNOTSUPP, 'the event is on another CPU');
   assert.equal(pe.output(0, 2, data, 0, 5), -ERRNO.E2BIG);
-  assert.deepEqual(r0.read(), [Uint8Array.of(2, 3, 4)]);
-  assert.deepEqual(r1.read(), [Uint8Array.of(1, 2, 3, 4, 5, 9)]);
+  assert.deepEqual(r0.read(), [Uint8Array.of(2, 3, 4, 0)], 'raw samples are padded: 4 + 4 bytes');
+  assert.deepEqual(r1.read(), [Uint8Array.of(1, 2, 3, 4, 5, 9, 0, 0, 0, 0, 0, 0)]);
   const big = new Uint8Array(3000);
   assert.equal(pe.output(1, 1, big, 0, 3000), 0);
   assert.equal(pe.output(1, 1, big, 0, 3000), -ERRNO.ENOSPC, 'one page holds one such sample');

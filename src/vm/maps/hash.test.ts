@@ -25,6 +25,8 @@ test('hash: program-side lookup returns an offset into the value storage, update
   m.values[off] = 42;
   assert.equal((m.lookupElem(k4(7)) as Uint8Array)[0], 42);
   assert.equal(m.update(mem, 16, mem, 32, 3, 0), -ERRNO.EINVAL);
+  assert.equal(m.update(mem, 16, mem, 32, 2 ** 32, 0), -ERRNO.EINVAL, 'flags are a u64');
+  assert.equal(m.update(mem, 16, mem, 32, 0x80000000, 0), -ERRNO.EINVAL);
   assert.equal(m.update(mem, 16, mem, 32, BPF_F_LOCK, 0), -ERRNO.EINVAL, 'BPF_F_LOCK needs a spin lock');
   assert.equal(m.updateElem(k4(8), v8(1)), 0);
   assert.equal(m.updateElem(k4(9), v8(1)), -ERRNO.E2BIG, 'full');
@@ -35,7 +37,7 @@ test('hash: program-side lookup returns an offset into the value storage, update
   assert.equal(m.lookupElem(k4(7)), undefined);
 });
 
-test('hash: replacing a value moves it to a new element like the kernel; BPF_F_LOCK updates in place', () => {
+test('hash: replacing a value moves it to a new element like the kernel; BPF_F_LOCK updates in place; the spin lock is never copied', () => {
   const m = createMap({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 4, spinLockOffset: 4 }) as HashMap;
   m.updateElem(k4(1), v8(1));
   const before = m.lookup(k4(1), 0, 0);
@@ -46,10 +48,16 @@ test('hash: replacing a value moves it to a new element like the kernel; BPF_F_L
   assert.equal(m.updateElem(k4(1), v8(3), BPF_F_LOCK), 0);
   assert.equal(m.lookup(k4(1), 0, 0), after, 'in place');
   assert.deepEqual(Array.from(m.values.subarray(after, after + 8)), [3, 0, 0, 0, 0xee, 0xee, 0xee, 0xee]);
-  // bpf(2) lookups with BPF_F_LOCK read the lock as zero.
+  // bpf(2) lookups read the lock as zero.
   const out = new Uint8Array(8);
   assert.equal(m.sysLookup(k4(1), out, BPF_F_LOCK), 0);
   assert.deepEqual(Array.from(out), [3, 0, 0, 0, 0, 0, 0, 0]);
+  assert.equal(m.sysLookup(k4(1), out, 0), 0);
+  assert.deepEqual(Array.from(out), [3, 0, 0, 0, 0, 0, 0, 0]);
+  // A replaced element starts with a zero lock; the caller's lock bytes are never copied in.
+  assert.equal(m.updateElem(k4(1), Uint8Array.of(4, 0, 0, 0, 9, 9, 9, 9)), 0);
+  const fresh = m.lookup(k4(1), 0, 0);
+  assert.deepEqual(Array.from(m.values.subarray(fresh, fresh + 8)), [4, 0, 0, 0, 0, 0, 0, 0]);
 });
 
 test('percpu_hash: one slab with a per-CPU stride; program updates write one CPU and zero the others', () => {
@@ -60,6 +68,7 @@ test('percpu_hash: one slab with a per-CPU stride; program updates write one CPU
   const o0 = m.lookup(k4(1), 0, 0), o1 = m.lookup(k4(1), 0, 1), o2 = m.lookup(k4(1), 0, 2);
   assert.equal(o1 - o0, 8);
   assert.equal(o2 - o0, 16);
+  assert.equal(m.lookup(k4(1), 0, 3), -1, 'bpf_map_lookup_percpu_elem on a CPU that does not exist');
   assert.deepEqual(m.lookupElem(k4(1))!.map((v) => v[0]), [0, 5, 0]);
   // In place for existing keys: other CPUs keep their values.
   assert.equal(m.update(k4(1), 0, Uint8Array.of(7, 0, 0, 0), 0, BPF_ANY, 2), 0);

@@ -10,7 +10,7 @@
  * |---|---|
  * | map_lookup_elem | `lookup(key, keyOff, cpu)` → offset or -1; maps of maps: `lookupInner(key, keyOff)` |
  * | map_update_elem / map_delete_elem | `update(key, keyOff, value, valueOff, flags, cpu)` / `delete(key, keyOff)` |
- * | map_lookup_percpu_elem | `lookup(key, keyOff, cpu)` after checking `cpu < map.nCpus` |
+ * | map_lookup_percpu_elem | `lookup(key, keyOff, cpu)` (-1 for cpu ≥ nCpus) |
  * | map_push_elem / map_pop_elem / map_peek_elem | QueueStackMap `push(v, off, flags)` / `pop(out, off)` / `peek(out, off)`; BloomFilterMap `push` / `peek(value, off)` |
  * | for_each_map_elem | `forEachElem(cpu, cb)` (hash and array types) |
  * | tail_call | ProgArrayMap `tailCallTarget(index)` |
@@ -23,7 +23,7 @@
  * `deleteBatch`, `dump()` (bpftool -j shape); bpf(2)-level: `sysLookup`, `sysUpdate`, `sysDelete`,
  * `getNextKey`, `sysLookupAndDelete`. Consumers: RingBufMap `consume`/`drain`, PerfReader `read`.
  */
-export { ERRNO, errnoName, strerror, errnoFromMessage } from './errno.js';
+export { ERRNO, errnoName, strerror } from './errno.js';
 export { BpfMap, MapError, MapCreateError, mapById, hexBytes, type MapValue, type DumpEntry, type ForEachCallback, type BatchResult, type MapAttrs } from './map.js';
 export { type MapDescription, type MapOptions, defaultCpuCount } from './spec.js';
 export { createMap, isMapTypeSupported, type CreateOptions } from './factory.js';

@@ -64,9 +64,8 @@ export function jhash(k: Uint8Array, off: number, length: number, initval: numbe
 
 /** `jhash2(key, words, initval)` over `words` little-endian u32 words of `k` from `off`. */
 export function jhash2(k: Uint8Array, off: number, words: number, initval: number): number {
-  const init = (INITVAL + (words << 2) + initval) | 0;
-  if (words === 1) return final((init + u32le(k, off)) | 0, init, init);
-  a = b = c = init;
+  if (words === 1) return jhashWord(u32le(k, off), initval);
+  a = b = c = (INITVAL + (words << 2) + initval) | 0;
   while (words > 3) {
     a = (a + u32le(k, off)) | 0;
     b = (b + u32le(k, off + 4)) | 0;
@@ -79,6 +78,12 @@ export function jhash2(k: Uint8Array, off: number, words: number, initval: numbe
   if (words === 3) c = (c + u32le(k, off + 8)) | 0;
   if (words >= 2) b = (b + u32le(k, off + 4)) | 0;
   return final((a + u32le(k, off)) | 0, b, c);
+}
+
+/** jhash2 of a single 32-bit word (4-byte keys, the common case). */
+export function jhashWord(w: number, initval: number): number {
+  const init = (INITVAL + 4 + initval) | 0;
+  return final((init + w) | 0, init, init);
 }
 
 /** The kernel's htab_map_hash(): jhash2 for key sizes that are a multiple of 4, else jhash. */

@@ -1,6 +1,7 @@
 /**
- * Differential tests: the same userspace operations on a kernel map (through bpftool) and a VM
- * map; every return code, lookup result and the final `bpftool -j map dump` must agree.
+ * Differential tests: the same userspace operations on a kernel map (bpf(2) through the kernel
+ * backend) and a VM map; every return code, lookup result and the final dump (the kernel's from
+ * bpftool itself) must agree.
  * Hash maps are created with BPF_F_ZERO_SEED so that bucket order — and therefore dump order — is
  * the kernel's exactly. Runs as root; in CI it must run.
  */
@@ -8,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BPF_F, BPF_MAP_TYPE as T } from '../../uapi/index.js';
 import { hasTool, isRoot, requireOrSkip } from '../../test-support.js';
-import { ensureBpffs, KernelMap, type KernelMapDesc } from './bpftool.test.kit.js';
+import { KernelSide, prepareKernelSide, type KernelMapDesc } from './kernel.test.kit.js';
 import { errnoName } from './errno.js';
 import { createMap, type CreateOptions } from './factory.js';
 import type { BpfMap, MapValue } from './map.js';
@@ -41,23 +42,23 @@ function bytesOf(seed: number, n: number): Uint8Array {
 
 function available(t: import('node:test').TestContext): boolean {
   if (!requireOrSkip(t, isRoot && hasTool('bpftool') && hasTool('taskset'), 'root, bpftool and taskset')) return false;
-  ensureBpffs();
+  prepareKernelSide();
   return true;
 }
 
 /** Creates the same map on both sides (VM with the kernel's possible-CPU count). */
-function pair(d: KernelMapDesc, o: CreateOptions = {}): [KernelMap, BpfMap<MapValue>] {
-  const k = KernelMap.create(d);
+function pair(d: KernelMapDesc, o: CreateOptions = {}): [KernelSide, BpfMap<MapValue>] {
+  const k = KernelSide.create(d);
   assert.ok(typeof k !== 'number', `kernel refused ${JSON.stringify(d)}: ${errnoName(k as number)}`);
   const v = createMap({ type: d.type, keySize: d.keySize, valueSize: d.valueSize, maxEntries: d.maxEntries, flags: d.flags ?? 0 }, o);
-  return [k as KernelMap, v];
+  return [k as KernelSide, v];
 }
 
-/** A VM lookup result as the kit reports kernel lookups: bytes (per-CPU: CPU 0's) or -ENOENT. */
+/** A VM lookup result as the kit reports kernel lookups: bytes (per-CPU: CPU 0's) or -errno. */
 function vmLookup(m: BpfMap<MapValue>, key: Uint8Array): Uint8Array | number {
-  const v = m.lookupElem(key);
-  if (v === undefined) return -2;
-  return Array.isArray(v) ? v[0] : v;
+  const out = new Uint8Array(m.sysValueSize);
+  const rc = m.sysLookup(key, out, 0);
+  return rc ? rc : m.perCpu ? out.slice(0, m.valueSize) : out;
 }
 
 /** Random key/value operations; every result compared, then the dumps. */
@@ -123,6 +124,28 @@ test('array and percpu_array match the kernel', (t) => {
   runKeyed(t, { type: T.PERCPU_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4 }, { keys: 6, ops: 40, seed: 8 });
 });
 
+test('frozen maps and access flags refuse bpf(2) like the kernel', (t) => {
+  if (!available(t)) return;
+  for (const flags of [0, BPF_F.RDONLY, BPF_F.WRONLY]) {
+    const [k, v] = pair({ type: T.HASH, keySize: 4, valueSize: 4, maxEntries: 4, flags });
+    try {
+      const ops = (what: string) => {
+        assert.equal(errnoName(v.updateElem(u32(1), u32(2))), errnoName(k.update(u32(1), u32(2))), `${what}: update`);
+        assert.deepEqual(vmLookup(v, u32(1)), k.lookup(u32(1)), `${what}: lookup`);
+        assert.equal(errnoName(v.getNextKey(null, new Uint8Array(4))), errnoName(typeof k.getNext() === 'number' ? (k.getNext() as number) : 0), `${what}: getnext`);
+        assert.equal(errnoName(v.deleteElem(u32(3))), errnoName(k.delete(u32(3))), `${what}: delete`);
+      };
+      ops(`flags 0x${flags.toString(16)}`);
+      if (flags) continue;
+      v.freeze();
+      k.map.freeze();
+      ops('frozen');
+    } finally {
+      k.destroy();
+    }
+  }
+});
+
 test('lru_hash: evictions match the kernel (CPU 0, common and per-CPU lists)', (t) => {
   if (!available(t)) return;
   runKeyed(t, { type: T.LRU_HASH, keySize: 4, valueSize: 8, maxEntries: 4, flags: ZS }, { keys: 10, ops: 80, seed: 9 });
@@ -161,7 +184,7 @@ test('queue and stack: push/pop/peek and BPF_EXIST overwrite match the kernel', 
         if (op < 2) {
           const flags = [0, 2, 1][r() % 3];
           const val = u32(i);
-          const kr = flags ? k.update(new Uint8Array(0), val, flags) : k.push(val);
+          const kr = k.push(val, flags);
           assert.equal(errnoName(q.updateElem(null, val, flags)), errnoName(kr), `op ${i} push flags ${flags}`);
         } else if (op === 2) {
           assert.deepEqual(q.lookupAndDeleteElem() ?? -2, k.pop(), `op ${i} pop`);
@@ -178,19 +201,23 @@ test('queue and stack: push/pop/peek and BPF_EXIST overwrite match the kernel', 
 
 test('bloom_filter: zero-seeded membership answers (false positives included) match the kernel', (t) => {
   if (!available(t)) return;
-  const [k, v] = pair({ type: T.BLOOM_FILTER, keySize: 0, valueSize: 4, maxEntries: 4, flags: ZS });
-  const b = v as BloomFilterMap;
-  try {
-    for (let i = 0; i < 6; i++) assert.equal(b.updateElem(null, u32(i * 7)), k.push(u32(i * 7)));
-    let positives = 0;
-    for (let i = 0; i < 200; i++) {
-      const kr = k.lookupValue(u32(i));
-      assert.equal(b.mayContain(u32(i)) ? 0 : -2, kr, `value ${i}`);
-      if (kr === 0) positives++;
+  // Word-sized values (jhash2, 5 hashes) and odd-sized ones (jhash) with map_extra = 3 hashes.
+  for (const [valueSize, mapExtra] of [[4, 0], [5, 3]]) {
+    const d = { type: T.BLOOM_FILTER, keySize: 0, valueSize, maxEntries: 4, flags: ZS, mapExtra };
+    const k = KernelSide.create(d) as KernelSide;
+    const b = createMap(d) as BloomFilterMap;
+    try {
+      for (let i = 0; i < 6; i++) assert.equal(b.updateElem(null, u32(i * 7, valueSize)), k.push(u32(i * 7, valueSize)));
+      let positives = 0;
+      for (let i = 0; i < 300; i++) {
+        const kr = k.lookupValue(u32(i, valueSize));
+        assert.equal(b.mayContain(u32(i, valueSize)) ? 0 : -2, kr, `value ${i}`);
+        if (kr === 0) positives++;
+      }
+      t.diagnostic(`value_size ${valueSize}, ${b.nrHashes} hashes: ${positives} of 300 values reported present by both`);
+    } finally {
+      k.destroy();
     }
-    t.diagnostic(`${positives} of 200 values reported present`);
-  } finally {
-    k.destroy();
   }
 });
 
@@ -281,8 +308,7 @@ test('batch operations: lookup, lookup-and-delete, update and delete batches mat
       const keys = Array.from({ length: 14 }, (_, i) => u32(i * 3 + 1));
       const vals = keys.map((_, i) => bytesOf(i, d.valueSize));
       // update batch, failing part way (BPF_NOEXIST on a key already present for hashes).
-      const sysVals = (xs: Uint8Array[]) => xs.map((x) => (v.perCpu ? sysBytes(Array(v.nCpus).fill(x), v) : x));
-      const kw = k.writeBatch(keys, sysVals(vals), 0);
+      const kw = k.writeBatch(keys, vals, 0);
       const vw = v.updateBatch(keys, vals, 0);
       assert.deepEqual([errnoName(vw.err), vw.count], [errnoName(kw.rc), kw.count], `${what}: update batch`);
       // Element flags other than BPF_F_LOCK are refused before anything is done.
@@ -290,15 +316,14 @@ test('batch operations: lookup, lookup-and-delete, update and delete batches mat
       // A batch that fails part way: the map fills up (hash: -E2BIG; LRU evicts instead), or an index is out of range (array).
       const more = Array.from({ length: 10 }, (_, i) => u32(isHash ? 200 + i : 5 + i));
       const moreVals = more.map((_, i) => bytesOf(i + 50, d.valueSize));
-      const kw2 = k.writeBatch(more, sysVals(moreVals));
+      const kw2 = k.writeBatch(more, moreVals);
       const vw2 = v.updateBatch(more, moreVals);
       assert.deepEqual([errnoName(vw2.err), vw2.count], [errnoName(kw2.rc), kw2.count], `${what}: update batch overflowing`);
       // lookup batches of 3 until the end.
       const tokenSize = isHash ? 4 : 4;
-      const valueBytes = v.sysValueSize;
       let kin: Uint8Array | undefined, vin: Uint8Array | undefined;
       for (let round = 0; round < 20; round++) {
-        const kb = k.lookupBatch(kin, 3, tokenSize, valueBytes);
+        const kb = k.lookupBatch(kin, 3, tokenSize);
         const vb = v.lookupBatch(vin, 3);
         assert.equal(errnoName(vb.err), errnoName(kb.rc), `${what}: lookup batch ${round} rc`);
         assert.deepEqual(vb.keys, kb.keys, `${what}: lookup batch ${round} keys`);
@@ -309,7 +334,7 @@ test('batch operations: lookup, lookup-and-delete, update and delete batches mat
         vin = vb.outBatch;
       }
       // a batch too small for a bucket: -ENOSPC on hashes.
-      const kb1 = k.lookupBatch(undefined, 1, tokenSize, valueBytes);
+      const kb1 = k.lookupBatch(undefined, 1, tokenSize);
       const vb1 = v.lookupBatch(undefined, 1);
       assert.deepEqual([errnoName(vb1.err), vb1.keys.length], [errnoName(kb1.rc), kb1.count], `${what}: batch of 1`);
       // delete batch stopping at a missing key; then lookup-and-delete everything.
@@ -319,7 +344,7 @@ test('batch operations: lookup, lookup-and-delete, update and delete batches mat
       // (A command refused outright leaves the kernel's count as passed; the VM reports 0 done.)
       const refused = kd.rc === -524 || kd.rc === -22;
       assert.deepEqual([errnoName(vd.err), refused ? 0 : vd.count], [errnoName(kd.rc), refused ? 0 : kd.count], `${what}: delete batch`);
-      const kld = k.lookupBatch(undefined, 50, tokenSize, valueBytes, true);
+      const kld = k.lookupBatch(undefined, 50, tokenSize, true);
       const vld = v.lookupAndDeleteBatch(undefined, 50);
       assert.equal(errnoName(vld.err), errnoName(kld.rc), `${what}: lookup and delete batch`);
       assert.deepEqual(vld.keys, kld.keys, `${what}: lookup and delete batch keys`);
@@ -334,18 +359,18 @@ test('maps of maps: inner map checks, ids in lookups and dumps match the kernel'
   if (!available(t)) return;
   for (const outerType of [T.ARRAY_OF_MAPS, T.HASH_OF_MAPS]) {
     const innerDesc = { type: T.HASH, keySize: 4, valueSize: 8, maxEntries: 4 };
-    const kInner = KernelMap.create(innerDesc) as KernelMap;
-    const kOther = KernelMap.create({ ...innerDesc, valueSize: 4 }) as KernelMap;
+    const kInner = KernelSide.create(innerDesc) as KernelSide;
+    const kOther = KernelSide.create({ ...innerDesc, valueSize: 4 }) as KernelSide;
     const flags = outerType === T.HASH_OF_MAPS ? ZS : 0;
-    const kOuter = KernelMap.create({ type: outerType, keySize: 4, valueSize: 4, maxEntries: 4, flags, innerPin: kInner.pin }) as KernelMap;
+    const kOuter = KernelSide.create({ type: outerType, keySize: 4, valueSize: 4, maxEntries: 4, flags, inner: kInner }) as KernelSide;
     const vInner = createMap(innerDesc), vOther = createMap({ ...innerDesc, valueSize: 4 });
     const vOuter = createMap({ type: outerType, keySize: 4, valueSize: 4, maxEntries: 4, flags, innerMap: vInner });
     const id = (m: BpfMap<MapValue>) => u32(m.id);
     try {
       const steps: [string, number, number][] = [
-        ['update 0 inner', vOuter.updateElem(u32(0), id(vInner)), kOuter.update(u32(0), ['pinned', kInner.pin])],
-        ['update 1 mismatched', vOuter.updateElem(u32(1), id(vOther)), kOuter.update(u32(1), ['pinned', kOther.pin])],
-        ['update 5', vOuter.updateElem(u32(5), id(vInner)), kOuter.update(u32(5), ['pinned', kInner.pin])],
+        ['update 0 inner', vOuter.updateElem(u32(0), id(vInner)), kOuter.update(u32(0), kInner.fdBytes)],
+        ['update 1 mismatched', vOuter.updateElem(u32(1), id(vOther)), kOuter.update(u32(1), kOther.fdBytes)],
+        ['update 5', vOuter.updateElem(u32(5), id(vInner)), kOuter.update(u32(5), kInner.fdBytes)],
         ['delete 2', vOuter.deleteElem(u32(2)), kOuter.delete(u32(2))],
       ];
       for (const [what, vr, kr] of steps) assert.equal(errnoName(vr), errnoName(kr), `${vOuter.typeName}: ${what}`);

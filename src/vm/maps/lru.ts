@@ -7,15 +7,16 @@
  * pending nodes to the global lists (referenced → active, else inactive), rotates the global
  * lists, and moves up to `target_free` nodes from the global free list — or, when there
  * are none, evicts up to that many unreferenced nodes from the inactive tail at once (then one
- * node by force). (The target is clamp(max_entries / nCpus / 2, 1, 128), the kernel's
- * `target_free` since 6.16.) Still nothing: it steals a free, then a pending node from the CPUs' local lists,
+ * node by force). (The target is the kernel's `target_free`, clamp(max_entries / nCpus / 2, 1, 128), as in
+ * the 6.18 kernel these tests run against; older kernels used 128.) Still nothing: it steals a free, then a pending node from the CPUs' local lists,
  * round robin. Per-CPU LRU (BPF_F_NO_COMMON_LRU): each CPU has its own three lists over
  * max_entries / nCpus nodes and evicts PERCPU_FREE_TARGET (4) at a time.
  *
  * ## Where the VM's eviction differs from the kernel's (the one place this is documented)
  * - The algorithm, constants and list order are the kernel's, so a sequence of operations that all
- *   run on known CPUs evicts the same keys: kernel-diff.test.ts checks it op by op against the
- *   kernel for bpf(2) sequences pinned to CPU 0 (common and per-CPU lists, LRU per-CPU maps). But in the kernel the CPU of a bpf(2) update is
+ *   run on known CPUs evicts the same keys: kernel-diff.test.ts and lru-diff.test.ts check it op by
+ *   op against the kernel on CPU 0 — bpf(2) updates interleaved with a program's lookups setting
+ *   reference bits — for common and per-CPU lists and LRU per-CPU maps. But in the kernel the CPU of a bpf(2) update is
  *   whichever CPU the calling thread runs on; the VM uses the `cpu` argument (userspace updates:
  *   CPU 0). Runs that spread over CPUs in the kernel can therefore evict differently: compare
  *   counts, not survivors, unless the kernel side is pinned to CPU 0 (`taskset -c 0`).

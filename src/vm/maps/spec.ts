@@ -19,8 +19,8 @@ export interface MapDescription {
   flags?: number;
   /** `map_extra` (bloom filter: number of hash functions in bits 0-3). */
   mapExtra?: number | bigint;
-  /** Maps of maps: the inner map template (a description or an existing map). */
-  innerMap?: MapDescription | { readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags: number };
+  /** Maps of maps: the inner map template (a description, or an existing map). */
+  innerMap?: MapDescription;
   name?: string;
   /** Offset of a `struct bpf_spin_lock` in the value (from BTF); enables BPF_F_LOCK. */
   spinLockOffset?: number;
@@ -77,6 +77,7 @@ export function resolveAttrs(d: MapDescription, opts: MapOptions = {}): MapAttrs
     if (!Number.isInteger(d[f]) || d[f] < 0 || d[f] > 0xffffffff) fail(`${f} must be a u32, got ${d[f]}`, ERRNO.EINVAL);
   }
   const flags = d.flags ?? 0;
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(`flags must be a u32, got ${flags}`, ERRNO.EINVAL);
   const mapExtra = BigInt(d.mapExtra ?? 0);
   // bpf_obj_name_cpy(): at most 15 characters of [A-Za-z0-9_.].
   if (name.length > 15 || !/^[A-Za-z0-9_.]*$/.test(name)) fail(`invalid map name "${name}"`, ERRNO.EINVAL);
