@@ -17,7 +17,7 @@ const frame = buildPacket([ethernet({ dst: '02:00:00:00:00:02', src: '02:00:00:0
 
 function map(name: string, type: number, keySize: number, valueSize: number, maxEntries: number): MapSpec {
   return {
-    name, type, keySize, valueSize, maxEntries, flags: 0, numaNode: 0, mapExtra: 0n, pinning: 0, source: 'btf', section: '.maps',
+    name, type, keySize, valueSize, maxEntries, flags: 0, numaNode: 0, mapExtra: 0, pinning: 0, source: 'btf', section: '.maps',
     btfKeyTypeId: 0, btfValueTypeId: 0, frozen: false,
   };
 }
