@@ -7,6 +7,7 @@ import { BenchReporter } from './report.js';
 import * as vm from './vm.js';
 import * as maps from './maps.js';
 import * as kernel from './kernel.js';
+import * as progs from './progs.js';
 import { run as object } from './object.js';
 import { run as verifier } from './verifier.js';
 
@@ -17,6 +18,7 @@ const suites: Suite[] = [
   { name: 'vm', run: vm.run },
   { name: 'maps', run: maps.run },
   { name: 'kernel', run: kernel.run },
+  { name: 'progs', run: progs.run },
   { name: 'object', run: object },
   { name: 'verifier', run: verifier },
 ];

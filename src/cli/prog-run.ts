@@ -121,7 +121,7 @@ export const progRun: Command = {
     const dataIn = await readIn(values['data-in']);
     const ctxIn = await readIn(values['ctx-in']);
     if (!dataIn && !ctxIn) throw new UsageError('give --data-in, --pcap or --ctx-in');
-    const r = prog.run({ dataIn, ctxIn, repeat, cpu });
+    const r = prog.run({ dataIn, ctxIn, repeat, cpu, ctxOutSize: values['ctx-out'] && ctxIn ? ctxIn.length : undefined });
     if (values['data-out'] && r.dataOut) await writeFile(values['data-out'], r.dataOut);
     if (values['ctx-out'] && r.ctxOut) await writeFile(values['ctx-out'], r.ctxOut);
     if (values.json) {

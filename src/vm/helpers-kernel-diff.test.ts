@@ -22,6 +22,7 @@ const PKT = {
   udp4: buildPacket([eth, ipv4({ src: '10.1.0.1', dst: '10.1.0.2' }), udp({ sport: 53, dport: 5353, checksum: 0 } as never), payload(12)]),
   tcp6: buildPacket([eth, ipv6({ src: 'fd00::1', dst: 'fd00::2' }), tcp({ sport: 2000, dport: 443 }), payload(8)]),
   vlan: buildPacket([eth, vlan({ vid: 100, pcp: 3 }), ipv4({ src: '10.2.0.1', dst: '10.2.0.2' }), udp({ sport: 1, dport: 2 }), payload(16)]),
+  jumbo: buildPacket([eth, ipv4({ src: '10.3.0.1', dst: '10.3.0.2' }), udp({ sport: 7, dport: 7 }), payload(3980)]),
   bcast: buildPacket([ethernet({ dst: 'ff:ff:ff:ff:ff:ff', src: '02:00:00:00:00:01' }), ipv4({ src: '10.0.0.1', dst: '10.0.0.255' }), udp({ sport: 67, dport: 68 })]),
 };
 
@@ -37,6 +38,14 @@ interface Case {
 function skbCtx(fields: Record<number, number>): Uint8Array {
   const b = new Uint8Array(192), v = new DataView(b.buffer);
   for (const [off, val] of Object.entries(fields)) v.setUint32(Number(off), val, true);
+  return b;
+}
+
+/** A 24-byte xdp_md ctx_in. */
+function xdpCtx(data: number, dataEnd: number): Uint8Array {
+  const b = new Uint8Array(24), v = new DataView(b.buffer);
+  v.setUint32(0, data, true);
+  v.setUint32(4, dataEnd, true);
   return b;
 }
 
@@ -123,6 +132,20 @@ const cases: Case[] = [
   ...[-4, -32, -36, -216, -220, -3, 4].map((d): Case => ({ name: `xdp_adjust_meta ${d}`, type: 'xdp', packets: ['tcp4'], asm: `r2 = ${d}\ncall 54\nexit` })),
   ...[10, -10, 3000, 4000, -60].map((d): Case => ({ name: `xdp_adjust_tail ${d}`, type: 'xdp', packets: ['tcp4', 'udp4'], asm: `r2 = ${d}\ncall 65\nexit` })),
   { name: 'xdp meta then head', type: 'xdp', packets: ['tcp4'], asm: 'r6 = r1\nr2 = -8\ncall 54\nr1 = r6\nr2 = -20\ncall 44\nexit' },
+  { name: 'xdp linear length of a jumbo frame', type: 'xdp', packets: ['tcp4', 'jumbo'], asm: 'r2 = *(u32 *)(r1 + 4)\nr3 = *(u32 *)(r1 + 0)\nr0 = r2\nr0 -= r3\nexit' },
+  { name: 'xdp_adjust_head on a jumbo frame', type: 'xdp', packets: ['jumbo'], asm: 'r2 = -20\ncall 44\nexit' },
+  { name: 'xdp ctx_in with 8 bytes of metadata', type: 'xdp', packets: ['tcp4'], ctxIn: xdpCtx(8, PKT.tcp4.length), asm: 'r2 = -4\ncall 54\nexit' },
+  ...[[0, 10], [8, 10], [0, 0], [0, 200], [4, 2]].map(([d, e]): Case => ({
+    name: `xdp ctx_in data ${d} data_end ${e}: linear part and fragments`, type: 'xdp', packets: ['tcp4'], ctxIn: xdpCtx(d, e),
+    asm: 'r2 = *(u32 *)(r1 + 4)\nr3 = *(u32 *)(r1 + 0)\nr0 = r2\nr0 -= r3\nexit',
+  })),
+  ...[20, -20, -70, -60, 5000].map((t): Case => ({
+    name: `xdp_adjust_tail ${t} with fragments`, type: 'xdp', packets: ['tcp4'], ctxIn: xdpCtx(0, 30), asm: `r2 = ${t}\ncall 65\nexit`,
+  })),
+  ...[20, -100, -3980, -4000].map((t): Case => ({ name: `xdp_adjust_tail ${t} on a jumbo frame`, type: 'xdp', packets: ['jumbo'], asm: `r2 = ${t}\ncall 65\nexit` })),
+  { name: 'xdp ctx_in refused: unaligned metadata', type: 'xdp', packets: ['tcp4'], ctxIn: xdpCtx(6, PKT.tcp4.length), asm: 'r0 = 2\nexit' },
+  { name: 'cgroup_skb reads len', type: 'cgroup_skb', packets: ALL, asm: 'r0 = *(u32 *)(r1 + 0)\nr0 &= 1\nexit' },
+  { name: 'cgroup_skb writes mark → ctx_out', type: 'cgroup_skb', packets: ['tcp4'], ctxIn: skbCtx({}), asm: 'r2 = 3\n*(u32 *)(r1 + 8) = r2\nr0 = 1\nexit' },
   { name: 'xdp reads ingress_ifindex', type: 'xdp', packets: ['tcp4'], asm: readField(12) },
   { name: 'xdp reads rx_queue_index', type: 'xdp', packets: ['tcp4'], asm: readField(16) },
   { name: 'xdp redirect', type: 'xdp', packets: ['tcp4'], asm: 'r1 = 3\nr2 = 0\ncall 23\nexit' },

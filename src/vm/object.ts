@@ -15,7 +15,7 @@ import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { readObjectFile } from '../object/load.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
 import { BPF_MAP_TYPE, BPF_PROG_TYPE, helperName, progTypeByName, progTypeName } from '../uapi/index.js';
-import { HelperRegistry, HELPERS_BY_PROG_TYPE, RunEnv, type RunEnvOptions } from './helpers/index.js';
+import { HelperRegistry, RunEnv, vmProgTypeHelpers, type RunEnvOptions } from './helpers/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import { Vm } from './interpreter.js';
 import { RegionKind } from './memory.js';
@@ -136,7 +136,7 @@ function programType(p: ProgramSpec, o: VmObjectOptions): number {
   if (type === undefined || type === BPF_PROG_TYPE.UNSPEC) {
     throw new LoadError(`program '${p.name}' (section ${p.section}): the section names no program type; give one in programTypes`, { program: p.name });
   }
-  if (!HELPERS_BY_PROG_TYPE[type] || !canTestRun(type)) {
+  if (!vmProgTypeHelpers(type) || !canTestRun(type)) {
     throw new LoadError(`program '${p.name}': program type ${progTypeName(type) ?? type} is not supported by the VM`, { program: p.name });
   }
   return type;
@@ -149,7 +149,7 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
   const vm = new Vm({ budget: o.budget });
   const obj = new VmObject(spec, env, vm, cpus);
   const vmMaps = new VmMaps(vm.mem);
-  const deps: HelperDeps = { env, maps: vmMaps, cpus, running: { ctx: undefined } };
+  const deps: HelperDeps = { env, maps: vmMaps, cpus, running: { ctx: undefined }, contexts: new Map() };
   const registry = new HelperRegistry(deps);
   const progsById = new Map<number, VmProgram>();
 
@@ -169,7 +169,7 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
   for (const p of spec.programs) {
     if (wanted && !wanted.has(p.name)) continue;
     const type = programType(p, o);
-    const allowed = HELPERS_BY_PROG_TYPE[type]!.allowed;
+    const allowed = vmProgTypeHelpers(type)!.allowed;
     p.insns.forEach((insn, i) => {
       if (insn.op === 0x85 && insn.src === 0 && !allowed.has(insn.imm)) {
         const hn = helperName(insn.imm);

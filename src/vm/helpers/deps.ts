@@ -1,6 +1,8 @@
 import { VmFault } from '../../errors.js';
 import type { VmMaps } from '../map-helpers.js';
 import type { RunEnv } from './env.js';
+import type { SkbContext } from '../progtypes/skb.js';
+import type { XdpContext } from '../progtypes/xdp.js';
 
 /** What helper families are built over: the object's environment, its maps, the running context. */
 export interface HelperDeps {
@@ -10,6 +12,8 @@ export interface HelperDeps {
   cpus: number;
   /** The context object of the run in progress (helpers without a ctx argument, like bpf_redirect, need it). */
   running: { ctx: unknown };
+  /** Packet contexts by program type, reused across runs. */
+  contexts: Map<number, SkbContext | XdpContext>;
 }
 
 /** The running context, checked to be a `cls`. */

@@ -1,7 +1,7 @@
 /** Helper tables per program type, built from the families over one object's dependencies. */
 import { helperTable, vmHelpers } from '../helpers.js';
 import type { Helper, HelperTable } from '../program.js';
-import { HELPERS_BY_PROG_TYPE, type HelperFamily } from './allowed.js';
+import { vmProgTypeHelpers, type HelperFamily } from './allowed.js';
 import { baseHelpers } from './base.js';
 import type { HelperDeps } from './deps.js';
 import { outputHelpers } from './output.js';
@@ -9,7 +9,7 @@ import { skbHelpers } from './skb.js';
 import { tracingHelpers } from './tracing.js';
 import { xdpHelpers } from './xdp.js';
 
-export { HELPERS_BY_PROG_TYPE, type HelperFamily, type ProgTypeHelpers } from './allowed.js';
+export { vmProgTypeHelpers, type HelperFamily, type ProgTypeHelpers } from './allowed.js';
 export { RunEnv, DEFAULT_TASK, type RunEnvOptions, type SimulatedTask } from './env.js';
 export type { HelperDeps } from './deps.js';
 export { formatPrintk } from './base.js';
@@ -32,7 +32,7 @@ export class HelperRegistry {
 
   /** The implemented and allowed helpers of `progType` (undefined: the VM cannot run the type). */
   forProgType(progType: number): HelperTable | undefined {
-    const spec = HELPERS_BY_PROG_TYPE[progType];
+    const spec = vmProgTypeHelpers(progType);
     if (!spec) return undefined;
     let t = this.tables.get(progType);
     if (!t) {

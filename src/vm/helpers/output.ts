@@ -30,7 +30,7 @@ export function outputHelpers({ maps }: HelperDeps): Map<number, Helper> {
       const ctx = mem.objects[vm.hi(1)];
       if (ctx instanceof SkbContext || ctx instanceof XdpContext) {
         if (hiFlags & ~CTXLEN_MASK) return -EINVAL;
-        const bytes = ctx instanceof SkbContext ? ctx.buf.subarray(ctx.data, ctx.end) : ctx.pkt.buf.subarray(ctx.pkt.data, ctx.pkt.end);
+        const bytes = ctx instanceof SkbContext ? ctx.buf.subarray(ctx.data, ctx.end) : ctx.frame();
         if (hiFlags > bytes.length) return -EFAULT;
         return perfOutput(vm, hiFlags ? bytes.slice(0, hiFlags) : undefined);
       }

@@ -7,9 +7,7 @@ import { BPF_FUNC } from '../../uapi/index.js';
 import type { Helper, HelperVm } from '../program.js';
 import { VmFault } from '../../errors.js';
 import { BPF_F_CURRENT_CPU, PerfEventArrayMap } from '../maps/perf.js';
-import { ctxObject } from '../progtypes/ctx.js';
 import { E2BIG, EFAULT, EINVAL, ENOENT, EOPNOTSUPP } from '../progtypes/errno.js';
-import { TraceContext } from '../progtypes/tracing.js';
 import { memArg, num, tryRead } from './args.js';
 import type { HelperDeps } from './deps.js';
 
@@ -85,18 +83,6 @@ export function tracingHelpers({ env }: HelperDeps): Map<number, Helper> {
       const r = size !== PERF_EVENT_VALUE_SIZE ? -EINVAL : perfRead(vm);
       buf.fill(0);
       return r;
-    }],
-    [BPF_FUNC.probe_write_user, (vm) => {
-      const size = num(vm, 3);
-      const src = memArg(vm, 2, size, false);
-      const mem = vm.mem, hi = vm.hi(1), o = vm.lo(1) >>> 0;
-      if (!mem.has(hi) || !mem.writable[hi] || mem.hooks[hi] || o < mem.start[hi] || o + size > mem.end[hi]) return -EFAULT;
-      mem.bytes[hi].set(src, o);
-      return 0;
-    }],
-    [BPF_FUNC.override_return, (vm) => {
-      ctxObject(vm, 1, TraceContext, 'pt_regs').overrideReturn = (BigInt(vm.hi(2)) << 32n) | BigInt(vm.lo(2) >>> 0);
-      return 0;
     }],
     [BPF_FUNC.get_current_comm, (vm) => {
       const size = num(vm, 2);

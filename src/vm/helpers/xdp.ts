@@ -6,7 +6,7 @@ import type { Helper } from '../program.js';
 import { ctxObject } from '../progtypes/ctx.js';
 import { EACCES, EINVAL } from '../progtypes/errno.js';
 import { ETH_HLEN } from '../progtypes/skb.js';
-import { XDP_META_MAX, XdpContext } from '../progtypes/xdp.js';
+import { XDP_FRAME_SIZE, XDP_META_MAX, XdpContext } from '../progtypes/xdp.js';
 import { num } from './args.js';
 import { runningCtx, type HelperDeps } from './deps.js';
 
@@ -39,7 +39,7 @@ export function xdpHelpers(deps: HelperDeps): Map<number, Helper> {
     }],
     [BPF_FUNC.xdp_adjust_tail, (vm) => {
       const x = xdp(vm), p = x.pkt, off = s32(vm, 2);
-      if (x.frags.length) throw new VmFault('bpf_xdp_adjust_tail on a fragmented frame is not supported by the VM', { insn: vm.pc });
+      if (x.frags.length) return adjustFragsTail(x, off);
       const end = p.end + off;
       if (end > p.buf.length || end < p.data + ETH_HLEN) return -EINVAL;
       if (off > 0) p.buf.fill(0, p.end, end);
@@ -65,3 +65,26 @@ export function xdpHelpers(deps: HelperDeps): Map<number, Helper> {
   ]);
 }
 
+
+/** bpf_xdp_adjust_tail on a frame with fragments: grow the last one within its page, or shrink from the end. */
+function adjustFragsTail(x: XdpContext, off: number): number {
+  const frags = x.frags, p = x.pkt;
+  if (off > 0) {
+    const last = frags[frags.length - 1];
+    if (off > XDP_FRAME_SIZE - last.length) return -EINVAL;
+    const grown = new Uint8Array(last.length + off);
+    grown.set(last);
+    frags[frags.length - 1] = grown;
+    return 0;
+  }
+  let shrink = -off;
+  if (shrink > p.end - p.data + x.fragsLength - ETH_HLEN) return -EINVAL;
+  while (shrink > 0 && frags.length) {
+    const last = frags[frags.length - 1], cut = Math.min(shrink, last.length);
+    shrink -= cut;
+    if (cut === last.length) frags.pop();
+    else frags[frags.length - 1] = last.subarray(0, last.length - cut);
+  }
+  if (!frags.length && shrink) p.setWindow(p.meta, p.data, p.end - shrink);
+  return 0;
+}

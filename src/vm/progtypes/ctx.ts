@@ -49,14 +49,17 @@ export class CtxRules {
    */
   check(offset: number, size: number, write: boolean, typeName: string): number {
     const fi = offset < this.fieldAt.length ? this.fieldAt[offset] - 1 : -1;
-    const bad = (why: string) => new VmFault(`invalid ${this.layout.name} access off=${offset} size=${size}${why ? `: ${why}` : ''}`);
-    if (fi < 0) throw bad('no such field');
+    if (fi < 0) throw this.bad(offset, size, 'no such field');
     const name = this.names[fi], start = this.starts[fi], elem = this.elem[fi];
     const rel = (offset - start) % elem;
-    if (rel + size > elem || (rel % size) !== 0) throw bad(`misaligned or spans fields (${name})`);
-    if (write ? !this.canWrite[fi] : !this.canRead[fi]) throw bad(`${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`);
-    if ((write || this.pointers.has(name)) && size !== elem) throw bad(`${name} must be accessed as a whole ${elem}-byte field`);
+    if (rel + size > elem || (rel % size) !== 0) throw this.bad(offset, size, `misaligned or spans fields (${name})`);
+    if (write ? !this.canWrite[fi] : !this.canRead[fi]) throw this.bad(offset, size, `${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`);
+    if ((write || this.pointers.has(name)) && size !== elem) throw this.bad(offset, size, `${name} must be accessed as a whole ${elem}-byte field`);
     return fi;
+  }
+
+  private bad(offset: number, size: number, why: string): VmFault {
+    return new VmFault(`invalid ${this.layout.name} access off=${offset} size=${size}: ${why}`);
   }
 }
 

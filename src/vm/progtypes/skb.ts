@@ -11,6 +11,7 @@ import { RegionKind } from '../memory.js';
 import { addCtxRegion, CtxRules, type CtxComputed, type FieldAccess } from './ctx.js';
 import { E2BIG, EINVAL, ENODEV } from './errno.js';
 import { TestRunError } from './testrun-error.js';
+import { allocOut } from './slab.js';
 
 /** Program-type families of `__sk_buff` (access rules differ). */
 export type SkbFamily = 'tc' | 'socket' | 'cgroup';
@@ -87,35 +88,50 @@ export class SkbContext implements CtxComputed {
   /** Hardware-accelerated VLAN tag (bpf_skb_vlan_push): proto (host order) and tci. */
   vlan?: { proto: number; tci: number };
 
-  constructor(readonly mem: Memory, readonly family: SkbFamily, readonly typeName: string, frame: Uint8Array, ctxIn?: Uint8Array) {
+  /** The regions and buffers are made once; {@link reset} loads each run's input into them. */
+  constructor(readonly mem: Memory, readonly family: SkbFamily, readonly typeName: string) {
+    this.buf = new Uint8Array(SKB_HEADROOM + 1514);
+    this.mac = this.net = this.data = this.end = SKB_HEADROOM;
+    this.pktRegion = mem.addRegion(this.buf, family === 'tc', { kind: RegionKind.Packet, name: 'packet', start: this.data, end: this.end });
+    this.ctxRegion = addCtxRegion(mem, this.shadow, RULES[family], typeName, this);
+  }
+
+  /** Builds the skb of a test-run from `frame` and ctx_in (bpf_prog_test_run_skb), refusing what the kernel refuses. */
+  reset(frame: Uint8Array, ctxIn?: Uint8Array): void {
     checkFrame(frame, ctxIn);
-    this.buf = new Uint8Array(SKB_HEADROOM + frame.length);
+    const need = SKB_HEADROOM + frame.length;
+    if (this.buf.length < need) this.buf = new Uint8Array(Math.max(need, this.buf.length * 2));
+    this.buf.fill(0);
     this.buf.set(frame, SKB_HEADROOM);
     this.mac = SKB_HEADROOM;
     this.net = this.mac + ETH_HLEN;
     this.end = this.mac + frame.length;
-    this.data = family === 'tc' ? this.mac : this.net;
+    this.data = this.family === 'tc' ? this.mac : this.net;
+    this.redirect = undefined;
+    this.clones.length = 0;
+    this.tunnelKey = this.tunnelOpt = undefined;
+    this.hashValid = false;
+    this.vlan = undefined;
+    this.shadow.fill(0);
     const v = this.view;
     // eth_type_trans on the loopback device (address 00:00:00:00:00:00, no broadcast address).
-    const dst = frame.subarray(0, 6);
-    v.setUint32(F.pkt_type.offset, dst.every((b) => b === 0) ? PACKET_HOST : dst[0] & 1 ? PACKET_MULTICAST : PACKET_OTHERHOST, true);
+    const multicast = frame[0] & 1, host = (frame[0] | frame[1] | frame[2] | frame[3] | frame[4] | frame[5]) === 0;
+    v.setUint32(F.pkt_type.offset, host ? PACKET_HOST : multicast ? PACKET_MULTICAST : PACKET_OTHERHOST, true);
     const proto = (frame[12] << 8) | frame[13];
     const l3 = proto >= ETH_P_802_3_MIN ? proto : frame[14] === 0xff && frame[15] === 0xff ? ETH_P_802_3 : ETH_P_802_2;
     this.setProtocol(l3);
-    v.setUint32(F.ifindex.offset, 1, true);
     if (ctxIn) {
       const c = new DataView(ctxIn.buffer, ctxIn.byteOffset, ctxIn.byteLength);
       for (const name of CTX_IN_FIELDS) this.shadow.set(ctxIn.subarray(F[name].offset, F[name].offset + F[name].size), F[name].offset);
-      // Test-run uses the loopback device; ifindex 0/1 both mean it.
-      v.setUint32(F.ifindex.offset, 1, true);
       const len = this.end - this.mac; // skb->len when the ctx is converted (the MAC header is pushed for tc only)
-      const skbLen = family === 'tc' ? len : len - ETH_HLEN;
+      const skbLen = this.family === 'tc' ? len : len - ETH_HLEN;
       const wire = c.getUint32(F.wire_len.offset, true);
       v.setUint32(F.wire_len.offset, wire === 0 ? skbLen : wire, true);
       if (wire !== 0 && (wire < skbLen || wire > GSO_LEGACY_MAX_SIZE)) throw new TestRunError(`ctx_in wire_len ${wire} is shorter than the packet or too large`, EINVAL);
     }
-    this.pktRegion = mem.addRegion(this.buf, family === 'tc', { kind: RegionKind.Packet, name: 'packet', start: this.data, end: this.end });
-    this.ctxRegion = addCtxRegion(mem, this.shadow, RULES[family], typeName, this);
+    // Test-run uses the loopback device (ctx_in's ifindex 0 or 1 both mean it).
+    v.setUint32(F.ifindex.offset, 1, true);
+    this.sync();
   }
 
   /** skb->len. */
@@ -173,13 +189,18 @@ export class SkbContext implements CtxComputed {
 
   /** Re-publishes the packet window after helpers changed data/end/buf. */
   sync(): void {
-    this.mem.setBytes(this.pktRegion, this.buf, this.data, this.end);
+    if (this.mem.bytes[this.pktRegion] === this.buf) this.mem.setBounds(this.pktRegion, this.data, this.end);
+    else this.mem.setBytes(this.pktRegion, this.buf, this.data, this.end);
   }
 
   /** The packet as test-run's data_out reports it (non-tc types: 14 zero bytes before the network header). */
   dataOut(): Uint8Array {
-    if (this.family === 'tc') return this.buf.slice(this.data, this.end);
-    const out = new Uint8Array(ETH_HLEN + this.end - this.data);
+    if (this.family === 'tc') {
+      const tc = allocOut(this.end - this.data);
+      tc.set(this.buf.subarray(this.data, this.end));
+      return tc;
+    }
+    const out = allocOut(ETH_HLEN + this.end - this.data);
     out.set(this.buf.subarray(this.data, this.end), ETH_HLEN);
     return out;
   }

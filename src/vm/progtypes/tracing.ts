@@ -22,8 +22,6 @@ const FIXED_SIZE: Partial<Record<number, number>> = {
 export class TraceContext {
   readonly bytes: Uint8Array;
   readonly ctxRegion: number;
-  /** Return value set by bpf_override_return (kprobes). */
-  overrideReturn?: bigint;
 
   constructor(readonly mem: Memory, readonly type: number, ctxIn: Uint8Array = new Uint8Array(0), dataIn?: Uint8Array) {
     if (dataIn && dataIn.length) throw new TestRunError('tracing programs take no data_in (give the context with ctx_in)', EINVAL);
