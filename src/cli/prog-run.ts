@@ -92,10 +92,11 @@ export const progRun: Command = {
         } : undefined,
       });
       if (values['pcap-out']) await writeFile(values['pcap-out'], writePcap(summary.passed));
-      const failed = summary.results.filter((r) => 'error' in r).length;
+      const refused = summary.results.filter((r) => 'error' in r && r.refused).length;
+      const faulted = summary.results.filter((r) => 'error' in r && !r.refused).length;
       if (values.json) {
         const json: Record<string, unknown> = {
-          results: summary.results.map((r) => ('error' in r ? { error: r.error } : {
+          results: summary.results.map((r) => ('error' in r ? { error: r.error, refused: r.refused } : {
             retval: r.retval, data_out: toHex(r.dataOut), ...(r.redirect ? { redirect: r.redirect } : {}),
           })),
         };
@@ -104,7 +105,7 @@ export const progRun: Command = {
       } else {
         let s = '';
         for (const r of summary.results) {
-          if ('error' in r) { s += `${String(r.index).padStart(6)}  error: ${r.error}\n`; continue; }
+          if ('error' in r) { s += `${String(r.index).padStart(6)}  ${r.refused ? 'refused' : 'FAULT'}: ${r.error}\n`; continue; }
           const d = r.dataOut.length - r.lengthIn;
           const redir = r.redirect ? `  -> ifindex ${r.redirect.ifindex}${r.redirect.map ? ` (${r.redirect.map}[${r.redirect.key}])` : ''}` : '';
           s += `${String(r.index).padStart(6)}  ${(r.verdict ?? `retval ${r.retval}`).padEnd(16)} len ${r.lengthIn}${d ? ` -> ${r.dataOut.length} (${d > 0 ? '+' : ''}${d})` : ''}${redir}\n`;
@@ -113,8 +114,10 @@ export const progRun: Command = {
         if (values.trace) s += obj.readTrace().map((l) => l + '\n').join('');
         io.stdout(s);
       }
-      if (failed) io.stderr(`tsbpf prog run: ${failed} of ${summary.results.length} packets failed\n`);
-      return failed ? 1 : 0;
+      // Inputs test-run refuses (as the kernel does) are results of the replay; a fault is a failure.
+      if (refused) io.stderr(`tsbpf prog run: ${refused} of ${summary.results.length} packets refused by test-run, as the kernel refuses them\n`);
+      if (faulted) io.stderr(`tsbpf prog run: the program faulted on ${faulted} of ${summary.results.length} packets\n`);
+      return faulted ? 1 : 0;
     }
 
     const readIn = async (f: string | undefined) => (f ? new Uint8Array(await readFile(f)) : undefined);

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { TsbpfError } from '../errors.js';
+import { TestRunError } from './progtypes/testrun-error.js';
 import { captureReader, LINKTYPE } from '../pcap/index.js';
 import type { PacketRecord } from '../pcap/write.js';
 import { BPF_PROG_TYPE as T, TC_ACT, XDP_ACTION } from '../uapi/index.js';
@@ -43,10 +44,13 @@ export function passedPacket(type: number, retval: number, dataOut: Uint8Array):
   }
 }
 
-/** One packet's outcome. */
+/**
+ * One packet's outcome: a run, or an error — `refused` when test-run refused the input as the
+ * kernel's BPF_PROG_TEST_RUN does (too short, too long…), otherwise a fault of the program.
+ */
 export type ReplayResult =
   | { index: number; retval: number; verdict?: string; lengthIn: number; dataOut: Uint8Array; redirect?: RedirectTarget }
-  | { index: number; error: string; lengthIn: number };
+  | { index: number; error: string; lengthIn: number; refused: boolean };
 
 export interface ReplayOptions {
   /** Collect the packets the program let through (for an output capture). */
@@ -81,7 +85,7 @@ export function replayCapture(prog: VmProgramHandle, bytes: Uint8Array, o: Repla
       }
     } catch (e) {
       if (!(e instanceof TsbpfError)) throw e;
-      results.push({ index, error: e.message, lengthIn: p.data.length });
+      results.push({ index, error: e.message, lengthIn: p.data.length, refused: e instanceof TestRunError });
     }
     o.progress?.(index + 1, all.length);
   });

@@ -376,7 +376,8 @@ test('maps of maps: inner map checks, ids in lookups and dumps match the kernel'
       for (const [what, vr, kr] of steps) assert.equal(errnoName(vr), errnoName(kr), `${vOuter.typeName}: ${what}`);
       // Ids differ between the two worlds: compare the dumps with each side's inner id replaced.
       const norm = (dump: unknown, innerId: number) => JSON.stringify(dump).replaceAll(JSON.stringify(Array.from(u32(innerId), (x) => '0x' + x.toString(16).padStart(2, '0'))), '"INNER"');
-      const kId = (kOuter.lookup(u32(0)) as Uint8Array)[0] | ((kOuter.lookup(u32(0)) as Uint8Array)[1] << 8);
+      const kValue = kOuter.lookup(u32(0)) as Uint8Array;
+      const kId = new DataView(kValue.buffer, kValue.byteOffset, 4).getUint32(0, true);
       assert.equal(norm(vOuter.dump(), vInner.id), norm(kOuter.dump(), kId));
     } finally {
       kOuter.destroy();
