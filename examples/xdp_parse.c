@@ -21,7 +21,10 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-/* Outcome of parsing one packet: the index into the `parse_stats` array. */
+/*
+ * Outcome of parsing one packet: the index into the `parse_stats` array. Each address family
+ * lists TCP, UDP, OTHER in this order, so classify() adds 0, 1 or 2 to the family's first.
+ */
 enum parse_result {
 	PARSE_TRUNCATED,	/* a header ran past data_end */
 	PARSE_NON_IP,		/* ARP and other ethertypes */
@@ -147,7 +150,7 @@ static __always_inline enum parse_result classify(struct cursor *c)
 	if (proto < 0)
 		return PARSE_TRUNCATED;
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
-		return base + 2; /* *_OTHER */
+		return base + 2; /* PARSE_IPV*_OTHER */
 
 	dport = parse_l4_dport(c, proto);
 	if (dport < 0)

@@ -4,7 +4,10 @@
  * the named suites.
  */
 import { BenchReporter } from './report.js';
+import * as vm from './vm.js';
+import * as maps from './maps.js';
 import * as kernel from './kernel.js';
+import * as progs from './progs.js';
 import { run as object } from './object.js';
 import { run as verifier } from './verifier.js';
 
@@ -12,7 +15,10 @@ type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
 /** One entry per src/bench/<area>.ts module. */
 const suites: Suite[] = [
+  { name: 'vm', run: vm.run },
+  { name: 'maps', run: maps.run },
   { name: 'kernel', run: kernel.run },
+  { name: 'progs', run: progs.run },
   { name: 'object', run: object },
   { name: 'verifier', run: verifier },
 ];

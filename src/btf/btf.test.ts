@@ -6,8 +6,9 @@ import path from 'node:path';
 import { loadBtf } from './spec.js';
 import { formatBtfRaw } from './format-raw.js';
 import { formatBtfC } from './format-c.js';
-import { parseBtfExt } from './ext.js';
+import { parseBtfExt, resolveCoreAccess } from './ext.js';
 import { readElf } from '../elf/reader.js';
+import { decodeInstructions } from '../isa/instruction.js';
 import { BtfError } from '../errors.js';
 import { hasTool, listFiles, requireOrSkip, testdataDir } from '../test-support.js';
 
@@ -181,4 +182,49 @@ test('C dump: function-pointer array declarators, anonymous members', () => {
   ], strs));
   const c = formatBtfC(spec);
   assert.ok(c.includes('struct s {\n\tint a: 3;\n\tint (*fp[2])(int, const char *);\n\tconst char *p;\n\tunion {\n\t\tchar c;\n\t} u;\n};\n\n'), c);
+});
+
+test('CO-RE records resolve to fields of the local BTF', (t) => {
+  const f = path.join(testdataDir, 'ebpf-samples/cilium-examples/tcprtt_bpf_bpfel.o');
+  if (!requireOrSkip(t, existsSync(f), 'corpus')) return;
+  const elf = readElf(new Uint8Array(readFileSync(f)), f);
+  const btf = loadBtf(elf.section('.BTF')!.data);
+  const ext = parseBtfExt(elf.section('.BTF.ext')!.data, btf);
+  const relos = ext.coreRelos.flatMap((b) => b.records);
+  assert.equal(relos.length, 6);
+  const resolved = relos.map((r) => resolveCoreAccess(btf, r));
+  // `sk->__sk_common.skc_daddr` and friends: struct sock starts with struct sock_common.
+  assert.ok(resolved.every((a) => a.path.startsWith('struct sock.__sk_common.') || a.path.startsWith('struct tcp_sock.')), JSON.stringify(resolved));
+  const sockCommon = btf.typeByName('sock_common', 'STRUCT')!;
+  for (const [i, r] of relos.entries()) {
+    if (!resolved[i].path.startsWith('struct sock.__sk_common.')) continue;
+    const field = resolved[i].path.split('.').pop()!;
+    const viaUnion = sockCommon.members.find((m) => m.name === field);
+    if (viaUnion) assert.equal(resolved[i].bitOffset, viaUnion.bitsOffset, r.access);
+  }
+  assert.throws(() => resolveCoreAccess(btf, { ...relos[0], access: '0:999' }), BtfError);
+});
+
+test('CO-RE field offsets equal what clang compiled into the instructions', (t) => {
+  const files = objects.filter((f) => /tcprtt/.test(f));
+  if (!requireOrSkip(t, files.length === 2, 'corpus')) return;
+  let checked = 0;
+  for (const f of files) {
+    const elf = readElf(new Uint8Array(readFileSync(f)), f);
+    const btf = loadBtf(elf.section('.BTF')!.data);
+    const ext = parseBtfExt(elf.section('.BTF.ext')!.data, btf);
+    for (const block of ext.coreRelos) {
+      const insns = decodeInstructions(elf.section(block.section)!.data);
+      for (const r of block.records) {
+        if (r.kind !== 'field_byte_offset') continue;
+        const x = insns[r.insn];
+        const cls = x.op & 7;
+        // Loads/stores carry the offset in `off`, `rX += off` / `rX = off` in `imm`.
+        const compiled = cls === 1 || cls === 2 || cls === 3 ? x.off : x.imm;
+        assert.equal(compiled * 8, resolveCoreAccess(btf, r).bitOffset, `${f} insn ${r.insn}`);
+        checked++;
+      }
+    }
+  }
+  assert.ok(checked >= 20);
 });

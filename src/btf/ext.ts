@@ -132,3 +132,52 @@ export function parseBtfExt(bytes: Uint8Array, btf: BtfSpec, loc: Location = {})
   for (const s of funcInfo) for (const r of s.records) btf.type(r.typeId);
   return { funcInfo, lineInfo, coreRelos, funcInfoRecSize, lineInfoRecSize };
 }
+
+/** A CO-RE access string resolved against the object's own BTF (libbpf's bpf_core_parse_spec). */
+export interface CoreAccess {
+  /** `struct sock.__sk_common.skc_family`, `enum e::VAL`, or the type for type-based relocations. */
+  path: string;
+  /** Bit offset of the accessed field from the root pointer (field relocations). */
+  bitOffset: number;
+}
+
+const TYPE_BASED: ReadonlySet<CoreReloKind> = new Set(['type_id_local', 'type_id_target', 'type_exists', 'type_size', 'type_matches']);
+
+/** Resolves a CO-RE record's access string in the local BTF; a BtfError when it does not fit. */
+export function resolveCoreAccess(btf: BtfSpec, relo: CoreRelo): CoreAccess {
+  const fail = (msg: string): never => {
+    throw btf.error(`CO-RE relocation at insn ${relo.insn} (${relo.kind} [${relo.typeId}] "${relo.access}"): ${msg}`);
+  };
+  if (!/^\d+(:\d+)*$/.test(relo.access)) fail('malformed access string');
+  const idx = relo.access.split(':').map(Number);
+  let t = btf.skipModifiers(relo.typeId);
+  const root = t.kind === 'VOID' ? 'void' : `${t.kind.toLowerCase()} ${t.name || '(anon)'}`;
+  if (TYPE_BASED.has(relo.kind)) {
+    if (idx.length !== 1 || idx[0] !== 0) fail('type-based relocation needs access string "0"');
+    return { path: root, bitOffset: 0 };
+  }
+  if (relo.kind === 'enumval_exists' || relo.kind === 'enumval_value') {
+    if ((t.kind !== 'ENUM' && t.kind !== 'ENUM64') || idx.length !== 1 || idx[0] >= t.values.length) fail('no such enumerator');
+    return { path: `${root}::${(t as Extract<typeof t, { kind: 'ENUM' }>).values[idx[0]].name}`, bitOffset: 0 };
+  }
+  let bitOffset = idx[0] * btf.size(t.id) * 8;
+  let path = idx[0] ? `${root}[${idx[0]}]` : root;
+  for (const i of idx.slice(1)) {
+    t = btf.skipModifiers(t.id);
+    if (t.kind === 'STRUCT' || t.kind === 'UNION') {
+      const m = t.members[i];
+      if (!m) fail(`member index ${i} out of range (${t.members.length} members)`);
+      bitOffset += m.bitsOffset;
+      path += `.${m.name || '(anon)'}`;
+      t = btf.type(m.type);
+    } else if (t.kind === 'ARRAY') {
+      if (t.nelems && i >= t.nelems) fail(`array index ${i} out of range (${t.nelems})`);
+      bitOffset += i * btf.size(t.type) * 8;
+      path += `[${i}]`;
+      t = btf.type(t.type);
+    } else {
+      fail(`cannot index into ${t.kind}`);
+    }
+  }
+  return { path, bitOffset };
+}

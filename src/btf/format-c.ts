@@ -12,6 +12,10 @@ const enum Order { NONE, ORDERING, ORDERED }
 const enum Emit { NONE, EMITTING, EMITTED }
 
 const TABS = '\t'.repeat(12);
+/** Deeper nesting than any real C type: a reference loop in malformed BTF. */
+const MAX_DEPTH = 512;
+/** Larger gaps (1 MiB) are malformed offsets, not layouts: printing them would take forever. */
+const MAX_PADDING_BITS = 8 << 20;
 const pfx = (lvl: number) => TABS.slice(0, Math.min(lvl, TABS.length));
 
 type Composite = Extract<BtfType, { kind: 'STRUCT' | 'UNION' }>;
@@ -77,8 +81,9 @@ class CDumper {
   }
 
   /** Topological ordering; returns 1 when the type is a "strong" (by-value) dependency. */
-  private orderType(id: number, throughPtr: boolean): number {
+  private orderType(id: number, throughPtr: boolean, depth = 0): number {
     if (this.order[id] === Order.ORDERED) return 1;
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}]: type graph nested deeper than ${MAX_DEPTH} (a reference loop?)`);
     const t = this.t(id);
     if (this.order[id] === Order.ORDERING) {
       if ((t.kind === 'STRUCT' || t.kind === 'UNION') && throughPtr && t.name) return 0;
@@ -91,16 +96,16 @@ class CDumper {
         this.order[id] = Order.ORDERED;
         return 0;
       case 'PTR': {
-        const r = this.orderType(t.type, true);
+        const r = this.orderType(t.type, true, depth + 1);
         this.order[id] = Order.ORDERED;
         return r;
       }
       case 'ARRAY':
-        return this.orderType(t.type, false);
+        return this.orderType(t.type, false, depth + 1);
       case 'STRUCT': case 'UNION':
         if (throughPtr && t.name) return 0;
         this.order[id] = Order.ORDERING;
-        for (const m of t.members) this.orderType(m.type, false);
+        for (const m of t.members) this.orderType(m.type, false, depth + 1);
         if (t.name) this.queue.push(id);
         this.order[id] = Order.ORDERED;
         return 1;
@@ -109,17 +114,17 @@ class CDumper {
         this.order[id] = Order.ORDERED;
         return 1;
       case 'TYPEDEF': {
-        const strong = this.orderType(t.type, throughPtr);
+        const strong = this.orderType(t.type, throughPtr, depth + 1);
         if (throughPtr && !strong) return 0;
         this.queue.push(id);
         this.order[id] = Order.ORDERED;
         return 1;
       }
       case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG':
-        return this.orderType(t.type, throughPtr);
+        return this.orderType(t.type, throughPtr, depth + 1);
       case 'FUNC_PROTO': {
-        let strong = this.orderType(t.returnType, throughPtr) > 0;
-        for (const prm of t.params) if (this.orderType(prm.type, throughPtr) > 0) strong = true;
+        let strong = this.orderType(t.returnType, throughPtr, depth + 1) > 0;
+        for (const prm of t.params) if (this.orderType(prm.type, throughPtr, depth + 1) > 0) strong = true;
         return strong ? 1 : 0;
       }
       case 'FUNC': case 'VAR': case 'DATASEC': case 'DECL_TAG':
@@ -128,7 +133,8 @@ class CDumper {
     }
   }
 
-  private emitType(id: number, contId: number): void {
+  private emitType(id: number, contId: number, depth = 0): void {
+    if (depth > MAX_DEPTH) throw new BtfError(`type [${id}]: type graph nested deeper than ${MAX_DEPTH} (a reference loop?)`);
     const topLevel = contId === 0;
     if (this.emit[id] === Emit.EMITTED) return;
     const t = this.t(id);
@@ -153,7 +159,7 @@ class CDumper {
         this.emit[id] = Emit.EMITTED;
         break;
       case 'PTR': case 'VOLATILE': case 'CONST': case 'RESTRICT': case 'TYPE_TAG': case 'ARRAY':
-        this.emitType(t.type, contId);
+        this.emitType(t.type, contId, depth + 1);
         break;
       case 'FWD':
         this.p(`${this.fwdDef(id, t)};\n\n`);
@@ -161,7 +167,7 @@ class CDumper {
         break;
       case 'TYPEDEF':
         this.emit[id] = Emit.EMITTING;
-        this.emitType(t.type, id);
+        this.emitType(t.type, id, depth + 1);
         if (!this.fwdEmitted[id] && !this.blacklisted(t)) this.p(`${this.typedefDef(id, t, 0)};\n\n`);
         this.emit[id] = Emit.EMITTED;
         break;
@@ -169,7 +175,7 @@ class CDumper {
         this.emit[id] = Emit.EMITTING;
         if (topLevel || !t.name) {
           const cont = t.name ? id : contId;
-          for (const m of t.members) this.emitType(m.type, cont);
+          for (const m of t.members) this.emitType(m.type, cont, depth + 1);
         } else if (!this.fwdEmitted[id] && id !== contId) {
           this.p(`${this.structFwd(id, t)};\n\n`);
           this.fwdEmitted[id] = 1;
@@ -182,8 +188,8 @@ class CDumper {
         }
         break;
       case 'FUNC_PROTO':
-        this.emitType(t.returnType, contId);
-        for (const prm of t.params) this.emitType(prm.type, contId);
+        this.emitType(t.returnType, contId, depth + 1);
+        for (const prm of t.params) this.emitType(prm.type, contId, depth + 1);
         break;
       default:
         this.emit[id] = Emit.EMITTED;
@@ -251,6 +257,7 @@ class CDumper {
   }
 
   private structDef(id: number, t: Composite, lvl: number): string {
+    if (lvl > MAX_DEPTH) throw new BtfError(`type [${id}]: anonymous types nested deeper than ${MAX_DEPTH} (a reference loop?)`);
     const isStruct = t.kind === 'STRUCT';
     const align = this.alignOf(id);
     const packed = isStruct && this.isPacked(t);
@@ -410,6 +417,7 @@ const PADS: [string, number][] = [['long', 64], ['int', 32], ['short', 16], ['ch
  */
 function bitPadding(cur: number, next: number, nextAlign: number, inBitfield: boolean, lvl: number): string {
   if (cur >= next) return '';
+  if (next - cur > MAX_PADDING_BITS) throw new BtfError(`padding of ${(next - cur) / 8} bytes is too large to print (malformed member offsets or size?)`);
   let s = '';
   let [padType, padBits] = PADS[PADS.length - 1];
   let newOff = cur;

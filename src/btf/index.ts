@@ -5,3 +5,4 @@ export * from './spec.js';
 export * from './format-raw.js';
 export * from './ext.js';
 export * from './format-c.js';
+export * from './core.js';

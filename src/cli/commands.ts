@@ -5,6 +5,8 @@ import { objectDump } from './object-dump.js';
 import { asmCommand } from './asm.js';
 import { disasmCommand } from './disasm.js';
 import { conformancePluginCommand } from './conformance-plugin.js';
+import { objectCore } from './object-core.js';
+import { progRun } from './prog-run.js';
 import { verifyCommand } from './verify.js';
 
 export const commands: Command[] = [
@@ -13,5 +15,7 @@ export const commands: Command[] = [
   asmCommand,
   disasmCommand,
   conformancePluginCommand,
+  objectCore,
+  progRun,
   verifyCommand,
 ];

@@ -9,14 +9,23 @@ import type { Command } from './command.js';
 import { parseOptions } from './command.js';
 import { UsageError } from '../errors.js';
 import { parseHexBytes, runConformance } from '../vm/conformance.js';
+import { loadObjectSpec } from '../object/load.js';
+import type { Instruction } from '../isa/instruction.js';
+
+/** The instructions of the first program of an ELF object (the runner's `--elf` mode). */
+function firstProgram(elf: Uint8Array): Instruction[] {
+  const spec = loadObjectSpec(elf, { file: 'stdin' });
+  if (spec.programs.length === 0) throw new UsageError('the ELF object on stdin has no program');
+  return spec.programs[0].insns;
+}
 
 export const conformancePluginCommand: Command = {
   name: 'conformance-plugin',
   summary: 'run one bpf_conformance test program (plugin protocol of the upstream runner)',
-  usage: `usage: tsbpf conformance-plugin [MEMORY-HEX] [--program HEX] [--debug]
+  usage: `usage: tsbpf conformance-plugin [MEMORY-HEX] [--program HEX] [--elf] [--debug]
 
 Reads the program as hex bytes ("b7 00 00 00 01 00 00 00 95 00 …") from stdin, or from
---program, runs it in the VM with r1 = pointer to MEMORY-HEX, r2 = its length and a 512-byte
+--program (with --elf: the hex bytes of an ELF object, whose first program is run), runs it in the VM with r1 = pointer to MEMORY-HEX, r2 = its length and a 512-byte
 stack, and prints r0 in hex. Helper #5 returns its first argument.
 
 Use it with the upstream runner:
@@ -30,10 +39,10 @@ Exit codes: 0 ran (r0 printed), 1 the VM refused or faulted (reason on stderr), 
       options: { program: { type: 'string' }, debug: { type: 'boolean' }, elf: { type: 'boolean' } },
       allowPositionals: true,
     });
-    if (values.elf) throw new UsageError('--elf (programs as ELF objects) is not supported by this plugin; pass raw instructions');
     if (positionals.length > 1) throw new UsageError(`unexpected arguments: ${positionals.slice(1).join(' ')}`);
     const mem = positionals.length ? parseHexBytes(positionals[0]) : new Uint8Array(0);
-    const code = parseHexBytes(values.program ?? readFileSync(0, 'utf8'));
+    const input = parseHexBytes(values.program ?? readFileSync(0, 'utf8'));
+    const code = values.elf ? firstProgram(input) : input;
     if (values.debug) io.stderr(`program: ${code.length} bytes, memory: ${mem.length} bytes\n`);
     const r0 = runConformance(code, mem);
     io.stdout(`${r0.toString(16)}\n`);

@@ -60,3 +60,10 @@ test('object dump: formats, --prog, bad usage', async (t) => {
   assert.equal((await run('object', 'dump', twomaps, '--format', 'gas')).code, 2);
   assert.match((await run('object', 'dump', '--help')).out, /usage: tsbpf object dump/);
 });
+
+test('type names are bpftool\'s, also for aliased UAPI values', async () => {
+  const { mapTypeName } = await import('../uapi/index.js');
+  assert.equal(mapTypeName(19), 'cgroup_storage');
+  assert.equal(mapTypeName(21), 'percpu_cgroup_storage');
+  assert.equal(mapTypeName(1), 'hash');
+});

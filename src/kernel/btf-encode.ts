@@ -1,8 +1,10 @@
 /**
- * Writes a BtfSpec back into the raw BTF format for BPF_BTF_LOAD, with libbpf's sanitisation
- * for the kernel: extern VARs (`.kconfig` / `.ksyms`) become allocated globals and extern FUNCs
- * (kfunc declarations) static, since the kernel's BTF checker refuses extern linkage; FUNC
- * entries of `.ksyms` DATASECs become 4-byte placeholder VARs like libbpf's `dummy_ksym`.
+ * Writes a BtfSpec back into the raw BTF format for BPF_BTF_LOAD, with libbpf's sanitisation of
+ * externs, which the kernel's BTF checker refuses as they are ("Invalid func linkage",
+ * "Invalid arg#N"): extern FUNCs become global and their unnamed parameters are named
+ * `dummy_ksym`; `.kconfig` and `.ksyms` VARs become allocated globals, `.ksyms` ones of type int;
+ * every `.ksyms` DATASEC entry becomes a 4-byte slot, FUNC entries pointing at a placeholder VAR
+ * `dummy_ksym` (added, with a 4-byte int when the object has none, after the last type).
  * The string table is rebuilt; records that point into it (line_info, CO-RE access strings)
  * get their offsets from {@link BtfWriter.string}.
  */
@@ -10,7 +12,8 @@ import type { BtfSpec } from '../btf/spec.js';
 import { BTF_KIND, type BtfType } from '../btf/types.js';
 
 const BTF_MAGIC = 0xeb9f, HDR_LEN = 24;
-const BTF_VAR_GLOBAL_ALLOCATED = 1, BTF_FUNC_STATIC = 0, BTF_LINKAGE_EXTERN = 2;
+const BTF_VAR_GLOBAL_ALLOCATED = 1, BTF_FUNC_GLOBAL = 1, BTF_LINKAGE_EXTERN = 2;
+const DUMMY = 'dummy_ksym';
 
 export class BtfWriter {
   readonly #strings: number[] = [0];
@@ -31,19 +34,30 @@ export class BtfWriter {
 
   /** Encodes every type of `spec` (ids unchanged), sanitised for the kernel. */
   constructor(spec: BtfSpec) {
-    const isKsymFunc = (v: { type: number }) => spec.type(v.type).kind === 'FUNC';
-    const needDummy = spec.types.some((t) => t.kind === 'DATASEC' && t.name === '.ksyms' && t.vars.some(isKsymFunc));
-    // The placeholder VAR (and a 4-byte INT for it when the object has none) go after the last type.
-    const intId = spec.types.find((t) => t.kind === 'INT' && t.size === 4 && t.bits === 32)?.id;
-    const newIntId = spec.types.length, dummyId = intId === undefined ? newIntId + 1 : newIntId;
+    const ksyms = spec.types.find((t) => t.kind === 'DATASEC' && t.name === '.ksyms');
+    const ksymVars = new Set(ksyms?.kind === 'DATASEC' ? ksyms.vars.map((v) => v.type) : []);
+    const externProtos = new Set(spec.types.flatMap((t) => (t.kind === 'FUNC' && t.linkage === BTF_LINKAGE_EXTERN ? [t.type] : [])));
+    // A 4-byte int for .ksyms slots, and the placeholder VAR, appended after the last type.
+    const existingInt = spec.types.find((t) => t.kind === 'INT' && t.size === 4 && t.bits === 32)?.id;
+    const intId = existingInt ?? spec.types.length;
+    const dummyId = existingInt === undefined ? intId + 1 : spec.types.length;
     for (const t of spec.types.slice(1)) {
-      if (t.kind === 'DATASEC' && t.name === '.ksyms') {
-        this.#type({ ...t, vars: t.vars.map((v) => (isKsymFunc(v) ? { ...v, type: dummyId, size: 4 } : v)) });
+      if (t === ksyms && t.kind === 'DATASEC') {
+        const vars = t.vars.map((v, i) => ({ type: spec.type(v.type).kind === 'FUNC' ? dummyId : v.type, offset: 4 * i, size: 4 }));
+        this.#type({ ...t, size: 4 * vars.length, vars });
+      } else if (t.kind === 'VAR' && ksymVars.has(t.id)) {
+        this.#type({ ...t, type: intId, linkage: BTF_VAR_GLOBAL_ALLOCATED });
+      } else if (t.kind === 'VAR' && t.linkage === BTF_LINKAGE_EXTERN) {
+        this.#type({ ...t, linkage: BTF_VAR_GLOBAL_ALLOCATED });
+      } else if (t.kind === 'FUNC' && t.linkage === BTF_LINKAGE_EXTERN) {
+        this.#type({ ...t, linkage: BTF_FUNC_GLOBAL });
+      } else if (t.kind === 'FUNC_PROTO' && externProtos.has(t.id)) {
+        this.#type({ ...t, params: t.params.map((p) => (p.type && !p.name ? { ...p, name: DUMMY } : p)) });
       } else this.#type(t);
     }
-    if (!needDummy) return;
-    if (intId === undefined) this.#type({ id: newIntId, kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
-    this.#type({ id: dummyId, kind: 'VAR', name: 'dummy_ksym', type: intId ?? newIntId, linkage: BTF_VAR_GLOBAL_ALLOCATED });
+    if (!ksyms) return;
+    if (existingInt === undefined) this.#type({ id: intId, kind: 'INT', name: 'int', size: 4, encoding: 1, bitsOffset: 0, bits: 32 });
+    this.#type({ id: dummyId, kind: 'VAR', name: DUMMY, type: intId, linkage: BTF_VAR_GLOBAL_ALLOCATED });
   }
 
   /** Header, types, strings. */
@@ -81,7 +95,7 @@ export class BtfWriter {
         this.#head(t, 0, false, t.type);
         return;
       case 'FUNC':
-        this.#head(t, t.linkage === BTF_LINKAGE_EXTERN ? BTF_FUNC_STATIC : t.linkage, false, t.type);
+        this.#head(t, t.linkage, false, t.type);
         return;
       case 'ARRAY':
         this.#head(t, 0, false, 0);
@@ -111,7 +125,7 @@ export class BtfWriter {
         return;
       case 'VAR':
         this.#head(t, 0, false, t.type);
-        w.push(t.linkage === BTF_LINKAGE_EXTERN ? BTF_VAR_GLOBAL_ALLOCATED : t.linkage);
+        w.push(t.linkage);
         return;
       case 'DATASEC':
         this.#head(t, t.vars.length, false, t.size);

@@ -102,6 +102,9 @@ export const LINK_CREATE = layout('link_create', {
   'tcx.relative_fd': [16, 4], 'tcx.relative_id': [16, 4], 'tcx.expected_revision': [24, 8],
 });
 
+/** BPF_ITER_CREATE. */
+export const ITER_CREATE = layout('iter_create', { link_fd: [0, 4], flags: [4, 4] });
+
 /** BPF_LINK_DETACH. */
 export const LINK_DETACH = layout('link_detach', { link_fd: [0, 4] });
 
@@ -151,7 +154,7 @@ export const PERF_EVENT_HEADER = layout('perf_event_header', { type: [0, 4], mis
 /** Every table, for the layout test. */
 export const ALL_LAYOUTS: readonly Layout[] = [
   MAP_CREATE, MAP_ELEM, MAP_FREEZE, MAP_BATCH, PROG_LOAD, OBJ, PROG_ATTACH, TEST_RUN, GET_ID, INFO, RAW_TRACEPOINT,
-  BTF_LOAD, LINK_CREATE, LINK_DETACH, PROG_INFO, MAP_INFO, LINK_INFO, PERF_EVENT_ATTR, PERF_EVENT_MMAP_PAGE,
+  BTF_LOAD, LINK_CREATE, ITER_CREATE, LINK_DETACH, PROG_INFO, MAP_INFO, LINK_INFO, PERF_EVENT_ATTR, PERF_EVENT_MMAP_PAGE,
   PERF_EVENT_HEADER,
 ];
 

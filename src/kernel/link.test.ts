@@ -11,6 +11,7 @@ import { KernelProgram } from './program.js';
 import { ERRNO } from './errno.js';
 import { call, exit, ldMapFd, mov64, movReg, addImm, onCpu, xdpReturn } from './testprogs.test.js';
 import { onlineCpus } from './cpus.js';
+import { PERF_COUNT_SW, PERF_TYPE, perfEventClose, perfEventOpen } from './perf.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
 const errnoIs = (name: string) => (e: unknown) => e instanceof KernelError && e.errno === ERRNO[name];
@@ -63,6 +64,23 @@ test('tracepoint link (perf event + BPF_LINK_CREATE): runs on raw_syscalls/sys_e
   statSync('/');
   assert.equal(count(), after, 'closing the link detaches the program');
   assert.throws(() => KernelLink.tracepoint(prog, 'no_such_category', 'nothing'), /tracepoint no_such_category\/nothing not found/);
+});
+
+test('perf_event link: a program on a software cpu-clock event samples CPU 0', (t) => {
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  using counter = KernelMap.create({ type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 });
+  using prog = KernelProgram.load({ type: 'perf_event', insns: counterProgram(counter.fd) });
+  // sample every 100 µs of CPU-0 clock
+  const event = perfEventOpen({ type: PERF_TYPE.SOFTWARE, config: PERF_COUNT_SW.CPU_CLOCK, sample_period: 100_000 }, 0);
+  try {
+    using link = KernelLink.perfEvent(prog, event);
+    assert.equal(link.info().type, BPF_LINK_TYPE.PERF_EVENT);
+    onCpu(0, () => { const end = Date.now() + 50; while (Date.now() < end); });
+    const n = new DataView(counter.lookup(u32(0))!.buffer).getBigUint64(0, true);
+    assert.ok(n >= 100n, `${n} samples in 50 ms of CPU 0 clock`);
+  } finally {
+    perfEventClose(event);
+  }
 });
 
 test('XDP link on a veth: create, info, pin, detach', (t) => {

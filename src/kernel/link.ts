@@ -8,7 +8,8 @@ import { attachTypeId } from './names.js';
 import { PERF_TYPE, perfEventOpen, tracepointId } from './perf.js';
 import { NativeBuffer, close } from './libc.js';
 import { FdObject, adoptFd, expectKind } from './fd.js';
-import { GET_ID, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
+import { readSync } from 'node:fs';
+import { GET_ID, ITER_CREATE, LINK_CREATE, LINK_DETACH, PROG_ATTACH, RAW_TRACEPOINT, type Values } from './layout.js';
 import { bpf } from './syscall.js';
 import { linkInfo, type LinkInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
@@ -77,10 +78,23 @@ export class KernelLink extends FdObject {
   static tracepoint(prog: KernelProgram | number, category: string, name: string, cookie: bigint = 0n): KernelLink {
     const event = perfEventOpen({ type: PERF_TYPE.TRACEPOINT, config: tracepointId(category, name), sample_period: 1, wakeup_events: 1 }, 0);
     try {
-      return KernelLink.create(prog, event, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+      return KernelLink.perfEvent(prog, event, cookie);
     } finally {
       close(event);
     }
+  }
+
+  /**
+   * Attaches a program (perf_event, tracepoint, kprobe/uprobe types) to an open perf event fd
+   * with BPF_LINK_CREATE (BPF_PERF_EVENT). The link keeps its own reference to the event.
+   */
+  static perfEvent(prog: KernelProgram | number, eventFd: number, cookie: bigint = 0n): KernelLink {
+    return KernelLink.create(prog, eventFd, BPF_ATTACH_TYPE.PERF_EVENT, { perfEventCookie: cookie });
+  }
+
+  /** Attaches an iterator program (`SEC("iter/…")`, expected attach type trace_iter). */
+  static iterator(prog: KernelProgram | number, iterInfo?: Uint8Array): KernelLink {
+    return KernelLink.create(prog, 0, BPF_ATTACH_TYPE.TRACE_ITER, iterInfo ? { iterInfo } : {});
   }
 
   /** Takes ownership of a link fd. */
@@ -107,6 +121,26 @@ export class KernelLink extends FdObject {
   /** Pins the link: the program stays attached after close() until the pin is removed. */
   pin(path: string): void {
     objPin(this.fd, path);
+  }
+
+  /**
+   * BPF_ITER_CREATE on an iterator link and reads the new iterator to its end: one full pass of
+   * the program over its objects, returning what it printed (BPF_SEQ_PRINTF / bpf_seq_write).
+   */
+  readIterator(): Uint8Array {
+    const fd = bpf('ITER_CREATE', ITER_CREATE, { link_fd: this.fd });
+    try {
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const chunk = new Uint8Array(64 * 1024);
+        const n = readSync(fd, chunk);
+        if (n === 0) break;
+        chunks.push(chunk.subarray(0, n));
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      close(fd);
+    }
   }
 
   /** BPF_LINK_DETACH: detaches the program now; the fd stays open (a defunct link). */

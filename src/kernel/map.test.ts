@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, rmSync } from 'node:fs';
 import { BPF_F, BPF_NOEXIST, BPF_EXIST, BPF_MAP_TYPE } from '../uapi/index.js';
 import { KernelError } from '../errors.js';
-import { isRoot, requireOrSkip } from '../test-support.js';
+import { hasTool, isRoot, requireOrSkip } from '../test-support.js';
+import { execFileSync } from 'node:child_process';
 import { KernelMap } from './map.js';
 import { possibleCpuCount } from './cpus.js';
 import { ERRNO } from './errno.js';
@@ -195,4 +196,18 @@ test('get-next-id lists the map in ascending id order', (t) => {
   const ids = [...objectIds('map')];
   assert.ok(ids.includes(id));
   assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+});
+
+test('dump() has the shape and content of `bpftool -j map dump`', (t) => {
+  if (!requireOrSkip(t, isRoot && hasTool('bpftool'), 'root and bpftool')) return;
+  using h = KernelMap.create({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 8 });
+  for (let i = 0; i < 5; i++) h.update(u32(i * 0x01010101), u64(BigInt(i) * 0x0102030405060708n));
+  using pc = KernelMap.create({ type: 'percpu_hash', keySize: 2, valueSize: 3, maxEntries: 4 });
+  pc.update(new Uint8Array([0xab, 0xcd]), pc.perCpuValue(Array.from({ length: possibleCpuCount() }, (_, c) => new Uint8Array([c, 1, 2]))));
+  using arr = KernelMap.create({ type: 'array', keySize: 4, valueSize: 1, maxEntries: 3 });
+  arr.update(u32(1), new Uint8Array([0x7f]));
+  for (const m of [h, pc, arr]) {
+    const bpftool = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(m.info().id)]).toString());
+    assert.deepEqual(m.dump(), bpftool, m.typeName);
+  }
 });

@@ -48,6 +48,13 @@ const PER_CPU_TYPES: ReadonlySet<number> = new Set([
 
 const roundUp8 = (n: number): number => (n + 7) & ~7;
 
+/** One entry of `bpftool -j map dump` (maps without BTF): bytes as `"0x0a"` strings. */
+export type BpftoolMapEntry =
+  | { key: string[]; value: string[] }
+  | { key: string[]; values: { cpu: number; value: string[] }[] };
+
+const hexBytes = (b: Uint8Array): string[] => Array.from(b, (x) => `0x${x.toString(16).padStart(2, '0')}`);
+
 export interface BatchResult {
   keys: Uint8Array[];
   values: Uint8Array[];
@@ -193,6 +200,13 @@ export class KernelMap extends FdObject {
 
   [Symbol.iterator](): IterableIterator<[Uint8Array, Uint8Array]> {
     return this.entries();
+  }
+
+  /** Every entry in the shape of `bpftool -j map dump` (per-CPU maps: one value per possible CPU). */
+  dump(): BpftoolMapEntry[] {
+    return [...this.entries()].map(([k, v]) => this.perCpu
+      ? { key: hexBytes(k), values: this.perCpuValues(v).map((value, cpu) => ({ cpu, value: hexBytes(value) })) }
+      : { key: hexBytes(k), value: hexBytes(v) });
   }
 
   /** Splits a per-CPU value into one slot of `valueSize` bytes per possible CPU. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { XDP_ACTION } from '../uapi/index.js';
@@ -10,19 +10,21 @@ import { hasTool, isRoot, requireOrSkip } from '../test-support.js';
 import { readObjectFile } from '../object/index.js';
 import { loadObject } from './object.js';
 import { KernelLink } from './link.js';
+import { KernelMap } from './map.js';
 import { RingBufReader } from './ringbuf.js';
 import { VerifierError } from './program.js';
 import { kernelVersionCode } from './kconfig.js';
 import { ERRNO } from './errno.js';
 
 /** Compiles C sources with clang into a temp dir: name → object path. */
-function build(sources: Record<string, string>): { dir: string; objects: Record<string, string> } {
+function build(sources: Record<string, string>, headers: Record<string, Uint8Array> = {}): { dir: string; objects: Record<string, string> } {
   const dir = mkdtempSync(path.join(tmpdir(), 'tsbpf-kernel-'));
+  for (const [name, bytes] of Object.entries(headers)) writeFileSync(path.join(dir, name), bytes);
   const objects: Record<string, string> = {};
   for (const [name, src] of Object.entries(sources)) {
     writeFileSync(path.join(dir, `${name}.c`), src);
     objects[name] = path.join(dir, `${name}.o`);
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I', dir, '-c', path.join(dir, `${name}.c`), '-o', objects[name]]);
+    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', dir, '-c', path.join(dir, `${name}.c`), '-o', objects[name]]);
   }
   return { dir, objects };
 }
@@ -185,14 +187,17 @@ test('loadObject: .kconfig externs get the running kernel\'s values', async (t) 
   }
 });
 
+/** Like build(), with vmlinux.h (bpftool btf dump of the running kernel) beside the sources. */
+function buildWithVmlinux(sources: Record<string, string>): { dir: string; objects: Record<string, string> } {
+  const vmlinuxH = execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { maxBuffer: 1 << 28 });
+  return build(sources, { 'vmlinux.h': vmlinuxH });
+}
+
 test('loadObject: CO-RE relocations are applied by the kernel (core_relos)', async (t) => {
   if (!requireOrSkip(t, isRoot && hasTool('clang') && hasTool('bpftool'), 'root, clang and bpftool')) return;
-  const dir0 = mkdtempSync(path.join(tmpdir(), 'tsbpf-vmlinux-'));
+  const { dir: dir0, objects } = buildWithVmlinux({ core: CORE_OBJ });
   try {
-    writeFileSync(path.join(dir0, 'vmlinux.h'), execFileSync('bpftool', ['btf', 'dump', 'file', '/sys/kernel/btf/vmlinux', 'format', 'c'], { maxBuffer: 1 << 28 }));
-    writeFileSync(path.join(dir0, 'core.c'), CORE_OBJ);
-    execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-D__TARGET_ARCH_x86', '-I', dir0, '-c', path.join(dir0, 'core.c'), '-o', path.join(dir0, 'core.o')]);
-    const spec = await readObjectFile(path.join(dir0, 'core.o'));
+    const spec = await readObjectFile(objects.core);
     assert.ok(spec.programs[0].coreRelos.length > 0, 'the object has CO-RE relocations');
     using obj = loadObject(spec);
     obj.map('core.bss').update(u32(0), new Uint8Array(16).fill(0).map((_, i) => (i < 4 ? (process.pid >> (8 * i)) & 0xff : 0)));
@@ -284,6 +289,79 @@ char LICENSE[] SEC("license") = "GPL";
     assert.throws(() => loadObject(spec, { pinRoot }), /pinned at .* has different parameters/);
   } finally {
     rmSync(pinRoot, { recursive: true, force: true });
+    rmSync(dir, { recursive: true });
+  }
+});
+
+const ITER_OBJ = `
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+SEC("iter/bpf_map") int dump_maps(struct bpf_iter__bpf_map *ctx) {
+  struct seq_file *seq = ctx->meta->seq;
+  struct bpf_map *map = ctx->map;
+  if (!map) return 0;
+  BPF_SEQ_PRINTF(seq, "%u %u\\n", map->id, map->max_entries);
+  return 0;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+test('loadObject + iterator link: an iter/bpf_map program (attach_btf_id from the kernel BTF) lists the maps', async (t) => {
+  if (!requireOrSkip(t, isRoot && hasTool('clang') && hasTool('bpftool'), 'root, clang and bpftool')) return;
+  const { dir, objects } = buildWithVmlinux({ iter: ITER_OBJ });
+  try {
+    using obj = loadObject(await readObjectFile(objects.iter));
+    const prog = obj.program('dump_maps');
+    assert.ok(prog.info().attachBtfId > 0, 'attached to bpf_iter_bpf_map in vmlinux BTF');
+    using probe = KernelMap.create({ type: 'array', keySize: 4, valueSize: 4, maxEntries: 4242 });
+    using link = KernelLink.iterator(prog);
+    const lines = new TextDecoder().decode(link.readIterator()).trim().split('\n');
+    assert.ok(lines.includes(`${probe.info().id} 4242`), `the new map appears in ${lines.length} lines`);
+    // a second pass re-runs the iterator
+    assert.ok(new TextDecoder().decode(link.readIterator()).includes(`${probe.info().id} 4242`));
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+const KSYM_OBJ = `
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+extern void *bpf_cast_to_kern_ctx(void *) __ksym;
+extern const int bpf_prog_active __ksym;
+extern const void bpf_prog_put __ksym;
+__u64 out[2];
+SEC("xdp") int ksyms(struct xdp_md *ctx) {
+  struct xdp_buff *kctx = bpf_cast_to_kern_ctx(ctx);
+  out[0] = kctx->data_end - kctx->data;
+  out[1] = (__u64)&bpf_prog_put;
+  return XDP_PASS;
+}
+SEC("xdp") int typed_ksym(struct xdp_md *ctx) {
+  const int *active = bpf_this_cpu_ptr(&bpf_prog_active);
+  return *active ? XDP_PASS : XDP_DROP;
+}
+char LICENSE[] SEC("license") = "GPL";
+`;
+
+test('loadObject: kfunc calls, typed and typeless ksyms resolved against the running kernel', async (t) => {
+  if (!requireOrSkip(t, isRoot && hasTool('clang') && hasTool('bpftool'), 'root, clang and bpftool')) return;
+  const { dir, objects } = buildWithVmlinux({ ksym: KSYM_OBJ });
+  try {
+    const spec = await readObjectFile(objects.ksym);
+    assert.deepEqual(spec.externs.map((e) => [e.name, e.kind, e.isFunc]).sort(), [
+      ['bpf_cast_to_kern_ctx', 'ksym', true], ['bpf_prog_active', 'ksym', false], ['bpf_prog_put', 'ksym', false],
+    ]);
+    using obj = loadObject(spec, { programs: ['ksyms'] });
+    assert.equal(obj.program('ksyms').testRun({ dataIn: frame(0x0800, 77) }).retval, XDP_ACTION.PASS);
+    const out = obj.map('ksym.bss').lookup(u32(0))!;
+    const kallsym = readFileSync('/proc/kallsyms', 'utf8').split('\n').find((l) => l.split(/\s+/)[2] === 'bpf_prog_put')!.split(/\s+/)[0];
+    assert.deepEqual([le64(out, 0), le64(out, 8)], [77n, BigInt(`0x${kallsym}`)]);
+    // A typed ksym becomes BPF_PSEUDO_BTF_ID of the kernel's VAR; this kernel (no
+    // CONFIG_KALLSYMS_ALL) then has no address for data symbols, and says so.
+    assert.throws(() => loadObject(spec, { programs: ['typed_ksym'] }),
+      (e: unknown) => e instanceof VerifierError && /failed to find the address for kernel symbol 'bpf_prog_active'/.test(e.log));
+  } finally {
     rmSync(dir, { recursive: true });
   }
 });

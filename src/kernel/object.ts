@@ -78,6 +78,19 @@ function vmlinuxBtf(): BtfSpec {
   return (vmlinux ??= loadBtf(new Uint8Array(readFileSync('/sys/kernel/btf/vmlinux')), { file: '/sys/kernel/btf/vmlinux' }));
 }
 
+let kallsymsCache: Map<string, bigint> | undefined;
+/** Symbol → address from /proc/kallsyms (first occurrence; addresses are 0 unless root). */
+function kallsyms(): Map<string, bigint> {
+  if (!kallsymsCache) {
+    kallsymsCache = new Map();
+    for (const line of readFileSync('/proc/kallsyms', 'utf8').split('\n')) {
+      const [addr, , name] = line.split(/\s+/);
+      if (name && !kallsymsCache.has(name)) kallsymsCache.set(name, BigInt(`0x${addr}`));
+    }
+  }
+  return kallsymsCache;
+}
+
 /** Where libbpf looks up the BTF target of a tracing/LSM/iterator program, per attach type. */
 const ATTACH_BTF_TARGET: ReadonlyMap<number, { prefix: string; kind: 'FUNC' | 'TYPEDEF' }> = new Map([
   [BPF_ATTACH_TYPE.TRACE_RAW_TP, { prefix: 'btf_trace_', kind: 'TYPEDEF' }],
@@ -272,12 +285,23 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
         insns[r.insn + 1].imm = r.offset;
         break;
       case 'ksym': {
-        const v = vmlinuxBtf().typesByName(r.name).find((t) => t.kind === 'VAR');
-        const weak = spec.externs.find((e) => e.name === r.name)?.weak;
-        if (!v && !weak) fail(`extern (ksym) '${r.name}': not found in kernel BTF`, r.insn);
-        at.src = v ? BPF_PSEUDO.BTF_ID : 0;
-        at.imm = v?.id ?? 0;
-        insns[r.insn + 1].imm = 0;
+        const ext = spec.externs.find((e) => e.name === r.name);
+        const local = spec.btf && ext ? spec.btf.type(ext.btfId) : undefined;
+        if (local?.kind === 'VAR' && spec.btf!.skipModifiers(local.type).kind === 'VOID') {
+          // typeless (`extern const void x __ksym`): the symbol's address from /proc/kallsyms
+          const addr = kallsyms().get(r.name);
+          if (addr === undefined && !ext?.weak) fail(`extern (ksym) '${r.name}': not found in /proc/kallsyms`, r.insn);
+          at.src = 0;
+          at.imm = Number(BigInt.asIntN(32, addr ?? 0n));
+          insns[r.insn + 1].imm = Number(BigInt.asIntN(32, (addr ?? 0n) >> 32n));
+        } else {
+          // typed: the kernel's BTF VAR (per-CPU variables), BPF_PSEUDO_BTF_ID
+          const v = vmlinuxBtf().typesByName(r.name).find((t) => t.kind === 'VAR');
+          if (!v && !ext?.weak) fail(`extern (ksym) '${r.name}': not found in kernel BTF`, r.insn);
+          at.src = v ? BPF_PSEUDO.BTF_ID : 0;
+          at.imm = v?.id ?? 0;
+          insns[r.insn + 1].imm = 0;
+        }
         break;
       }
       case 'kfunc': {

@@ -2,12 +2,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { KernelError } from '../errors.js';
 import { PERF_EVENT_ATTR, PERF_EVENT_ATTR_SIZE, encode, type Values } from './layout.js';
-import { NativeBuffer, errno, perfEventOpenSyscall } from './libc.js';
+import { NativeBuffer, close, errno, perfEventOpenSyscall } from './libc.js';
 import { ERRNO, kernelError } from './errno.js';
 
 /** linux/perf_event.h */
 export const PERF_TYPE = { HARDWARE: 0, SOFTWARE: 1, TRACEPOINT: 2 } as const;
-export const PERF_COUNT_SW_BPF_OUTPUT = 10;
+/** `enum perf_sw_ids` values tsbpf uses. */
+export const PERF_COUNT_SW = { CPU_CLOCK: 0, TASK_CLOCK: 1, BPF_OUTPUT: 10 } as const;
+export const PERF_COUNT_SW_BPF_OUTPUT = PERF_COUNT_SW.BPF_OUTPUT;
 export const PERF_SAMPLE_RAW = 1 << 10;
 const PERF_FLAG_FD_CLOEXEC = 1 << 3;
 
@@ -25,6 +27,11 @@ export function perfEventOpen(attr: Values<typeof PERF_EVENT_ATTR>, cpu: number,
 }
 
 const TRACEFS = ['/sys/kernel/tracing', '/sys/kernel/debug/tracing'];
+
+/** Closes a perf event fd from {@link perfEventOpen}. */
+export function perfEventClose(fd: number): void {
+  if (close(fd) < 0) throw kernelError(`close(perf event ${fd})`, errno());
+}
 
 /** The id of tracepoint `category/name` from tracefs (`events/<category>/<name>/id`). */
 export function tracepointId(category: string, name: string): number {

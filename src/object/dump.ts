@@ -35,7 +35,7 @@ export interface DumpOptions {
 
 /** One linked program of `spec`. */
 export function dumpProgram(spec: ObjectSpec, prog: ProgramSpec, opts: DumpOptions): string {
-  const lines = opts.format === 'llvm' ? llvmLines(prog) : xlatedLines(spec, prog);
+  const lines = opts.format === 'llvm' ? llvmLines(prog) : xlatedLines(prog);
   if (!opts.source) return lines.map((l) => l.text).join('\n') + '\n';
   const byInsn = new Map<number, string[]>();
   const add = (insn: number, text: string) => {
@@ -72,7 +72,7 @@ function llvmLines(prog: ProgramSpec): Line[] {
   });
 }
 
-function xlatedLines(spec: ObjectSpec, prog: ProgramSpec): Line[] {
+function xlatedLines(prog: ProgramSpec): Line[] {
   const refs = new Map(prog.references.map((r) => [r.insn, r]));
   const resolver: XlatedResolver = {
     imm(_insns, i) {

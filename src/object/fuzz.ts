@@ -2,10 +2,11 @@
  * Mutation fuzzing of the object reader: corrupts valid objects (byte flips, boundary values in
  * header and table fields, truncation) and checks that reading them, and printing their BTF,
  * either succeeds or throws a {@link TsbpfError} — never another exception. Deterministic for a
- * given seed. Used by the unit test (a few hundred mutants) and the bench job (10,000).
+ * given seed. Accepted mutants also have their BTF printed (raw and C), which walks every type. Used by the unit test (a few hundred mutants) and the bench job (10,000).
  */
 import { TsbpfError } from '../errors.js';
 import { formatBtfRaw } from '../btf/format-raw.js';
+import { formatBtfC } from '../btf/format-c.js';
 import { loadObjectSpec } from './load.js';
 
 /** A mutant that escaped with something other than a TsbpfError (or took too long). */
@@ -23,8 +24,9 @@ export interface FuzzResult {
   /** Typed errors by class name. */
   errors: Record<string, number>;
   findings: FuzzFinding[];
-  /** Slowest single mutant, ms. */
+  /** Slowest single mutant, ms, and what it was. */
   slowestMs: number;
+  slowest?: string;
 }
 
 /** mulberry32: small deterministic PRNG. */
@@ -86,14 +88,17 @@ export function fuzzObjects(corpus: { name: string; bytes: Uint8Array }[], count
     const t0 = performance.now();
     try {
       const spec = loadObjectSpec(bytes, { file: src.name });
-      if (spec.btf) formatBtfRaw(spec.btf);
+      if (spec.btf) {
+        formatBtfRaw(spec.btf);
+        formatBtfC(spec.btf);
+      }
       res.accepted++;
     } catch (e) {
       if (e instanceof TsbpfError) res.errors[e.name] = (res.errors[e.name] ?? 0) + 1;
       else res.findings.push({ index: i, source: src.name, mutation: what, error: String((e as Error)?.stack ?? e) });
     }
     const ms = performance.now() - t0;
-    res.slowestMs = Math.max(res.slowestMs, ms);
+    if (ms > res.slowestMs) [res.slowestMs, res.slowest] = [ms, `${src.name}: ${what}`];
     res.mutants++;
   }
   return res;

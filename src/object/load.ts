@@ -1,8 +1,8 @@
 /**
  * ELF → {@link ObjectSpec}, following libbpf 1.x's `bpf_object__open`: programs by section and
  * function symbol, maps (BTF `.maps`, legacy `maps`, struct_ops, global data, `.kconfig`), externs,
- * relocations, and `.text` subprograms appended to each program that calls them (depth-first,
- * in first-call order, like `bpf_object__reloc_code`).
+ * and the classification of every relocation; link.ts then builds each program with its
+ * subprograms.
  *
  * Relaxations of libbpf, for objects built for older loaders (documented, deterministic):
  * - code sections without STT_FUNC symbols (old clang) hold one program per global symbol, or
@@ -14,8 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { ObjectError, type Location } from '../errors.js';
-import type { TsbpfError } from '../errors.js';
+import { ObjectError, type Location, type TsbpfError } from '../errors.js';
 import { decodeName, readElf, type ElfFile, type ElfSection, type ElfSymbol } from '../elf/reader.js';
 import {
   SHF_EXECINSTR, SHN_UNDEF, SHT_NOBITS, SHT_PROGBITS, SHT_REL, STB_GLOBAL, STB_LOCAL, STB_WEAK, STT_FILE, STT_FUNC, STT_NOTYPE,
@@ -23,13 +22,13 @@ import {
 } from '../elf/constants.js';
 import type { BtfType } from '../btf/types.js';
 import { loadBtf, type BtfSpec } from '../btf/spec.js';
-import { parseBtfExt, type BtfExt, type BtfExtSection } from '../btf/ext.js';
-import type { Instruction } from '../isa/instruction.js';
+import { parseBtfExt, type BtfExt } from '../btf/ext.js';
 import { OP_CALL, OP_LDDW } from '../isa/opcodes.js';
-import { BPF_MAP_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL } from '../uapi/index.js';
+import { BPF_MAP_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL } from '../uapi/index.js';
 import { btfMaps, dataMap, legacyMaps, structOpsMaps, BPF_OBJ_NAME_LEN, type BtfMapDef } from './maps.js';
 import { sectionInfo, type SectionInfo } from './sections.js';
-import type { ExternSpec, InsnReference, MapSpec, ObjectSpec, ProgramSpec } from './types.js';
+import type { ExternSpec, MapSpec, ObjectSpec, ProgramSpec } from './types.js';
+import { INSN, insnAt, linkProgram, type CodeSection, type LinkContext, type Reloc } from './link.js';
 
 export interface LoadOptions {
   /** File name, used in error locations and (its basename) as the object name. */
@@ -38,32 +37,6 @@ export interface LoadOptions {
   name?: string;
 }
 
-/** A function (program or subprogram) inside a code section. */
-interface Func {
-  name: string;
-  code: CodeSection;
-  /** First slot and slot count within the section. */
-  start: number;
-  count: number;
-  entry: boolean;
-}
-
-type Reloc =
-  | { type: 'map'; mapIndex: number }
-  | { type: 'data'; mapIndex: number; symOff: number }
-  | { type: 'extern'; ext: ExternSpec }
-  | { type: 'call' | 'func_addr'; section: number; symOff: number };
-
-interface CodeSection {
-  sec: ElfSection;
-  /** Instruction slots in the section (decoded on demand from `sec.data`). */
-  count: number;
-  dv: DataView;
-  funcs: Func[];
-  relocs: Map<number, Reloc>;
-}
-
-const INSN = 8;
 
 /** Parses a BPF ELF object into an {@link ObjectSpec}. Throws only {@link TsbpfError} subclasses. */
 export function loadObjectSpec(bytes: Uint8Array, opts: LoadOptions = {}): ObjectSpec {
@@ -146,8 +119,13 @@ class Loader {
       else if (this.structOps.has(sec.info)) this.collectStructOpsRelocs(sec, this.structOps.get(sec.info)!);
     }
     const programs: ProgramSpec[] = [];
+    const ctx: LinkContext = {
+      code: this.code, maps: this.maps, kconfigMap: this.kconfigMap, btfExt: this.btfExt,
+      license: this.license, kernVersion: this.kernVersion,
+      sectionInfo: (name) => this.sectionInfo(name), fail: (msg, section, offset) => this.fail(msg, section, offset),
+    };
     for (const code of [...this.code.values()].sort((a, b) => a.sec.index - b.sec.index)) {
-      for (const f of code.funcs) if (f.entry) programs.push(this.link(f));
+      for (const f of code.funcs) if (f.entry) programs.push(linkProgram(ctx, f));
     }
     this.tailCallSlots(programs);
     for (const m of this.maps) m.slots?.sort((a, b) => a.key - b.key);
@@ -423,129 +401,6 @@ class Loader {
     }
   }
 
-  /** Builds one program: its instructions, then each subprogram it reaches, appended depth-first. */
-  private link(entry: Func): ProgramSpec {
-    const info = this.sectionInfo(entry.code.sec.name);
-    const prog: ProgramSpec = {
-      name: entry.name, section: entry.code.sec.name, type: info.type, expectedAttachType: info.expectedAttachType,
-      ...(info.attachTo !== undefined ? { attachTo: info.attachTo } : {}),
-      sleepable: info.sleepable, xdpFrags: info.xdpFrags,
-      insns: [], functions: [], references: [], funcInfo: [], lineInfo: [], coreRelos: [],
-      license: this.license, kernVersion: this.kernVersion,
-    };
-    const placed = new Map<Func, number>();
-    const place = (fn: Func): number => {
-      const base = prog.insns.length;
-      placed.set(fn, base);
-      prog.functions.push({ name: fn.name, insn: base });
-      const { relocs, sec } = fn.code;
-      for (let i = 0; i < fn.count; i++) prog.insns.push(insnAt(fn.code, fn.start + i));
-      this.addExtInfo(prog, fn, base);
-      for (let i = 0; i < fn.count; i++) {
-        const secIdx = fn.start + i;
-        const out = base + i;
-        const insn = prog.insns[out];
-        const r = relocs.get(secIdx);
-        const isLddw = insn.op === OP_LDDW;
-        if (isLddw && i + 1 >= fn.count) this.fail(`function '${fn.name}': lddw at insn ${i} has no second slot`, sec.name, secIdx * INSN);
-        if (r && r.type !== 'call' && r.type !== 'func_addr') this.applyDataReloc(prog, out, r);
-        const isCall = insn.op === OP_CALL && insn.src === BPF_PSEUDO_CALL && r?.type !== 'extern';
-        const isFuncAddr = isLddw && (insn.src === BPF_PSEUDO.FUNC || r?.type === 'func_addr');
-        if (isFuncAddr) insn.src = BPF_PSEUDO.FUNC;
-        if (isCall || isFuncAddr) {
-          let target: { code: CodeSection; idx: number };
-          if (r?.type === 'call') target = { code: this.code.get(r.section)!, idx: r.symOff / INSN + insn.imm + 1 };
-          else if (r?.type === 'func_addr') target = { code: this.code.get(r.section)!, idx: (r.symOff + insn.imm) / INSN };
-          else if (isFuncAddr) this.fail(`function '${fn.name}': insn ${i}: function address without relocation`, sec.name, secIdx * INSN);
-          else target = { code: fn.code, idx: secIdx + insn.imm + 1 };
-          const sub = target.code.funcs.find((f) => f.start === target.idx);
-          if (!sub) this.fail(`function '${fn.name}': insn ${i}: call target ${target.idx} in ${target.code.sec.name} is not the start of a function`, sec.name, secIdx * INSN);
-          const subBase = placed.get(sub) ?? place(sub);
-          insn.imm = subBase - out - 1;
-          prog.references.push({ insn: out, kind: 'subprog', name: sub.name });
-        }
-        if (isLddw) i++;
-      }
-      return base;
-    };
-    place(entry);
-    prog.references.sort((a, b) => a.insn - b.insn);
-    return prog;
-  }
-
-  private applyDataReloc(prog: ProgramSpec, out: number, r: Reloc): void {
-    const insn = prog.insns[out];
-    const next = prog.insns[out + 1];
-    let ref: InsnReference;
-    switch (r.type) {
-      case 'map':
-        insn.src = BPF_PSEUDO.MAP_IDX;
-        insn.imm = r.mapIndex;
-        ref = { insn: out, kind: 'map', map: this.maps[r.mapIndex].name, mapIndex: r.mapIndex };
-        break;
-      case 'data': {
-        const offset = insn.imm + r.symOff;
-        insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
-        insn.imm = r.mapIndex;
-        next.imm = offset;
-        ref = { insn: out, kind: 'map_value', map: this.maps[r.mapIndex].name, mapIndex: r.mapIndex, offset };
-        break;
-      }
-      case 'extern': {
-        const e = r.ext;
-        if (e.kind === 'unresolved') {
-          ref = { insn: out, kind: 'unresolved', name: e.name };
-        } else if (e.isFunc) {
-          insn.src = BPF_PSEUDO_KFUNC_CALL;
-          insn.imm = 0;
-          ref = { insn: out, kind: 'kfunc', name: e.name };
-        } else if (e.kind === 'kconfig') {
-          insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
-          insn.imm = this.kconfigMap;
-          next.imm = e.offset!;
-          ref = { insn: out, kind: 'kconfig', name: e.name, map: this.maps[this.kconfigMap].name, mapIndex: this.kconfigMap, offset: e.offset! };
-        } else {
-          ref = { insn: out, kind: 'ksym', name: e.name };
-        }
-        break;
-      }
-      default:
-        return;
-    }
-    prog.references.push(ref);
-  }
-
-  /** Copies the func_info / line_info / CO-RE records of `fn` re-based to `base`. */
-  private addExtInfo(prog: ProgramSpec, fn: Func, base: number): void {
-    const ext = this.btfExt;
-    if (!ext) return;
-    const name = fn.code.sec.name;
-    const end = fn.start + fn.count;
-    const pick = <T extends { insn: number }>(blocks: BtfExtSection<T>[], into: T[]) => {
-      for (const b of blocks) {
-        if (b.section !== name) continue;
-        // Records are sorted by instruction: binary-search the function's first one.
-        const recs = b.records;
-        let lo = 0, hi = recs.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (recs[mid].insn < fn.start) lo = mid + 1;
-          else hi = mid;
-        }
-        for (let i = lo; i < recs.length && recs[i].insn < end; i++) into.push({ ...recs[i], insn: recs[i].insn - fn.start + base });
-      }
-    };
-    pick(ext.funcInfo, prog.funcInfo);
-    pick(ext.lineInfo, prog.lineInfo);
-    pick(ext.coreRelos, prog.coreRelos);
-  }
-}
-
-/** Decodes slot `i` of a code section. */
-function insnAt(code: CodeSection, i: number): Instruction {
-  const o = i * INSN;
-  const regs = code.sec.data[o + 1];
-  return { op: code.sec.data[o], dst: regs & 0x0f, src: regs >> 4, off: code.dv.getInt16(o + 2, true), imm: code.dv.getInt32(o + 4, true) };
 }
 
 /** `insn N: relocation against 'sym'`, formatted only when an error needs it. */

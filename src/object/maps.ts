@@ -15,7 +15,7 @@ export const BPF_OBJ_NAME_LEN = 16;
 
 function emptyMap(name: string, source: MapSpec['source'], section: string): MapSpec {
   return {
-    name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0, mapExtra: 0n, pinning: 0,
+    name, type: 0, keySize: 0, valueSize: 0, maxEntries: 0, flags: 0, numaNode: 0, mapExtra: 0, pinning: 0,
     source, section, btfKeyTypeId: 0, btfValueTypeId: 0, frozen: false,
   };
 }
@@ -75,7 +75,7 @@ function parseBtfMapDef(btf: BtfSpec, name: string, def: Extract<BtfType, { kind
       case 'max_entries': map.maxEntries = uintMember(btf, name, m, loc); break;
       case 'map_flags': map.flags = uintMember(btf, name, m, loc); break;
       case 'numa_node': map.numaNode = uintMember(btf, name, m, loc); break;
-      case 'map_extra': map.mapExtra = BigInt(uintMember(btf, name, m, loc)); break;
+      case 'map_extra': map.mapExtra = uintMember(btf, name, m, loc); break;
       case 'key_size': setSize(map, 'keySize', uintMember(btf, name, m, loc), name, loc); break;
       case 'value_size': setSize(map, 'valueSize', uintMember(btf, name, m, loc), name, loc); break;
       case 'key': {

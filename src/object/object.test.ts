@@ -15,7 +15,8 @@ import { hasTool, isRoot, listFiles, repoRoot, requireOrSkip, testdataDir } from
 
 const samples = path.join(testdataDir, 'ebpf-samples');
 const all = listFiles(samples, '.o').concat(listFiles(path.join(samples, 'invalid'), '').filter((f) => !f.endsWith('.o')));
-const valid = all.filter((f) => !f.includes('/invalid/'));
+/** The corpus plus the repository's bundled examples (when built). */
+const valid = all.filter((f) => !f.includes('/invalid/')).concat(listFiles(path.join(repoRoot, 'examples'), '.o'));
 const invalid = all.filter((f) => f.includes('/invalid/'));
 const fixtures = path.join(repoRoot, 'src/object/testdata');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tsbpf-object-'));
@@ -233,4 +234,13 @@ test('struct_ops maps: one per variable, members bound to programs', (t) => {
   assert.equal(spec.btf!.type(ops.btfValueTypeId).name, 'my_ops');
   assert.deepEqual(ops.structOps, [{ member: 'init', program: 'my_init' }, { member: 'run', program: 'my_run' }]);
   assert.equal(Buffer.from(ops.data!.subarray(16, 21)).toString(), 'tsbpf');
+});
+
+test('reading is deterministic and the spec is plain data', (t) => {
+  if (!requireOrSkip(t, valid.length > 0, 'corpus')) return;
+  for (const f of valid.filter((_, i) => i % 10 === 0)) {
+    const a = read(f), b = read(f);
+    const plain = (s: ObjectSpec) => JSON.stringify({ ...s, btf: undefined, btfExt: undefined }, (_k, v) => (v instanceof Uint8Array ? [...v] : v));
+    assert.equal(plain(a), plain(b), f);
+  }
 });

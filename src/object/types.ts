@@ -72,7 +72,8 @@ export interface MapSpec {
   maxEntries: number;
   flags: number;
   numaNode: number;
-  mapExtra: bigint;
+  /** `map_extra` (bloom filter hash count, arena address…); `__uint` values are 32-bit. */
+  mapExtra: number;
   /** LIBBPF_PIN_* / PIN_* (0 none, 1 object/by-name, 2 global namespace). */
   pinning: number;
   /** Where it came from. */

@@ -27,7 +27,8 @@ function checksumNote(l: DissectedLayer): string {
   return l.checksumValid === undefined ? '' : l.checksumValid ? '' : ' [bad checksum]';
 }
 
-const LAYER_TEXT: { [K in Layer['kind']]: (l: Extract<DissectedLayer, { kind: K }>) => string } = {
+/** `v6` tells ICMPv6 from ICMP: the enclosing IP layer decides. */
+const LAYER_TEXT: { [K in Layer['kind']]: (l: Extract<DissectedLayer, { kind: K }>, v6: boolean) => string } = {
   ethernet: (l) => `Ethernet ${l.src} > ${l.dst} type ${hex(l.type ?? 0, 4)}`,
   vlan: (l) => `VLAN ${l.vid} pcp ${l.pcp}${l.dei ? ' dei' : ''}${l.tpid === 0x88a8 ? ' (802.1ad)' : ''} type ${hex(l.type ?? 0, 4)}`,
   arp: (l) =>
@@ -48,13 +49,17 @@ const LAYER_TEXT: { [K in Layer['kind']]: (l: Extract<DissectedLayer, { kind: K 
       `${opts ? ` options [${opts}]` : ''}${checksumNote(l)}`;
   },
   udp: (l) => `UDP ${l.sport} > ${l.dport} len ${l.length}${checksumNote(l)}`,
-  icmp: (l) => `ICMP type ${l.type} code ${l.code} id ${l.id} seq ${l.seq}${checksumNote(l)}`,
+  icmp: (l, v6) => `ICMP${v6 ? 'v6' : ''} type ${l.type} code ${l.code} id ${l.id} seq ${l.seq}${checksumNote(l)}`,
   payload: (l) => `payload ${l.data.length} bytes`,
 };
 
 /** One line per layer, plus notes on truncation and trailers. */
 export function describe(d: Dissection): string[] {
-  const lines = d.layers.map((l) => LAYER_TEXT[l.kind](l as never));
+  let v6 = false;
+  const lines = d.layers.map((l) => {
+    if (l.kind === 'ipv4' || l.kind === 'ipv6') v6 = l.kind === 'ipv6';
+    return LAYER_TEXT[l.kind](l as never, v6);
+  });
   if (d.truncated) lines.push(`truncated ${d.truncated.kind} header at offset ${d.truncated.offset}`);
   if (d.trailer.length) lines.push(`trailer ${d.trailer.length} bytes`);
   return lines;

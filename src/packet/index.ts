@@ -10,3 +10,5 @@ export * from './layers.js';
 export { buildPacket } from './build.js';
 export { dissect, type DissectedLayer, type Dissection, type LinkStart } from './dissect.js';
 export { describe, formatPacket, hexdump } from './format.js';
+export { seededRandom, type Random } from './random.js';
+export { sampleTraffic, type SamplePacket } from './samples.js';

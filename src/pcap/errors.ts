@@ -1,12 +1,12 @@
 import { TsbpfError, type Location } from '../errors.js';
 
 /**
- * A malformed or truncated pcap/pcapng file. `location.offset` is the byte offset of the
- * record or block at fault; `packet` is the index of the packet being read (0-based) when
- * the fault is inside or just after a packet record.
+ * A malformed or truncated pcap/pcapng file (or a packet the writers cannot encode).
+ * `location.offset` is the byte offset of the record or block at fault when reading; `packet`
+ * is the index of the packet being read or written (0-based) when the fault concerns one.
  */
 export class PcapError extends TsbpfError {
-  constructor(message: string, location: Location & { offset: number }, readonly packet?: number) {
+  constructor(message: string, location: Location = {}, readonly packet?: number) {
     super(packet === undefined ? message : `packet ${packet}: ${message}`, location);
   }
 }

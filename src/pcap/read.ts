@@ -232,35 +232,33 @@ function toNanoseconds(units: bigint, iface: CaptureInterface): bigint {
 function readPacketBlock(ctx: BlockContext, body: Span, type: number, sec: Section): CapturedPacket {
   const { view, le } = ctx;
   const size = body.end - body.start;
-  let ifaceIndex: number, tsUnits: bigint, caplen: number, orig: number, dataStart: number;
   if (type === BT.SPB) {
+    // No interface id, timestamp or captured length: interface 0, and the data runs to the
+    // end of the block, cut to the original length and the interface's snap length.
     if (size < 4) fail(ctx, 'simple packet block too short', ctx.blockOffset, true);
-    ifaceIndex = 0;
-    orig = view.getUint32(body.start, le);
     const iface = sectionInterface(ctx, sec, 0);
-    const snap = iface.snapLength || Infinity;
-    caplen = Math.min(orig, snap, size - 4);
-    tsUnits = 0n;
-    dataStart = body.start + 4;
-  } else {
-    if (size < 20) fail(ctx, 'packet block too short', ctx.blockOffset, true);
-    ifaceIndex = type === BT.EPB ? view.getUint32(body.start, le) : view.getUint16(body.start, le);
-    tsUnits = (BigInt(view.getUint32(body.start + 4, le)) << 32n) | BigInt(view.getUint32(body.start + 8, le));
-    caplen = view.getUint32(body.start + 12, le);
-    orig = view.getUint32(body.start + 16, le);
-    dataStart = body.start + 20;
-    if (caplen > body.end - dataStart) {
-      fail(ctx, `captured length ${caplen} exceeds the block (${body.end - dataStart} bytes of data)`, body.start + 12, true);
-    }
+    const orig = view.getUint32(body.start, le);
+    const caplen = Math.min(orig, iface.snapLength || Infinity, size - 4);
+    return packet(ctx.bytes, body.start + 4, caplen, orig, 0n, sec.ifaces[0], iface);
   }
+  if (size < 20) fail(ctx, 'packet block too short', ctx.blockOffset, true);
+  // EPB: 32-bit interface id; the obsolete PB: 16-bit interface id, 16-bit drop count.
+  const ifaceIndex = type === BT.EPB ? view.getUint32(body.start, le) : view.getUint16(body.start, le);
   const iface = sectionInterface(ctx, sec, ifaceIndex);
-  return {
-    data: ctx.bytes.slice(dataStart, dataStart + caplen),
-    originalLength: orig,
-    timestamp: type === BT.SPB ? 0n : toNanoseconds(tsUnits, iface),
-    interface: sec.ifaces[ifaceIndex],
-    linkType: iface.linkType,
-  };
+  const tsUnits = (BigInt(view.getUint32(body.start + 4, le)) << 32n) | BigInt(view.getUint32(body.start + 8, le));
+  const caplen = view.getUint32(body.start + 12, le);
+  const dataStart = body.start + 20;
+  if (caplen > body.end - dataStart) {
+    fail(ctx, `captured length ${caplen} exceeds the block (${body.end - dataStart} bytes of data)`, body.start + 12, true);
+  }
+  const orig = view.getUint32(body.start + 16, le);
+  return packet(ctx.bytes, dataStart, caplen, orig, toNanoseconds(tsUnits, iface), sec.ifaces[ifaceIndex], iface);
+}
+
+function packet(
+  bytes: Uint8Array, start: number, caplen: number, orig: number, timestamp: bigint, index: number, iface: CaptureInterface,
+): CapturedPacket {
+  return { data: bytes.slice(start, start + caplen), originalLength: orig, timestamp, interface: index, linkType: iface.linkType };
 }
 
 function sectionInterface(ctx: BlockContext, sec: Section, i: number): CaptureInterface {

@@ -4,9 +4,9 @@ export interface CapturedPacket {
   data: Uint8Array;
   /** Length of the packet on the wire. */
   originalLength: number;
-  /** Capture time in nanoseconds since the Unix epoch. */
+  /** Capture time in nanoseconds since the Unix epoch (0 for pcapng simple packet blocks, which have none). */
   timestamp: bigint;
-  /** Index of the interface it was captured on (pcapng; always 0 in pcap files). */
+  /** Index into {@link Capture.interfaces} of the interface it was captured on (always 0 in pcap files). */
   interface: number;
   /** The interface's LINKTYPE_* (1 = Ethernet). */
   linkType: number;

@@ -26,15 +26,22 @@ export interface PcapWriteOptions {
 
 const DEFAULT_SNAPLEN = 262144;
 
-function u32(ts: bigint, what: string): number {
-  if (ts < 0n || ts >= 1n << 32n) throw new PcapError(`${what} ${ts} does not fit in 32 bits`, { offset: 0 });
-  return Number(ts);
+/** Checks that an option is an integer in [0, max]. */
+function option(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new PcapError(`${name} ${value} is not an integer in 0..${max}`);
+  return value;
+}
+
+function u32(value: bigint, what: string, packet: number): number {
+  if (value < 0n || value >= 1n << 32n) throw new PcapError(`${what} ${value} does not fit in 32 bits`, {}, packet);
+  return Number(value);
 }
 
 /** Encodes `packets` as a classic pcap file (version 2.4). */
 export function writePcap(packets: Iterable<PacketRecord>, opts: PcapWriteOptions = {}): Uint8Array {
   const le = (opts.byteOrder ?? 'little') === 'little';
-  const snap = opts.snapLength ?? DEFAULT_SNAPLEN;
+  const snap = option('snapLength', opts.snapLength ?? DEFAULT_SNAPLEN, 0xffffffff);
+  const linkType = option('linkType', opts.linkType ?? LINKTYPE.ETHERNET, 0x0fffffff);
   const list = [...packets];
   const size = 24 + list.reduce((n, p) => n + 16 + Math.min(p.data.length, snap), 0);
   const out = new Uint8Array(size);
@@ -44,13 +51,14 @@ export function writePcap(packets: Iterable<PacketRecord>, opts: PcapWriteOption
   v.setUint16(6, 4, le);
   // thiszone and sigfigs stay 0, as every modern writer leaves them.
   v.setUint32(16, snap, le);
-  v.setUint32(20, opts.linkType ?? LINKTYPE.ETHERNET, le);
+  v.setUint32(20, linkType, le);
   const unit = opts.nanosecond ? 1n : 1000n;
   let off = 24;
-  for (const p of list) {
+  for (const [i, p] of list.entries()) {
     const ts = p.timestamp ?? 0n;
     const caplen = Math.min(p.data.length, snap);
-    v.setUint32(off, u32(ts / 1_000_000_000n, 'timestamp seconds'), le);
+    if (ts < 0n) throw new PcapError(`timestamp ${ts} is before 1970`, {}, i);
+    v.setUint32(off, u32(ts / 1_000_000_000n, 'timestamp seconds', i), le);
     v.setUint32(off + 4, Number((ts % 1_000_000_000n) / unit), le);
     v.setUint32(off + 8, caplen, le);
     v.setUint32(off + 12, p.originalLength ?? p.data.length, le);
@@ -132,31 +140,34 @@ export function writePcapng(packets: Iterable<PacketRecord>, opts: PcapngWriteOp
 
   for (const iface of ifaces) {
     const [idb, idbv] = body(8);
-    idbv.setUint16(0, iface.linkType, le);
-    idbv.setUint32(4, iface.snapLength ?? 0, le);
+    idbv.setUint16(0, option('linkType', iface.linkType, 0xffff), le);
+    idbv.setUint32(4, option('snapLength', iface.snapLength ?? 0, 0xffffffff), le);
     const options: Array<[number, Uint8Array]> = [];
     if (iface.name !== undefined) options.push([2, new TextEncoder().encode(iface.name)]);
-    const digits = iface.resolutionDigits ?? 9;
+    const digits = option('resolutionDigits', iface.resolutionDigits ?? 9, 0x7f);
     if (digits !== 6) options.push([9, Uint8Array.of(digits)]);
     w.block(1, idb, options);
   }
 
+  let index = 0;
   for (const p of packets) {
     const i = p.interface ?? 0;
     const iface = ifaces[i];
-    if (!iface) throw new PcapError(`packet on interface ${i}, but only ${ifaces.length} interfaces are declared`, { offset: 0 });
+    if (!iface) throw new PcapError(`interface ${i} is not declared (${ifaces.length} interfaces)`, {}, index);
     const snap = iface.snapLength || Infinity;
     const data = p.data.subarray(0, Math.min(p.data.length, snap));
     const orig = p.originalLength ?? p.data.length;
     if (opts.simple) {
-      if (i !== 0) throw new PcapError('simple packet blocks can only carry interface 0', { offset: 0 });
+      if (i !== 0) throw new PcapError('simple packet blocks can only carry interface 0', {}, index);
       const [spb, spbv] = body(4 + data.length);
       spbv.setUint32(0, orig, le);
       spb.set(data, 4);
       w.block(3, spb);
+      index++;
       continue;
     }
     const units = ((p.timestamp ?? 0n) * 10n ** BigInt(iface.resolutionDigits ?? 9)) / 1_000_000_000n;
+    if (units < 0n || units >= 1n << 64n) throw new PcapError(`timestamp ${p.timestamp} does not fit in 64 bits of units`, {}, index);
     const [epb, epbv] = body(20 + data.length);
     epbv.setUint32(0, i, le);
     epbv.setUint32(4, Number(units >> 32n), le);
@@ -165,6 +176,7 @@ export function writePcapng(packets: Iterable<PacketRecord>, opts: PcapngWriteOp
     epbv.setUint32(16, orig, le);
     epb.set(data, 20);
     w.block(6, epb);
+    index++;
   }
   return w.bytes();
 }

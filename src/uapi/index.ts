@@ -11,7 +11,8 @@ export type ProgTypeName = Lowercase<keyof typeof BPF_PROG_TYPE>;
 
 function invert(table: Record<string, number>): string[] {
   const names: string[] = [];
-  for (const [k, v] of Object.entries(table)) names[v] ??= k.toLowerCase();
+  // An alias marked _DEPRECATED (CGROUP_STORAGE_DEPRECATED = CGROUP_STORAGE) never wins: bpftool prints the other.
+  for (const [k, v] of Object.entries(table)) if (names[v] === undefined || names[v].endsWith('_deprecated')) names[v] = k.toLowerCase();
   return names;
 }
 const mapTypeNames = invert(BPF_MAP_TYPE);

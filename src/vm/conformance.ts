@@ -87,7 +87,7 @@ export function parseHexBytes(text: string): Uint8Array {
 }
 
 /** Helper #5 of the suite: returns its first argument. */
-const returnFirstArgument: Helper = (vm) => vm.rh[1] * 4294967296 + (vm.rl[1] >>> 0);
+const returnFirstArgument: Helper = (vm) => vm.regNum(1);
 
 /** The suite's helper table: only #5. */
 export const conformanceHelpers: HelperTable = new Map([[5, returnFirstArgument]]);

@@ -19,10 +19,10 @@ export const BPF_MAX_LOOPS = 1 << 23;
  * {@link BPF_MAX_LOOPS}.
  */
 export const bpfLoop: Helper = (vm) => {
-  const n = vm.rl[1] >>> 0;
-  const fnLo = vm.rl[2], fnHi = vm.rh[2];
-  const ctx = vm.rh[3] * 4294967296 + (vm.rl[3] >>> 0);
-  if (vm.rl[4] !== 0 || vm.rh[4] !== 0) return -EINVAL;
+  const n = vm.lo(1) >>> 0;
+  const fnLo = vm.lo(2), fnHi = vm.hi(2);
+  const ctx = vm.regNum(3);
+  if (vm.lo(4) !== 0 || vm.hi(4) !== 0) return -EINVAL;
   if (n > BPF_MAX_LOOPS) return -E2BIG;
   for (let i = 0; i < n; i++) {
     if (vm.callback(fnLo, fnHi, i, ctx) !== 0) return i + 1;

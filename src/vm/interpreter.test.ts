@@ -324,6 +324,16 @@ test('LD_ABS / LD_IND read the packet big-endian; out of bounds ends the program
   assert.equal(run([ins('ldindb', { src: 7, imm: 1 })], 6), 7n);
   assert.equal(run([ins('ldabsw', { imm: 5 }), ins('mov', { dst: 0, imm: 9 })], 0), 0n);
   assert.equal(run([ins('ldindh', { src: 7, imm: 0 }), ins('mov', { dst: 0, imm: 9 })], -1), 0n);
+  // SKF_NET_OFF / SKF_LL_OFF: relative to the network / link-layer header, reaching before data.
+  const buf = Uint8Array.from([0xaa, 0xbb, 0, 1, 2, 3]);
+  vm.ldAbsRegion = vm.mem.addRegion(buf, false, { kind: RegionKind.Packet, start: 2 });
+  vm.ldAbsNet = 2;
+  vm.ldAbsMac = 0;
+  assert.equal(run([ins('ldabsh', { imm: -0x100000 + 1 })], 0), 0x0102n);
+  assert.equal(run([ins('ldabsh', { imm: -0x200000 })], 0), 0xaabbn);
+  assert.equal(run([ins('ldabsw', { imm: -0x200000 + 3 }), ins('mov', { dst: 0, imm: 9 })], 0), 0n);
+  vm.ldAbsMac = -1;
+  assert.equal(run([ins('ldabsb', { imm: -0x200000 }), ins('mov', { dst: 0, imm: 9 })], 0), 0n);
 });
 
 test('a run past its instruction budget stops with a clear fault', () => {
@@ -339,4 +349,11 @@ test('callx calls the helper whose id is in the register; unknown ids fault', ()
   const p = vm.load(prog(ins('call', { dst: 1 }), ins('exit')), { helpers });
   assert.equal(vm.run(p, 5), 42n);
   assert.throws(() => vm.run(p, 6), /callx: no helper #6/);
+});
+
+test('a program only runs in the VM it was loaded into', () => {
+  const a = new Vm(), b = new Vm();
+  const p = a.load(prog(ins('mov', { dst: 0, imm: 1 }), ins('exit')));
+  assert.equal(a.run(p), 1n);
+  assert.throws(() => b.run(p), (e) => e instanceof VmFault && /loaded into another VM/.test(e.message));
 });

@@ -1,14 +1,17 @@
 /**
  * The interpreter: executes pre-decoded programs ({@link VmProgram}) with the exact semantics of
- * RFC 9669 (v4 included). Registers are 64-bit values held as two Int32Array halves (`rl` low,
- * `rh` high) so the hot loop never touches BigInt; every memory access goes through the region
+ * RFC 9669 (v4 included). Registers are 64-bit values held as two's-complement Int32 halves in
+ * one Int32Array (`regs[2i]` low, `regs[2i + 1]` high) so the hot loop never touches BigInt, and
+ * a program is one Int32Array of 4 words per slot; every memory access goes through the region
  * table of {@link Memory} (two comparisons on the fast path, a fault or hooks otherwise).
  *
  * Calls: helpers by id through the program's helper table (r1–r5 in, r0 out); BPF-to-BPF calls
  * push a frame (own 512-byte stack region, r6–r9 and r10 saved, at most {@link MAX_CALL_FRAMES});
  * tail calls through a prog-array-like handle ({@link TailCallTable}, at most
  * {@link MAX_TAIL_CALL_CNT} per run, a failed one falls through); helpers may call back into the
- * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`).
+ * interpreter ({@link Vm.callback}, used by `bpf_loop`/`bpf_for_each_map_elem`). The kernel's
+ * combined stack limit over a call chain is a static property the verifier checks at load; at run
+ * time each frame has its own 512-byte stack region and every access is checked against it.
  */
 import { VmFault } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -61,14 +64,22 @@ const SAVED = 5; // r6..r10 per frame
 /** A VM: memory, registers, call frames. Programs are loaded into it with {@link Vm.load}. */
 export class Vm implements HelperVm {
   readonly mem: Memory;
-  /** Low halves of r0..r10. */
-  readonly rl = new Int32Array(11);
-  /** High halves of r0..r10. */
-  readonly rh = new Int32Array(11);
+  /** r0..r10 as (low, high) Int32 pairs: `regs[2i]`, `regs[2i + 1]`. */
+  readonly regs = new Int32Array(22);
   /** Instruction budget of one run. */
   budget: number;
-  /** Region whose bounds are the packet that LD_ABS/LD_IND read (0: none). */
+  /** The CPU the run is on (per-CPU maps; default 0). */
+  cpu = 0;
+  /**
+   * The packet LD_ABS/LD_IND read (0: none): offset k is relative to the region's `start`
+   * (skb->data); negative k in the SKF_NET_OFF / SKF_LL_OFF ranges are relative to
+   * {@link ldAbsNet} / {@link ldAbsMac} and may reach back to the buffer's first byte (skb->head).
+   */
   ldAbsRegion = 0;
+  /** Region offset of the network header (-1: unknown, SKF_NET_OFF loads fail). */
+  ldAbsNet = -1;
+  /** Region offset of the link-layer header (-1: unknown, SKF_LL_OFF loads fail). */
+  ldAbsMac = -1;
   /** Instructions executed by the last run. */
   executed = 0;
   /** Tail calls taken in the current run. */
@@ -101,26 +112,27 @@ export class Vm implements HelperVm {
 
   /** Validates and pre-decodes a program for this VM (see {@link decodeProgram}). */
   load(code: readonly Instruction[] | Uint8Array, options: LoadOptions = {}): VmProgram {
-    return decodeProgram(code, { ...options, codeRegion: this.codeRegion });
+    return decodeProgram(code, { ...options, codeRegion: this.codeRegion, owner: this });
   }
 
   /**
    * Runs `prog` from its first instruction with r1..r5 = args (numbers are taken as 64-bit
    * two's complement; VM pointers as {@link Memory.pointer} gives them) and returns r0 (unsigned).
    */
-  run(prog: VmProgram, ...args: (number | bigint)[]): bigint {
-    if (args.length > 5) throw new VmFault('a program takes at most 5 arguments');
-    for (let i = 1; i <= 5; i++) this.setReg(i, args[i - 1] ?? 0);
+  run(prog: VmProgram, r1: number | bigint = 0, r2: number | bigint = 0, r3: number | bigint = 0, r4: number | bigint = 0, r5: number | bigint = 0): bigint {
+    this.setReg(1, r1); this.setReg(2, r2); this.setReg(3, r3); this.setReg(4, r4); this.setReg(5, r5);
     this.exec(prog);
     return this.r0();
   }
 
-  /** Runs `prog` with the registers r1..r5 as they are (set them with {@link setReg}); r0 is then in rl[0]/rh[0]. */
+  /** Runs `prog` with the registers r1..r5 as they are (set them with {@link setReg}); r0 is then in regs[0], regs[1]. */
   exec(prog: VmProgram): void {
-    this.rl[0] = 0;
-    this.rh[0] = 0;
-    this.rl[10] = STACK_SIZE;
-    this.rh[10] = this.stacks[0];
+    if (prog.owner !== this) throw new VmFault(`program '${prog.name}' was loaded into another VM (its map and code pointers are that VM's)`);
+    const R = this.regs;
+    R[0] = 0;
+    R[1] = 0;
+    R[20] = STACK_SIZE;
+    R[21] = this.stacks[0];
     this.tailCalls = 0;
     this.left = this.budget;
     this.depth = 0;
@@ -133,28 +145,43 @@ export class Vm implements HelperVm {
 
   /** r0 as an unsigned 64-bit bigint. */
   r0(): bigint {
-    return (BigInt(this.rh[0] >>> 0) << 32n) | BigInt(this.rl[0] >>> 0);
+    return this.reg(0);
   }
 
   /** Sets register `i` to a 64-bit value (two's complement for negatives). */
   setReg(i: number, v: number | bigint): void {
     if (typeof v === 'bigint') {
-      this.rl[i] = Number(BigInt.asIntN(32, v));
-      this.rh[i] = Number(BigInt.asIntN(32, v >> 32n));
+      this.regs[2 * i] = Number(BigInt.asIntN(32, v));
+      this.regs[2 * i + 1] = Number(BigInt.asIntN(32, v >> 32n));
+    } else if ((v | 0) === v) {
+      this.regs[2 * i] = v;
+      this.regs[2 * i + 1] = v >> 31;
     } else {
-      this.rl[i] = v | 0;
-      this.rh[i] = Math.floor(v / TWO32) | 0;
+      this.regs[2 * i] = v | 0;
+      this.regs[2 * i + 1] = Math.floor(v / TWO32) | 0;
     }
   }
 
   /** Register `i` as an unsigned 64-bit bigint (for helpers that need all 64 bits). */
   reg(i: number): bigint {
-    return (BigInt(this.rh[i] >>> 0) << 32n) | BigInt(this.rl[i] >>> 0);
+    const hi = this.regs[2 * i + 1];
+    if (hi === 0) return BigInt(this.regs[2 * i] >>> 0);
+    return (BigInt(hi >>> 0) << 32n) | BigInt(this.regs[2 * i] >>> 0);
   }
 
   /** Register `i` as a number: exact when within ±2^53 (pointers, sizes, flags). */
   regNum(i: number): number {
-    return this.rh[i] * TWO32 + (this.rl[i] >>> 0);
+    return this.regs[2 * i + 1] * TWO32 + (this.regs[2 * i] >>> 0);
+  }
+
+  /** Low 32 bits of register `i` (signed). */
+  lo(i: number): number {
+    return this.regs[2 * i];
+  }
+
+  /** High 32 bits of register `i` (signed); for a pointer, its region. */
+  hi(i: number): number {
+    return this.regs[2 * i + 1];
   }
 
   /**
@@ -170,18 +197,18 @@ export class Vm implements HelperVm {
     }
     const depth = this.depth + 1;
     if (depth >= MAX_CALL_FRAMES) throw new VmFault(`the call stack of ${depth + 1} frames is too deep`, { insn: this.pc });
-    const { rl, rh } = this;
+    const R = this.regs;
     const pc = this.pc;
     saveRegs(this, depth - 1);
     this.setReg(1, a1); this.setReg(2, a2); this.setReg(3, a3); this.setReg(4, a4); this.setReg(5, a5);
-    rl[10] = STACK_SIZE;
-    rh[10] = this.stacks[depth];
+    R[20] = STACK_SIZE;
+    R[21] = this.stacks[depth];
     execute(this, prog, target, depth);
     restoreRegs(this, depth - 1);
     this.depth = depth - 1;
     this.prog = prog;
     this.pc = pc;
-    return rh[0] * TWO32 + (rl[0] >>> 0);
+    return this.regNum(0);
   }
 }
 
@@ -191,29 +218,29 @@ export class Vm implements HelperVm {
  * Returns the program to continue with, or undefined to fall through.
  */
 function tailCallTarget(vm: Vm, pc: number): VmProgram | undefined {
-  const table = vm.mem.object(vm.rl[2], vm.rh[2]);
-  if (!isTailCallTable(table)) throw new VmFault(`bpf_tail_call: R2 ${formatAddress(vm.rl[2], vm.rh[2])} is not a prog array`, { insn: pc });
-  const index = vm.rl[3] >>> 0;
+  const table = vm.mem.object(vm.lo(2), vm.hi(2));
+  if (!isTailCallTable(table)) throw new VmFault(`bpf_tail_call: R2 ${formatAddress(vm.lo(2), vm.hi(2))} is not a prog array`, { insn: pc });
+  const index = vm.lo(3) >>> 0;
   if (index >= table.maxEntries) return undefined;
   if (vm.tailCalls >= MAX_TAIL_CALL_CNT) return undefined;
   vm.tailCalls++;
-  return table.tailCallTarget(index);
+  const target = table.tailCallTarget(index);
+  if (target && target.owner !== vm) throw new VmFault(`bpf_tail_call: program '${target.name}' was loaded into another VM`, { insn: pc });
+  return target;
 }
 
+/** Saves r6..r10 of frame `depth` (callee-saved registers and the frame pointer). */
 function saveRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.saved[b + 2 * r] = vm.rl[6 + r];
-    vm.saved[b + 2 * r + 1] = vm.rh[6 + r];
-  }
+  const s = vm.saved, R = vm.regs, b = depth * SAVED * 2;
+  s[b] = R[12]; s[b + 1] = R[13]; s[b + 2] = R[14]; s[b + 3] = R[15]; s[b + 4] = R[16];
+  s[b + 5] = R[17]; s[b + 6] = R[18]; s[b + 7] = R[19]; s[b + 8] = R[20]; s[b + 9] = R[21];
 }
 
+/** Restores r6..r10 of frame `depth`. */
 function restoreRegs(vm: Vm, depth: number): void {
-  const b = depth * SAVED * 2;
-  for (let r = 0; r < SAVED; r++) {
-    vm.rl[6 + r] = vm.saved[b + 2 * r];
-    vm.rh[6 + r] = vm.saved[b + 2 * r + 1];
-  }
+  const s = vm.saved, R = vm.regs, b = depth * SAVED * 2;
+  R[12] = s[b]; R[13] = s[b + 1]; R[14] = s[b + 2]; R[15] = s[b + 3]; R[16] = s[b + 4];
+  R[17] = s[b + 5]; R[18] = s[b + 6]; R[19] = s[b + 7]; R[20] = s[b + 8]; R[21] = s[b + 9];
 }
 
 /** High 32 bits of the unsigned product of two uint32. */
@@ -228,31 +255,31 @@ function umulhi(a: number, b: number): number {
 const TWO53 = 9007199254740992;
 
 /**
- * 64-bit division/modulo of register d by (blo, bhi); `signed` for SDIV/SMOD, `mod` for MOD/SMOD.
+ * 64-bit division/modulo of the register at regs[d] by (blo, bhi); `signed` for SDIV/SMOD, `mod` for MOD/SMOD.
  * Exact with doubles when both operands are below 2^53 in magnitude, BigInt beyond (rare).
  * Division by zero: quotient 0, remainder = dividend (RFC 9669).
  */
-function divmod64(rl: Int32Array, rh: Int32Array, d: number, blo: number, bhi: number, signed: boolean, mod: boolean): void {
+function divmod64(R: Int32Array, d: number, blo: number, bhi: number, signed: boolean, mod: boolean): void {
   if (blo === 0 && bhi === 0) {
-    if (!mod) rl[d] = rh[d] = 0;
+    if (!mod) R[d] = R[d + 1] = 0;
     return;
   }
-  const a = signed ? rh[d] * TWO32 + (rl[d] >>> 0) : (rh[d] >>> 0) * TWO32 + (rl[d] >>> 0);
+  const a = signed ? R[d + 1] * TWO32 + (R[d] >>> 0) : (R[d + 1] >>> 0) * TWO32 + (R[d] >>> 0);
   const b = signed ? bhi * TWO32 + (blo >>> 0) : (bhi >>> 0) * TWO32 + (blo >>> 0);
   if (Math.abs(a) < TWO53 && Math.abs(b) < TWO53) {
     const q = Math.trunc(a / b);
     const r = mod ? a - q * b : q;
-    rl[d] = r | 0;
-    rh[d] = Math.floor(r / TWO32) | 0;
+    R[d] = r | 0;
+    R[d + 1] = Math.floor(r / TWO32) | 0;
     return;
   }
   const toBig = (lo: number, hi: number) => signed
     ? (BigInt(hi) << 32n) | BigInt(lo >>> 0)
     : (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-  const A = toBig(rl[d], rh[d]), B = toBig(blo, bhi);
-  const R = mod ? A % B : A / B; // BigInt truncates toward zero like the ISA; INT64_MIN / -1 wraps below
-  rl[d] = Number(BigInt.asIntN(32, R));
-  rh[d] = Number(BigInt.asIntN(32, R >> 32n));
+  const x = toBig(R[d], R[d + 1]), y = toBig(blo, bhi);
+  const r = mod ? x % y : x / y; // BigInt truncates toward zero like the ISA; INT64_MIN / -1 wraps below
+  R[d] = Number(BigInt.asIntN(32, r));
+  R[d + 1] = Number(BigInt.asIntN(32, r >> 32n));
 }
 
 function bswap32(x: number): number {
@@ -268,9 +295,9 @@ function budgetExceeded(vm: Vm, pc: number): VmFault {
  * r10 and the frame's stack must be set up by the caller.
  */
 function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
-  const rl = vm.rl, rh = vm.rh, mem = vm.mem;
+  const R = vm.regs, mem = vm.mem;
   const views = mem.views, start = mem.start, readEnd = mem.readEnd, writeEnd = mem.writeEnd;
-  let op = prog.op, dst = prog.dst, src = prog.src, off = prog.off, imm = prog.imm, aux = prog.aux;
+  let ins = prog.ins;
   let depth = base;
   let left = vm.left;
   for (;;) {
@@ -278,89 +305,92 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       vm.left = 0;
       throw budgetExceeded(vm, pc);
     }
-    switch (op[pc]) {
+    // w = op | dst << 8 | src << 12; `w >> 7 & 30` = 2 * dst and `w >> 11 & 30` = 2 * src index the
+    // low halves of the registers in R (high half at + 1).
+    const p4 = pc << 2, w = ins[p4];
+    switch (w & 0xff) {
       // ---- ALU64 ----
-      case Op.ADD64K: { const d = dst[pc], a = rl[d], b = imm[pc]; const r = (a + b) | 0; rh[d] = (rh[d] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
-      case Op.ADD64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; const r = (a + b) | 0; rh[d] = (rh[d] + rh[s] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; rl[d] = r; break; }
-      case Op.SUB64K: { const d = dst[pc], a = rl[d], b = imm[pc]; rh[d] = (rh[d] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
-      case Op.SUB64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; rh[d] = (rh[d] - rh[s] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; rl[d] = (a - b) | 0; break; }
-      case Op.MUL64K: { const d = dst[pc], a = rl[d], b = imm[pc]; rh[d] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
-      case Op.MUL64X: { const d = dst[pc], s = src[pc], a = rl[d], b = rl[s]; rh[d] = (umulhi(a, b) + Math.imul(a, rh[s]) + Math.imul(rh[d], b)) | 0; rl[d] = Math.imul(a, b); break; }
-      case Op.DIV64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, false); break; }
-      case Op.DIV64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], false, false); break; }
-      case Op.SDIV64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, false); break; }
-      case Op.SDIV64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], true, false); break; }
-      case Op.MOD64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, false, true); break; }
-      case Op.MOD64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], false, true); break; }
-      case Op.SMOD64K: { const d = dst[pc], b = imm[pc]; divmod64(rl, rh, d, b, b >> 31, true, true); break; }
-      case Op.SMOD64X: { const s = src[pc]; divmod64(rl, rh, dst[pc], rl[s], rh[s], true, true); break; }
-      case Op.OR64K: { const d = dst[pc], b = imm[pc]; rl[d] |= b; rh[d] |= b >> 31; break; }
-      case Op.OR64X: { const d = dst[pc], s = src[pc]; rl[d] |= rl[s]; rh[d] |= rh[s]; break; }
-      case Op.AND64K: { const d = dst[pc], b = imm[pc]; rl[d] &= b; rh[d] &= b >> 31; break; }
-      case Op.AND64X: { const d = dst[pc], s = src[pc]; rl[d] &= rl[s]; rh[d] &= rh[s]; break; }
-      case Op.XOR64K: { const d = dst[pc], b = imm[pc]; rl[d] ^= b; rh[d] ^= b >> 31; break; }
-      case Op.XOR64X: { const d = dst[pc], s = src[pc]; rl[d] ^= rl[s]; rh[d] ^= rh[s]; break; }
-      case Op.LSH64K: lsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.LSH64X: lsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.RSH64K: rsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.RSH64X: rsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.ARSH64K: arsh64(rl, rh, dst[pc], imm[pc]); break;
-      case Op.ARSH64X: arsh64(rl, rh, dst[pc], rl[src[pc]] & 63); break;
-      case Op.NEG64: { const d = dst[pc], a = rl[d]; rh[d] = (-rh[d] - (a !== 0 ? 1 : 0)) | 0; rl[d] = -a | 0; break; }
-      case Op.MOV64K: { const d = dst[pc], b = imm[pc]; rl[d] = b; rh[d] = b >> 31; break; }
-      case Op.MOV64X: { const d = dst[pc], s = src[pc]; rl[d] = rl[s]; rh[d] = rh[s]; break; }
-      case Op.MOVSX64_8: { const d = dst[pc], v = (rl[src[pc]] << 24) >> 24; rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.MOVSX64_16: { const d = dst[pc], v = (rl[src[pc]] << 16) >> 16; rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.MOVSX64_32: { const d = dst[pc], v = rl[src[pc]]; rl[d] = v; rh[d] = v >> 31; break; }
+      case Op.ADD64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+      case Op.ADD64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + R[s + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+      case Op.SUB64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (R[d + 1] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+      case Op.SUB64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (R[d + 1] - R[s + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+      case Op.MUL64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+      case Op.MUL64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (umulhi(a, b) + Math.imul(a, R[s + 1]) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+      case Op.DIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, false); break; }
+      case Op.DIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, false); break; }
+      case Op.SDIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, false); break; }
+      case Op.SDIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, false); break; }
+      case Op.MOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, true); break; }
+      case Op.MOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, true); break; }
+      case Op.SMOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, true); break; }
+      case Op.SMOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, true); break; }
+      case Op.OR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] |= b; R[d + 1] |= b >> 31; break; }
+      case Op.OR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; }
+      case Op.AND64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] &= b; R[d + 1] &= b >> 31; break; }
+      case Op.AND64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] &= R[s]; R[d + 1] &= R[s + 1]; break; }
+      case Op.XOR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] ^= b; R[d + 1] ^= b >> 31; break; }
+      case Op.XOR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; }
+      case Op.LSH64K: lsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+      case Op.LSH64X: lsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+      case Op.RSH64K: rsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+      case Op.RSH64X: rsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+      case Op.ARSH64K: arsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+      case Op.ARSH64X: arsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+      case Op.NEG64: { const d = w >> 7 & 30, a = R[d]; R[d + 1] = (-R[d + 1] - (a !== 0 ? 1 : 0)) | 0; R[d] = -a | 0; break; }
+      case Op.MOV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b; R[d + 1] = b >> 31; break; }
+      case Op.MOV64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] = R[s]; R[d + 1] = R[s + 1]; break; }
+      case Op.MOVSX64_8: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.MOVSX64_16: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.MOVSX64_32: { const d = w >> 7 & 30, v = R[(w >> 11 & 30)]; R[d] = v; R[d + 1] = v >> 31; break; }
 
       // ---- ALU32: results zero-extend ----
-      case Op.ADD32K: { const d = dst[pc]; rl[d] = (rl[d] + imm[pc]) | 0; rh[d] = 0; break; }
-      case Op.ADD32X: { const d = dst[pc]; rl[d] = (rl[d] + rl[src[pc]]) | 0; rh[d] = 0; break; }
-      case Op.SUB32K: { const d = dst[pc]; rl[d] = (rl[d] - imm[pc]) | 0; rh[d] = 0; break; }
-      case Op.SUB32X: { const d = dst[pc]; rl[d] = (rl[d] - rl[src[pc]]) | 0; rh[d] = 0; break; }
-      case Op.MUL32K: { const d = dst[pc]; rl[d] = Math.imul(rl[d], imm[pc]); rh[d] = 0; break; }
-      case Op.MUL32X: { const d = dst[pc]; rl[d] = Math.imul(rl[d], rl[src[pc]]); rh[d] = 0; break; }
-      case Op.DIV32K: { const d = dst[pc], b = imm[pc] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
-      case Op.DIV32X: { const d = dst[pc], b = rl[src[pc]] >>> 0; rl[d] = b === 0 ? 0 : ((rl[d] >>> 0) / b) >>> 0; rh[d] = 0; break; }
-      case Op.SDIV32K: { const d = dst[pc], b = imm[pc]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
-      case Op.SDIV32X: { const d = dst[pc], b = rl[src[pc]]; rl[d] = b === 0 ? 0 : Math.trunc(rl[d] / b) | 0; rh[d] = 0; break; }
-      case Op.MOD32K: { const d = dst[pc], b = imm[pc] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
-      case Op.MOD32X: { const d = dst[pc], b = rl[src[pc]] >>> 0; if (b !== 0) rl[d] = ((rl[d] >>> 0) % b) | 0; rh[d] = 0; break; }
-      case Op.SMOD32K: { const d = dst[pc], b = imm[pc]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
-      case Op.SMOD32X: { const d = dst[pc], b = rl[src[pc]]; if (b !== 0) rl[d] = (rl[d] % b) | 0; rh[d] = 0; break; }
-      case Op.OR32K: { const d = dst[pc]; rl[d] |= imm[pc]; rh[d] = 0; break; }
-      case Op.OR32X: { const d = dst[pc]; rl[d] |= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.AND32K: { const d = dst[pc]; rl[d] &= imm[pc]; rh[d] = 0; break; }
-      case Op.AND32X: { const d = dst[pc]; rl[d] &= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.XOR32K: { const d = dst[pc]; rl[d] ^= imm[pc]; rh[d] = 0; break; }
-      case Op.XOR32X: { const d = dst[pc]; rl[d] ^= rl[src[pc]]; rh[d] = 0; break; }
-      case Op.LSH32K: { const d = dst[pc]; rl[d] <<= imm[pc]; rh[d] = 0; break; }
-      case Op.LSH32X: { const d = dst[pc]; rl[d] <<= rl[src[pc]] & 31; rh[d] = 0; break; }
-      case Op.RSH32K: { const d = dst[pc]; rl[d] = rl[d] >>> imm[pc]; rh[d] = 0; break; }
-      case Op.RSH32X: { const d = dst[pc]; rl[d] = rl[d] >>> (rl[src[pc]] & 31); rh[d] = 0; break; }
-      case Op.ARSH32K: { const d = dst[pc]; rl[d] >>= imm[pc]; rh[d] = 0; break; }
-      case Op.ARSH32X: { const d = dst[pc]; rl[d] >>= rl[src[pc]] & 31; rh[d] = 0; break; }
-      case Op.NEG32: { const d = dst[pc]; rl[d] = -rl[d] | 0; rh[d] = 0; break; }
-      case Op.MOV32K: { const d = dst[pc]; rl[d] = imm[pc]; rh[d] = 0; break; }
-      case Op.MOV32X: { const d = dst[pc]; rl[d] = rl[src[pc]]; rh[d] = 0; break; }
-      case Op.MOVSX32_8: { const d = dst[pc]; rl[d] = (rl[src[pc]] << 24) >> 24; rh[d] = 0; break; }
-      case Op.MOVSX32_16: { const d = dst[pc]; rl[d] = (rl[src[pc]] << 16) >> 16; rh[d] = 0; break; }
+      case Op.ADD32K: { const d = w >> 7 & 30; R[d] = (R[d] + ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+      case Op.ADD32X: { const d = w >> 7 & 30; R[d] = (R[d] + R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+      case Op.SUB32K: { const d = w >> 7 & 30; R[d] = (R[d] - ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+      case Op.SUB32X: { const d = w >> 7 & 30; R[d] = (R[d] - R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+      case Op.MUL32K: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], ins[p4 + 1]); R[d + 1] = 0; break; }
+      case Op.MUL32X: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], R[(w >> 11 & 30)]); R[d + 1] = 0; break; }
+      case Op.DIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+      case Op.DIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+      case Op.SDIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+      case Op.SDIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+      case Op.MOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+      case Op.MOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+      case Op.SMOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+      case Op.SMOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+      case Op.OR32K: { const d = w >> 7 & 30; R[d] |= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.OR32X: { const d = w >> 7 & 30; R[d] |= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.AND32K: { const d = w >> 7 & 30; R[d] &= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.AND32X: { const d = w >> 7 & 30; R[d] &= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.XOR32K: { const d = w >> 7 & 30; R[d] ^= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.XOR32X: { const d = w >> 7 & 30; R[d] ^= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.LSH32K: { const d = w >> 7 & 30; R[d] <<= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.LSH32X: { const d = w >> 7 & 30; R[d] <<= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+      case Op.RSH32K: { const d = w >> 7 & 30; R[d] = R[d] >>> ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.RSH32X: { const d = w >> 7 & 30; R[d] = R[d] >>> (R[(w >> 11 & 30)] & 31); R[d + 1] = 0; break; }
+      case Op.ARSH32K: { const d = w >> 7 & 30; R[d] >>= ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.ARSH32X: { const d = w >> 7 & 30; R[d] >>= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+      case Op.NEG32: { const d = w >> 7 & 30; R[d] = -R[d] | 0; R[d + 1] = 0; break; }
+      case Op.MOV32K: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = 0; break; }
+      case Op.MOV32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+      case Op.MOVSX32_8: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 24) >> 24; R[d + 1] = 0; break; }
+      case Op.MOVSX32_16: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 16) >> 16; R[d + 1] = 0; break; }
 
       // ---- byte order (the VM is little-endian) ----
-      case Op.LE16: { const d = dst[pc]; rl[d] &= 0xffff; rh[d] = 0; break; }
-      case Op.LE32: rh[dst[pc]] = 0; break;
+      case Op.LE16: { const d = w >> 7 & 30; R[d] &= 0xffff; R[d + 1] = 0; break; }
+      case Op.LE32: R[(w >> 7 & 30) + 1] = 0; break;
       case Op.LE64: break;
-      case Op.BE16: { const d = dst[pc], a = rl[d]; rl[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); rh[d] = 0; break; }
-      case Op.BE32: { const d = dst[pc]; rl[d] = bswap32(rl[d]); rh[d] = 0; break; }
-      case Op.BE64: { const d = dst[pc], a = rl[d]; rl[d] = bswap32(rh[d]); rh[d] = bswap32(a); break; }
+      case Op.BE16: { const d = w >> 7 & 30, a = R[d]; R[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); R[d + 1] = 0; break; }
+      case Op.BE32: { const d = w >> 7 & 30; R[d] = bswap32(R[d]); R[d + 1] = 0; break; }
+      case Op.BE64: { const d = w >> 7 & 30, a = R[d]; R[d] = bswap32(R[d + 1]); R[d + 1] = bswap32(a); break; }
 
       // ---- loads of constants and legacy packet loads ----
-      case Op.LDDW: { const d = dst[pc]; rl[d] = imm[pc]; rh[d] = aux[pc]; pc += 2; continue; }
+      case Op.LDDW: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = ins[p4 + 2]; pc += 2; continue; }
       case Op.LDABS_B: case Op.LDABS_H: case Op.LDABS_W:
       case Op.LDIND_B: case Op.LDIND_H: case Op.LDIND_W: {
         if (!ldAbs(vm, prog, pc)) {
           // Out of bounds: the kernel ends the program returning 0.
-          rl[0] = rh[0] = 0;
+          R[0] = R[1] = 0;
           vm.left = left;
           return;
         }
@@ -368,55 +398,55 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       }
 
       // ---- memory loads ----
-      case Op.LDXB: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 1 <= readEnd[h]) rl[d] = views[h].getUint8(t); else rl[d] = Number(mem.load(h, t, 1, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXH: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 2 <= readEnd[h]) rl[d] = views[h].getUint16(t, true); else rl[d] = Number(mem.load(h, t, 2, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 4 <= readEnd[h]) rl[d] = views[h].getInt32(t, true); else rl[d] = Number(mem.load(h, t, 4, pc)) | 0;
-        rh[d] = 0; break; }
-      case Op.LDXDW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
-        if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; rl[d] = v.getInt32(t, true); rh[d] = v.getInt32(t + 4, true); }
-        else vm.setReg(d, mem.load(h, t, 8, pc));
+      case Op.LDXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 1, pc));
         break; }
-      case Op.LDSXB: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+      case Op.LDXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 2, pc));
+        break; }
+      case Op.LDXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 4, pc));
+        break; }
+      case Op.LDXDW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; R[d] = v.getInt32(t, true); R[d + 1] = v.getInt32(t + 4, true); }
+        else vm.setReg(d >> 1, mem.load(h, t, 8, pc));
+        break; }
+      case Op.LDSXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 1 <= readEnd[h] ? views[h].getInt8(t) : (Number(mem.load(h, t, 1, pc)) << 24) >> 24;
-        rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.LDSXH: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+        R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.LDSXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 2 <= readEnd[h] ? views[h].getInt16(t, true) : (Number(mem.load(h, t, 2, pc)) << 16) >> 16;
-        rl[d] = v; rh[d] = v >> 31; break; }
-      case Op.LDSXW: { const s = src[pc], h = rh[s], t = (rl[s] >>> 0) + off[pc], d = dst[pc];
+        R[d] = v; R[d + 1] = v >> 31; break; }
+      case Op.LDSXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         const v = t >= start[h] && t + 4 <= readEnd[h] ? views[h].getInt32(t, true) : Number(mem.load(h, t, 4, pc)) | 0;
-        rl[d] = v; rh[d] = v >> 31; break; }
+        R[d] = v; R[d + 1] = v >> 31; break; }
 
       // ---- memory stores ----
-      case Op.STB: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
-        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, imm[pc]); else mem.store(h, t, 1, imm[pc], 0, pc);
+      case Op.STB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, ins[p4 + 1]); else mem.store(h, t, 1, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STH: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
-        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, imm[pc], true); else mem.store(h, t, 2, imm[pc], 0, pc);
+      case Op.STH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, ins[p4 + 1], true); else mem.store(h, t, 2, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc];
-        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, imm[pc], true); else mem.store(h, t, 4, imm[pc], 0, pc);
+      case Op.STW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, ins[p4 + 1], true); else mem.store(h, t, 4, ins[p4 + 1], 0, pc);
         break; }
-      case Op.STDW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], k = imm[pc];
+      case Op.STDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], k = ins[p4 + 1];
         if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, k, true); v.setInt32(t + 4, k >> 31, true); }
         else mem.store(h, t, 8, k, k >> 31, pc);
         break; }
-      case Op.STXB: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
-        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, rl[s]); else mem.store(h, t, 1, rl[s], 0, pc);
+      case Op.STXB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, R[s]); else mem.store(h, t, 1, R[s], 0, pc);
         break; }
-      case Op.STXH: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
-        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, rl[s], true); else mem.store(h, t, 2, rl[s], 0, pc);
+      case Op.STXH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, R[s], true); else mem.store(h, t, 2, R[s], 0, pc);
         break; }
-      case Op.STXW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
-        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, rl[s], true); else mem.store(h, t, 4, rl[s], 0, pc);
+      case Op.STXW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, R[s], true); else mem.store(h, t, 4, R[s], 0, pc);
         break; }
-      case Op.STXDW: { const d = dst[pc], h = rh[d], t = (rl[d] >>> 0) + off[pc], s = src[pc];
-        if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, rl[s], true); v.setInt32(t + 4, rh[s], true); }
-        else mem.store(h, t, 8, rl[s], rh[s], pc);
+      case Op.STXDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+        if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, R[s], true); v.setInt32(t + 4, R[s + 1], true); }
+        else mem.store(h, t, 8, R[s], R[s + 1], pc);
         break; }
 
       // ---- atomics (single-threaded VM: plain read-modify-write) ----
@@ -432,66 +462,67 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         break;
 
       // ---- jumps ----
-      case Op.JA: pc = aux[pc]; continue;
-      case Op.JEQK: { const d = dst[pc], b = imm[pc]; if (rl[d] === b && rh[d] === b >> 31) { pc = aux[pc]; continue; } break; }
-      case Op.JEQX: { const d = dst[pc], s = src[pc]; if (rl[d] === rl[s] && rh[d] === rh[s]) { pc = aux[pc]; continue; } break; }
-      case Op.JNEK: { const d = dst[pc], b = imm[pc]; if (rl[d] !== b || rh[d] !== b >> 31) { pc = aux[pc]; continue; } break; }
-      case Op.JNEX: { const d = dst[pc], s = src[pc]; if (rl[d] !== rl[s] || rh[d] !== rh[s]) { pc = aux[pc]; continue; } break; }
-      case Op.JSETK: { const d = dst[pc], b = imm[pc]; if ((rl[d] & b) !== 0 || (rh[d] & (b >> 31)) !== 0) { pc = aux[pc]; continue; } break; }
-      case Op.JSETX: { const d = dst[pc], s = src[pc]; if ((rl[d] & rl[s]) !== 0 || (rh[d] & rh[s]) !== 0) { pc = aux[pc]; continue; } break; }
-      case Op.JGTK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGTX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGEK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JGEX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLTK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLTX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLEK: { const d = dst[pc], b = imm[pc], ah = rh[d] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JLEX: { const d = dst[pc], s = src[pc], ah = rh[d] >>> 0, bh = rh[s] >>> 0; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGTK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGTX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) > (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGEK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSGEX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah > bh || (ah === bh && (rl[d] >>> 0) >= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLTK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLTX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) < (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLEK: { const d = dst[pc], b = imm[pc], ah = rh[d], bh = b >> 31; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (b >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JSLEX: { const d = dst[pc], s = src[pc], ah = rh[d], bh = rh[s]; if (ah < bh || (ah === bh && (rl[d] >>> 0) <= (rl[s] >>> 0))) { pc = aux[pc]; continue; } break; }
-      case Op.JEQ32K: if (rl[dst[pc]] === imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JEQ32X: if (rl[dst[pc]] === rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JNE32K: if (rl[dst[pc]] !== imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JNE32X: if (rl[dst[pc]] !== rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSET32K: if ((rl[dst[pc]] & imm[pc]) !== 0) { pc = aux[pc]; continue; } break;
-      case Op.JSET32X: if ((rl[dst[pc]] & rl[src[pc]]) !== 0) { pc = aux[pc]; continue; } break;
-      case Op.JGT32K: if ((rl[dst[pc]] >>> 0) > (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGT32X: if ((rl[dst[pc]] >>> 0) > (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGE32K: if ((rl[dst[pc]] >>> 0) >= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JGE32X: if ((rl[dst[pc]] >>> 0) >= (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLT32K: if ((rl[dst[pc]] >>> 0) < (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLT32X: if ((rl[dst[pc]] >>> 0) < (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLE32K: if ((rl[dst[pc]] >>> 0) <= (imm[pc] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JLE32X: if ((rl[dst[pc]] >>> 0) <= (rl[src[pc]] >>> 0)) { pc = aux[pc]; continue; } break;
-      case Op.JSGT32K: if (rl[dst[pc]] > imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSGT32X: if (rl[dst[pc]] > rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSGE32K: if (rl[dst[pc]] >= imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSGE32X: if (rl[dst[pc]] >= rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSLT32K: if (rl[dst[pc]] < imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSLT32X: if (rl[dst[pc]] < rl[src[pc]]) { pc = aux[pc]; continue; } break;
-      case Op.JSLE32K: if (rl[dst[pc]] <= imm[pc]) { pc = aux[pc]; continue; } break;
-      case Op.JSLE32X: if (rl[dst[pc]] <= rl[src[pc]]) { pc = aux[pc]; continue; } break;
+      case Op.JA: pc = ins[p4 + 2]; continue;
+      case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] === b && R[d + 1] === b >> 31) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] === R[s] && R[d + 1] === R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] !== b || R[d + 1] !== b >> 31) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; if ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
+      case Op.JEQ32K: if (R[(w >> 7 & 30)] === ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JEQ32X: if (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JNE32K: if (R[(w >> 7 & 30)] !== ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JNE32X: if (R[(w >> 7 & 30)] !== R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSET32K: if ((R[(w >> 7 & 30)] & ins[p4 + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSET32X: if ((R[(w >> 7 & 30)] & R[(w >> 11 & 30)]) !== 0) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JGT32K: if ((R[(w >> 7 & 30)] >>> 0) > (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JGT32X: if ((R[(w >> 7 & 30)] >>> 0) > (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JGE32K: if ((R[(w >> 7 & 30)] >>> 0) >= (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JGE32X: if ((R[(w >> 7 & 30)] >>> 0) >= (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JLT32K: if ((R[(w >> 7 & 30)] >>> 0) < (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JLT32X: if ((R[(w >> 7 & 30)] >>> 0) < (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JLE32K: if ((R[(w >> 7 & 30)] >>> 0) <= (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JLE32X: if ((R[(w >> 7 & 30)] >>> 0) <= (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSGT32K: if (R[(w >> 7 & 30)] > ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSGT32X: if (R[(w >> 7 & 30)] > R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSGE32K: if (R[(w >> 7 & 30)] >= ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSGE32X: if (R[(w >> 7 & 30)] >= R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSLT32K: if (R[(w >> 7 & 30)] < ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSLT32X: if (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSLE32K: if (R[(w >> 7 & 30)] <= ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JSLE32X: if (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
 
       // ---- calls ----
       case Op.CALL: case Op.CALLX: {
         let fn = prog.helper[pc];
-        if (op[pc] === Op.CALLX) {
-          const id = rl[dst[pc]];
-          const found = rh[dst[pc]] === 0 ? prog.helpers.get(id) : undefined;
-          if (!found) throw new VmFault(`callx: no helper #${vm.regNum(dst[pc])}`, { insn: pc });
+        if ((w & 0xff) === Op.CALLX) {
+          const id = R[(w >> 7 & 30)];
+          const found = R[(w >> 7 & 30) + 1] === 0 ? prog.helpers.get(id) : undefined;
+          if (!found) throw new VmFault(`callx: no helper #${vm.regNum(w >> 8 & 15)}`, { insn: pc });
           fn = found;
         }
         vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
         const ret = fn(vm);
         left = vm.left;
-        if (typeof ret === 'number') { rl[0] = ret | 0; rh[0] = Math.floor(ret / TWO32) | 0; }
-        else { rl[0] = Number(BigInt.asIntN(32, ret)); rh[0] = Number(BigInt.asIntN(32, ret >> 32n)); }
+        if (typeof ret !== 'number') vm.setReg(0, ret);
+        else if ((ret | 0) === ret) { R[0] = ret; R[1] = ret >> 31; } // the common small result
+        else { R[0] = ret | 0; R[1] = Math.floor(ret / TWO32) | 0; }
         break;
       }
       case Op.CALL_LOCAL: {
@@ -500,16 +531,16 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         vm.retPc[depth] = pc + 1;
         vm.retProg[depth] = prog;
         depth++;
-        rl[10] = STACK_SIZE;
-        rh[10] = vm.stacks[depth];
-        pc = aux[pc];
+        R[20] = STACK_SIZE;
+        R[21] = vm.stacks[depth];
+        pc = ins[p4 + 2];
         continue;
       }
       case Op.TAIL_CALL: {
         const target = tailCallTarget(vm, pc);
         if (target) {
           prog = target;
-          op = prog.op; dst = prog.dst; src = prog.src; off = prog.off; imm = prog.imm; aux = prog.aux;
+          ins = prog.ins;
           pc = 0;
           continue;
         }
@@ -522,70 +553,88 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         const back = vm.retProg[depth]!;
         if (back !== prog) {
           prog = back;
-          op = prog.op; dst = prog.dst; src = prog.src; off = prog.off; imm = prog.imm; aux = prog.aux;
+          ins = prog.ins;
         }
         pc = vm.retPc[depth];
         continue;
       }
       default:
-        throw new VmFault(`internal: undecoded operation ${op[pc]}`, { insn: pc });
+        throw new VmFault(`internal: undecoded operation ${w & 0xff}`, { insn: pc });
     }
     pc++;
   }
 }
 
-function lsh64(rl: Int32Array, rh: Int32Array, d: number, n: number): void {
+/** 64-bit shifts of the register at regs[d] by n (0..63). */
+function lsh64(R: Int32Array, d: number, n: number): void {
   if (n === 0) return;
-  const lo = rl[d];
-  if (n < 32) { rh[d] = (rh[d] << n) | (lo >>> (32 - n)); rl[d] = lo << n; }
-  else { rh[d] = lo << (n - 32); rl[d] = 0; }
+  const lo = R[d];
+  if (n < 32) { R[d + 1] = (R[d + 1] << n) | (lo >>> (32 - n)); R[d] = lo << n; }
+  else { R[d + 1] = lo << (n - 32); R[d] = 0; }
 }
 
-function rsh64(rl: Int32Array, rh: Int32Array, d: number, n: number): void {
+function rsh64(R: Int32Array, d: number, n: number): void {
   if (n === 0) return;
-  const hi = rh[d];
-  if (n < 32) { rl[d] = (rl[d] >>> n) | (hi << (32 - n)); rh[d] = hi >>> n; }
-  else { rl[d] = hi >>> (n - 32); rh[d] = 0; }
+  const hi = R[d + 1];
+  if (n < 32) { R[d] = (R[d] >>> n) | (hi << (32 - n)); R[d + 1] = hi >>> n; }
+  else { R[d] = hi >>> (n - 32); R[d + 1] = 0; }
 }
 
-function arsh64(rl: Int32Array, rh: Int32Array, d: number, n: number): void {
+function arsh64(R: Int32Array, d: number, n: number): void {
   if (n === 0) return;
-  const hi = rh[d];
-  if (n < 32) { rl[d] = (rl[d] >>> n) | (hi << (32 - n)); rh[d] = hi >> n; }
-  else { rl[d] = hi >> (n - 32); rh[d] = hi >> 31; }
+  const hi = R[d + 1];
+  if (n < 32) { R[d] = (R[d] >>> n) | (hi << (32 - n)); R[d + 1] = hi >> n; }
+  else { R[d] = hi >> (n - 32); R[d + 1] = hi >> 31; }
 }
 
-/** LD_ABS / LD_IND: big-endian load from the packet into r0; false when out of bounds. */
+/** SKF_NET_OFF and SKF_LL_OFF of linux/filter.h: negative LD_ABS/LD_IND offsets relative to the network / link-layer header. */
+const SKF_NET_OFF = -0x100000, SKF_LL_OFF = -0x200000;
+
+/**
+ * LD_ABS / LD_IND as the kernel does them (bpf_skb_load_helper_*): a big-endian load of 1, 2 or 4
+ * bytes at data + k (k = imm, or src + imm as a signed 32-bit sum) into r0; false when out of bounds.
+ */
 function ldAbs(vm: Vm, prog: VmProgram, pc: number): boolean {
-  const o = prog.op[pc];
+  const w = prog.ins[pc << 2], o = w & 0xff;
   const size = o === Op.LDABS_B || o === Op.LDIND_B ? 1 : o === Op.LDABS_H || o === Op.LDIND_H ? 2 : 4;
   const ind = o >= Op.LDIND_B;
-  const k = ind ? (vm.rl[prog.src[pc]] + prog.imm[pc]) | 0 : prog.imm[pc];
+  const k = ind ? (vm.regs[w >> 11 & 30] + prog.ins[(pc << 2) + 1]) | 0 : prog.ins[(pc << 2) + 1];
   const h = vm.ldAbsRegion;
   if (h === 0) throw new VmFault('LD_ABS/LD_IND needs a packet (socket filter context)', { insn: pc });
   const mem = vm.mem;
-  const t = mem.start[h] + k;
-  if (k < 0 || t + size > mem.end[h]) return false;
+  let t: number, lowest: number;
+  if (k >= 0) {
+    t = mem.start[h] + k;
+    lowest = mem.start[h];
+  } else {
+    const base = k >= SKF_NET_OFF ? vm.ldAbsNet : k >= SKF_LL_OFF ? vm.ldAbsMac : -1;
+    if (base < 0) return false;
+    t = base + k - (k >= SKF_NET_OFF ? SKF_NET_OFF : SKF_LL_OFF);
+    lowest = 0;
+  }
+  if (t < lowest || t + size > mem.end[h]) return false;
   const v = mem.views[h];
-  vm.rl[0] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, false) : v.getInt32(t, false);
-  vm.rh[0] = 0;
+  vm.regs[0] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, false) : v.getInt32(t, false);
+  vm.regs[1] = 0;
   return true;
 }
 
-/** Checks a read-modify-write access and returns the region offset. */
-function rmw(vm: Vm, pc: number, d: number, off: number, size: number): number {
-  const mem = vm.mem, h = vm.rh[d], t = (vm.rl[d] >>> 0) + off;
-  if (t >= mem.start[h] && t + size <= mem.writeEnd[h] && t + size <= mem.readEnd[h]) return t;
-  // Not plain writable memory: report as a write at the computed address.
-  throw mem.fault(h, t, size, true, pc);
+/**
+ * The address of an atomic's operand, `size` bytes at dst + off, as region * 2^32 + offset:
+ * plain writable memory on the fast path, else the carried address or a fault ({@link Memory.rmw}).
+ */
+function atomicOperand(vm: Vm, pc: number, d: number, off: number, size: number): number {
+  const mem = vm.mem, h = vm.regs[d + 1], t0 = (vm.regs[d] >>> 0) + off;
+  if (t0 >= mem.start[h] && t0 + size <= mem.writeEnd[h] && t0 + size <= mem.readEnd[h]) return h * TWO32 + t0;
+  return mem.rmw(h, t0, size, pc);
 }
 
 function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
-  const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 4);
-  const v = vm.mem.views[vm.rh[d]];
-  const old = v.getInt32(t, true), x = vm.rl[s];
-  const rl = vm.rl, rh = vm.rh;
+  const p4 = pc << 2, w = prog.ins[p4], o = w & 0xff, d = w >> 7 & 30, s = w >> 11 & 30;
+  const at = atomicOperand(vm, pc, d, prog.ins[p4 + 3], 4), region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = vm.mem.views[region];
+  const R = vm.regs;
+  const old = v.getInt32(t, true), x = R[s];
   switch (o) {
     case Op.AW_ADD: case Op.AW_FADD: v.setInt32(t, (old + x) | 0, true); break;
     case Op.AW_OR: case Op.AW_FOR: v.setInt32(t, old | x, true); break;
@@ -593,20 +642,20 @@ function atomic32(vm: Vm, prog: VmProgram, pc: number): void {
     case Op.AW_XOR: case Op.AW_FXOR: v.setInt32(t, old ^ x, true); break;
     case Op.AW_XCHG: v.setInt32(t, x, true); break;
     case Op.AW_CMPXCHG:
-      if (old === rl[0]) v.setInt32(t, x, true);
-      rl[0] = old; rh[0] = 0;
+      if (old === R[0]) v.setInt32(t, x, true);
+      R[0] = old; R[1] = 0;
       return;
   }
-  if (o >= Op.AW_FADD) { rl[s] = old; rh[s] = 0; }
+  if (o >= Op.AW_FADD) { R[s] = old; R[s + 1] = 0; }
 }
 
 function atomic64(vm: Vm, prog: VmProgram, pc: number): void {
-  const o = prog.op[pc], d = prog.dst[pc], s = prog.src[pc];
-  const t = rmw(vm, pc, d, prog.off[pc], 8);
-  const v = vm.mem.views[vm.rh[d]];
+  const p4 = pc << 2, w = prog.ins[p4], o = w & 0xff, d = w >> 7 & 30, s = w >> 11 & 30;
+  const at = atomicOperand(vm, pc, d, prog.ins[p4 + 3], 8), region = Math.floor(at / TWO32), t = at - region * TWO32;
+  const v = vm.mem.views[region];
+  const R = vm.regs;
   const oldLo = v.getInt32(t, true), oldHi = v.getInt32(t + 4, true);
-  const rl = vm.rl, rh = vm.rh;
-  const xl = rl[s], xh = rh[s];
+  const xl = R[s], xh = R[s + 1];
   let nl = xl, nh = xh;
   switch (o) {
     case Op.ADW_ADD: case Op.ADW_FADD: nl = (oldLo + xl) | 0; nh = (oldHi + xh + ((nl >>> 0) < (oldLo >>> 0) ? 1 : 0)) | 0; break;
@@ -615,11 +664,11 @@ function atomic64(vm: Vm, prog: VmProgram, pc: number): void {
     case Op.ADW_XOR: case Op.ADW_FXOR: nl = oldLo ^ xl; nh = oldHi ^ xh; break;
     case Op.ADW_XCHG: break;
     case Op.ADW_CMPXCHG:
-      if (oldLo === rl[0] && oldHi === rh[0]) { v.setInt32(t, xl, true); v.setInt32(t + 4, xh, true); }
-      rl[0] = oldLo; rh[0] = oldHi;
+      if (oldLo === R[0] && oldHi === R[1]) { v.setInt32(t, xl, true); v.setInt32(t + 4, xh, true); }
+      R[0] = oldLo; R[1] = oldHi;
       return;
   }
   v.setInt32(t, nl, true);
   v.setInt32(t + 4, nh, true);
-  if (o >= Op.ADW_FADD) { rl[s] = oldLo; rh[s] = oldHi; }
+  if (o >= Op.ADW_FADD) { R[s] = oldLo; R[s + 1] = oldHi; }
 }

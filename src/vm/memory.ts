@@ -8,6 +8,13 @@
  * the instruction index, the address and the access size.
  *
  * Region id 0 is never allocated, so NULL (and every small scalar) is an invalid address.
+ *
+ * Registering storage: `addRegion(bytes, writable, options?)` → region id. A map registers its
+ * stable value storage once (read-only to programs with BPF_F_RDONLY_PROG) and a map value
+ * pointer is then `pointer(id, offset)` for the offset its lookup returns (see ./map-helpers.ts);
+ * a packet uses {@link PacketBuffer}; host objects (maps as `struct bpf_map *`) get opaque
+ * handle regions (`addHandle`). Regions whose accesses need conversion (a context whose 32-bit
+ * `data` fields yield 64-bit pointers) pass {@link RegionHooks}.
  */
 import { VmFault } from '../errors.js';
 
@@ -46,7 +53,11 @@ const KIND_NAMES: Record<RegionKind, string> = {
  * kernel rewrites such loads; the VM routes them here). Offsets are region offsets.
  */
 export interface RegionHooks {
-  /** Returns the value read (an integer; a bigint for values beyond 2^53). Throw a VmFault to refuse. */
+  /**
+   * Returns the value the load puts in the destination register: the zero-extended field, or a
+   * full 64-bit VM pointer for fields the kernel converts to pointers (`xdp_md.data`…). A number
+   * (exact within ±2^53) or a bigint. Throw a VmFault to refuse the access.
+   */
   load(offset: number, size: 1 | 2 | 4 | 8): number | bigint;
   /** Stores the value (64-bit, given as two's-complement halves). Throw a VmFault to refuse. */
   store(offset: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void;
@@ -64,6 +75,8 @@ export interface RegionOptions {
   end?: number;
   /** Hooks that handle every access to the region instead of plain byte access. */
   hooks?: RegionHooks;
+  /** False for write-only memory (maps with BPF_F_WRONLY_PROG); default true. */
+  readable?: boolean;
   /** Host object of a {@link RegionKind.Handle} region. */
   object?: unknown;
 }
@@ -103,6 +116,7 @@ export class Memory {
   readonly end = new Int32Array(MAX_REGIONS);
   readonly kind = new Uint8Array(MAX_REGIONS);
   readonly writable = new Uint8Array(MAX_REGIONS);
+  readonly readable = new Uint8Array(MAX_REGIONS);
   readonly names: (string | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
   readonly hooks: (RegionHooks | undefined)[] = new Array(MAX_REGIONS).fill(undefined);
   readonly objects: unknown[] = new Array(MAX_REGIONS).fill(undefined);
@@ -122,6 +136,7 @@ export class Memory {
     this.hooks[id] = options.hooks;
     this.objects[id] = options.object;
     this.writable[id] = writable ? 1 : 0;
+    this.readable[id] = options.readable === false ? 0 : 1;
     this.setBytes(id, bytes, options.start ?? 0, options.end ?? bytes.length);
     return id;
   }
@@ -151,7 +166,7 @@ export class Memory {
     this.start[id] = start;
     this.end[id] = end;
     const plain = this.hooks[id] === undefined && this.kind[id] !== RegionKind.Handle;
-    this.readEnd[id] = plain ? end : 0;
+    this.readEnd[id] = plain && this.readable[id] ? end : 0;
     this.writeEnd[id] = plain && this.writable[id] ? end : 0;
   }
 
@@ -163,6 +178,7 @@ export class Memory {
     this.start[id] = this.end[id] = this.readEnd[id] = this.writeEnd[id] = 0;
     this.kind[id] = 0;
     this.writable[id] = 0;
+    this.readable[id] = 0;
     this.names[id] = undefined;
     this.hooks[id] = undefined;
     this.objects[id] = undefined;
@@ -192,30 +208,67 @@ export class Memory {
   resolve(lo: number, hi: number, size: number, write: boolean, insn: number): number {
     const o = lo >>> 0;
     if (this.has(hi) && this.hooks[hi] === undefined && this.kind[hi] !== RegionKind.Handle &&
-        (!write || this.writable[hi]) && o >= this.start[hi] && o + size <= this.end[hi]) {
+        (write ? this.writable[hi] : this.readable[hi]) && o >= this.start[hi] && o + size <= this.end[hi]) {
       return o;
     }
     throw this.fault(hi, o, size, write, insn);
   }
 
   /**
-   * Slow path of a load of `size` bytes at offset `offset` of region `region` (the offset may be
-   * out of the 32-bit range after pointer arithmetic): hooked regions, or a fault. Returns the
-   * loaded value zero-extended (a number, or a bigint beyond 2^53).
+   * Slow path of a load of `size` bytes at offset `offset` of region `region`, where `offset` may
+   * have left the 32-bit range through pointer arithmetic (the carry then moves to the next or
+   * previous region id, exactly as the 64-bit address does). Handles hooked regions and such
+   * carried addresses, or faults. Returns the loaded value zero-extended (a number, or a bigint
+   * beyond 2^53).
    */
   load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number): number | bigint {
-    const hooks = this.has(region) ? this.hooks[region] : undefined;
-    if (hooks && offset >= this.start[region] && offset + size <= this.end[region]) return hooks.load(offset, size);
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && o >= this.start[r] && o + size <= this.end[r]) {
+      const hooks = this.hooks[r];
+      if (hooks) return hooks.load(o, size);
+      if (o + size <= this.readEnd[r]) {
+        const v = this.views[r];
+        if (size === 1) return v.getUint8(o);
+        if (size === 2) return v.getUint16(o, true);
+        if (size === 4) return v.getUint32(o, true);
+        return v.getBigUint64(o, true);
+      }
+    }
     throw this.fault(region, offset, size, false, insn);
   }
 
   /** Slow path of a store (see {@link load}); the value is given as two's-complement halves. */
   store(region: number, offset: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number, insn: number): void {
-    const hooks = this.has(region) ? this.hooks[region] : undefined;
-    if (hooks && this.writable[region] && offset >= this.start[region] && offset + size <= this.end[region]) {
-      hooks.store(offset, size, vlo, vhi);
-      return;
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && this.writable[r] && o >= this.start[r] && o + size <= this.end[r]) {
+      const hooks = this.hooks[r];
+      if (hooks) {
+        hooks.store(o, size, vlo, vhi);
+        return;
+      }
+      if (o + size <= this.writeEnd[r]) {
+        const v = this.views[r];
+        if (size === 1) v.setUint8(o, vlo);
+        else if (size === 2) v.setUint16(o, vlo, true);
+        else if (size === 4) v.setInt32(o, vlo, true);
+        else { v.setInt32(o, vlo, true); v.setInt32(o + 4, vhi, true); }
+        return;
+      }
     }
+    throw this.fault(region, offset, size, true, insn);
+  }
+
+  /**
+   * The (region, offset) of a read-modify-write access (atomics) of plain writable memory, with
+   * the carry of {@link load} applied; faults otherwise. Returns the region in the high part:
+   * `region * 2^32 + offset`.
+   */
+  rmw(region: number, offset: number, size: number, insn: number): number {
+    const carry = Math.floor(offset / TWO32);
+    const r = (region + carry) | 0, o = offset - carry * TWO32;
+    if (this.has(r) && o >= this.start[r] && o + size <= this.writeEnd[r] && o + size <= this.readEnd[r]) return r * TWO32 + o;
     throw this.fault(region, offset, size, true, insn);
   }
 
@@ -232,6 +285,7 @@ export class Memory {
       const desc = `${KIND_NAMES[this.kind[region] as RegionKind]} region${name}`;
       if (this.kind[region] === RegionKind.Handle) why = `${desc} is not memory`;
       else if (write && !this.writable[region]) why = `${desc} is read-only`;
+      else if (!write && !this.readable[region]) why = `${desc} is write-only`;
       else why = `${desc}: offset ${offset} size ${size} outside [${this.start[region]}, ${this.end[region]})`;
     }
     return new VmFault(`${what}: ${why}`, { insn });
@@ -239,5 +293,55 @@ export class Memory {
 
   private check(id: number): void {
     if (!this.has(id)) throw new VmFault(`no region ${id}`);
+  }
+}
+
+/** Bytes reserved before an XDP packet's data (XDP_PACKET_HEADROOM of linux/bpf.h). */
+export const XDP_PACKET_HEADROOM = 256;
+
+/**
+ * A packet in one region, laid out like the kernel's xdp_buff: `headroom` bytes before the data
+ * (where `bpf_xdp_adjust_head` grows the packet and the metadata area lives, directly before
+ * `data`), the data, then `tailroom` bytes `bpf_xdp_adjust_tail` may grow into. Programs may
+ * access exactly [meta, end); the offsets are region offsets.
+ */
+export class PacketBuffer {
+  readonly region: number;
+  readonly buf: Uint8Array;
+  /** Start of the metadata area (= data when there is none). */
+  meta: number;
+  data: number;
+  end: number;
+
+  constructor(readonly mem: Memory, packet: Uint8Array, headroom = XDP_PACKET_HEADROOM, tailroom = 0) {
+    this.buf = new Uint8Array(headroom + packet.length + tailroom);
+    this.buf.set(packet, headroom);
+    this.meta = this.data = headroom;
+    this.end = headroom + packet.length;
+    this.region = mem.addRegion(this.buf, true, { kind: RegionKind.Packet, name: 'packet', start: this.meta, end: this.end });
+  }
+
+  /** Moves the accessible window (meta ≤ data ≤ end, all inside the buffer). */
+  setWindow(meta: number, data: number, end: number): void {
+    if (!(0 <= meta && meta <= data && data <= end && end <= this.buf.length)) {
+      throw new VmFault(`packet window [${meta}, ${data}, ${end}) outside its ${this.buf.length}-byte buffer`);
+    }
+    this.meta = meta; this.data = data; this.end = end;
+    this.mem.setBounds(this.region, meta, end);
+  }
+
+  /** VM pointer to byte `offset` of the buffer. */
+  pointer(offset: number): number {
+    return this.mem.pointer(this.region, offset);
+  }
+
+  /** A copy of the packet as it is now (data to end). */
+  bytes(): Uint8Array {
+    return this.buf.slice(this.data, this.end);
+  }
+
+  /** A copy of the metadata area (meta to data). */
+  metadata(): Uint8Array {
+    return this.buf.slice(this.meta, this.data);
   }
 }

@@ -2,8 +2,9 @@
  * Loading a program into the VM: validation of every instruction slot (isa's validateProgram:
  * reserved fields zero, registers valid, jumps in range and not into an lddw's second half; here:
  * r10 never written, the last instruction an exit or a jump — as the kernel checks them),
- * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of internal operations ({@link Op}) so the interpreter's
- * dispatch is one dense `switch` and every operand is one typed-array read away.
+ * resolution of lddw pseudo sources and helper ids, and pre-decoding into flat typed arrays of
+ * internal operations ({@link Op}) so the interpreter's dispatch is one dense `switch` and every
+ * operand is one typed-array read away.
  */
 import { IsaError, LoadError } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
@@ -11,6 +12,7 @@ import { decodeInstructions } from '../isa/instruction.js';
 import type { Kind, OpcodeInfo, Operation } from '../isa/table.js';
 import { validateProgram } from '../isa/validate.js';
 import { BPF_FUNC, BPF_PSEUDO, BPF_PSEUDO_CALL, helperName } from '../uapi/index.js';
+import type { Memory } from './memory.js';
 
 /**
  * Internal operations: one per (opcode, variant) so that the interpreter never re-inspects
@@ -40,15 +42,26 @@ export const enum Op {
 export type Helper = (vm: HelperVm) => number | bigint;
 
 /**
- * What a helper sees of the VM. Registers are 64-bit, held as two's-complement 32-bit halves
- * (`rl[i]` low, `rh[i]` high); a pointer's region is `rh[i]` and its offset `rl[i] >>> 0`.
+ * What a helper sees of the VM. Registers are 64-bit, held as two's-complement 32-bit halves:
+ * `lo(i)` / `hi(i)` (in `regs[2i]` / `regs[2i + 1]`); a pointer's region is `hi(i)` and its
+ * offset `lo(i) >>> 0`.
  */
 export interface HelperVm {
-  readonly rl: Int32Array;
-  readonly rh: Int32Array;
+  /** r0..r10 as (low, high) Int32 pairs. */
+  readonly regs: Int32Array;
+  /** Low 32 bits of register `i` (signed). */
+  lo(i: number): number;
+  /** High 32 bits of register `i` (signed); a pointer's region. */
+  hi(i: number): number;
+  /** Register `i` as a number: exact within ±2^53 (pointers, sizes, flags). */
+  regNum(i: number): number;
   /** Index of the call instruction being executed (for fault locations). */
   readonly pc: number;
-  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args and returns its r0 (low 64 bits as a number). */
+  /** The CPU the run is on (per-CPU maps, bpf_get_smp_processor_id). */
+  readonly cpu: number;
+  /** The VM's memory (helpers check and access pointer arguments through it: {@link Memory.resolve}). */
+  readonly mem: Memory;
+  /** Runs the BPF function at code pointer (lo, hi) with r1–r5 = args on a new frame; returns its r0 as a number (exact within ±2^53). */
   callback(lo: number, hi: number, a1?: number, a2?: number, a3?: number, a4?: number, a5?: number): number;
 }
 
@@ -67,23 +80,26 @@ export interface DecodeOptions {
   resolveLd64?: Ld64Resolver;
   /** Region id of code pointers (lddw BPF_PSEUDO_FUNC yields codeRegion:insn). */
   codeRegion: number;
+  /** The VM the program is loaded into: its pointers (maps, code) are only valid there. */
+  owner: object;
 }
 
 /** A program pre-decoded for the interpreter. */
 export interface VmProgram {
+  /** Unique id (like the kernel's prog id; what a prog array stores). */
+  readonly id: number;
+  /** The VM it was loaded into (only that VM runs it). */
+  readonly owner: object;
   readonly name: string;
   readonly insns: readonly Instruction[];
   readonly length: number;
-  /** Internal operation per slot ({@link Op}); the second slot of an lddw is never executed. */
-  readonly op: Uint8Array;
-  readonly dst: Uint8Array;
-  readonly src: Uint8Array;
-  /** Sign-extended offset (memory access). */
-  readonly off: Int32Array;
-  /** Immediate; shift immediates pre-masked to the operand width; lddw: low 32 bits. */
-  readonly imm: Int32Array;
-  /** Jump/call target slot; lddw: high 32 bits of the constant. */
-  readonly aux: Int32Array;
+  /**
+   * Four Int32 words per slot, what the interpreter reads: `ins[4i]` = op | dst << 8 | src << 12
+   * (op: {@link Op}; the second slot of an lddw is never executed), `ins[4i + 1]` = immediate
+   * (shift immediates pre-masked to the operand width; lddw: low 32 bits), `ins[4i + 2]` = jump or
+   * call target slot (lddw: high 32 bits), `ins[4i + 3]` = offset.
+   */
+  readonly ins: Int32Array;
   /** Helper per call slot (a refusing stub elsewhere). */
   readonly helper: Helper[];
   /** The helper table the program was loaded with (for callx). */
@@ -128,6 +144,8 @@ const MOVSX_OPS: Record<number, [Op, Op]> = { 8: [Op.MOVSX64_8, Op.MOVSX32_8], 1
 const WRITES_DST = new Set<Kind>(['alu', 'neg', 'end', 'bswap', 'movsx', 'ldx', 'ldsx', 'lddw']);
 
 const FP = 10;
+
+let nextProgramId = 1;
 
 const unsupportedCall: Helper = () => {
   throw new LoadError('internal: call slot without a helper');
@@ -225,7 +243,14 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
-  return { name, insns, length: n, op, dst, src, off, imm, aux, helper, helpers };
+  const ins = new Int32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    ins[4 * i] = op[i] | dst[i] << 8 | src[i] << 12;
+    ins[4 * i + 1] = imm[i];
+    ins[4 * i + 2] = aux[i];
+    ins[4 * i + 3] = off[i];
+  }
+  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, helper, helpers };
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */

@@ -5,7 +5,7 @@
  */
 import { BPF_F, BPF_MAP_TYPE, BPF_NOEXIST } from '../../uapi/index.js';
 import { ERRNO } from './errno.js';
-import { BpfMap, roundUp8, type MapAttrs, type MapValue } from './map.js';
+import { BpfMap, roundUp8, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
 import { ACCESS_MASK, accessOk, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT } = ERRNO;
@@ -69,7 +69,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   lookup(key: Uint8Array, keyOff: number, cpu: number): number {
     const index = readU32(key, keyOff);
-    if (index >= this.maxEntries) return -1;
+    if (index >= this.maxEntries || (this.perCpu && cpu >= this.nCpus)) return -1;
     return index * this.slotSize + cpu * this.cpuStride;
   }
 
@@ -79,7 +79,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const index = readU32(key, keyOff);
     if (index >= this.maxEntries) return -E2BIG;
     if (flags & BPF_NOEXIST) return -EEXIST;
-    this.copyValue(index * this.slotSize + cpu * this.cpuStride, value, valueOff, flags);
+    this.copyValue(index * this.slotSize + cpu * this.cpuStride, value, valueOff);
     return 0;
   }
 
@@ -87,11 +87,24 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     return -EINVAL;
   }
 
+  /** The key passed to bpf_for_each_map_elem callbacks (the index being visited). */
+  readonly iterKey = new Uint8Array(4);
+
+  override forEachElem(cpu: number, cb: ForEachCallback): number {
+    let n = 0;
+    for (let i = 0; i < this.maxEntries; i++) {
+      writeU32(this.iterKey, 0, i);
+      n++;
+      if (cb(this.iterKey, 0, i * this.slotSize + cpu * this.cpuStride)) break;
+    }
+    return n;
+  }
+
   protected userLookup(key: Uint8Array | null, out: Uint8Array): number {
     const index = key ? readU32(key, 0) : this.maxEntries;
     if (index >= this.maxEntries) return -ENOENT;
     const base = index * this.slotSize;
-    if (!this.perCpu) out.set(this.values.subarray(base, base + this.valueSize));
+    if (!this.perCpu) this.copyOutValue(base, out);
     else out.set(this.values.subarray(base, base + this.slotSize));
     return 0;
   }
@@ -104,7 +117,7 @@ export class ArrayMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const index = readU32(key, 0);
     if (index >= this.maxEntries) return -E2BIG;
     if (flags & BPF_NOEXIST) return -EEXIST;
-    for (let c = 0; c < this.nCpus; c++) this.copyValue(index * this.slotSize + c * this.cpuStride, value, c * this.cpuStride, flags);
+    for (let c = 0; c < this.nCpus; c++) this.copyValue(index * this.slotSize + c * this.cpuStride, value, c * this.cpuStride);
     return 0;
   }
 

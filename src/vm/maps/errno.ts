@@ -23,13 +23,6 @@ export function strerror(errno: number): string {
   return messages[e] ?? `Unknown error ${e}`;
 }
 
-/** The errno whose strerror() text is `message` (e.g. parsed from bpftool's output), or undefined. */
-export function errnoFromMessage(message: string): number | undefined {
-  for (const [n, m] of Object.entries(messages)) if (message.includes(m)) return Number(n);
-  const u = /Unknown error (\d+)/.exec(message);
-  return u ? Number(u[1]) : undefined;
-}
-
 /** Symbolic name of a (positive or negative) errno, e.g. `-ENOENT`, for messages and tests. */
 export function errnoName(rc: number): string {
   if (rc === 0) return '0';

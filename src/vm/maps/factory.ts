@@ -71,11 +71,8 @@ function innerTemplate(d: MapDescription, o: CreateOptions): InnerTemplate | und
   const im = d.innerMap;
   if (!im) return undefined;
   if (im instanceof BpfMap) return im;
-  if ('name' in im || typeof im.type === 'string') {
-    const a = resolveAttrs(im as MapDescription, o);
-    return { type: a.type, keySize: a.keySize, valueSize: a.valueSize, maxEntries: a.maxEntries, flags: a.flags };
-  }
-  return im as InnerTemplate;
+  const a = resolveAttrs(im, o);
+  return { type: a.type, keySize: a.keySize, valueSize: a.valueSize, maxEntries: a.maxEntries, flags: a.flags };
 }
 
 /**
@@ -93,6 +90,12 @@ export function createMap(d: MapDescription, o: CreateOptions = {}): BpfMap<MapV
     inner = innerTemplate(d, o);
     const bad = checkInnerTemplate(inner);
     if (bad) throw new MapCreateError(`${label}: ${bad[1]}`, bad[0]);
+  }
+  if (a.spinLockOffset !== undefined) {
+    // map_check_btf(): a bpf_spin_lock only in hash and array values (of the types the VM has).
+    if (a.type !== T.HASH && a.type !== T.ARRAY) throw new MapCreateError(`${label}: bpf_spin_lock is not allowed in ${mapTypeName(a.type)} values`, ERRNO.EOPNOTSUPP);
+    const o = a.spinLockOffset;
+    if (!Number.isInteger(o) || o < 0 || o % 4 || o + 4 > a.valueSize) throw new MapCreateError(`${label}: bpf_spin_lock at offset ${o} does not fit a ${a.valueSize}-byte value`, ERRNO.EINVAL);
   }
   const bad = kind.check(a);
   if (bad) throw new MapCreateError(`${label}: ${mapTypeName(a.type)}: ${bad[1]}`, bad[0]);

@@ -1,8 +1,8 @@
 /**
  * Hash maps (kernel/bpf/hashtab.c): BPF_MAP_TYPE_HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH.
  *
- * Storage, all typed arrays sized at creation: `keys` (slot × key_size), `values` (slot ×
- * roundUp(value_size, 8), per-CPU × nCpus), the jhash of each slot's key, a next-slot link per slot
+ * Storage, all typed arrays sized at creation: `keyStore` (slot × key_size), `values` (slot ×
+ * roundUp(value_size, 8), per-CPU × nCpus), each slot's key jhash and next-slot link side by side
  * (bucket chains, and the free list), and `roundup_pow_of_two(max_entries)` bucket heads — the
  * kernel's bucket count. Elements are chained at the head of their bucket like the kernel's
  * hlist, and the hash is the kernel's jhash with seed 0, so get_next_key and batch order equal the
@@ -15,11 +15,12 @@
  * up, as the kernel does.
  */
 import { BPF_EXIST, BPF_F, BPF_F_LOCK, BPF_MAP_TYPE, BPF_NOEXIST } from '../../uapi/index.js';
+import { readU32, writeU32 } from './array.js';
 import { ERRNO } from './errno.js';
-import { keyHash } from './jhash.js';
+import { jhashWord, keyHash } from './jhash.js';
 import { Lru } from './lru.js';
-import { BpfMap, roundUp8, type BatchResult, type MapAttrs, type MapValue } from './map.js';
-import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, MAX_BPF_STACK, PCPU_MIN_UNIT_SIZE } from './spec.js';
+import { badUpdateFlags, BpfMap, notLockFlags, roundUp8, type BatchResult, type ForEachCallback, type MapAttrs, type MapValue } from './map.js';
+import { ACCESS_MASK, accessOk, KMALLOC_MAX_SIZE, PCPU_MIN_UNIT_SIZE } from './spec.js';
 
 const { E2BIG, EEXIST, EINVAL, ENOENT, ENOMEM, ENOSPC, ENOTSUPP } = ERRNO;
 
@@ -39,7 +40,6 @@ export function checkHashAttrs(a: MapAttrs): [number, string] | undefined {
   if (lru && !prealloc) return [ENOTSUPP, 'LRU maps cannot be BPF_F_NO_PREALLOC'];
   if (a.flags & BPF_F.NUMA_NODE && (percpu || a.flags & BPF_F.NO_COMMON_LRU)) return [EINVAL, 'BPF_F_NUMA_NODE not allowed on per-CPU maps'];
   if (a.maxEntries === 0 || a.keySize === 0 || a.valueSize === 0) return [EINVAL, 'max_entries, key_size and value_size must not be 0'];
-  if (a.keySize > MAX_BPF_STACK) return [E2BIG, `key_size over ${MAX_BPF_STACK}`];
   if (a.keySize + a.valueSize >= KMALLOC_MAX_SIZE - HTAB_ELEM_SIZE) return [E2BIG, 'key_size + value_size too large'];
   if (percpu && roundUp8(a.valueSize) > PCPU_MIN_UNIT_SIZE) return [E2BIG, `per-CPU value_size over ${PCPU_MIN_UNIT_SIZE}`];
   if (a.maxEntries > 2 ** 31) return [E2BIG, 'max_entries over 2^31'];
@@ -65,14 +65,18 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   override readonly cpuStride: number;
   /** Bytes per slot in `values`. */
   readonly slotSize: number;
-  /** Number of live elements. */
-  count = 0;
-  private readonly keyStore: Uint8Array;
-  private readonly hashes: Uint32Array;
-  /** Next slot in the bucket chain or on the free list; -1 ends. */
-  private readonly link: Int32Array;
-  /** 1 while a slot holds a live element. */
-  private readonly live: Uint8Array;
+  private elems = 0;
+  /** Keys, slot × key_size (what bpf_for_each_map_elem callbacks get pointers into). */
+  readonly keyStore: Uint8Array;
+  /** The same keys as words when key_size is 4 (one compare per chained element). */
+  private readonly keyWords: Int32Array | undefined;
+  /**
+   * Per slot, side by side for cache locality: [2s] the key's jhash (as int32), [2s + 1] the next
+   * slot in the bucket chain or on the free list (-1 ends).
+   */
+  private readonly meta: Int32Array;
+  /** LRU maps: 1 while a slot holds an element (the LRU asks before evicting a node). */
+  private readonly live: Uint8Array | undefined;
   private readonly buckets: Int32Array;
   private readonly bucketMask: number;
   private freeHead = -1;
@@ -80,6 +84,11 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   private readonly seed = 0;
   /** jhash of the key `find()` last looked for. */
   private lastHash = 0;
+
+  /** Number of elements held. */
+  get count(): number {
+    return this.elems;
+  }
 
   constructor(a: MapAttrs) {
     super({ ...a, maxEntries: lruPercpuEntries(a) });
@@ -94,9 +103,9 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     const slots = lru ? n : n + 1;
     this.values = new Uint8Array(slots * this.slotSize);
     this.keyStore = new Uint8Array(slots * a.keySize);
-    this.hashes = new Uint32Array(slots);
-    this.link = new Int32Array(slots);
-    this.live = new Uint8Array(slots);
+    this.keyWords = a.keySize === 4 ? new Int32Array(this.keyStore.buffer) : undefined;
+    this.meta = new Int32Array(2 * slots);
+    this.live = lru ? new Uint8Array(slots) : undefined;
     const nBuckets = roundupPow2(n);
     this.buckets = new Int32Array(nBuckets).fill(-1);
     this.bucketMask = nBuckets - 1;
@@ -109,18 +118,27 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   // ---- table primitives ------------------------------------------------------------------------
   private pushFree(s: number): void {
-    this.link[s] = this.freeHead;
+    this.meta[2 * s + 1] = this.freeHead;
     this.freeHead = s;
   }
 
   /** The slot holding `key`, or -1; leaves the key's hash in `lastHash`. */
   private find(key: Uint8Array, off: number): number {
+    const words = this.keyWords;
+    if (words) {
+      const w = key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24);
+      const h = jhashWord(w, this.seed);
+      this.lastHash = h;
+      const meta = this.meta;
+      for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = meta[2 * s + 1]) if (words[s] === w) return s;
+      return -1;
+    }
     const ks = this.keySize;
     const h = keyHash(key, off, ks, this.seed);
     this.lastHash = h;
-    const keys = this.keyStore, hashes = this.hashes, link = this.link;
-    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = link[s]) {
-      if (hashes[s] !== h) continue;
+    const keys = this.keyStore, meta = this.meta, hi = h | 0;
+    for (let s = this.buckets[h & this.bucketMask]; s >= 0; s = meta[2 * s + 1]) {
+      if (meta[2 * s] !== hi) continue;
       let i = 0;
       const base = s * ks;
       while (i < ks && keys[base + i] === key[off + i]) i++;
@@ -132,27 +150,28 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** Puts `slot` (key copied from key/off, hash `h`) at the head of its bucket. */
   private insert(slot: number, key: Uint8Array, off: number, h: number): void {
     const ks = this.keySize, base = slot * ks;
-    for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
-    this.hashes[slot] = h;
+    if (this.keyWords) this.keyWords[slot] = key[off] | (key[off + 1] << 8) | (key[off + 2] << 16) | (key[off + 3] << 24);
+    else for (let i = 0; i < ks; i++) this.keyStore[base + i] = key[off + i];
+    this.meta[2 * slot] = h;
     const b = h & this.bucketMask;
-    this.link[slot] = this.buckets[b];
+    this.meta[2 * slot + 1] = this.buckets[b];
     this.buckets[b] = slot;
-    this.live[slot] = 1;
-    this.count++;
+    if (this.live) this.live[slot] = 1;
+    this.elems++;
   }
 
-  /** Removes a live slot from its bucket (not freeing it); false if it is not live. */
+  /** Removes a slot's element from its bucket (not freeing the slot); false if it holds none (LRU). */
   private unlinkSlot(slot: number): boolean {
-    if (!this.live[slot]) return false;
-    const b = this.hashes[slot] & this.bucketMask;
+    if (this.live && !this.live[slot]) return false;
+    const b = this.meta[2 * slot] & this.bucketMask;
     let s = this.buckets[b];
-    if (s === slot) this.buckets[b] = this.link[slot];
+    if (s === slot) this.buckets[b] = this.meta[2 * slot + 1];
     else {
-      while (this.link[s] !== slot) s = this.link[s];
-      this.link[s] = this.link[slot];
+      while (this.meta[2 * s + 1] !== slot) s = this.meta[2 * s + 1];
+      this.meta[2 * s + 1] = this.meta[2 * slot + 1];
     }
-    this.live[slot] = 0;
-    this.count--;
+    if (this.live) this.live[slot] = 0;
+    this.elems--;
     return true;
   }
 
@@ -164,28 +183,33 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** A slot for a new element: from the free list or the LRU (-1: none). */
   private allocSlot(cpu: number, replacing: boolean): number {
     if (this.lru) return this.lru.pop(cpu);
-    if (!replacing && this.count >= this.maxEntries) return -1;
+    if (!replacing && this.elems >= this.maxEntries) return -1;
     const s = this.freeHead;
-    if (s >= 0) this.freeHead = this.link[s];
+    if (s >= 0) this.freeHead = this.meta[2 * s + 1];
     return s;
   }
 
   /** Writes a new element's value: all CPUs from a bpf(2) buffer, or `cpu`'s with the others zeroed. */
-  private initValue(slot: number, value: Uint8Array, valueOff: number, onAllCpus: boolean, cpu: number, flags: number): void {
+  private initValue(slot: number, value: Uint8Array, valueOff: number, onAllCpus: boolean, cpu: number): void {
     const base = slot * this.slotSize;
-    if (!this.perCpu) return this.copyValue(base, value, valueOff, flags);
+    if (!this.perCpu) {
+      // A new element starts with a zeroed spin lock (check_and_init_map_value).
+      if (this.spinLockOffset !== undefined) this.values.fill(0, base + this.spinLockOffset, base + this.spinLockOffset + 4);
+      return this.copyValue(base, value, valueOff);
+    }
     this.values.fill(0, base, base + this.slotSize);
     if (onAllCpus) this.copyPercpu(slot, value, valueOff);
-    else this.copyValue(base + cpu * this.cpuStride, value, valueOff, 0);
+    else this.copyValue(base + cpu * this.cpuStride, value, valueOff);
   }
 
   private copyPercpu(slot: number, value: Uint8Array, valueOff: number): void {
     const base = slot * this.slotSize;
-    for (let c = 0; c < this.nCpus; c++) this.copyValue(base + c * this.cpuStride, value, valueOff + c * this.cpuStride, 0);
+    for (let c = 0; c < this.nCpus; c++) this.copyValue(base + c * this.cpuStride, value, valueOff + c * this.cpuStride);
   }
 
   // ---- program side -------------------------------------------------------------------------------
   lookup(key: Uint8Array, keyOff: number, cpu: number): number {
+    if (this.perCpu && cpu >= this.nCpus) return -1;
     const s = this.find(key, keyOff);
     if (s < 0) return -1;
     if (this.lru) this.lru.setRef(s);
@@ -207,7 +231,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** The update paths of hashtab.c (plain, per-CPU, LRU, LRU per-CPU); `onAllCpus` for bpf(2). */
   private doUpdate(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number, onAllCpus: boolean): number {
     const lru = this.lru;
-    if (lru ? flags > BPF_EXIST : (flags & ~BPF_F_LOCK) > BPF_EXIST) return -EINVAL;
+    if (lru ? !(flags >= 0 && flags <= BPF_EXIST) : badUpdateFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     const mode = flags & ~BPF_F_LOCK;
     if (lru) {
@@ -224,11 +248,11 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
       if (this.perCpu && old >= 0) {
         lru.setRef(old);
         if (onAllCpus) this.copyPercpu(old, value, valueOff);
-        else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+        else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff);
         if (fresh >= 0) lru.push(fresh);
         return 0;
       }
-      this.initValue(fresh, value, valueOff, onAllCpus, cpu, 0);
+      this.initValue(fresh, value, valueOff, onAllCpus, cpu);
       this.insert(fresh, key, keyOff, h);
       if (old >= 0) {
         lru.setRef(fresh);
@@ -242,14 +266,14 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (old >= 0 && mode === BPF_NOEXIST) return -EEXIST;
     if (old < 0 && mode === BPF_EXIST) return -ENOENT;
     if (old >= 0 && (this.perCpu || flags & BPF_F_LOCK)) {
-      if (!this.perCpu) this.copyValue(old * this.slotSize, value, valueOff, flags);
+      if (!this.perCpu) this.copyValue(old * this.slotSize, value, valueOff);
       else if (onAllCpus) this.copyPercpu(old, value, valueOff);
-      else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff, 0);
+      else this.copyValue(old * this.slotSize + cpu * this.cpuStride, value, valueOff);
       return 0;
     }
     const fresh = this.allocSlot(cpu, old >= 0);
     if (fresh < 0) return -E2BIG;
-    this.initValue(fresh, value, valueOff, onAllCpus, cpu, flags & ~BPF_F_LOCK);
+    this.initValue(fresh, value, valueOff, onAllCpus, cpu);
     this.insert(fresh, key, keyOff, h);
     if (old >= 0) {
       this.unlinkSlot(old);
@@ -258,22 +282,34 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     return 0;
   }
 
+  /** bpf_for_each_map_elem: buckets in order, chains from the head; the callback may delete. */
+  override forEachElem(cpu: number, cb: ForEachCallback): number {
+    let n = 0;
+    for (let b = 0; b < this.buckets.length; b++) {
+      for (let s = this.buckets[b]; s >= 0;) {
+        const next = this.meta[2 * s + 1];
+        n++;
+        if (cb(this.keyStore, s * this.keySize, s * this.slotSize + cpu * this.cpuStride)) return n;
+        s = next;
+      }
+    }
+    return n;
+  }
+
   // ---- bpf(2) -------------------------------------------------------------------------------------------
   protected userLookup(key: Uint8Array | null, out: Uint8Array, flags: number): number {
     if (!key) return -EINVAL;
     const s = this.find(key, 0);
     if (s < 0) return -ENOENT;
-    this.copyOut(s, out, flags);
+    this.copyOut(s, out);
     return 0;
   }
 
   /** Copies a slot's value into a bpf(2) buffer (BPF_F_LOCK: the spin lock reads as zero). */
-  private copyOut(slot: number, out: Uint8Array, flags: number): void {
+  private copyOut(slot: number, out: Uint8Array): void {
     const base = slot * this.slotSize;
-    if (!this.perCpu) {
-      out.set(this.values.subarray(base, base + this.valueSize));
-      if (flags & BPF_F_LOCK && this.spinLockOffset !== undefined) out.fill(0, this.spinLockOffset, this.spinLockOffset + 4);
-    } else out.set(this.values.subarray(base, base + this.slotSize));
+    if (!this.perCpu) this.copyOutValue(base, out);
+    else out.set(this.values.subarray(base, base + this.slotSize));
   }
 
   protected userUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): number {
@@ -283,10 +319,10 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
 
   protected override userLookupAndDelete(key: Uint8Array | null, out: Uint8Array, flags: number): number {
     if (!key) return -EINVAL;
-    if (flags & ~BPF_F_LOCK || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
+    if (notLockFlags(flags) || (flags & BPF_F_LOCK && this.spinLockOffset === undefined)) return -EINVAL;
     const s = this.find(key, 0);
     if (s < 0) return -ENOENT;
-    this.copyOut(s, out, flags);
+    this.copyOut(s, out);
     this.unlinkSlot(s);
     this.freeSlot(s);
     return 0;
@@ -297,7 +333,7 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
     if (key) {
       const s = this.find(key, 0);
       if (s >= 0) {
-        const nx = this.link[s];
+        const nx = this.meta[2 * s + 1];
         if (nx >= 0) return this.copyKey(nx, out);
         b = (this.lastHash & this.bucketMask) + 1;
       }
@@ -321,22 +357,22 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
   /** __htab_map_lookup_and_delete_batch(): whole buckets at a time; the token is a u32 bucket index. */
   protected override batchWalk(inBatch: Uint8Array | undefined, count: number, elemFlags: number, del: boolean): BatchResult<V> {
     const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
-    if (elemFlags & ~BPF_F_LOCK || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
+    if (notLockFlags(elemFlags) || (elemFlags & BPF_F_LOCK && this.spinLockOffset === undefined)) return { ...res, err: -EINVAL };
     if (count === 0) return res;
-    let b = inBatch ? new DataView(inBatch.buffer, inBatch.byteOffset, 4).getUint32(0, true) : 0;
+    let b = inBatch ? readU32(inBatch, 0) : 0;
     if (b >= this.buckets.length) return { ...res, err: -ENOENT };
     for (;;) {
       let n = 0;
-      for (let s = this.buckets[b]; s >= 0; s = this.link[s]) n++;
+      for (let s = this.buckets[b]; s >= 0; s = this.meta[2 * s + 1]) n++;
       if (n > count - res.keys.length) {
         if (res.keys.length === 0) res.err = -ENOSPC;
         break;
       }
       for (let s = this.buckets[b]; s >= 0;) {
-        const next = this.link[s];
+        const next = this.meta[2 * s + 1];
         res.keys.push(this.keyStore.slice(s * this.keySize, (s + 1) * this.keySize));
         const out = new Uint8Array(this.sysValueSize);
-        this.copyOut(s, out, elemFlags);
+        this.copyOut(s, out);
         res.values.push(this.fromSys(out));
         if (del) {
           this.unlinkSlot(s);
@@ -350,9 +386,8 @@ export class HashMap<V extends MapValue = Uint8Array> extends BpfMap<V> {
         break;
       }
     }
-    const tok = new Uint8Array(4);
-    new DataView(tok.buffer).setUint32(0, b, true);
-    res.outBatch = tok;
+    res.outBatch = new Uint8Array(4);
+    writeU32(res.outBatch, 0, b);
     return res;
   }
 }

@@ -3,7 +3,7 @@
  * inner map's fd (in the VM: its id) and lookups return its id; `values` holds the ids, and a
  * program's lookup yields the inner map through {@link HashOfMapsMap.lookupInner}.
  */
-import { readU32 } from './array.js';
+import { readU32, writeU32 } from './array.js';
 import { ERRNO } from './errno.js';
 import { innerMapMatches, type InnerTemplate } from './fdarray.js';
 import { HashMap } from './hash.js';
@@ -25,7 +25,7 @@ export class HashOfMapsMap extends HashMap {
   /** Stores `inner` under `key` (a bpf(2) update with its fd): 0 or -errno. */
   setInner(key: Uint8Array, inner: BpfMap<MapValue>, flags = 0): number {
     const id = new Uint8Array(4);
-    new DataView(id.buffer).setUint32(0, inner.id, true);
+    writeU32(id, 0, inner.id);
     return this.sysUpdate(key, id, flags);
   }
 

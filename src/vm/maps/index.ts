@@ -1,6 +1,30 @@
-/** The VM's maps: every map type with the kernel's semantics, over typed-array storage. */
-export { ERRNO, errnoName, strerror, errnoFromMessage } from './errno.js';
-export { BpfMap, MapError, MapCreateError, mapById, hexBytes, type MapValue, type DumpEntry, type BatchResult, type MapAttrs } from './map.js';
+/**
+ * The VM's maps: every map type with the kernel's semantics, over typed-array storage.
+ *
+ * Create with `createMap({type, keySize, valueSize, maxEntries, flags, mapExtra, innerMap, name},
+ * {cpus})`. Program-side contract: see map.ts. Helpers map onto map methods as follows (all
+ * return 0 / -errno or an offset into `map.values`, and allocate nothing on success paths
+ * except where noted):
+ *
+ * | helper | method |
+ * |---|---|
+ * | map_lookup_elem | `lookup(key, keyOff, cpu)` → offset or -1; maps of maps: `lookupInner(key, keyOff)` |
+ * | map_update_elem / map_delete_elem | `update(key, keyOff, value, valueOff, flags, cpu)` / `delete(key, keyOff)` |
+ * | map_lookup_percpu_elem | `lookup(key, keyOff, cpu)` (-1 for cpu ≥ nCpus) |
+ * | map_push_elem / map_pop_elem / map_peek_elem | QueueStackMap `push(v, off, flags)` / `pop(out, off)` / `peek(out, off)`; BloomFilterMap `push` / `peek(value, off)` |
+ * | for_each_map_elem | `forEachElem(cpu, cb)` (hash and array types) |
+ * | tail_call | ProgArrayMap `tailCallTarget(index)` |
+ * | redirect_map | RedirectArrayMap / DevmapHashMap `redirectTarget(key)` → ifindex, cpu queue size or socket id, or -1 |
+ * | perf_event_output | PerfEventArrayMap `output(cpu, index, data, off, size, extra?)` (copies the sample) |
+ * | ringbuf_reserve / submit / discard / output / query | RingBufMap `reserve(size, flags)` → offset or -1, `submit(off, flags)`, `discard(off, flags)`, `output(data, off, size, flags)`, `query(flags)` |
+ *
+ * Userspace (tests, CLI): `lookupElem`, `updateElem`, `deleteElem`, `lookupAndDeleteElem`,
+ * `nextKey`, `keys()`, `entries()`, `lookupBatch`, `lookupAndDeleteBatch`, `updateBatch`,
+ * `deleteBatch`, `dump()` (bpftool -j shape); bpf(2)-level: `sysLookup`, `sysUpdate`, `sysDelete`,
+ * `getNextKey`, `sysLookupAndDelete`. Consumers: RingBufMap `consume`/`drain`, PerfReader `read`.
+ */
+export { ERRNO, errnoName, strerror } from './errno.js';
+export { BpfMap, MapError, MapCreateError, mapById, hexBytes, type MapValue, type DumpEntry, type ForEachCallback, type BatchResult, type MapAttrs } from './map.js';
 export { type MapDescription, type MapOptions, defaultCpuCount } from './spec.js';
 export { createMap, isMapTypeSupported, type CreateOptions } from './factory.js';
 export { ArrayMap } from './array.js';

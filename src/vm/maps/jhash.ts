@@ -11,7 +11,8 @@ function rol(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
 
-// The mix/final steps keep a, b, c in module state so the hot path allocates nothing.
+// __jhash_mix works on module state (it is only needed for keys over 12 bytes); the final step
+// is a pure function so the common short-key path stays in locals. Nothing allocates.
 let a = 0, b = 0, c = 0;
 
 function mix(): void {
@@ -23,7 +24,8 @@ function mix(): void {
   c = (c - b) | 0; c ^= rol(b, 4); b = (b + a) | 0;
 }
 
-function final(): void {
+/** __jhash_final(a, b, c); returns c as an unsigned 32-bit value. */
+function final(a: number, b: number, c: number): number {
   c ^= b; c = (c - rol(b, 14)) | 0;
   a ^= c; a = (a - rol(c, 11)) | 0;
   b ^= a; b = (b - rol(a, 25)) | 0;
@@ -31,6 +33,7 @@ function final(): void {
   a ^= c; a = (a - rol(c, 4)) | 0;
   b ^= a; b = (b - rol(a, 14)) | 0;
   c ^= b; c = (c - rol(b, 24)) | 0;
+  return c >>> 0;
 }
 
 function u32le(k: Uint8Array, o: number): number {
@@ -56,12 +59,12 @@ export function jhash(k: Uint8Array, off: number, length: number, initval: numbe
     else if (i >= 4) b = (b + v) | 0;
     else a = (a + v) | 0;
   }
-  final();
-  return c >>> 0;
+  return final(a, b, c);
 }
 
 /** `jhash2(key, words, initval)` over `words` little-endian u32 words of `k` from `off`. */
 export function jhash2(k: Uint8Array, off: number, words: number, initval: number): number {
+  if (words === 1) return jhashWord(u32le(k, off), initval);
   a = b = c = (INITVAL + (words << 2) + initval) | 0;
   while (words > 3) {
     a = (a + u32le(k, off)) | 0;
@@ -74,9 +77,13 @@ export function jhash2(k: Uint8Array, off: number, words: number, initval: numbe
   if (words === 0) return c >>> 0;
   if (words === 3) c = (c + u32le(k, off + 8)) | 0;
   if (words >= 2) b = (b + u32le(k, off + 4)) | 0;
-  a = (a + u32le(k, off)) | 0;
-  final();
-  return c >>> 0;
+  return final((a + u32le(k, off)) | 0, b, c);
+}
+
+/** jhash2 of a single 32-bit word (4-byte keys, the common case). */
+export function jhashWord(w: number, initval: number): number {
+  const init = (INITVAL + 4 + initval) | 0;
+  return final((init + w) | 0, init, init);
 }
 
 /** The kernel's htab_map_hash(): jhash2 for key sizes that are a multiple of 4, else jhash. */

@@ -37,8 +37,7 @@ export function checkLpmAttrs(a: MapAttrs): [number, string] | undefined {
 
 export class LpmTrieMap extends BpfMap {
   readonly values: Uint8Array;
-  /** Number of prefixes stored (intermediate nodes excluded). */
-  count = 0;
+  private elems = 0;
   private readonly dataSize: number;
   private readonly maxPrefixlen: number;
   private readonly elemSize: number;
@@ -54,6 +53,11 @@ export class LpmTrieMap extends BpfMap {
   private readonly valueLink: Int32Array;
   /** Node path of the last walk (get_next_key's node_stack). */
   private readonly stack: Int32Array;
+
+  /** Number of elements held (intermediate nodes excluded). */
+  get count(): number {
+    return this.elems;
+  }
 
   constructor(a: MapAttrs) {
     super(a);
@@ -173,15 +177,15 @@ export class LpmTrieMap extends BpfMap {
     }
     const checkAdd = (): number => {
       if (flags === BPF_EXIST) return -ENOENT;
-      if (this.count === this.maxEntries) return -ENOSPC;
-      this.count++;
+      if (this.elems === this.maxEntries) return -ENOSPC;
+      this.elems++;
       return 0;
     };
     const makeNew = (): number => {
       const n = this.allocNode(true);
       this.prefixlen[n] = plen;
       this.data.set(key.subarray(keyOff + 4, keyOff + 4 + this.dataSize), n * this.dataSize);
-      this.copyValue(this.valueSlot[n] * this.elemSize, value, valueOff, 0);
+      this.copyValue(this.valueSlot[n] * this.elemSize, value, valueOff);
       return n;
     };
     if (node < 0) {
@@ -242,7 +246,7 @@ export class LpmTrieMap extends BpfMap {
       trim = node * 2 + LpmTrieMap.bit(key, keyOff + 4, this.prefixlen[node]);
     }
     if (node < 0 || this.prefixlen[node] !== plen || this.prefixlen[node] !== m || this.nodeFlags[node] & IM) return -ENOENT;
-    this.count--;
+    this.elems--;
     const c0 = this.child0[node], c1 = this.child1[node];
     if (c0 >= 0 && c1 >= 0) {
       // Two children: the node becomes intermediate (its value is released).

@@ -13,6 +13,9 @@
  * - `lookup(key, keyOff, cpu)` → byte offset into `values`, or -1; `update(…)`/`delete(…)` → 0 or
  *   -errno. Keys are read from the caller's bytes (the VM passes its own memory), nothing is
  *   allocated on these paths.
+ * - Storage is sized for max_entries at creation even with BPF_F_NO_PREALLOC (it must never
+ *   move); the flag changes nothing else observable, as in the kernel.
+ * - Other helpers map to type-specific methods, listed in index.ts.
  */
 import { BPF_ANY, BPF_F, BPF_F_LOCK, mapTypeName } from '../../uapi/index.js';
 import { LoadError, TsbpfError } from '../../errors.js';
@@ -22,6 +25,9 @@ const { ENOENT, ENOTSUPP, EINVAL, EPERM } = ERRNO;
 
 /** A userspace value: bytes, or for per-CPU maps one Uint8Array per CPU. */
 export type MapValue = Uint8Array | Uint8Array[];
+
+/** A bpf_for_each_map_elem callback: key bytes at keys[keyOff…], value at `values[valueOff…]`; non-zero stops. */
+export type ForEachCallback = (keys: Uint8Array, keyOff: number, valueOff: number) => number;
 
 /** One element of `bpftool -j map dump`. */
 export type DumpEntry =
@@ -72,6 +78,7 @@ export interface MapAttrs {
 
 let nextId = 1;
 const live = new Map<number, WeakRef<BpfMap<MapValue>>>();
+const forget = new FinalizationRegistry<number>((id) => live.delete(id));
 
 /** The live VM map with this id (map ids play the role of map fds in map-in-map updates). */
 export function mapById(id: number): BpfMap<MapValue> | undefined {
@@ -114,6 +121,26 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     this.nCpus = attrs.nCpus;
     this.spinLockOffset = attrs.spinLockOffset;
     live.set(this.id, new WeakRef(this as BpfMap<MapValue>));
+    forget.register(this, this.id);
+  }
+
+  /** BPF_MAP_FREEZE was applied: bpf(2) writes fail with -EPERM (programs may still write). */
+  get frozen(): boolean {
+    return this.isFrozen;
+  }
+  private isFrozen = false;
+
+  /** BPF_MAP_FREEZE: from now on bpf(2) updates and deletes fail with -EPERM (libbpf freezes .rodata). */
+  freeze(): void {
+    this.isFrozen = true;
+  }
+
+  /**
+   * What programs may do with `values` (BPF_F_RDONLY_PROG / BPF_F_WRONLY_PROG): the memory model
+   * maps the region read-only or write-only accordingly; the verifier enforces it too.
+   */
+  get progAccess(): 'rw' | 'ro' | 'wo' {
+    return this.flags & BPF_F.RDONLY_PROG ? 'ro' : this.flags & BPF_F.WRONLY_PROG ? 'wo' : 'rw';
   }
 
   /** bpftool's name of the map type (`hash`, `lru_hash`…). */
@@ -128,12 +155,24 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
 
   // ---- program side (helpers) -------------------------------------------------------------
 
-  /** bpf_map_lookup_elem: offset of the value in `values` for `cpu`, or -1. Allocation-free. */
+  /**
+   * bpf_map_lookup_elem (and bpf_map_lookup_percpu_elem): offset of the value in `values` for
+   * `cpu`, or -1 (also for a CPU ≥ nCpus of a per-CPU map). Allocation-free.
+   */
   abstract lookup(key: Uint8Array, keyOff: number, cpu: number): number;
   /** bpf_map_update_elem: 0 or -errno. */
   abstract update(key: Uint8Array, keyOff: number, value: Uint8Array, valueOff: number, flags: number, cpu: number): number;
   /** bpf_map_delete_elem: 0 or -errno. */
   abstract delete(key: Uint8Array, keyOff: number): number;
+
+  /**
+   * bpf_for_each_map_elem: calls `cb(keys, keyOff, valueOff)` for each element (value of `cpu`)
+   * until it returns non-zero; returns the number of calls, or -errno for map types without it.
+   * `keys` is stable storage owned by the map (register it read-only).
+   */
+  forEachElem(_cpu: number, _cb: ForEachCallback): number {
+    return -ENOTSUPP;
+  }
 
   // ---- bpf(2) level (userspace) ---------------------------------------------------------------
   // The public sys* methods apply what bpf(2) checks for every map (file permissions from
@@ -147,13 +186,13 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   }
   /** BPF_MAP_UPDATE_ELEM with a value buffer of sysValueSize bytes: 0 or -errno. */
   sysUpdate(key: Uint8Array | null, value: Uint8Array, flags: number): number {
-    if (this.flags & BPF_F.RDONLY) return -EPERM;
+    if (this.flags & BPF_F.RDONLY || this.isFrozen) return -EPERM;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return this.userUpdate(key, value, flags);
   }
   /** BPF_MAP_DELETE_ELEM: 0 or -errno. */
   sysDelete(key: Uint8Array | null): number {
-    if (this.flags & BPF_F.RDONLY) return -EPERM;
+    if (this.flags & BPF_F.RDONLY || this.isFrozen) return -EPERM;
     return this.userDelete(key);
   }
   /** BPF_MAP_GET_NEXT_KEY: writes the key after `key` (the first one for null) into `out`; 0 or -errno. */
@@ -163,7 +202,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   }
   /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: 0 or -errno (-ENOTSUPP unless the map type has it). */
   sysLookupAndDelete(key: Uint8Array | null, out: Uint8Array, flags: number): number {
-    if ((this.flags & (BPF_F.RDONLY | BPF_F.WRONLY))) return -EPERM;
+    if (this.flags & (BPF_F.RDONLY | BPF_F.WRONLY) || this.isFrozen) return -EPERM;
     return this.userLookupAndDelete(key, out, flags);
   }
 
@@ -184,27 +223,38 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
 
   /** Flags of BPF_MAP_LOOKUP_ELEM: only BPF_F_LOCK, and only with a spin lock. */
   protected checkLookupFlags(flags: number): number {
-    if (flags & ~BPF_F_LOCK) return -EINVAL;
+    if (notLockFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return 0;
   }
 
   /** Checks the flags of an element update; 0 or -EINVAL (the kernel's `(flags & ~BPF_F_LOCK) > BPF_EXIST`, F_LOCK needs a spin lock). */
   protected checkUpdateFlags(flags: number): number {
-    if ((flags & ~BPF_F_LOCK) > 2) return -EINVAL;
+    if (badUpdateFlags(flags)) return -EINVAL;
     if (flags & BPF_F_LOCK && this.spinLockOffset === undefined) return -EINVAL;
     return 0;
   }
 
-  /** Copies a value into storage; with BPF_F_LOCK the 4-byte spin lock in the destination is kept. */
-  protected copyValue(dst: number, src: Uint8Array, srcOff: number, flags: number): void {
+  /**
+   * Copies a value into storage like the kernel's copy_map_value(): the 4-byte `bpf_spin_lock`
+   * (if the value has one) is never overwritten. (BPF_F_LOCK only makes the kernel hold the lock
+   * while copying, which a single-threaded VM does not need.)
+   */
+  protected copyValue(dst: number, src: Uint8Array, srcOff: number): void {
     const v = this.values, n = this.valueSize;
     const lock = this.spinLockOffset;
-    if (lock === undefined || !(flags & BPF_F_LOCK)) {
+    if (lock === undefined) {
       for (let i = 0; i < n; i++) v[dst + i] = src[srcOff + i];
       return;
     }
     for (let i = 0; i < n; i++) if (i < lock || i >= lock + 4) v[dst + i] = src[srcOff + i];
+  }
+
+  /** Copies a value out to userspace: the spin lock reads as zero (the kernel's check_and_init_map_value). */
+  protected copyOutValue(src: number, out: Uint8Array): void {
+    out.set(this.values.subarray(src, src + this.valueSize));
+    const lock = this.spinLockOffset;
+    if (lock !== undefined) out.fill(0, lock, lock + 4);
   }
 
   // ---- convenience API ------------------------------------------------------------------------
@@ -312,7 +362,7 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
   /** The kernel's generic_map_lookup_batch: walks get_next_key from the token (a key). */
   protected batchWalk(inBatch: Uint8Array | undefined, count: number, elemFlags: number, _del: boolean): BatchResult<V> {
     const res: BatchResult<V> = { err: 0, keys: [], values: [], outBatch: undefined };
-    if (elemFlags & ~BPF_F_LOCK) return { ...res, err: -EINVAL };
+    if (notLockFlags(elemFlags)) return { ...res, err: -EINVAL };
     let prev: Uint8Array | null = inBatch ? this.checkKey(inBatch) : null;
     const buf = new Uint8Array(this.sysValueSize);
     while (res.keys.length < count) {
@@ -333,10 +383,13 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return res;
   }
 
-  /** BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs done. */
+  /**
+   * BPF_MAP_UPDATE_BATCH: updates pairs in order, stopping at the first error; `count` = pairs
+   * done (0 when the command is refused outright, where the kernel leaves attr.count as passed).
+   */
   updateBatch(keys: Uint8Array[], values: MapValue[], elemFlags: number = BPF_ANY): { err: number; count: number } {
     if (!this.batchOps.update) return { err: -ENOTSUPP, count: 0 };
-    if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
+    if (notLockFlags(elemFlags)) return { err: -EINVAL, count: 0 };
     for (let i = 0; i < keys.length; i++) {
       const rc = this.updateElem(keys[i], values[i], elemFlags);
       if (rc) return { err: rc, count: i };
@@ -344,10 +397,10 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     return { err: 0, count: keys.length };
   }
 
-  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted. */
+  /** BPF_MAP_DELETE_BATCH: deletes keys in order, stopping at the first error; `count` = keys deleted (as updateBatch). */
   deleteBatch(keys: Uint8Array[], elemFlags = 0): { err: number; count: number } {
     if (!this.batchOps.del) return { err: -ENOTSUPP, count: 0 };
-    if (elemFlags & ~BPF_F_LOCK) return { err: -EINVAL, count: 0 };
+    if (notLockFlags(elemFlags)) return { err: -EINVAL, count: 0 };
     for (let i = 0; i < keys.length; i++) {
       const rc = this.deleteElem(keys[i]);
       if (rc) return { err: rc, count: i };
@@ -396,6 +449,19 @@ export abstract class BpfMap<V extends MapValue = Uint8Array> {
     for (let c = 0; c < this.nCpus; c++) out.push(buf.slice(c * s, c * s + this.valueSize));
     return out as V;
   }
+}
+
+/**
+ * The kernel's `(flags & ~BPF_F_LOCK) > BPF_EXIST` for an element update's u64 flags held in a
+ * JS number (bit operations alone would drop the high bits).
+ */
+export function badUpdateFlags(flags: number): boolean {
+  return !(flags >= 0 && flags <= 7) || (flags & ~BPF_F_LOCK) > 2;
+}
+
+/** Flags that may only be 0 or BPF_F_LOCK (lookups, batch element flags): true when they are neither. */
+export function notLockFlags(flags: number): boolean {
+  return flags !== 0 && flags !== BPF_F_LOCK;
 }
 
 /** Bytes as bpftool's JSON hex strings (`"0x0a"`). */

@@ -1,13 +1,13 @@
 /**
  * BPF_MAP_TYPE_PERF_EVENT_ARRAY: slots holding perf events (BPF output events, one per CPU as
  * libbpf's perf_buffer opens them) that bpf_perf_event_output writes records to. A
- * {@link PerfReader} is such an event with its ring: it collects the raw samples the kernel would
- * write (data padded so that u32 size + data is a multiple of 8) and counts lost samples when its
- * ring is full.
+ * {@link PerfReader} is such an event with its ring: it collects the raw samples as the kernel
+ * delivers them (PERF_SAMPLE_RAW: the data zero-padded so that u32 size + data is a multiple of
+ * 8) and counts lost samples when its ring is full (a perf ring holds at most its size - 1 bytes).
  */
 import { ERRNO } from './errno.js';
 import { FdArrayMap, type Referenced } from './fdarray.js';
-import type { MapAttrs } from './map.js';
+import { MapError, type MapAttrs } from './map.js';
 
 const { E2BIG, ENOENT, ENOSPC, EOPNOTSUPP, ENOTSUPP } = ERRNO;
 
@@ -21,27 +21,27 @@ let nextEventId = 1;
 /** A BPF output perf event bound to one CPU, with its ring of `pages` pages. */
 export class PerfReader implements Referenced {
   readonly id = nextEventId++;
-  /** Samples not yet read, each the raw bytes the program passed (unpadded). */
+  /** Samples not yet read (raw, padded). */
   private readonly pending: Uint8Array[] = [];
   private used = 0;
   /** Samples dropped because the ring was full (PERF_RECORD_LOST). */
   lost = 0;
   constructor(readonly cpu: number, readonly pages = 8) {}
 
-  /** Ring bytes a sample of `size` bytes takes: header + u32 size + data padded to 8. */
-  static recordBytes(size: number): number {
-    return PERF_HEADER + ((size + 4 + 7) & ~7);
+  /** Bytes of a raw sample carrying `size` bytes: padded so that the u32 size field + data is 8-aligned. */
+  static rawSize(size: number): number {
+    return ((size + 4 + 7) & ~7) - 4;
   }
 
-  /** Appends a sample; 0 or -ENOSPC (counted as lost) when the ring is full. */
-  write(data: Uint8Array): number {
-    const bytes = PerfReader.recordBytes(data.length);
-    if (this.used + bytes > this.pages * 4096) {
+  /** Appends a raw sample (already padded); 0 or -ENOSPC (counted as lost) when the ring is full. */
+  write(raw: Uint8Array): number {
+    const bytes = PERF_HEADER + 4 + raw.length;
+    if (this.used + bytes > this.pages * 4096 - 1) {
       this.lost++;
       return -ENOSPC;
     }
     this.used += bytes;
-    this.pending.push(data);
+    this.pending.push(raw);
     return 0;
   }
 
@@ -65,7 +65,7 @@ export class PerfEventArrayMap extends FdArrayMap<PerfReader> {
     const r = new PerfReader(cpu, pages);
     this.readers.set(r.id, r);
     const rc = this.set(index, r);
-    if (rc) throw new RangeError(`perf event array ${this.name}: index ${index} out of range`);
+    if (rc) throw new MapError(`perf event array ${this.name}: index ${index} out of range (max_entries ${this.maxEntries})`, -rc);
     return r;
   }
 
@@ -84,7 +84,7 @@ export class PerfEventArrayMap extends FdArrayMap<PerfReader> {
     const r = this.refs[i];
     if (!r) return -ENOENT;
     if (r.cpu !== cpu) return -EOPNOTSUPP;
-    const sample = new Uint8Array(size + (extra?.length ?? 0));
+    const sample = new Uint8Array(PerfReader.rawSize(size + (extra?.length ?? 0)));
     sample.set(data.subarray(off, off + size));
     if (extra) sample.set(extra, size);
     return r.write(sample);

@@ -103,7 +103,7 @@ export class RingBufMap extends BpfMap {
 
   /** bpf_ringbuf_output: 0, -EINVAL for bad flags, -EAGAIN when there is no room. */
   output(data: Uint8Array, off: number, size: number, flags: number): number {
-    if (flags & ~(BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP)) return -EINVAL;
+    if (!(flags >= 0 && flags <= (BPF_RB_NO_WAKEUP | BPF_RB_FORCE_WAKEUP))) return -EINVAL;
     const rec = this.reserve(size, 0);
     if (rec < 0) return -EAGAIN;
     this.values.set(data.subarray(off, off + size), rec);

@@ -19,8 +19,8 @@ export interface MapDescription {
   flags?: number;
   /** `map_extra` (bloom filter: number of hash functions in bits 0-3). */
   mapExtra?: number | bigint;
-  /** Maps of maps: the inner map template (a description or an existing map). */
-  innerMap?: MapDescription | { readonly type: number; readonly keySize: number; readonly valueSize: number; readonly maxEntries: number; readonly flags: number };
+  /** Maps of maps: the inner map template (a description, or an existing map). */
+  innerMap?: MapDescription;
   name?: string;
   /** Offset of a `struct bpf_spin_lock` in the value (from BTF); enables BPF_F_LOCK. */
   spinLockOffset?: number;
@@ -35,12 +35,10 @@ export interface MapOptions {
 /** `BPF_F_ACCESS_MASK`: the access flags every map type accepts. */
 export const ACCESS_MASK = BPF_F.RDONLY | BPF_F.WRONLY | BPF_F.RDONLY_PROG | BPF_F.WRONLY_PROG;
 
-/** The kernel's KMALLOC_MAX_SIZE on x86-64 (4 MiB pages × 2^10 = 1<<22 × … : 1 << 22 for SLUB order 10). */
+/** The kernel's KMALLOC_MAX_SIZE on x86-64: 1 << (MAX_PAGE_ORDER 10 + PAGE_SHIFT 12). */
 export const KMALLOC_MAX_SIZE = 1 << 22;
 /** PCPU_MIN_UNIT_SIZE: the largest per-CPU value. */
 export const PCPU_MIN_UNIT_SIZE = 32 << 10;
-/** MAX_BPF_STACK: keys are built on the stack, so no larger. */
-export const MAX_BPF_STACK = 512;
 export const PAGE_SIZE = 4096;
 
 /** bpf_map_flags_access_ok(): RDONLY_PROG and WRONLY_PROG exclude each other. */
@@ -79,6 +77,7 @@ export function resolveAttrs(d: MapDescription, opts: MapOptions = {}): MapAttrs
     if (!Number.isInteger(d[f]) || d[f] < 0 || d[f] > 0xffffffff) fail(`${f} must be a u32, got ${d[f]}`, ERRNO.EINVAL);
   }
   const flags = d.flags ?? 0;
+  if (!Number.isInteger(flags) || flags < 0 || flags > 0xffffffff) fail(`flags must be a u32, got ${flags}`, ERRNO.EINVAL);
   const mapExtra = BigInt(d.mapExtra ?? 0);
   // bpf_obj_name_cpy(): at most 15 characters of [A-Za-z0-9_.].
   if (name.length > 15 || !/^[A-Za-z0-9_.]*$/.test(name)) fail(`invalid map name "${name}"`, ERRNO.EINVAL);

@@ -1,0 +1,113 @@
+/**
+ * Context regions: a program's context (`__sk_buff`, `xdp_md`) is a region over a shadow copy
+ * of the UAPI struct with load/store hooks that apply the kernel's access rules (which fields a
+ * program type may read or write, at which widths) and turn the packet fields (`data`,
+ * `data_end`, `data_meta`) into 64-bit VM packet pointers — what the kernel's ctx access
+ * rewriting does at load time. Per-field rules are data (one table per struct).
+ */
+import { VmFault } from '../../errors.js';
+import type { StructLayout } from '../../uapi/index.js';
+import { RegionKind, type Memory, type RegionHooks } from '../memory.js';
+import type { HelperVm } from '../program.js';
+
+/** Access a program type has to one field. */
+export interface FieldAccess {
+  read?: boolean;
+  write?: boolean;
+}
+
+/** Computed per-byte rules of one struct for one program type. */
+export class CtxRules {
+  /** Field index per byte (+1; 0 = padding). */
+  readonly fieldAt: Uint8Array;
+  readonly names: string[];
+  readonly starts: number[];
+  readonly sizes: number[];
+  readonly canRead: boolean[];
+  readonly canWrite: boolean[];
+  /** Element size of array fields (cb[5]): narrow accesses are checked per element. */
+  readonly elem: number[];
+
+  constructor(readonly layout: StructLayout, access: Readonly<Record<string, FieldAccess>>, readonly pointers: ReadonlySet<string>) {
+    this.fieldAt = new Uint8Array(layout.size);
+    this.names = []; this.starts = []; this.sizes = []; this.canRead = []; this.canWrite = []; this.elem = [];
+    for (const [name, f] of Object.entries(layout.fields)) {
+      const a = access[name] ?? {};
+      const i = this.names.length;
+      this.names.push(name); this.starts.push(f.offset); this.sizes.push(f.size);
+      this.canRead.push(!!a.read); this.canWrite.push(!!a.write);
+      this.elem.push(f.count ? f.size / f.count : f.size);
+      for (let b = f.offset; b < f.offset + f.size; b++) if (!this.fieldAt[b]) this.fieldAt[b] = i + 1;
+    }
+  }
+
+  /**
+   * The field index of an access, or a VmFault explaining why the kernel's verifier would refuse
+   * it: outside the struct, unknown field, not readable/writable for this program type, pointer
+   * fields not loaded as a whole 4-byte word, accesses spanning two fields, stores narrower than
+   * the field.
+   */
+  check(offset: number, size: number, write: boolean, typeName: string): number {
+    const fi = offset < this.fieldAt.length ? this.fieldAt[offset] - 1 : -1;
+    if (fi < 0) throw this.bad(offset, size, 'no such field');
+    const name = this.names[fi], start = this.starts[fi], elem = this.elem[fi];
+    const rel = (offset - start) % elem;
+    if (rel + size > elem || (rel % size) !== 0) throw this.bad(offset, size, `misaligned or spans fields (${name})`);
+    if (write ? !this.canWrite[fi] : !this.canRead[fi]) throw this.bad(offset, size, `${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`);
+    if ((write || this.pointers.has(name)) && size !== elem) throw this.bad(offset, size, `${name} must be accessed as a whole ${elem}-byte field`);
+    return fi;
+  }
+
+  private bad(offset: number, size: number, why: string): VmFault {
+    return new VmFault(`invalid ${this.layout.name} access off=${offset} size=${size}: ${why}`);
+  }
+}
+
+/** What a context struct computes on access (pointer fields, derived values). */
+export interface CtxComputed {
+  /** The value of a computed field (pointer fields must return the VM pointer), or undefined for a plain shadow read. */
+  computed(field: string): number | bigint | undefined;
+  /** Called after a store into the shadow. */
+  stored?(field: string): void;
+}
+
+/**
+ * Registers a context region over `shadow` whose accesses follow `rules`; `owner` is the region's
+ * host object, so helpers find it from the context pointer in r1 ({@link ctxObject}).
+ */
+export function addCtxRegion(mem: Memory, shadow: Uint8Array, rules: CtxRules, typeName: string, owner: CtxComputed): number {
+  const view = new DataView(shadow.buffer, shadow.byteOffset, shadow.byteLength);
+  const hooks: RegionHooks = {
+    load(offset, size) {
+      const fi = rules.check(offset, size, false, typeName);
+      const c = owner.computed(rules.names[fi]);
+      if (c !== undefined) {
+        if (size === rules.sizes[fi] || typeof c === 'bigint') return c;
+        // Narrow load of a computed scalar (e.g. a u16 of len): little-endian sub-field.
+        const shift = (offset - rules.starts[fi]) * 8;
+        return Math.floor(c / 2 ** shift) % 2 ** (size * 8);
+      }
+      if (size === 1) return view.getUint8(offset);
+      if (size === 2) return view.getUint16(offset, true);
+      if (size === 4) return view.getUint32(offset, true);
+      return view.getBigUint64(offset, true);
+    },
+    store(offset, size, lo, hi) {
+      const fi = rules.check(offset, size, true, typeName);
+      if (size === 1) view.setUint8(offset, lo);
+      else if (size === 2) view.setUint16(offset, lo, true);
+      else if (size === 4) view.setInt32(offset, lo, true);
+      else { view.setInt32(offset, lo, true); view.setInt32(offset + 4, hi, true); }
+      owner.stored?.(rules.names[fi]);
+    },
+  };
+  return mem.addRegion(shadow, true, { kind: RegionKind.Context, name: rules.layout.name, hooks, object: owner });
+}
+
+/** The context object behind the pointer in register `r` (helpers' ctx argument), checked to be a `cls`. */
+export function ctxObject<T>(vm: HelperVm, r: number, cls: abstract new (...a: never[]) => T, what: string): T {
+  const hi = vm.hi(r);
+  const o = vm.mem.has(hi) && vm.mem.kind[hi] === RegionKind.Context ? vm.mem.objects[hi] : undefined;
+  if (!(o instanceof cls)) throw new VmFault(`R${r} is not a ${what} context pointer`, { insn: vm.pc });
+  return o;
+}
