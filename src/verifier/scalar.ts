@@ -176,6 +176,15 @@ function boundOffset(r: Bounds): void {
 
 /** reg_bounds_sync: make tnum and all bounds agree. */
 export function boundsSync(r: Bounds): void {
+  if (r.varOff.mask === 0n) {
+    // A known value that every bound admits: the bounds collapse onto it.
+    const v = r.varOff.value, sv = BigInt.asIntN(64, v), lo = Number(v & 0xffffffffn);
+    if (r.umin <= v && v <= r.umax && r.smin <= sv && sv <= r.smax && r.u32min <= lo && lo <= r.u32max &&
+      r.s32min <= (lo | 0) && (lo | 0) <= r.s32max) {
+      markKnown(r, v);
+      return;
+    }
+  }
   updateBounds(r);
   deduceBounds(r);
   deduceBounds(r);

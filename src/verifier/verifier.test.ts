@@ -5,7 +5,7 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, jmpr, exit } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, jmp, jmpr, exit, callLocal } from './testdata/asm.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -58,4 +58,16 @@ test('statistics line and limits', () => {
   assert.match(r.log, /^processed 2 insns \(limit 1000000\) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0$/m);
   const bad = verify({ progType: 9999, maps: [], insns: [mov(0, 1), exit()] });
   assert.match(bad.error!.message, /not supported/);
+});
+
+test('unprivileged mode: back-edges, pointer leaks and uninitialised stack are refused', () => {
+  const unpriv = (insns: ReturnType<typeof mov>[]) => verify({ progType: BPF_PROG_TYPE.SOCKET_FILTER, maps: [], insns, privileged: false });
+  assert.equal(unpriv([mov(0, 0), alu('add', 0, 1), jmp('lt', 0, 10, -2), exit()]).error?.message, 'back-edge from insn 2 to 1');
+  assert.equal(unpriv([movr(0, 10), exit()]).error?.message, 'R0 leaks addr as return value');
+  assert.equal(unpriv([ldx('dw', 0, 10, -8), exit()]).error?.message, 'invalid read from stack R10 off=-8 size=8');
+  assert.equal(unpriv([stx('dw', 10, -16, 1), ldx('dw', 0, 10, -8), exit()]).error?.message, 'invalid read from stack off -8+0 size 8');
+  assert.equal(unpriv([callLocal(1), exit(), mov(0, 0), exit()]).error?.message,
+    'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
+  // The same programs are fine for root.
+  assert.ok(verify({ progType: BPF_PROG_TYPE.SOCKET_FILTER, maps: [], insns: [ldx('dw', 0, 10, -8), exit()] }).accepted);
 });
