@@ -61,6 +61,12 @@ export class AsmError extends TsbpfError {}
 export class ObjectError extends TsbpfError {}
 /** A program or map the backend cannot load (unsupported helper/map type, verifier rejection…). */
 export class LoadError extends TsbpfError {}
+/** The verifier refused a program; `log` is its kernel-format log (level 1). */
+export class VerifierRejectError extends LoadError {
+  constructor(message: string, readonly log: string, location: Location = {}) {
+    super(message, location);
+  }
+}
 /** Run-time fault in the VM (memory check failed, bad call…). */
 export class VmFault extends TsbpfError {}
 /** Input a test-run refuses (like the kernel's -EINVAL). */

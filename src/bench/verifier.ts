@@ -10,7 +10,7 @@ import { BenchReporter, median } from './report.js';
 import { loadObjectSpec } from '../object/load.js';
 import { loadObject } from '../kernel/index.js';
 import { verify } from '../verifier/index.js';
-import { verifierInputFromSpec, unsupportedFeature } from '../cli/verify.js';
+import { verifierInputFromSpec, unsupportedFeature } from '../verifier/spec-input.js';
 import { listFiles, testdataDir, repoRoot, isRoot } from '../test-support.js';
 
 const BPF_LOG_STATS = 4;

@@ -23,6 +23,11 @@ persist across packets). Tracing programs take their context with --ctx-in alone
   --json         JSON: {"retval","duration","data_out"} or {"results":[…],"maps":{…}}
   --maps         dump every map after the run(s) (bpftool -j map dump shape in JSON)
   --trace        print the bpf_trace_printk lines
+  --no-verify    skip the verifier (experiments only: programs the kernel refuses would run)
+
+Every program is verified first, as the kernel does; a rejection prints the verifier's message.
+Inputs that test-run refuses (like the kernel's EINVAL) are reported per packet; a program fault
+makes the command exit 1.
 `;
 
 function int(v: string | undefined, what: string, min = 0): number | undefined {
@@ -64,7 +69,7 @@ export const progRun: Command = {
         prog: { type: 'string' }, 'data-in': { type: 'string' }, pcap: { type: 'string' }, 'data-out': { type: 'string' },
         'ctx-in': { type: 'string' }, 'ctx-out': { type: 'string' }, repeat: { type: 'string' }, cpus: { type: 'string' },
         cpu: { type: 'string' }, seed: { type: 'string' }, json: { type: 'boolean' }, maps: { type: 'boolean' },
-        trace: { type: 'boolean' }, 'pcap-out': { type: 'string' },
+        trace: { type: 'boolean' }, 'pcap-out': { type: 'string' }, 'no-verify': { type: 'boolean' },
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one object FILE');
@@ -73,7 +78,9 @@ export const progRun: Command = {
     if (values['pcap-out'] && !values.pcap) throw new UsageError('--pcap-out needs --pcap');
     const cpus = int(values.cpus, '--cpus', 1), cpu = int(values.cpu, '--cpu'), repeat = int(values.repeat, '--repeat');
     const seed = int(values.seed, '--seed');
-    const obj = await openObject(positionals[0], { cpus, seed, programs: [values.prog] });
+    const verify = !values['no-verify'];
+    if (!verify) io.stderr('tsbpf prog run: WARNING: --no-verify: the program runs WITHOUT the verifier (experiments only; the VM still checks every memory access)\n');
+    const obj = await openObject(positionals[0], { cpus, seed, programs: [values.prog], verify });
     const prog = obj.program(values.prog);
     const trailer = (json: Record<string, unknown>) => {
       if (values.maps) json.maps = mapsJson(obj);

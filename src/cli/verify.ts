@@ -4,9 +4,10 @@ import type { Command, Io } from './command.js';
 import { parseOptions } from './command.js';
 import { UsageError } from '../errors.js';
 import { loadObjectSpec } from '../object/load.js';
-import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
-import { verify, type VerifierInput, type VerifierMap, type VerifierResult } from '../verifier/index.js';
+import type { ObjectSpec, ProgramSpec } from '../object/types.js';
+import { verify, type VerifierResult } from '../verifier/index.js';
 import { explain } from '../verifier/explain.js';
+import { verifierInputFromSpec, unsupportedFeature } from '../verifier/spec-input.js';
 
 const usage = `usage: tsbpf verify FILE [--prog NAME] [--log-level 0|1|2] [--unprivileged] [--explain] [--json]
 
@@ -16,36 +17,6 @@ unless --unprivileged. Prints the verdict and, with --log-level 1 or 2, the kern
   --json      {"programs":[{"name","verdict","error","insn","line","processed_insns","states"}]}
 Exit status: 0 all accepted, 1 a program was rejected, 2 usage or input error.
 `;
-
-function toVerifierMap(m: MapSpec): VerifierMap {
-  return {
-    name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
-    ...(m.innerMap ? { innerMap: toVerifierMap(m.innerMap) } : {}),
-  };
-}
-
-/** The verifier's plain-data input for one program of an object spec. */
-export function verifierInputFromSpec(spec: ObjectSpec, prog: ProgramSpec, privileged = true, logLevel: 0 | 1 | 2 = 0): VerifierInput {
-  return {
-    progType: prog.type,
-    expectedAttachType: prog.expectedAttachType,
-    insns: prog.insns,
-    maps: spec.maps.map(toVerifierMap),
-    funcInfo: prog.funcInfo.map((f) => ({ insnOff: f.insn, typeId: f.typeId })),
-    lineInfo: prog.lineInfo.map((l) => ({ insnOff: l.insn, line: l.line, fileName: l.fileName, lineNum: l.lineNumber, column: l.column })),
-    privileged,
-    logLevel,
-  };
-}
-
-/** What tsbpf cannot verify in this program yet (CO-RE relocations, kernel symbols), or undefined. */
-export function unsupportedFeature(prog: ProgramSpec): string | undefined {
-  if (prog.coreRelos.length) return 'CO-RE relocations (not applied by the verifier)';
-  const ref = prog.references.find((r) => r.kind === 'ksym' || r.kind === 'kfunc' || r.kind === 'unresolved');
-  if (ref) return `reference to kernel symbol '${'name' in ref ? ref.name : '?'}'`;
-  if (!prog.type) return `unknown program type of section '${prog.section}'`;
-  return undefined;
-}
 
 export const verifyCommand: Command = {
   name: 'verify',

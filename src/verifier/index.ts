@@ -8,3 +8,4 @@ export {
 export { ctxAccessOk, ctxLoadType, ctxSupported } from './context.js';
 export { explain } from './explain.js';
 export { randomProgram, rng, FUZZ_MAPS } from './fuzz.js';
+export { verifierInputFromSpec, unsupportedFeature } from './spec-input.js';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { verify } from './index.js';
 import { loadObjectSpec } from '../object/index.js';
 import { loadObject, VerifierError } from '../kernel/index.js';
-import { verifierInputFromSpec, unsupportedFeature } from '../cli/verify.js';
+import { verifierInputFromSpec, unsupportedFeature } from './spec-input.js';
 import { listFiles, testdataDir, repoRoot, requireOrSkip, isRoot } from '../test-support.js';
 
 const lastError = (log: string): string =>

@@ -10,7 +10,11 @@
  * obj.map('proto_stats').dump();
  * ```
  */
-import { LoadError } from '../errors.js';
+import { LoadError, VerifierRejectError } from '../errors.js';
+import { applyCoreRelocations, kernelBtf } from '../btf/core.js';
+import type { BtfSpec } from '../btf/spec.js';
+import { verify } from '../verifier/verifier.js';
+import { verifierInputFromSpec } from '../verifier/spec-input.js';
 import { decodeInstructions, type Instruction } from '../isa/instruction.js';
 import { readObjectFile } from '../object/load.js';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
@@ -38,6 +42,14 @@ export interface VmObjectOptions extends RunEnvOptions {
   programs?: readonly string[];
   /** Instruction budget of one run (default: the interpreter's). */
   budget?: number;
+  /**
+   * Run the verifier on every program before loading it, as the kernel does (default true). With
+   * `false` programs the kernel would refuse can run — for experiments only: the VM's run-time
+   * memory checks still stop every unsafe access.
+   */
+  verify?: boolean;
+  /** Target BTF for CO-RE relocations (default: the running kernel's /sys/kernel/btf/vmlinux). */
+  targetBtf?: BtfSpec;
 }
 
 /** A program loaded in the VM. */
@@ -142,6 +154,20 @@ function programType(p: ProgramSpec, o: VmObjectOptions): number {
   return type;
 }
 
+/** The program's instructions with its CO-RE relocations applied against the target BTF. */
+function relocated(spec: ObjectSpec, p: ProgramSpec, o: VmObjectOptions): Instruction[] {
+  if (p.coreRelos.length === 0) return p.insns;
+  if (!spec.btf) throw new LoadError(`program '${p.name}' has CO-RE relocations but the object has no BTF`, { program: p.name });
+  return applyCoreRelocations(p, spec.btf, o.targetBtf ?? kernelBtf().btf).insns;
+}
+
+/** Runs the verifier like a kernel load; a rejection throws with the verifier's message and log. */
+function verifyOrThrow(spec: ObjectSpec, p: ProgramSpec, type: number): void {
+  const r = verify({ ...verifierInputFromSpec(spec, p, true, 1), progType: type });
+  if (r.accepted) return;
+  throw new VerifierRejectError(`program '${p.name}' rejected by the verifier: ${r.error?.message ?? 'rejected'}`, r.log, { program: p.name, insn: r.error?.insn });
+}
+
 /** Loads an ObjectSpec into a new VM. Throws LoadError (or MapCreateError) naming what the VM cannot load. */
 export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObject {
   const cpus = o.cpus ?? defaultCpuCount();
@@ -178,7 +204,9 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
     });
     const ref = p.references.find((r) => r.kind === 'kfunc' || r.kind === 'ksym' || r.kind === 'unresolved');
     if (ref) throw new LoadError(`${ref.kind} '${'name' in ref ? ref.name : ''}' is not supported by the VM`, { program: p.name, insn: ref.insn });
-    const code = vm.load(p.insns, { name: p.name, helpers: registry.forProgType(type), resolveLd64 });
+    const insns = relocated(spec, p, o);
+    if (o.verify !== false) verifyOrThrow(spec, { ...p, insns }, type);
+    const code = vm.load(insns, { name: p.name, helpers: registry.forProgType(type), resolveLd64 });
     progsById.set(code.id, code);
     obj.programs.set(p.name, new VmProgramHandle(p.name, type, p.section, code, vm, deps));
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LoadError, VmFault } from '../errors.js';
+import { LoadError, VerifierRejectError, VmFault } from '../errors.js';
 import { assemble } from '../isa/asm.js';
 import { buildPacket } from '../packet/build.js';
 import { ethernet, ipv4, tcp } from '../packet/layers.js';
@@ -16,6 +16,8 @@ import { passedPacket, verdictName } from './replay.js';
 
 const frame = buildPacket([ethernet({ dst: '02:00:00:00:00:02', src: '02:00:00:00:00:01' }), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), tcp({ sport: 1, dport: 2 })]);
 const prog = (type: string, asm: string, o: Record<string, unknown> = {}) => loadVmProgram({ type, insns: assemble(asm + '\n'), cpus: 2, ...o });
+/** Loads without the verifier: these tests check the VM's own run-time and load-time checks (defense in depth). */
+const unverified = (type: string, asm: string, o: Record<string, unknown> = {}) => prog(type, asm, { verify: false, ...o });
 
 test('redirect targets are reported with the redirect verdict only', () => {
   const x = prog('xdp', 'r1 = 7\nr2 = 0\ncall 23\nexit').run({ dataIn: frame });
@@ -42,31 +44,31 @@ test('tc writes to mark, priority, tc_index, cb and the hash are visible after t
 });
 
 test('context access rules: read-only and unreadable fields fault, naming the field', () => {
-  assert.throws(() => prog('sched_cls', 'r2 = 1\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit').run({ dataIn: frame }), (e: Error) => e instanceof VmFault && /len is not writable by sched_cls/.test(e.message));
-  assert.throws(() => prog('socket_filter', 'r0 = *(u32 *)(r1 + 76)\nexit').run({ dataIn: frame }), /data is not readable by socket_filter/);
-  assert.throws(() => prog('sched_cls', 'r0 = *(u16 *)(r1 + 76)\nexit').run({ dataIn: frame }), /data must be accessed as a whole 4-byte field/);
-  assert.throws(() => prog('xdp', 'r2 = 1\n*(u32 *)(r1 + 12) = r2\nr0 = 2\nexit').run({ dataIn: frame }), /ingress_ifindex is not writable by xdp/);
+  assert.throws(() => unverified('sched_cls', 'r2 = 1\n*(u32 *)(r1 + 0) = r2\nr0 = 0\nexit').run({ dataIn: frame }), (e: Error) => e instanceof VmFault && /len is not writable by sched_cls/.test(e.message));
+  assert.throws(() => unverified('socket_filter', 'r0 = *(u32 *)(r1 + 76)\nexit').run({ dataIn: frame }), /data is not readable by socket_filter/);
+  assert.throws(() => unverified('sched_cls', 'r0 = *(u16 *)(r1 + 76)\nexit').run({ dataIn: frame }), /data must be accessed as a whole 4-byte field/);
+  assert.throws(() => unverified('xdp', 'r2 = 1\n*(u32 *)(r1 + 12) = r2\nr0 = 2\nexit').run({ dataIn: frame }), /ingress_ifindex is not writable by xdp/);
 });
 
 test('helpers: not allowed for the program type, or allowed but missing in the VM, fail the load', () => {
-  assert.throws(() => prog('socket_filter', 'r2 = 0\ncall 9\nexit'), (e: Error) => e instanceof LoadError && /helper bpf_skb_store_bytes#9 is not allowed for socket_filter programs/.test(e.message));
-  assert.throws(() => prog('xdp', 'call 69\nexit'), /helper bpf_fib_lookup#69 is not supported by the VM/);
-  assert.throws(() => prog('xdp', 'call 9\nexit'), /bpf_skb_store_bytes#9 is not allowed for xdp programs/);
-  assert.throws(() => prog('kprobe', 'call 58\nexit'), /bpf_override_return#58 is not allowed for kprobe programs/);
+  assert.throws(() => unverified('socket_filter', 'r2 = 0\ncall 9\nexit'), (e: Error) => e instanceof LoadError && /helper bpf_skb_store_bytes#9 is not allowed for socket_filter programs/.test(e.message));
+  assert.throws(() => unverified('xdp', 'call 69\nexit'), /helper bpf_fib_lookup#69 is not supported by the VM/);
+  assert.throws(() => unverified('xdp', 'call 9\nexit'), /bpf_skb_store_bytes#9 is not allowed for xdp programs/);
+  assert.throws(() => unverified('kprobe', 'call 58\nexit'), /bpf_override_return#58 is not allowed for kprobe programs/);
 });
 
 test('tracing contexts: raw tracepoint args, kprobe pt_regs, refusals', () => {
   const args = new Uint8Array(16);
   new DataView(args.buffer).setBigUint64(8, 0x1122334455n, true);
-  const raw = prog('raw_tracepoint', 'r0 = *(u64 *)(r1 + 8)\nexit').run({ ctxIn: args });
+  const raw = unverified('raw_tracepoint', 'r0 = *(u64 *)(r1 + 8)\nexit').run({ ctxIn: args });
   assert.equal(raw.r0, 0x1122334455n);
   assert.equal(raw.retval, 0x22334455);
-  assert.throws(() => prog('raw_tracepoint', 'r0 = 0\nexit').run({ ctxIn: new Uint8Array(7) }), TestRunError);
+  assert.throws(() => unverified('raw_tracepoint', 'r0 = 0\nexit').run({ ctxIn: new Uint8Array(7) }), TestRunError);
   const regs = new Uint8Array(168);
   new DataView(regs.buffer).setBigUint64(112, 42n, true); // di: first argument
-  assert.equal(prog('kprobe', 'r0 = *(u64 *)(r1 + 112)\nexit').run({ ctxIn: regs }).retval, 42);
-  assert.throws(() => prog('kprobe', 'r2 = 1\n*(u64 *)(r1 + 0) = r2\nr0 = 0\nexit').run({ ctxIn: regs }), /read-only/);
-  assert.throws(() => prog('kprobe', 'r0 = 0\nexit').run({ dataIn: frame }), /take no data_in/);
+  assert.equal(unverified('kprobe', 'r0 = *(u64 *)(r1 + 112)\nexit').run({ ctxIn: regs }).retval, 42);
+  assert.throws(() => unverified('kprobe', 'r2 = 1\n*(u64 *)(r1 + 0) = r2\nr0 = 0\nexit').run({ ctxIn: regs }), /read-only/);
+  assert.throws(() => unverified('kprobe', 'r0 = 0\nexit').run({ dataIn: frame }), /take no data_in/);
 });
 
 test('simulated task, seedable PRNG and the trace pipe', () => {
@@ -100,4 +102,11 @@ test('replay helpers: which packets a verdict lets through', () => {
   assert.equal(passedPacket(3, 2, frame), undefined);
   assert.equal(passedPacket(1, 10, frame)?.length, 24);
   assert.equal(verdictName(3, 0xffffffff), 'TC_ACT_UNSPEC');
+});
+
+test('loading verifies like the kernel: a rejected program fails with the verifier message and log', () => {
+  assert.throws(() => prog('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 0)\nr0 = 2\nexit'), (e: Error) =>
+    e instanceof VerifierRejectError && /invalid access to packet, off=0 size=1/.test(e.message) && e.location.insn === 1 && /processed \d+ insns/.test(e.log));
+  // The same program without the verifier is stopped by the VM's own memory checks.
+  assert.throws(() => unverified('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 0)\nr0 = 2\nexit').run({ dataIn: frame }), VmFault);
 });
