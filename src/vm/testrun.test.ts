@@ -105,8 +105,8 @@ test('replay helpers: which packets a verdict lets through', () => {
 });
 
 test('loading verifies like the kernel: a rejected program fails with the verifier message and log', () => {
-  assert.throws(() => prog('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 0)\nr0 = 2\nexit'), (e: Error) =>
-    e instanceof VerifierRejectError && /invalid access to packet, off=0 size=1/.test(e.message) && e.location.insn === 1 && /processed \d+ insns/.test(e.log));
+  assert.throws(() => prog('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 4000)\nr0 = 2\nexit'), (e: Error) =>
+    e instanceof VerifierRejectError && /invalid access to packet, off=4000 size=1/.test(e.message) && e.location.insn === 1 && /processed \d+ insns/.test(e.log));
   // The same program without the verifier is stopped by the VM's own memory checks.
-  assert.throws(() => unverified('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 0)\nr0 = 2\nexit').run({ dataIn: frame }), VmFault);
+  assert.throws(() => unverified('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 4000)\nr0 = 2\nexit').run({ dataIn: frame }), VmFault);
 });
