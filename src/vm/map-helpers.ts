@@ -35,11 +35,15 @@ export class VmMaps {
   private readonly keyRegions = new Map<Uint8Array, number>();
   /** Reserved ring buffer records by region id. */
   private readonly records = new Map<number, { map: RingBufMap; off: number }>();
+  /** The map {@link register} saw last and its regions: a program's lookups mostly repeat one map. */
+  private lastMap: AnyMap | undefined;
+  private lastRegions: MapRegions | undefined;
 
   constructor(readonly mem: Memory) {}
 
   /** Registers `map` (idempotent) and returns its regions. */
   register(map: AnyMap): MapRegions {
+    if (map === this.lastMap) return this.lastRegions!;
     let r = this.regions.get(map);
     if (!r) {
       const access = map.progAccess;
@@ -49,6 +53,8 @@ export class VmMaps {
       };
       this.regions.set(map, r);
     }
+    this.lastMap = map;
+    this.lastRegions = r;
     return r;
   }
 

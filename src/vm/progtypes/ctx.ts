@@ -16,7 +16,15 @@ export interface FieldAccess {
   write?: boolean;
 }
 
-/** Computed per-byte rules of one struct for one program type. */
+/** Index of an access size (1, 2, 4, 8) in the precomputed access tables. */
+function sizeIndex(size: number): number {
+  return 31 - Math.clz32(size);
+}
+
+/**
+ * Computed rules of one struct for one program type: per field its extent and permissions, and
+ * per (offset, size, direction) the verdict, precomputed once so an access costs one table load.
+ */
 export class CtxRules {
   /** Field index per byte (+1; 0 = padding). */
   readonly fieldAt: Uint8Array;
@@ -27,6 +35,10 @@ export class CtxRules {
   readonly canWrite: boolean[];
   /** Element size of array fields (cb[5]): narrow accesses are checked per element. */
   readonly elem: number[];
+  /** Field index + 1 of a permitted load at [offset * 4 + sizeIndex], 0 when refused. */
+  private readonly loads: Uint8Array;
+  /** Field index + 1 of a permitted store at [offset * 4 + sizeIndex], 0 when refused. */
+  private readonly stores: Uint8Array;
 
   constructor(readonly layout: StructLayout, access: Readonly<Record<string, FieldAccess>>, readonly pointers: ReadonlySet<string>) {
     this.fieldAt = new Uint8Array(layout.size);
@@ -39,27 +51,43 @@ export class CtxRules {
       this.elem.push(f.count ? f.size / f.count : f.size);
       for (let b = f.offset; b < f.offset + f.size; b++) if (!this.fieldAt[b]) this.fieldAt[b] = i + 1;
     }
+    this.loads = new Uint8Array(layout.size * 4);
+    this.stores = new Uint8Array(layout.size * 4);
+    for (let offset = 0; offset < layout.size; offset++) {
+      for (const size of [1, 2, 4, 8]) {
+        const at = offset * 4 + sizeIndex(size), fi = this.fieldAt[offset];
+        if (this.refusal(offset, size, false, '') === undefined) this.loads[at] = fi;
+        if (this.refusal(offset, size, true, '') === undefined) this.stores[at] = fi;
+      }
+    }
   }
 
   /**
    * The field index of an access, or a VmFault explaining why the kernel's verifier would refuse
-   * it: outside the struct, unknown field, not readable/writable for this program type, pointer
-   * fields not loaded as a whole 4-byte word, accesses spanning two fields, stores narrower than
-   * the field.
+   * it (see {@link refusal}). One table load when the access is permitted.
    */
   check(offset: number, size: number, write: boolean, typeName: string): number {
-    const fi = offset < this.fieldAt.length ? this.fieldAt[offset] - 1 : -1;
-    if (fi < 0) throw this.bad(offset, size, 'no such field');
-    const name = this.names[fi], start = this.starts[fi], elem = this.elem[fi];
-    const rel = (offset - start) % elem;
-    if (rel + size > elem || (rel % size) !== 0) throw this.bad(offset, size, `misaligned or spans fields (${name})`);
-    if (write ? !this.canWrite[fi] : !this.canRead[fi]) throw this.bad(offset, size, `${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`);
-    if ((write || this.pointers.has(name)) && size !== elem) throw this.bad(offset, size, `${name} must be accessed as a whole ${elem}-byte field`);
-    return fi;
+    if (offset < this.fieldAt.length) {
+      const fi = (write ? this.stores : this.loads)[offset * 4 + sizeIndex(size)];
+      if (fi !== 0) return fi - 1;
+    }
+    throw new VmFault(`invalid ${this.layout.name} access off=${offset} size=${size}: ${this.refusal(offset, size, write, typeName)}`);
   }
 
-  private bad(offset: number, size: number, why: string): VmFault {
-    return new VmFault(`invalid ${this.layout.name} access off=${offset} size=${size}: ${why}`);
+  /**
+   * Why the kernel's verifier would refuse an access, or undefined when it is permitted: outside
+   * the struct, unknown field, not readable/writable for this program type, pointer fields not
+   * loaded as a whole 4-byte word, accesses spanning two fields, stores narrower than the field.
+   */
+  private refusal(offset: number, size: number, write: boolean, typeName: string): string | undefined {
+    const fi = offset < this.fieldAt.length ? this.fieldAt[offset] - 1 : -1;
+    if (fi < 0) return 'no such field';
+    const name = this.names[fi], start = this.starts[fi], elem = this.elem[fi];
+    const rel = (offset - start) % elem;
+    if (rel + size > elem || (rel % size) !== 0) return `misaligned or spans fields (${name})`;
+    if (write ? !this.canWrite[fi] : !this.canRead[fi]) return `${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`;
+    if ((write || this.pointers.has(name)) && size !== elem) return `${name} must be accessed as a whole ${elem}-byte field`;
+    return undefined;
   }
 }
 
