@@ -264,13 +264,15 @@ class Loader {
   private collectCodeRelocs(rel: ElfSection, code: CodeSection): void {
     const secName = code.sec.name;
     const relocs = this.elf.relocations(rel);
+    const syms = this.elf.symbols();
     for (let i = 0; i < relocs.length; i++) {
       const r = relocs[i];
       const at = rel.offset + i * 16;
       if (r.offset % INSN || r.offset >= code.sec.size) this.fail(`relocation #${i} offset ${r.offset} is not an instruction of ${secName}`, rel.name, at);
       const idx = r.offset / INSN;
       const insn = insnAt(code, idx);
-      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      // The location is built only for the error (this runs once per relocation).
+      const sym = r.symbol > 0 && r.symbol < syms.length ? syms[r.symbol] : this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
       const where = new Where(idx, sym);
       const isCall = insn.op === OP_CALL;
       const isLddw = insn.op === OP_LDDW;
