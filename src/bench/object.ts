@@ -1,17 +1,22 @@
 /**
  * Object reading benchmark: time to read every ebpf-samples object (target: all under 1 s), the
- * per-object median, the same reads beside libbpf's bpf_object__open (C, measured in the same run
- * on the objects libbpf can open), and a 10,000-mutant fuzz run of the reader (count of escaped
- * non-typed errors).
+ * per-object median and slowest objects, the same reads beside libbpf's bpf_object__open (C,
+ * measured in the same run on the objects libbpf can open), the parse of the kernel's BTF (cold, in
+ * fresh processes) and a 10,000-mutant fuzz run of the reader (count of escaped non-typed errors).
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { BenchReporter, median } from './report.js';
 import { loadObjectSpec } from '../object/load.js';
 import { fuzzObjects } from '../object/fuzz.js';
+import { VMLINUX_BTF_PATH } from '../btf/core.js';
 import { hasTool, listFiles, repoRoot, testdataDir } from '../test-support.js';
+
+/** Fresh processes for the cold vmlinux BTF figures (the first parse of a process is the one that counts). */
+const VMLINUX_RUNS = 7;
 
 export async function run(r: BenchReporter): Promise<void> {
   const files = listFiles(path.join(testdataDir, 'ebpf-samples'), '.o').filter((f) => !f.includes('/invalid/'));
@@ -38,7 +43,10 @@ export async function run(r: BenchReporter): Promise<void> {
   r.row({ name: `read ${objects.length} objects (second pass)`, value: performance.now() - t1, unit: 'ms', target: 1000 });
   r.row({ name: 'per object, median', value: median(per), unit: 'ms' });
   r.row({ name: 'per object, max', value: Math.max(...per), unit: 'ms' });
+  const slowest = per.map((ms, i) => ({ ms, name: path.relative(testdataDir, objects[i].name) })).sort((a, b) => b.ms - a.ms);
+  r.note(`slowest: ${slowest.slice(0, 3).map((x) => `${x.name} ${x.ms.toFixed(1)} ms`).join(', ')}`);
   compareWithLibbpf(r, objects);
+  vmlinuxParse(r);
 
   const small = objects.filter((o) => statSync(o.name).size < 100_000);
   const t2 = performance.now();
@@ -48,6 +56,49 @@ export async function run(r: BenchReporter): Promise<void> {
   r.row({ name: 'fuzz: slowest mutant', value: fz.slowestMs, unit: 'ms' });
   r.note(`fuzz: ${fz.accepted} accepted, typed errors ${JSON.stringify(fz.errors)}, ${(performance.now() - t2).toFixed(0)} ms`);
   for (const f of fz.findings.slice(0, 5)) r.note(`finding: ${f.source} ${f.mutation}: ${f.error.split('\n')[0]}`);
+}
+
+/**
+ * CPU time (process.cpuUsage: steadier than wall time on a busy machine) of parsing the kernel's
+ * BTF in a fresh process, median of several processes: the parse itself, then the CO-RE candidate
+ * index (names only) and decoding every type object (what a full C or raw dump needs).
+ */
+function vmlinuxParse(r: BenchReporter): void {
+  if (!existsSync(VMLINUX_BTF_PATH)) {
+    r.note(`vmlinux BTF parse skipped: no ${VMLINUX_BTF_PATH}`);
+    return;
+  }
+  const script = `
+    import { readFileSync } from 'node:fs';
+    const { loadBtf } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist/btf/spec.js')).href)});
+    const { findCoreCandidates } = await import(${JSON.stringify(pathToFileURL(path.join(repoRoot, 'dist/btf/core.js')).href)});
+    const bytes = new Uint8Array(readFileSync(${JSON.stringify(VMLINUX_BTF_PATH)}));
+    const cpu = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+    let c = cpu(), w = performance.now();
+    const btf = loadBtf(bytes, { file: 'vmlinux' });
+    const parse = cpu() - c, parseWall = performance.now() - w;
+    c = cpu();
+    findCoreCandidates(btf, btf.typesByName('task_struct')[0].id, btf);
+    const index = cpu() - c;
+    c = cpu();
+    const n = btf.types.length;
+    const all = cpu() - c;
+    console.log(JSON.stringify({ parse, parseWall, index, all, n }));`;
+  const runs: { parse: number; parseWall: number; index: number; all: number; n: number }[] = [];
+  for (let i = 0; i < VMLINUX_RUNS; i++) {
+    const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    if (p.status !== 0) {
+      r.note(`vmlinux BTF parse failed: ${p.stderr.split('\n')[0]}`);
+      return;
+    }
+    runs.push(JSON.parse(p.stdout));
+  }
+  const med = (k: 'parse' | 'parseWall' | 'index' | 'all') => median(runs.map((x) => x[k]));
+  r.row({ name: `vmlinux BTF parse (${runs[0].n - 1} types), CPU`, value: med('parse'), unit: 'ms', target: 300 });
+  r.row({ name: '  same, wall time', value: med('parseWall'), unit: 'ms' });
+  r.row({ name: '  then CO-RE candidate index, CPU', value: med('index'), unit: 'ms' });
+  r.row({ name: '  then every type object decoded, CPU', value: med('all'), unit: 'ms' });
+  r.note(`medians of ${VMLINUX_RUNS} fresh processes`);
 }
 
 /** Times libbpf's bpf_object__open on the objects it can open and tsbpf on the same ones. */

@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { loadBtf } from './spec.js';
+import { parseBtf } from './parse.js';
+import { findCoreCandidates } from './core.js';
 import { formatBtfRaw } from './format-raw.js';
 import { formatBtfC } from './format-c.js';
 import { parseBtfExt, resolveCoreAccess } from './ext.js';
@@ -107,6 +109,61 @@ test('detects loops and out-of-range references', () => {
   assert.throws(() => loadBtf(be), /big-endian/);
 });
 
+test('lazy decoding: errors found by the scan are the ones of a full decode', () => {
+  const strs = '\0a\0s\0';
+  // A member referring to a missing type: reported with the member's name.
+  assert.throws(() => loadBtf(blob([3, info(4, 1), 4, 1, 7, 0], strs), { section: '.BTF' }),
+    (e: unknown) => e instanceof BtfError && e.message.includes("type [1] STRUCT: member 'a' type id 7 out of range (1 types)") && e.location.offset === 24);
+  assert.throws(() => loadBtf(blob([0, info(13, 1), 0, 1, 9], strs)), /type \[1\] FUNC_PROTO: parameter 'a' type id 9 out of range/);
+  assert.throws(() => loadBtf(blob([0, info(3), 0, 0, 5, 1], strs)), /type \[1\] ARRAY: index type id 5 out of range/);
+  assert.throws(() => loadBtf(blob([0, info(15, 1), 0, 4, 0, 4], strs)), /type \[1\] DATASEC: variable type id 4 out of range/);
+  // A member name outside the string table, located at the member.
+  assert.throws(() => loadBtf(blob([3, info(4, 1), 4, 99, 0, 0], strs)), (e: unknown) => e instanceof BtfError && /string offset 99 outside/.test(e.message) && e.location.offset === 36);
+  // A type section that ends inside a record: bytes left are counted exactly.
+  const cut = blob([...INT(1, 4, 32), 0], strs);
+  const dv = new DataView(cut.buffer);
+  dv.setUint32(12, 17, true); // one INT (16 bytes) and 1 byte of the next header
+  assert.throws(() => loadBtf(cut), /truncated header of type \[2\] \(need 12 bytes, 1 left\)/);
+  dv.setUint32(12, 14, true);
+  assert.throws(() => loadBtf(cut), /truncated INT data of type \[1\] \(need 4 bytes, 2 left\)/);
+});
+
+test('lazy decoding: unaligned blobs, names without decoding, withTypes', () => {
+  const strs = '\0int\0s\0a\0';
+  const words = [...INT(1, 4, 32), 5, info(4, 1), 4, 7, 1, 0, 5, info(7), 0];
+  const b = blob(words, strs);
+  const odd = new Uint8Array(b.length + 1).subarray(1);
+  odd.set(b);
+  const spec = loadBtf(odd);
+  assert.deepEqual(spec.types, parseBtf(b).types);
+  assert.equal(spec.typeCount, 4);
+  assert.deepEqual([1, 2, 3].map((id) => spec.typeName(id)), ['int', 's', 's']);
+  assert.deepEqual(spec.typeIdsByName('s'), [2, 3]);
+  assert.deepEqual([...spec.typeNames()].sort(), ['int', 's']);
+  assert.equal(spec.type(2), spec.type(2), 'a type is decoded once');
+  assert.throws(() => spec.type(4), /type id 4 out of range \(3 types\)/);
+  assert.throws(() => spec.typeName(-1), /out of range/);
+  const fixed = spec.withTypes([{ id: 3, kind: 'FWD', name: 'u', union: true }]);
+  assert.equal(fixed.type(3).name, 'u');
+  assert.deepEqual(fixed.typeIdsByName('s'), [2]);
+  assert.deepEqual(fixed.typeIdsByName('u'), [3]);
+  assert.equal(fixed.types[3].name, 'u');
+  assert.equal(spec.type(3).name, 's', 'the original is unchanged');
+  assert.equal(fixed.type(2), spec.type(2), 'types that are not replaced are shared');
+});
+
+test('CO-RE candidates: exact and flavored names, in id order', () => {
+  const strs = '\0s\0s___a\0s___b___c\0s___b\0';
+  const off = (s: string) => strs.indexOf(`\0${s}\0`) + 1;
+  const st = (name: string) => [off(name), info(4), 0];
+  // [1] s___a  [2] s  [3] s___b___c  [4] s___b  [5] FWD s
+  const targ = loadBtf(blob([...st('s___a'), ...st('s'), ...st('s___b___c'), ...st('s___b'), off('s'), info(7), 0], strs));
+  const local = loadBtf(blob([...st('s___b')], strs));
+  assert.deepEqual(findCoreCandidates(local, 1, targ), [1, 2, 4]);
+  const local2 = loadBtf(blob([...st('s___b___c')], strs));
+  assert.deepEqual(findCoreCandidates(local2, 1, targ), [3]);
+});
+
 test('raw and C dumps equal `bpftool btf dump file` for every corpus object with BTF', (t) => {
   if (!requireOrSkip(t, hasTool('bpftool') && objects.length > 0, 'bpftool and the corpus')) return;
   let compared = 0;
@@ -131,7 +188,13 @@ test('vmlinux BTF: raw and C dumps equal bpftool, parse time', (t) => {
   const t0 = performance.now();
   const spec = loadBtf(bytes, { file: VMLINUX });
   const ms = performance.now() - t0;
-  t.diagnostic(`vmlinux: ${spec.types.length - 1} types parsed in ${ms.toFixed(0)} ms`);
+  t.diagnostic(`vmlinux: ${spec.typeCount - 1} types parsed in ${ms.toFixed(0)} ms`);
+  // Names and the name index come from the encoded records: they agree with the decoded types.
+  const byName = new Map<string, number[]>();
+  for (const ty of spec.types) if (ty.name) byName.set(ty.name, [...(byName.get(ty.name) ?? []), ty.id]);
+  for (const ty of spec.types) assert.equal(spec.typeName(ty.id), ty.name);
+  assert.equal([...spec.typeNames()].length, byName.size);
+  for (const [name, ids] of byName) assert.deepEqual(spec.typeIdsByName(name), ids);
   const ref = spawnSync('bpftool', ['btf', 'dump', 'file', VMLINUX], { encoding: 'utf8', maxBuffer: 1 << 30 });
   assert.equal(ref.status, 0);
   const mine = formatBtfRaw(spec);

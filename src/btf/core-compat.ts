@@ -18,6 +18,7 @@ function isFlavorSep(name: string, i: number): boolean {
 
 /** Length of `name` without its last flavor suffix (`task_struct___v1` → 11), like bpf_core_essential_name_len. */
 export function essentialNameLength(name: string): number {
+  if (!name.includes('___')) return name.length;
   for (let i = name.length - 5; i >= 0; i--) if (isFlavorSep(name, i)) return i + 1;
   return name.length;
 }

@@ -61,31 +61,34 @@ export interface CoreOptions {
   targetName?: string;
 }
 
-const flavoredIndex = new WeakMap<BtfSpec, Map<string, BtfType[]>>();
+const flavoredIndex = new WeakMap<BtfSpec, Map<string, number[]>>();
 
-/** Target types whose name carries a flavor suffix, by essential name (built once per target BTF). */
-function flavoredTypes(targ: BtfSpec): Map<string, BtfType[]> {
+/**
+ * Ids of the target types whose name has a flavor suffix (`name___flavor`), by essential name
+ * (built once per target BTF from its distinct names; vmlinux has a few dozen).
+ */
+function flavoredByEssentialName(targ: BtfSpec): Map<string, number[]> {
   let idx = flavoredIndex.get(targ);
   if (!idx) {
     idx = new Map();
-    for (const t of targ.types) {
-      if (!t.name.includes('___')) continue;
-      const key = essentialName(t.name);
-      if (key === t.name) continue;
-      const l = idx.get(key);
-      if (l) l.push(t);
-      else idx.set(key, [t]);
+    for (const name of targ.typeNames()) {
+      if (!name.includes('___')) continue;
+      const key = essentialName(name);
+      if (key === name) continue;
+      const l = idx.get(key) ?? [];
+      l.push(...targ.typeIdsByName(name));
+      idx.set(key, l);
     }
     flavoredIndex.set(targ, idx);
   }
   return idx;
 }
 
-/** Target types with essential name `ess`, in id order: exact names plus flavored ones. */
-function typesByEssentialName(targ: BtfSpec, ess: string): readonly BtfType[] {
-  const exact = targ.typesByName(ess).filter((t) => !t.name.includes('___') || essentialName(t.name) === ess);
-  const flavored = flavoredTypes(targ).get(ess);
-  return flavored ? [...exact, ...flavored].sort((a, b) => a.id - b.id) : exact;
+/** Target type ids whose essential name is `key`, in id order. */
+function targetsByEssentialName(targ: BtfSpec, key: string): readonly number[] {
+  const exact = essentialName(key) === key ? targ.typeIdsByName(key) : [];
+  const flavored = flavoredByEssentialName(targ).get(key);
+  return flavored ? [...exact, ...flavored].sort((a, b) => a - b) : exact;
 }
 
 /** bpf_core_find_cands (vmlinux only): target types of a compatible kind with the same essential name. */
@@ -93,7 +96,8 @@ export function findCoreCandidates(local: BtfSpec, localId: number, targ: BtfSpe
   const lt = local.type(localId);
   if (!lt.name) throw new CoreReloError('anonymous types have no candidates');
   const out: number[] = [];
-  for (const t of typesByEssentialName(targ, essentialName(lt.name))) {
+  for (const id of targetsByEssentialName(targ, essentialName(lt.name))) {
+    const t = targ.type(id);
     if (!kindsCoreCompat(t, lt)) continue;
     log?.push(`CO-RE relocating [${localId}] ${kindStr(lt)} ${lt.name}: found target candidate [${t.id}] ${kindStr(t)} ${t.name} in [${targetName}]`);
     out.push(t.id);
@@ -236,8 +240,7 @@ export function kernelBtf(): { btf: BtfSpec; parseMs: number } {
     }
     const t0 = performance.now();
     const btf = loadBtf(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { file: VMLINUX_BTF_PATH });
-    btf.typesByName('');
-    flavoredTypes(btf);
+    flavoredByEssentialName(btf);
     kernelBtfCache = { btf, parseMs: performance.now() - t0 };
   }
   return kernelBtfCache;

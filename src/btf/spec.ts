@@ -3,55 +3,110 @@
  * detects reference loops (a typedef chain that comes back to itself, an array of itself…).
  */
 import { BtfError, type Location } from '../errors.js';
-import { parseBtf, type BtfHeader } from './parse.js';
+import { scanBtf, type BtfHeader, type BtfLayout } from './parse.js';
 import { MODIFIER_KINDS, type BtfType } from './types.js';
 
 /** Longest chain of modifiers/arrays followed before a loop is reported (libbpf uses 32). */
 export const MAX_RESOLVE_DEPTH = 32;
 
 export class BtfSpec {
-  private byName?: Map<string, BtfType[]>;
+  private all?: readonly BtfType[];
+  /** Type ids by name, built on the first lookup. */
+  private byName?: Map<string, number | number[]>;
 
   /** @internal use {@link loadBtf}. */
   constructor(
-    /** All types; `types[0]` is void. */
-    readonly types: readonly BtfType[],
-    readonly header: BtfHeader,
-    private readonly strings: (off: number) => string,
+    private readonly layout: BtfLayout,
     private readonly loc: Location,
+    /** Types that replace the encoded ones (same ids). */
+    private readonly replaced: ReadonlyMap<number, BtfType> = new Map(),
+    /** Decoded types by id, filled on demand; shared with the specs made by {@link withTypes}. */
+    private readonly decoded: (BtfType | undefined)[] = new Array(layout.count),
   ) {}
+
+  /** Header fields of the blob. */
+  get header(): BtfHeader {
+    return this.layout.header;
+  }
+
+  /** All types; `types[0]` is void. Decodes every type on first use: prefer {@link type} and {@link typesByName}. */
+  get types(): readonly BtfType[] {
+    if (!this.all) {
+      const all: BtfType[] = new Array(this.layout.count);
+      for (let id = 0; id < all.length; id++) all[id] = this.type(id);
+      this.all = all;
+    }
+    return this.all;
+  }
+
+  /** Number of types, void included (`types.length`, without decoding them). */
+  get typeCount(): number {
+    return this.layout.count;
+  }
 
   /** A copy of this spec with some types replaced (same ids); used for libbpf's DATASEC fix-ups. */
   withTypes(replacements: readonly BtfType[]): BtfSpec {
-    const types = [...this.types];
-    for (const t of replacements) types[t.id] = t;
-    return new BtfSpec(types, this.header, this.strings, this.loc);
+    const replaced = new Map(this.replaced);
+    for (const t of replacements) replaced.set(t.id, t);
+    return new BtfSpec(this.layout, this.loc, replaced, this.decoded);
   }
 
   /** The string at `off` in the string section (used by .BTF.ext records). */
   string(off: number): string {
-    return this.strings(off);
+    return this.layout.string(off);
   }
 
   /** The type with `id`, or a BtfError. */
   type(id: number): BtfType {
-    const t = this.types[id];
-    if (t === undefined) throw this.error(`type id ${id} out of range (${this.types.length - 1} types)`);
-    return t;
+    if (this.replaced.size !== 0) {
+      const r = this.replaced.get(id);
+      if (r !== undefined) return r;
+    }
+    const t = this.decoded[id];
+    if (t !== undefined) return t;
+    if (!(id >= 0 && id < this.layout.count && Number.isInteger(id))) throw this.error(`type id ${id} out of range (${this.layout.count - 1} types)`);
+    return (this.decoded[id] = this.layout.decode(id));
+  }
+
+  /** Name of type `id` ('' when anonymous), without decoding the rest of the type. */
+  typeName(id: number): string {
+    const t = this.replaced.get(id) ?? this.decoded[id];
+    if (t !== undefined) return t.name;
+    if (!(id >= 0 && id < this.layout.count && Number.isInteger(id))) throw this.error(`type id ${id} out of range (${this.layout.count - 1} types)`);
+    return this.layout.name(id);
+  }
+
+  /** Ids of the types called `name` (any kind), in id order. */
+  typeIdsByName(name: string): readonly number[] {
+    const ids = this.nameIndex().get(name);
+    return ids === undefined ? [] : typeof ids === 'number' ? [ids] : ids;
   }
 
   /** Every type called `name` (any kind), in id order. */
   typesByName(name: string): readonly BtfType[] {
+    return this.typeIdsByName(name).map((id) => this.type(id));
+  }
+
+  /** The distinct names of the types (anonymous ones excluded). */
+  typeNames(): IterableIterator<string> {
+    return this.nameIndex().keys();
+  }
+
+  /** Name → id (one type) or ids (several), built from the names alone on first use. */
+  private nameIndex(): Map<string, number | number[]> {
     if (!this.byName) {
-      this.byName = new Map();
-      for (const t of this.types) {
-        if (!t.name) continue;
-        const l = this.byName.get(t.name);
-        if (l) l.push(t);
-        else this.byName.set(t.name, [t]);
+      const index = new Map<string, number | number[]>();
+      for (let id = 1; id < this.layout.count; id++) {
+        const n = this.typeName(id);
+        if (!n) continue;
+        const l = index.get(n);
+        if (l === undefined) index.set(n, id);
+        else if (typeof l === 'number') index.set(n, [l, id]);
+        else l.push(id);
       }
+      this.byName = index;
     }
-    return this.byName.get(name) ?? [];
+    return this.byName;
   }
 
   /** The first type called `name` of `kind` (e.g. `STRUCT`), if any. */
@@ -133,6 +188,5 @@ function checkSize(n: number, id: number, spec: BtfSpec): number {
 
 /** Parses a `.BTF` blob (or /sys/kernel/btf/vmlinux) into a {@link BtfSpec}. */
 export function loadBtf(bytes: Uint8Array, loc: Location = {}): BtfSpec {
-  const raw = parseBtf(bytes, loc);
-  return new BtfSpec(raw.types, raw.header, raw.string, loc);
+  return new BtfSpec(scanBtf(bytes, loc), loc);
 }

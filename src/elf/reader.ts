@@ -119,7 +119,7 @@ export class ElfFile {
     const base = sec.offset;
     for (let i = 0, o = base; i < out.length; i++, o += esize) {
       out[i] = {
-        offset: this.u64(o, sec.name, `relocation #${i} r_offset`),
+        offset: this.u64(o, sec.name, 'relocation', i, 'r_offset'),
         type: this.dv.getUint32(o + 8, true),
         symbol: this.dv.getUint32(o + 12, true),
         addend: rela ? Number(this.dv.getBigInt64(o + 16, true)) : 0,
@@ -181,13 +181,13 @@ export class ElfFile {
     for (let i = 0; i < shnum; i++) {
       const o = shoff + i * SHDR_SIZE;
       const type = this.dv.getUint32(o + 4, true);
-      const offset = this.u64(o + 24, undefined, `section #${i} sh_offset`);
-      const size = this.u64(o + 32, undefined, `section #${i} sh_size`);
+      const offset = this.u64(o + 24, undefined, 'section', i, 'sh_offset');
+      const size = this.u64(o + 32, undefined, 'section', i, 'sh_size');
       if (type !== SHT_NOBITS && i !== 0) this.checkRange(offset, size, `section #${i} contents`, { offset: o + 24 });
       raw.push({
-        nameOff: this.dv.getUint32(o, true), type, flags: this.u64(o + 8, undefined, `section #${i} sh_flags`), offset, size,
+        nameOff: this.dv.getUint32(o, true), type, flags: this.u64(o + 8, undefined, 'section', i, 'sh_flags'), offset, size,
         link: this.dv.getUint32(o + 40, true), info: this.dv.getUint32(o + 44, true),
-        addralign: this.u64(o + 48, undefined, `section #${i} sh_addralign`), entsize: this.u64(o + 56, undefined, `section #${i} sh_entsize`),
+        addralign: this.u64(o + 48, undefined, 'section', i, 'sh_addralign'), entsize: this.u64(o + 56, undefined, 'section', i, 'sh_entsize'),
       });
     }
     const strRaw = raw[shstrndx];
@@ -218,8 +218,8 @@ export class ElfFile {
       out[i] = {
         index: i,
         name: this.string(strtab, this.dv.getUint32(o, true), { offset: o }),
-        value: this.u64(o + 8, symtab.name, `symbol #${i} st_value`),
-        size: this.u64(o + 16, symtab.name, `symbol #${i} st_size`),
+        value: this.u64(o + 8, symtab.name, 'symbol', i, 'st_value'),
+        size: this.u64(o + 16, symtab.name, 'symbol', i, 'st_size'),
         type: info & 0xf,
         bind: info >> 4,
         visibility: this.bytes[o + 5] & 3,
@@ -235,11 +235,18 @@ export class ElfFile {
     }
   }
 
-  /** A u64 field as a number; values above 2^53 are refused (no BPF object is that large). */
-  private u64(o: number, section: string | undefined, what: string): number {
+  /**
+   * A u64 field as a number; values above 2^53 are refused (no BPF object is that large). The
+   * error names it `what`, or `what #entry field` for a field of a table entry (built only on
+   * failure: this runs once per relocation).
+   */
+  private u64(o: number, section: string | undefined, what: string, entry = -1, field = ''): number {
     const lo = this.dv.getUint32(o, true);
     const hi = this.dv.getUint32(o + 4, true);
-    if (hi >= 0x200000) throw this.error(`${what} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is too large`, { section, offset: o });
+    if (hi >= 0x200000) {
+      const name = entry < 0 ? what : `${what} #${entry} ${field}`;
+      throw this.error(`${name} 0x${hi.toString(16)}${lo.toString(16).padStart(8, '0')} is too large`, { section, offset: o });
+    }
     return hi * 0x100000000 + lo;
   }
 }

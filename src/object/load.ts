@@ -264,13 +264,15 @@ class Loader {
   private collectCodeRelocs(rel: ElfSection, code: CodeSection): void {
     const secName = code.sec.name;
     const relocs = this.elf.relocations(rel);
+    const syms = this.elf.symbols();
     for (let i = 0; i < relocs.length; i++) {
       const r = relocs[i];
       const at = rel.offset + i * 16;
       if (r.offset % INSN || r.offset >= code.sec.size) this.fail(`relocation #${i} offset ${r.offset} is not an instruction of ${secName}`, rel.name, at);
       const idx = r.offset / INSN;
       const insn = insnAt(code, idx);
-      const sym = this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
+      // The location is built only for the error (this runs once per relocation).
+      const sym = r.symbol > 0 && r.symbol < syms.length ? syms[r.symbol] : this.elf.symbolAt(r.symbol, this.loc(rel.name, at));
       const where = new Where(idx, sym);
       const isCall = insn.op === OP_CALL;
       const isLddw = insn.op === OP_LDDW;
@@ -435,7 +437,17 @@ function cString(d: Uint8Array): string {
  */
 function fixupDatasecs(btf: BtfSpec, elf: ElfFile, loc: Location): BtfSpec {
   const fixed: BtfType[] = [];
-  const syms = elf.symbols();
+  let globals: Map<string, ElfSymbol> | undefined;
+  /** The first global or weak data symbol called `name` (the index is built on first use). */
+  const globalSymbol = (name: string): ElfSymbol | undefined => {
+    if (!globals) {
+      globals = new Map();
+      for (const s of elf.symbols()) {
+        if (s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && !globals.has(s.name)) globals.set(s.name, s);
+      }
+    }
+    return globals.get(name);
+  };
   for (const t of btf.types) {
     if (t.kind !== 'DATASEC' || t.name === '.kconfig' || t.name === '.ksyms') continue;
     let { size, vars } = t;
@@ -447,7 +459,7 @@ function fixupDatasecs(btf: BtfSpec, elf: ElfFile, loc: Location): BtfSpec {
         const vt = btf.type(v.type);
         if (vt.kind !== 'VAR') throw new ObjectError(`DATASEC '${t.name}': entry [${v.type}] is ${vt.kind}, not VAR`, loc);
         if (vt.linkage === 0 || vt.linkage === 2) return v;
-        const sym = syms.find((s) => s.type === STT_OBJECT && (s.bind === STB_GLOBAL || s.bind === STB_WEAK) && s.name === vt.name);
+        const sym = globalSymbol(vt.name);
         if (!sym) throw new ObjectError(`DATASEC '${t.name}': no ELF symbol for variable '${vt.name}'`, loc);
         if (sym.visibility === STV_HIDDEN || sym.visibility === STV_INTERNAL) fixed.push({ ...vt, linkage: 0 });
         return { ...v, offset: sym.value };
