@@ -96,3 +96,4 @@ export const BPF_F_ATTACH = {
 } as const;
 
 export * from './structs.gen.js';
+export * from './errno.js';

@@ -1,13 +1,10 @@
 /**
- * Linux errno numbers the map operations return (negated, like the kernel's helpers and bpf(2)),
- * with glibc's strerror() text, which `bpftool -j map dump` prints for entries it cannot read.
+ * The errno numbers map operations return (negated, like the kernel's helpers and bpf(2)), with
+ * glibc's strerror() text, which `bpftool -j map dump` prints for entries it cannot read.
  * ENOTSUPP (524) is kernel-internal: glibc prints it as "Unknown error 524".
  */
-export const ERRNO = {
-  EPERM: 1, ENOENT: 2, E2BIG: 7, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EFAULT: 14, EBUSY: 16, EEXIST: 17,
-  ENODEV: 19, EINVAL: 22, ENOSPC: 28, EOVERFLOW: 75, EOPNOTSUPP: 95, ENOTSUPP: 524,
-} as const;
-export type ErrnoName = keyof typeof ERRNO;
+export { ERRNO } from '../../uapi/errno.js';
+import { ERRNO_NAMES } from '../../uapi/errno.js';
 
 const messages: Record<number, string> = {
   1: 'Operation not permitted', 2: 'No such file or directory', 7: 'Argument list too long', 9: 'Bad file descriptor',
@@ -26,6 +23,6 @@ export function strerror(errno: number): string {
 /** Symbolic name of a (positive or negative) errno, e.g. `-ENOENT`, for messages and tests. */
 export function errnoName(rc: number): string {
   if (rc === 0) return '0';
-  for (const [k, v] of Object.entries(ERRNO)) if (v === Math.abs(rc)) return (rc < 0 ? '-' : '') + k;
-  return String(rc);
+  const name = ERRNO_NAMES[Math.abs(rc)];
+  return name ? (rc < 0 ? '-' : '') + name : String(rc);
 }

@@ -1,6 +1,4 @@
-/** The errno values the program-type layer returns (from node's table, i.e. Linux's). */
-import { constants } from 'node:os';
+/** The errno values the program-type layer and helpers return (Linux numbers, src/uapi/errno.ts). */
+import { ERRNO } from '../../uapi/errno.js';
 
-export const { EINVAL, EFAULT, ENOENT, E2BIG, ENODEV, ENOSPC, ENOMEM, EACCES, EOPNOTSUPP, ENOTSUP } = constants.errno;
-/** The kernel-internal ENOTSUPP (524), returned by some helpers. */
-export const ENOTSUPP = 524;
+export const { EINVAL, EFAULT, ENOENT, E2BIG, ENODEV, ENOSPC, ENOMEM, EACCES, EOPNOTSUPP, ENOTSUPP } = ERRNO;
