@@ -816,11 +816,11 @@ class Verifier {
       if (imm === ATOMIC.LOAD_ACQ) {
         this.srcReg(insn.src);
         this.dstReg(insn.dst);
-        this.checkMemAccess(insn.src, insn.off, size, false, insn.dst, insn);
+        this.checkMemAccess(insn.src, insn.off, size, false, insn.dst, insn, false, true);
       } else {
         this.srcReg(insn.src);
         this.srcReg(insn.dst);
-        this.checkMemAccess(insn.dst, insn.off, size, true, insn.src, insn);
+        this.checkMemAccess(insn.dst, insn.off, size, true, insn.src, insn, false, true);
       }
       return;
     }
@@ -836,22 +836,22 @@ class Verifier {
     if (dst.type === RegType.CTX || isPktPointer(dst.type)) this.fail(`BPF_ATOMIC stores into R${insn.dst} ${this.typeStr(dst.type)} is not allowed`);
     const loadReg = imm === ATOMIC.CMPXCHG ? 0 : insn.src;
     if (imm & ATOMIC.FETCH) this.dstReg(loadReg);
-    this.checkMemAccess(insn.dst, insn.off, size, false, -1, insn);
-    if (imm & ATOMIC.FETCH) this.checkMemAccess(insn.dst, insn.off, size, false, loadReg, insn);
-    this.checkMemAccess(insn.dst, insn.off, size, true, -1, insn);
+    this.checkMemAccess(insn.dst, insn.off, size, false, -1, insn, false, true);
+    if (imm & ATOMIC.FETCH) this.checkMemAccess(insn.dst, insn.off, size, false, loadReg, insn, false, true);
+    this.checkMemAccess(insn.dst, insn.off, size, true, -1, insn, false, true);
     this.saveAuxPtrType(idx, dst.type);
   }
 
   /** check_mem_access: one load (`valueRegno` receives it) or store (`valueRegno` is stored, -1 = imm). */
-  private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false): void {
+  private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false, strictAlign = false): void {
     const r = this.reg(regno);
     const off = insnOff + r.off;
     const regs = this.frame.regs;
     const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
-    if (r.type === RegType.STACK) {
-      if (size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
-        this.fail(`misaligned stack access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
-      }
+    // Stack accesses are always strictly aligned; atomics (strictAlign) are, whatever the pointer.
+    if ((r.type === RegType.STACK || strictAlign) && size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
+      const desc = r.type === RegType.STACK ? 'stack ' : r.type === RegType.MAP_VALUE ? 'value ' : r.type === RegType.MAP_KEY ? 'key ' : '';
+      this.fail(`misaligned ${desc}access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
     }
     switch (r.type) {
       case RegType.MAP_VALUE: {
