@@ -63,6 +63,18 @@ test('soundness: regression programs found by the fuzzer', () => {
   }
 });
 
+test('soundness: regression: atomics on map values must be aligned (kernel: strict alignment for atomics)', () => {
+  // Found by the kernel cross-check: tsbpf accepted `lock *(u32 *)(r0 + 11) += r4` on a map value.
+  const maps = [{ name: 'm', type: 2, keySize: 4, valueSize: 16, maxEntries: 1, flags: 0 }];
+  const prog = (off: number) => [
+    I(CLASS.ST | MODE.MEM | SIZE.W, 10, 0, -4, 0), I(0x18, 1, 5, 0, 0), I(0), I(CLASS.ALU64 | ALU.MOV | SRC.X, 2, 10),
+    I(CLASS.ALU64 | ALU.ADD, 2, 0, 0, -4), I(0x85, 0, 0, 0, 1), I(CLASS.JMP | JMP.JEQ, 0, 0, 2, 0), I(CLASS.ALU64 | ALU.MOV, 4, 0, 0, 1),
+    I(CLASS.STX | MODE.ATOMIC | SIZE.W, 0, 4, off, 0), I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 0), EXIT,
+  ];
+  assert.equal(verify({ progType: BPF_PROG_TYPE.XDP, insns: prog(11), maps }).error?.message, 'misaligned value access off 0+0+11 size 4');
+  assert.ok(verify({ progType: BPF_PROG_TYPE.XDP, insns: prog(8), maps }).accepted);
+});
+
 test('soundness: shrink keeps the failure and drops the rest, fixing jumps', () => {
   // r6 = r1; r2 = 5; if r2 > 3 goto +1; r2 = 0; r0 = *(u64 *)(r6 + 1000) [faults]; r0 = 0; exit
   const insns = [
