@@ -9,6 +9,7 @@ import * as maps from './maps.js';
 import * as kernel from './kernel.js';
 import { run as object } from './object.js';
 import { run as verifier } from './verifier.js';
+import { run as soundness } from './soundness.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
@@ -19,6 +20,7 @@ const suites: Suite[] = [
   { name: 'kernel', run: kernel.run },
   { name: 'object', run: object },
   { name: 'verifier', run: verifier },
+  { name: 'soundness', run: soundness },
 ];
 
 const only = process.argv.slice(2);
