@@ -75,6 +75,35 @@ test('soundness: regression: atomics on map values must be aligned (kernel: stri
   assert.ok(verify({ progType: BPF_PROG_TYPE.XDP, insns: prog(8), maps }).accepted);
 });
 
+/**
+ * Programs with a NULL dereference the verifier wrongly proved unreachable (the fuzzer's
+ * dead-branch probe reached it in the VM); the kernel rejects each with this message.
+ */
+const DEAD_BRANCH_REGRESSIONS: { name: string; progType: number; insns: Instruction[] }[] = [
+  { // deduce64: s64 [-128, 127] with u64 >= 255 must keep the negative half live
+    name: 'r9 = (s8)prandom; if r9 >= 255 goto trap', progType: BPF_PROG_TYPE.SOCKET_FILTER,
+    insns: [
+      I(0x85, 0, 0, 0, 7), I(CLASS.ALU64 | ALU.MOV | SRC.X, 9, 0), I(CLASS.ALU64 | ALU.MOV | SRC.X, 9, 9, 8), I(CLASS.JMP | JMP.JGE, 9, 0, 1, 255),
+      I(CLASS.JMP | JMP.JA, 0, 0, 2), I(CLASS.ALU64 | ALU.MOV, 1, 0, 0, 0), I(CLASS.LDX | MODE.MEM | SIZE.B, 0, 1, 0), I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 0), EXIT,
+    ],
+  },
+  { // deduce64 again, after a sign-extending packet load and arsh
+    name: 'r9 = *(s32 *)pkt; r9 s>>= 4; if r9 < 0x9f0b64ea goto trap', progType: BPF_PROG_TYPE.SCHED_CLS,
+    insns: [
+      I(CLASS.ALU64 | ALU.MOV | SRC.X, 6, 1), I(CLASS.LDX | MODE.MEM | SIZE.W, 7, 6, 76), I(CLASS.LDX | MODE.MEM | SIZE.W, 8, 6, 80),
+      I(CLASS.ALU64 | ALU.MOV | SRC.X, 2, 7), I(CLASS.ALU64 | ALU.ADD, 2, 0, 0, 16), I(CLASS.JMP | JMP.JGE | SRC.X, 2, 8, 6),
+      I(CLASS.LDX | MODE.MEMSX | SIZE.W, 9, 7, 5), I(CLASS.ALU64 | ALU.ARSH, 9, 0, 0, 4), I(CLASS.JMP | JMP.JLT, 9, 0, 1, -1626643222),
+      I(CLASS.JMP | JMP.JA, 0, 0, 2), I(CLASS.ALU64 | ALU.MOV, 1, 0, 0, 0), I(CLASS.LDX | MODE.MEM | SIZE.B, 0, 1, 0), I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 0), EXIT,
+    ],
+  },
+];
+
+test('soundness: regression: branches the verifier must not prove dead', () => {
+  for (const c of DEAD_BRANCH_REGRESSIONS) {
+    assert.equal(verify({ progType: c.progType, insns: c.insns, maps: [] }).error?.message, "R1 invalid mem access 'scalar'", c.name);
+  }
+});
+
 test('soundness: shrink keeps the failure and drops the rest, fixing jumps', () => {
   // r6 = r1; r2 = 5; if r2 > 3 goto +1; r2 = 0; r0 = *(u64 *)(r6 + 1000) [faults]; r0 = 0; exit
   const insns = [
