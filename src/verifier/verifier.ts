@@ -1697,6 +1697,11 @@ const isRegConst = (r: Reg, jmp32: boolean): boolean => (jmp32 ? (r.varOff.mask 
 const constValue = (r: Reg, jmp32: boolean): bigint => (jmp32 ? r.varOff.value & 0xffffffffn : r.varOff.value);
 
 /** is_branch_taken: 1 = always, 0 = never, -1 = unknown. */
+/** tnum_overlap: whether some value fits both tnums (their known bits agree). */
+function tnumsOverlap(a: { value: bigint; mask: bigint }, b: { value: bigint; mask: bigint }): boolean {
+  return ((a.value ^ b.value) & ~(a.mask | b.mask) & U64_MAX) === 0n;
+}
+
 function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (isPktAny(r1.type) && isPktAny(r2.type) && !jmp32) return pktBranchTaken(r1, r2, op);
   if (r1.isPointer() || r2.isPointer()) {
@@ -1711,11 +1716,13 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   switch (op) {
     case JMP.JEQ:
       if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value === b.t.value ? 1 : 0;
+      if (!tnumsOverlap(a.t, b.t)) return 0;
       if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 0;
       if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 0;
       return -1;
     case JMP.JNE:
       if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value !== b.t.value ? 1 : 0;
+      if (!tnumsOverlap(a.t, b.t)) return 1;
       if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 1;
       if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 1;
       return -1;
