@@ -691,10 +691,10 @@ class Verifier {
     }
     const op = ALU_OPS[o];
     if (!op) {
-      // div / mod: the kernel gives up on bounds.
+      // div / mod: the kernel gives up on bounds (is_safe_to_compute_dst_reg_range) and returns
+      // before zero-extending ALU32 results, so even `w = w % K` is a full 64-bit unknown to it.
       markUnknown(dst);
       dst.id = 0;
-      if (opClass(insn.op) === CLASS.ALU) { zext32To64(dst); boundsSync(dst); }
       return;
     }
     dst.id = 0;
