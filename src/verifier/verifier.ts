@@ -573,7 +573,7 @@ class Verifier {
       this.dstReg(d);
       if (r.type !== RegType.SCALAR) { r.markUnknown(); return; }
       if (o === ALU.NEG) scalarAlu(r, r, 'neg', !alu64);
-      else this.byteSwap(r, imm, alu64 || !x);
+      else this.byteSwap(r, imm, !alu64 && !x);
       return;
     }
     if (o === ALU.MOV) {
@@ -643,6 +643,7 @@ class Verifier {
     this.adjustRegMinMax(insn);
   }
 
+  /** BPF_END: `toLe` for ALU|TO_LE (a truncation on little-endian); ALU|TO_BE and ALU64 bswap swap the bytes. */
   private byteSwap(r: Reg, bits: number, toLe: boolean): void {
     if (toLe) {
       if (bits < 64) coerceToSize(r, bits / 8);
