@@ -185,6 +185,10 @@ class Gen {
     } else if (k === 3) {
       a.emit(A.call(BPF_FUNC.ktime_get_ns));
       if (d !== 0) a.emit(A.mov(d, 0));
+    } else if (k === 4 && this.pkt && r.chance(0.6)) { // sign-extending load, or a 64-bit value from two halves
+      this.boundsCheck(16);
+      if (r.chance(0.5)) a.emit(insn(CLASS.LDX | MODE.MEMSX | r.pick([SIZE.B, SIZE.H, SIZE.W]), d, DATA, r.range(0, 8)));
+      else a.emit(A.ldx(SIZE.W, d, DATA, 0), A.alui(ALU.LSH, d, 32), A.ldx(SIZE.W, 5, DATA, 4), A.alu(ALU.OR, d, 5));
     } else a.emit(A.movi(d, r.pick([0, 1, 7, 255, -1, 0x7fffffff, -0x80000000, 64])));
   }
   /** Refines the bounds of scalar `d` (mask, shift, compare, JMP32, signed/unsigned mixes); returns an upper bound if known. */
@@ -414,7 +418,68 @@ class Gen {
   }
 }
 
+/** ALU operations the dead-branch probe applies to its scalar. */
+const SCALAR_OPS = [ALU.ADD, ALU.SUB, ALU.MUL, ALU.DIV, ALU.OR, ALU.AND, ALU.LSH, ALU.RSH, ALU.NEG, ALU.MOD, ALU.XOR, ALU.MOV, ALU.ARSH, ALU.END];
+
+/**
+ * The scalar-domain probe: a scalar from the input, transformed by ALU operations (64/32-bit,
+ * signed, byte swaps), then a comparison; one side dereferences NULL. The verifier accepts the
+ * program only if it proves that side dead — if the VM ever reaches it, the bounds were wrong.
+ */
+function deadBranch(g: Gen): void {
+  const r = g.r, a = g.a;
+  g.scalar(SC);
+  if (r.chance(0.5)) g.bound(SC);
+  for (let n = r.range(1, 3); n > 0; n--) {
+    const op = r.pick(SCALAR_OPS), w32 = r.chance(0.3);
+    if (op === ALU.END) a.emit(insn((r.chance(0.5) ? CLASS.ALU : CLASS.ALU64) | ALU.END | (r.chance(0.5) ? SRC.X : SRC.K), SC, 0, 0, r.pick([16, 32, 64])));
+    else if (op === ALU.NEG) a.emit(A.alui(ALU.NEG, SC, 0, w32));
+    else if (op === ALU.MOV) a.emit(insn((w32 ? CLASS.ALU : CLASS.ALU64) | ALU.MOV | SRC.X, SC, SC, r.pick([0, 8, 16, 32].filter((x) => !w32 || x < 32))));
+    else if (r.chance(0.25)) { g.scalar(4); a.emit(A.alu(op, SC, 4, w32)); }
+    else {
+      const shift = op === ALU.LSH || op === ALU.RSH || op === ALU.ARSH;
+      a.emit(A.alui(op, SC, shift ? r.range(0, w32 ? 31 : 63) : r.pick([1, 2, 3, 7, 8, 0xff, 0x7fff, -1, -8, 0x7fffffff, -0x80000000]), w32));
+    }
+  }
+  const trap = a.fresh(), join = a.fresh();
+  const w32 = r.chance(0.3), op = r.pick(CMP_OPS);
+  if (r.chance(0.2)) { g.scalar(3); a.jmp(op, SC, { src: 3 }, trap, w32); }
+  else a.jmp(op, SC, { imm: r.pick([0, 1, 7, 8, 255, 256, 0x7fffffff, -1, -0x80000000, r.u32() | 0]) }, trap, w32);
+  a.ja(join).label(trap).emit(A.movi(1, 0), A.ldx(SIZE.B, 0, 1, 0)).label(join);
+  if (r.chance(0.5)) { // and the opposite polarity: the fall-through side is the trap
+    a.jmp(r.pick(CMP_OPS), SC, { imm: r.pick([0, 1, 8, 255, -1]) }, g.out, r.chance(0.3));
+    a.emit(A.movi(1, 0), A.ldx(SIZE.B, 0, 1, 0));
+  }
+}
+
+/**
+ * The state-pruning probe: two paths join with different constants in a register (directly, via
+ * a linked copy, or through a stack spill), which is then used as a pointer offset. If pruning
+ * treats the second path's state as equivalent without the register being precise, the verifier
+ * accepts an out-of-bounds access that the VM reaches when the input takes that path.
+ */
+function prune(g: Gen): void {
+  const r = g.r, a = g.a;
+  g.scalar(SC);
+  const other = a.fresh(), join = a.fresh();
+  const good = r.range(0, 15), bad = r.pick([good, good + 1, 63, 64, 100, 600, -80]);
+  a.jmp(r.pick(CMP_OPS), SC, { imm: r.pick([0, 1, 8, 255, -1]) }, other, r.chance(0.3));
+  a.emit(A.movi(4, good)).ja(join);
+  a.label(other).emit(A.movi(4, bad));
+  a.label(join);
+  if (r.chance(0.3)) a.emit(A.stx(SIZE.DW, 10, 4, -72), A.movi(4, 0), A.ldx(SIZE.DW, 4, 10, -72)); // precision through a spill
+  for (let n = r.int(3); n > 0; n--) a.emit(A.movi(r.range(0, 3), r.int(100))); // filler
+  if (g.pkt && r.chance(0.5)) {
+    g.boundsCheck(16);
+    a.emit(A.mov(3, DATA), A.alu(ALU.ADD, 3, 4), A.ldx(SIZE.B, 0, 3, 0));
+  } else {
+    a.emit(A.mov(3, 10), A.alui(ALU.ADD, 3, -64), A.alu(ALU.ADD, 3, 4), A.st(SIZE.B, 3, 0, 1));
+  }
+}
+
 const FRAGMENTS: [string, (g: Gen) => void][] = [
+  ['prune', prune],
+  ['dead', deadBranch], ['dead', deadBranch],
   ['pkt', (g) => g.pktConst()], ['pktvar', (g) => g.pktVar()], ['stack', (g) => g.stackOps()], ['stackvar', (g) => g.stackVar()],
   ['map', (g) => g.mapLookup()], ['ctx', (g) => g.ctxAccess()], ['helper', (g) => g.helper()], ['loop', (g) => g.loop()],
   ['subprog', (g) => g.subprog()], ['atomic', (g) => g.atomicOn()],
@@ -638,7 +703,9 @@ export function shrink(insns: Instruction[], stillFails: (insns: Instruction[]) 
       let ok = true;
       for (let k = chunk - 1; k >= 0; k--) {
         const i = start + k;
-        if (i >= cand.length || cand[i].op === OP_LDDW || (i > 0 && cand[i - 1].op === OP_LDDW)) { ok = false; break; }
+        if (i >= cand.length) { ok = false; break; }
+        if (cand[i].op === OP_LDDW) cand = deleteInsn(cand, i + 1); // an lddw goes with its second slot
+        else if (i > 0 && cand[i - 1].op === OP_LDDW) { ok = false; break; }
         cand = deleteInsn(cand, i);
       }
       if (ok && cand.length && stillFails(cand)) { cur = cand; start = Math.min(start, cur.length - chunk + 1); }
