@@ -96,7 +96,24 @@ const DEAD_BRANCH_REGRESSIONS: { name: string; progType: number; insns: Instruct
       I(CLASS.JMP | JMP.JA, 0, 0, 2), I(CLASS.ALU64 | ALU.MOV, 1, 0, 0, 0), I(CLASS.LDX | MODE.MEM | SIZE.B, 0, 1, 0), I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 0), EXIT,
     ],
   },
+  { // kernel: ALU32 div/mod results are full 64-bit unknowns (no zero-extension in the bounds)
+    name: 'w9 %= 0x80000000; if r9 == -1 goto trap', progType: BPF_PROG_TYPE.SOCKET_FILTER,
+    insns: [
+      I(0x85, 0, 0, 0, 7), I(CLASS.ALU64 | ALU.MOV | SRC.X, 9, 0), I(CLASS.ALU | ALU.MOD, 9, 0, 0, -0x80000000), I(CLASS.JMP | JMP.JEQ, 9, 0, 1, -1),
+      I(CLASS.JMP | JMP.JA, 0, 0, 2), I(CLASS.ALU64 | ALU.MOV, 1, 0, 0, 0), I(CLASS.LDX | MODE.MEM | SIZE.B, 0, 1, 0), I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 0), EXIT,
+    ],
+  },
 ];
+
+test('soundness: regression: bswap64 of a constant is tracked (it was a no-op, letting fp + 2^56 through)', () => {
+  // r2 = 1; r2 = bswap64 r2; r3 = r10 - 8 + r2; *(u8 *)(r3 + 0) = 0 — faulted in the VM when accepted.
+  const insns = [
+    I(CLASS.ALU64 | ALU.MOV, 2, 0, 0, 1), I(CLASS.ALU64 | ALU.END, 2, 0, 0, 64), I(CLASS.ALU64 | ALU.MOV | SRC.X, 3, 10),
+    I(CLASS.ALU64 | ALU.ADD, 3, 0, 0, -8), I(CLASS.ALU64 | ALU.ADD | SRC.X, 3, 2), I(CLASS.ST | MODE.MEM | SIZE.B, 3, 0, 0, 0),
+    I(CLASS.ALU64 | ALU.MOV, 0, 0, 0, 2), EXIT,
+  ];
+  assert.equal(verify({ progType: BPF_PROG_TYPE.XDP, insns, maps: [] }).error?.message, 'math between fp pointer and 72057594037927936 is not allowed');
+});
 
 test('soundness: regression: branches the verifier must not prove dead', () => {
   for (const c of DEAD_BRANCH_REGRESSIONS) {
