@@ -139,8 +139,8 @@ class Gen {
   readonly maps: VerifierMap[] = [];
   /** data/data_end in DATA/END are valid (reloaded after helpers that change the packet). */
   pkt: boolean;
-  /** Bytes above fp the program initialised (from fp-64 to fp-1 at prologue). */
-  subs: (() => void)[] = [];
+  /** Subprogram bodies, written after the main program's exit block. */
+  readonly subs: (() => void)[] = [];
   constructor(readonly r: Prng, readonly type: number, readonly out: string) {
     this.pkt = type !== BPF_PROG_TYPE.SOCKET_FILTER;
   }
