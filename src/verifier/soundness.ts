@@ -194,7 +194,7 @@ class Gen {
   /** Refines the bounds of scalar `d` (mask, shift, compare, JMP32, signed/unsigned mixes); returns an upper bound if known. */
   bound(d: number): number | undefined {
     const r = this.r, a = this.a;
-    switch (r.int(8)) {
+    switch (r.int(10)) {
       case 0: { const m = r.pick([0x7, 0xf, 0x3f, 0xff, 0x1ff]); a.emit(A.alui(ALU.AND, d, this.probe(m) & 0x3ff, r.chance(0.3))); return m; }
       case 1: { const s = r.range(56, 63); a.emit(A.alui(ALU.RSH, d, s)); return 2 ** (64 - s) - 1; }
       case 2: { const k = r.pick([8, 16, 40, 64, 255]); a.jmp(r.pick([JMP.JGT, JMP.JGE]), d, { imm: this.probe(k) }, this.out); return k; }
@@ -215,6 +215,17 @@ class Gen {
         const lo = r.range(0, 4), hi = r.range(8, 48);
         a.jmp(JMP.JLT, d, { imm: lo }, this.out).jmp(JMP.JGT, d, { imm: hi }, this.out);
         return hi;
+      }
+      case 7: { // check a copy: the bound reaches `d` through the linked scalar id
+        const k = r.pick([8, 16, 40]);
+        a.emit(A.mov(5, d)).jmp(r.pick([JMP.JGT, JMP.JGE]), 5, { imm: this.probe(k) }, this.out);
+        return k;
+      }
+      case 8: { // check copy + c (linked with a constant delta; d + c may wrap)
+        const c = r.range(1, 8), k = r.pick([8, 16, 40]);
+        a.emit(A.mov(5, d), A.alui(ALU.ADD, 5, c)).jmp(JMP.JGT, 5, { imm: this.probe(k + c) }, this.out);
+        if (r.chance(0.5)) a.jmp(JMP.JLT, 5, { imm: c }, this.out);
+        return k;
       }
       default: return undefined; // unbounded
     }
