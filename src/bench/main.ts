@@ -10,6 +10,7 @@ import * as kernel from './kernel.js';
 import * as progs from './progs.js';
 import { run as object } from './object.js';
 import { run as verifier } from './verifier.js';
+import { run as soundness } from './soundness.js';
 
 type Suite = { name: string; run: (r: BenchReporter) => Promise<void> };
 
@@ -21,6 +22,7 @@ const suites: Suite[] = [
   { name: 'progs', run: progs.run },
   { name: 'object', run: object },
   { name: 'verifier', run: verifier },
+  { name: 'soundness', run: soundness },
 ];
 
 const only = process.argv.slice(2);

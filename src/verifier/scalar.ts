@@ -135,11 +135,13 @@ function deduce64(r: Bounds): void {
     r.umin = bmax(r.umin, u64(r.smin));
     r.umax = bmin(r.umax, u64(r.smax));
   } else if (r.umax < u64(r.smin)) {
+    // The s64 range crosses the sign boundary and the u64 range only meets its [0, smax] end.
     r.smin = s64(r.umin);
-    r.smax = bmin(r.smax, s64(r.umax));
+    r.umax = bmin(r.umax, u64(r.smax));
   } else if (u64(r.smax) < r.umin) {
-    r.smin = bmax(r.smin, s64(r.umin));
+    // ... or only its [smin, -1] end.
     r.smax = s64(r.umax);
+    r.umin = bmax(r.umin, u64(r.smin));
   }
 }
 

@@ -619,7 +619,7 @@ class Verifier {
       this.dstReg(d);
       if (r.type !== RegType.SCALAR) { r.markUnknown(); return; }
       if (o === ALU.NEG) scalarAlu(r, r, 'neg', !alu64);
-      else this.byteSwap(r, imm, alu64 || !x);
+      else this.byteSwap(r, imm, !alu64 && !x);
       return;
     }
     if (o === ALU.MOV) {
@@ -689,6 +689,7 @@ class Verifier {
     this.adjustRegMinMax(insn);
   }
 
+  /** BPF_END: `toLe` for ALU|TO_LE (a truncation on little-endian); ALU|TO_BE and ALU64 bswap swap the bytes. */
   private byteSwap(r: Reg, bits: number, toLe: boolean): void {
     if (toLe) {
       if (bits < 64) coerceToSize(r, bits / 8);
@@ -737,10 +738,10 @@ class Verifier {
     }
     const op = ALU_OPS[o];
     if (!op) {
-      // div / mod: the kernel gives up on bounds.
+      // div / mod: the kernel gives up on bounds (is_safe_to_compute_dst_reg_range) and returns
+      // before zero-extending ALU32 results, so even `w = w % K` is a full 64-bit unknown to it.
       markUnknown(dst);
       dst.id = 0;
-      if (opClass(insn.op) === CLASS.ALU) { zext32To64(dst); boundsSync(dst); }
       return;
     }
     dst.id = 0;
@@ -862,11 +863,11 @@ class Verifier {
       if (imm === ATOMIC.LOAD_ACQ) {
         this.srcReg(insn.src);
         this.dstReg(insn.dst);
-        this.checkMemAccess(insn.src, insn.off, size, false, insn.dst, insn);
+        this.checkMemAccess(insn.src, insn.off, size, false, insn.dst, insn, false, true);
       } else {
         this.srcReg(insn.src);
         this.srcReg(insn.dst);
-        this.checkMemAccess(insn.dst, insn.off, size, true, insn.src, insn);
+        this.checkMemAccess(insn.dst, insn.off, size, true, insn.src, insn, false, true);
       }
       return;
     }
@@ -882,22 +883,22 @@ class Verifier {
     if (dst.type === RegType.CTX || isPktPointer(dst.type)) this.fail(`BPF_ATOMIC stores into R${insn.dst} ${this.typeStr(dst.type)} is not allowed`);
     const loadReg = imm === ATOMIC.CMPXCHG ? 0 : insn.src;
     if (imm & ATOMIC.FETCH) this.dstReg(loadReg);
-    this.checkMemAccess(insn.dst, insn.off, size, false, -1, insn);
-    if (imm & ATOMIC.FETCH) this.checkMemAccess(insn.dst, insn.off, size, false, loadReg, insn);
-    this.checkMemAccess(insn.dst, insn.off, size, true, -1, insn);
+    this.checkMemAccess(insn.dst, insn.off, size, false, -1, insn, false, true);
+    if (imm & ATOMIC.FETCH) this.checkMemAccess(insn.dst, insn.off, size, false, loadReg, insn, false, true);
+    this.checkMemAccess(insn.dst, insn.off, size, true, -1, insn, false, true);
     this.saveAuxPtrType(idx, dst.type);
   }
 
   /** check_mem_access: one load (`valueRegno` receives it) or store (`valueRegno` is stored, -1 = imm). */
-  private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false): void {
+  private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false, strictAlign = false): void {
     const r = this.reg(regno);
     const off = insnOff + r.off;
     const regs = this.frame.regs;
     const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
-    if (r.type === RegType.STACK) {
-      if (size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
-        this.fail(`misaligned stack access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
-      }
+    // Stack accesses are always strictly aligned; atomics (strictAlign) are, whatever the pointer.
+    if ((r.type === RegType.STACK || strictAlign) && size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
+      const desc = r.type === RegType.STACK ? 'stack ' : r.type === RegType.MAP_VALUE ? 'value ' : r.type === RegType.MAP_KEY ? 'key ' : '';
+      this.fail(`misaligned ${desc}access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
     }
     switch (r.type) {
       case RegType.MAP_VALUE: {
@@ -1784,6 +1785,11 @@ const isRegConst = (r: Reg, jmp32: boolean): boolean => (jmp32 ? (r.varOff.mask 
 const constValue = (r: Reg, jmp32: boolean): bigint => (jmp32 ? r.varOff.value & 0xffffffffn : r.varOff.value);
 
 /** is_branch_taken: 1 = always, 0 = never, -1 = unknown. */
+/** tnum_overlap: whether some value fits both tnums (their known bits agree). */
+function tnumsOverlap(a: { value: bigint; mask: bigint }, b: { value: bigint; mask: bigint }): boolean {
+  return ((a.value ^ b.value) & ~(a.mask | b.mask) & U64_MAX) === 0n;
+}
+
 function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (isPktAny(r1.type) && isPktAny(r2.type) && !jmp32) return pktBranchTaken(r1, r2, op);
   if (r1.isPointer() || r2.isPointer()) {
@@ -1798,11 +1804,13 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   switch (op) {
     case JMP.JEQ:
       if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value === b.t.value ? 1 : 0;
+      if (!tnumsOverlap(a.t, b.t)) return 0;
       if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 0;
       if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 0;
       return -1;
     case JMP.JNE:
       if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value !== b.t.value ? 1 : 0;
+      if (!tnumsOverlap(a.t, b.t)) return 1;
       if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 1;
       if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 1;
       return -1;

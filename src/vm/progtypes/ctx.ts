@@ -84,9 +84,13 @@ export class CtxRules {
     if (fi < 0) return 'no such field';
     const name = this.names[fi], start = this.starts[fi], elem = this.elem[fi];
     const rel = (offset - start) % elem;
-    if (rel + size > elem || (rel % size) !== 0) return `misaligned or spans fields (${name})`;
+    // Array fields (cb[]) are plain memory to the kernel: naturally aligned accesses of any size
+    // inside the array, 8-byte ones spanning two elements and narrow stores included.
+    const array = elem !== this.sizes[fi];
+    const inArray = array && offset % size === 0 && offset + size <= start + this.sizes[fi];
+    if (!inArray && (rel + size > elem || (rel % size) !== 0)) return `misaligned or spans fields (${name})`;
     if (write ? !this.canWrite[fi] : !this.canRead[fi]) return `${name} is not ${write ? 'writable' : 'readable'} by ${typeName} programs`;
-    if ((write || this.pointers.has(name)) && size !== elem) return `${name} must be accessed as a whole ${elem}-byte field`;
+    if (((write && !array) || this.pointers.has(name)) && size !== elem) return `${name} must be accessed as a whole ${elem}-byte field`;
     return undefined;
   }
 }

@@ -27,7 +27,7 @@ const ACCESS: Record<SkbFamily, Record<string, FieldAccess>> = {
   cgroup: { ...COMMON, mark: RW, priority: RW, data: R, data_end: R },
   tc: {
     ...COMMON, mark: RW, priority: RW, tc_index: RW, queue_mapping: RW, tc_classid: RW, tstamp: RW,
-    data: R, data_end: R, data_meta: R, wire_len: R,
+    data: R, data_end: R, data_meta: R, wire_len: R, tstamp_type: R, hwtstamp: R,
   },
 };
 const POINTERS = new Set(['data', 'data_end', 'data_meta']);
