@@ -145,9 +145,16 @@ export class FuncState {
     this.callsite = callsite;
     this.subprog = subprog;
     if (copy) {
-      this.regs = copy.regs.map((r) => r.clone());
+      const regs = new Array<Reg>(MAX_BPF_REG);
+      for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = copy.regs[i].clone();
+      this.regs = regs;
       this.stype = copy.stype.slice();
-      this.spilled = copy.spilled.map((r) => r?.clone());
+      const n = copy.spilled.length, spilled = new Array<Reg | undefined>(n);
+      for (let i = 0; i < n; i++) {
+        const r = copy.spilled[i];
+        spilled[i] = r === undefined ? undefined : r.clone();
+      }
+      this.spilled = spilled;
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {

@@ -133,6 +133,8 @@ class Verifier {
   private auxPtrType: Int8Array = new Int8Array(0);
   /** Per instruction: set when it is a helper call that runs a callback. */
   private callsCallback: Uint8Array = new Uint8Array(0);
+  /** Per instruction: its backtrackCode (mark_chain_precision's walk). */
+  private btCodes: Int32Array = new Int32Array(0);
   private readonly idmap = new IdMap();
   private readonly scratch = new Scratch();
   private prevLogPos = -1;
@@ -261,6 +263,8 @@ class Verifier {
     this.explored = new Array(n);
     this.auxPtrType = new Int8Array(n).fill(-1);
     this.callsCallback = new Uint8Array(n);
+    this.btCodes = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
     for (let i = 0; i < n; i++) {
       const insn = this.insns[i];
       if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
@@ -423,6 +427,7 @@ class Verifier {
     // Skip the instruction being processed (and the markers recorded after it).
     if (atCurrent) while (end > 0 && hist[--end] < 0);
     let st: VState | null = this.cur.parent;
+    const bt = this.btCodes;
     for (;;) {
       let linked = 0, stackMark = 0, slotGroup = 0n;
       for (let k = end - 1; k >= 0 && (m || sm); k--) {
@@ -443,7 +448,7 @@ class Verifier {
         }
         // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
         if (slotGroup && sm & slotGroup) m |= 1 << insn.dst;
-        const next = backtrackInsn(insn, m, linked);
+        const next = backtrackInsn(bt[e], m, linked);
         if (slotGroup && next & (1 << insn.dst)) sm |= slotGroup;
         linked = 0;
         stackMark = 0;
@@ -1759,30 +1764,57 @@ class Verifier {
  * backtrack_insn: the registers before `insn` that the values of `m` after it came from; -1 when
  * the walk cannot continue (a call into or return from a subprogram).
  */
-function backtrackInsn(insn: Instruction, m: number, linked: number): number {
-  const d = 1 << insn.dst, s = 1 << insn.src;
+/** Backtracking effect kinds of an instruction (backtrack_insn), precomputed once per program. */
+const BT_KEEP = 0, BT_MOV_X = 1, BT_MOV_K = 2, BT_ALU_X = 3, BT_KILL_DST = 4, BT_KILL_R0 = 5, BT_KILL_SRC = 6,
+  BT_KILL_ARGS = 7, BT_ABORT = 8, BT_COND = 9, BT_COND_X = 10;
+
+/** The packed backtracking code of one instruction: kind | dst << 4 | src << 8. */
+function backtrackCode(insn: Instruction): number {
   const cls = opClass(insn.op);
+  let kind: number;
   switch (cls) {
     case CLASS.ALU: case CLASS.ALU64: {
-      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
-      if (!(m & d)) return m;
-      if (o === ALU.MOV) return x ? (m & ~d) | s : m & ~d;
-      return x ? m | s : m;
+      const x = opSource(insn.op) === SRC.X;
+      kind = opCode(insn.op) === ALU.MOV ? (x ? BT_MOV_X : BT_MOV_K) : x ? BT_ALU_X : BT_KEEP;
+      break;
     }
-    case CLASS.LDX: return m & ~d;
-    case CLASS.ST: return m;
+    case CLASS.LDX: kind = BT_KILL_DST; break;
+    case CLASS.ST: kind = BT_KEEP; break;
     case CLASS.STX:
-      if (opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH) return insn.imm === ATOMIC.CMPXCHG ? m & ~1 : m & ~s;
-      return m;
-    case CLASS.LD: return insn.op === OP_LDDW ? m & ~d : m & ~0x3f;
+      kind = opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH ? (insn.imm === ATOMIC.CMPXCHG ? BT_KILL_R0 : BT_KILL_SRC) : BT_KEEP;
+      break;
+    case CLASS.LD: kind = insn.op === OP_LDDW ? BT_KILL_DST : BT_KILL_ARGS; break;
     default: {
       const o = opCode(insn.op);
-      if (o === JMP.JA) return m;
-      if (o === JMP.EXIT) return -1;
-      if (o === JMP.CALL) return insn.src === 0 ? m & ~0x3f : -1;
+      if (o === JMP.JA) kind = BT_KEEP;
+      else if (o === JMP.EXIT) kind = BT_ABORT;
+      else if (o === JMP.CALL) kind = insn.src === 0 ? BT_KILL_ARGS : BT_ABORT;
+      else kind = opSource(insn.op) === SRC.X ? BT_COND_X : BT_COND;
+    }
+  }
+  return kind | insn.dst << 4 | insn.src << 8;
+}
+
+/**
+ * backtrack_insn: the registers whose values before the instruction of `code` (backtrackCode)
+ * determine the registers of `m` after it, or -1 when the path cannot be followed back.
+ */
+function backtrackInsn(code: number, m: number, linked: number): number {
+  const d = 1 << ((code >> 4) & 0xf), s = 1 << ((code >> 8) & 0xf);
+  switch (code & 0xf) {
+    case BT_KEEP: return m;
+    case BT_MOV_X: return m & d ? (m & ~d) | s : m;
+    case BT_MOV_K: return m & ~d;
+    case BT_ALU_X: return m & d ? m | s : m;
+    case BT_KILL_DST: return m & ~d;
+    case BT_KILL_R0: return m & ~1;
+    case BT_KILL_SRC: return m & ~s;
+    case BT_KILL_ARGS: return m & ~0x3f;
+    case BT_ABORT: return -1;
+    default: {
       // A conditional jump refines its operands and the scalars linked to them (same id): when
       // any of those matters, all of them do.
-      const group = d | (opSource(insn.op) === SRC.X ? s : 0) | linked;
+      const group = d | ((code & 0xf) === BT_COND_X ? s : 0) | linked;
       return m & group ? m | group : m;
     }
   }
