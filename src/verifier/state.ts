@@ -174,6 +174,23 @@ export interface RefState {
   insn: number;
 }
 
+/**
+ * Instructions processed along a path (and linked-register entries, negative), as a segment of
+ * its own entries after a prefix shared with the paths it was copied from: copying a path's
+ * history is O(1).
+ */
+export class History {
+  readonly entries: number[] = [];
+  constructor(readonly prefix: History | null = null, readonly prefixLen = 0) {}
+  push(e: number): void {
+    this.entries.push(e);
+  }
+  /** A fresh segment continuing from everything recorded so far. */
+  fork(): History {
+    return this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+  }
+}
+
 /** The whole machine state along one path. */
 export class VState {
   frames: FuncState[];
@@ -196,7 +213,7 @@ export class VState {
   /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on. */
   preciseStack = 0n;
   /** Instructions processed on this path since `parent` (for checkpoints: the path into them). */
-  history: number[] = [];
+  history = new History();
   /** Instruction index of the last jump processed into this state (for the branch log). */
   constructor(frames: FuncState[], refs: RefState[] = []) {
     this.frames = frames;
@@ -206,11 +223,17 @@ export class VState {
     return this.frames[this.frames.length - 1];
   }
   clone(): VState {
-    const s = new VState(this.frames.map((f) => f.clone()), this.refs.map((r) => ({ ...r })));
+    const n = this.frames.length, frames = new Array<FuncState>(n);
+    for (let i = 0; i < n; i++) frames[i] = this.frames[i].clone();
+    const refs: RefState[] = [];
+    for (const r of this.refs) refs.push({ id: r.id, insn: r.insn });
+    const s = new VState(frames, refs);
     s.parent = this.parent;
     s.branches = this.branches;
     s.insnIdx = this.insnIdx;
-    s.history = this.history.slice();
+    // Both paths continue in fresh segments after the shared prefix.
+    s.history = this.history.fork();
+    this.history = this.history.fork();
     return s;
   }
 }

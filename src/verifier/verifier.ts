@@ -13,7 +13,7 @@ import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_P
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
 } from './state.js';
@@ -400,7 +400,7 @@ class Verifier {
     snap.branches = 1;
     snap.parent = cur.parent;
     snap.history = cur.history;
-    cur.history = [];
+    cur.history = new History();
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
     list.unshift(snap);
@@ -422,16 +422,24 @@ class Verifier {
    */
   private markChainPrecision(mask: number, atCurrent = true, slots = 0n): void {
     let m = mask & 0x3ff, sm = slots;
-    let hist = this.cur.history;
-    let end = hist.length;
+    // The walk position: entries of `seg` before index k, then its prefix.
+    let seg = this.cur.history;
+    let k = seg.entries.length;
     // Skip the instruction being processed (and the markers recorded after it).
-    if (atCurrent) while (end > 0 && hist[--end] < 0);
+    if (atCurrent) {
+      for (;;) {
+        while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
+        if (k === 0 || seg.entries[--k] >= 0) break;
+      }
+    }
     let st: VState | null = this.cur.parent;
     const bt = this.btCodes;
     for (;;) {
       let linked = 0, stackMark = 0, slotGroup = 0n;
-      for (let k = end - 1; k >= 0 && (m || sm); k--) {
-        const e = hist[k];
+      while (m || sm) {
+        while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
+        if (k === 0) break;
+        const e = seg.entries[--k];
         if (e < 0) {
           if (e <= LINKED_SLOTS) slotGroup = this.linkedSlots[LINKED_SLOTS - e];
           else if (e <= STACK_MARK) stackMark = e;
@@ -464,8 +472,8 @@ class Verifier {
       if (!m && !sm) return;
       st.precise |= m;
       st.preciseStack |= sm;
-      hist = st.history;
-      end = hist.length;
+      seg = st.history;
+      k = seg.entries.length;
       st = st.parent;
     }
   }
