@@ -322,7 +322,7 @@ function scalarForStack(f: FuncState, spi: number): Reg | undefined {
  * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in `preciseSlots`
  * (bit spi) matches any scalar, like an imprecise register.
  */
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint): boolean {
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint, liveSlots: bigint): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = i >> 3;
     const ot = o.stype[i];
@@ -334,6 +334,9 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
     }
     if (ot === STACK_INVALID) continue;
     if (allowUninit && ot === STACK_MISC) continue;
+    // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
+    // only when privileged, as unprivileged stores also depend on what a slot holds.
+    if (allowUninit && exact === NOT_EXACT && ((liveSlots >> BigInt(spi)) & 1n) === 0n) { i = spi * BPF_REG_SIZE + 7; continue; }
     if (i >= c.allocated) return false;
     const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
     if (or && cr) {
@@ -354,10 +357,11 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
  * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
  * the scalar registers whose values matter there; `preciseSlots(insn)` the spilled stack
- * slots whose values matter at `insn`.
+ * slots whose values matter at `insn`, and `liveSlots(insn)` the slots that may still be read.
  */
 export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
-  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, allowUninit: boolean): boolean {
+  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, liveSlots: (insn: number) => bigint,
+  allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -375,7 +379,8 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
     const slots = old.allPrecise ? ALL_SLOTS : preciseSlots(at) | (innermost ? old.preciseStack : 0n);
-    if (!stacksafe(o, c, idmap, exact, allowUninit, slots)) return false;
+    // Stack liveness is per function: outer frames' stacks may be read through pointers by callees.
+    if (!stacksafe(o, c, idmap, exact, allowUninit, slots, innermost ? liveSlots(at) : ALL_SLOTS)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;

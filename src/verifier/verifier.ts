@@ -144,9 +144,10 @@ class Verifier {
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [] };
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], liveSlots: [] };
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
+  private readonly liveSlots = (i: number): bigint => this.precise.liveSlots[i] ?? ALL_SLOTS;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -479,7 +480,7 @@ class Verifier {
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.liveSlots, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
