@@ -5,10 +5,11 @@
  * (check_cfg) and the static register liveness (compute_live_registers).
  */
 import type { Instruction } from '../isa/index.js';
-import { CLASS, ALU, JMP, MODE, SIZE, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
+import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
+import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -350,7 +351,6 @@ interface PtrSets {
 
 const FP = 1 << 10;
 const ARGS = 0x3e; // R1-R5
-const ALL_SLOTS = (1n << 64n) - 1n;
 
 /**
  * Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn,
@@ -420,21 +420,48 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
   return sets;
 }
 
+/** Static precision sets (see computePrecise). */
+export interface PreciseSets {
+  /** Per insn: scalar registers whose value may matter from there on. */
+  regs: Uint16Array;
+  /**
+   * Per insn: 8-byte stack slots of the current frame (bit spi) whose spilled value may matter
+   * through R10-relative fills. Loads through other pointers are left to the verifier, which marks
+   * the slot they read dynamically when the loaded register is in `regs` after the load.
+   */
+  slots: bigint[];
+}
+
+/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
+export function stackSlotBits(off: number, size: number): bigint {
+  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
+  let bits = 0n;
+  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
+  return bits;
+}
+
 /**
- * Backward analysis standing in for the kernel's precision marks: the scalar registers whose value
- * may reach something the verifier decides on (pointer arithmetic, a helper's size or loop-count
- * argument, a store to the stack, a checked return value, a callee). Registers outside this set at
- * a checkpoint cannot change any later decision, so states_equal may ignore their values — a
- * static over-approximation of what mark_chain_precision computes. Decisions taken on a
- * conditional jump's predicted outcome are handled dynamically: the verifier then marks every
- * checkpoint of the path fully precise.
+ * Backward analysis standing in for the kernel's precision marks: the scalar registers and the
+ * spilled stack slots whose value may reach something the verifier decides on (pointer
+ * arithmetic, a helper's size or loop-count argument, a checked return value, a callee). Values
+ * outside these sets at a checkpoint cannot change any later decision, so states_equal may ignore
+ * them — a static over-approximation of what mark_chain_precision computes. Slots are followed
+ * through R10-relative spills and fills. Decisions taken on a conditional jump's predicted outcome
+ * or on a constant map key, and values loaded from the stack through other pointers, are marked
+ * dynamically by the verifier.
  */
-export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): Uint16Array {
+export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): PreciseSets {
   const n = insns.length;
   const ptrs = mayPointers(insns, subprogStarts);
   const sens = new Uint16Array(n);
+  const slots: bigint[] = new Array(n).fill(0n);
   const mainEnd = subprogStarts[1] ?? n;
-  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule].
+  const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
+  /** An aligned 8-byte store overwrites its whole slot. */
+  const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
+  let outSlots = 0n;
+  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule]; the
+  // slots before the insn are left in `outSlots`.
   const transfer = (i: number, out: number): number => {
     const insn = insns[i];
     const d = 1 << insn.dst, s = 1 << insn.src;
@@ -449,20 +476,35 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
       }
       return out & d ? out | (x ? s : 0) | extra : (out & ~d) | extra;
     }
-    if (cls === CLASS.LDX) return out & ~d;
-    if (cls === CLASS.ST) return out;
+    if (cls === CLASS.LDX) {
+      if (out & d && insn.src === 10) outSlots |= stackSlotBits(insn.off, size(insn.op));
+      return out & ~d;
+    }
+    if (cls === CLASS.ST) {
+      if (insn.dst === 10 && whole(insn)) outSlots &= ~stackSlotBits(insn.off, 8);
+      return out;
+    }
     if (cls === CLASS.STX) {
       let r = out;
       if (opMode(insn.op) === MODE.ATOMIC) {
         if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
         if (insn.imm === 0xf1) r |= 1;
+        // Atomics on the stack (rare): every slot and the operand matter.
+        if (insn.dst === 10 || ptrs.stack[i] & d) { outSlots = ALL_SLOTS; r |= s; }
+        return r;
+      }
+      if (insn.dst === 10) {
+        const bits = stackSlotBits(insn.off, size(insn.op));
+        if (outSlots & bits) r |= s;
+        if (whole(insn)) outSlots &= ~bits;
+        return r;
       }
       return ptrs.stack[i] & d ? r | s : r;
     }
     if (insn.op === OP_LDDW) return out & ~d;
     if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
     const o = opCode(insn.op);
-    if (o === JMP.EXIT) return i < mainEnd && !mainExitChecked ? 0 : 1;
+    if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
@@ -487,10 +529,11 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       let out = 0;
-      for (const succ of successors(insns, i)) if (succ < n) out |= sens[succ];
+      outSlots = 0n;
+      for (const succ of successors(insns, i)) if (succ < n) { out |= sens[succ]; outSlots |= slots[succ]; }
       const inn = transfer(i, out) & 0x3ff;
-      if (inn !== sens[i]) { sens[i] = inn; changed = true; }
+      if (inn !== sens[i] || outSlots !== slots[i]) { sens[i] = inn; slots[i] = outSlots; changed = true; }
     }
   }
-  return sens;
+  return { regs: sens, slots };
 }

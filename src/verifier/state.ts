@@ -47,6 +47,8 @@ export const BPF_REG_FP = 10;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
+/** Every 8-byte slot of a frame's stack (bit spi). */
+export const ALL_SLOTS = (1n << 64n) - 1n;
 
 /** One register's abstract value. */
 export class Reg implements Bounds {
@@ -208,6 +210,8 @@ export class VState {
   allPrecise = false;
   /** Checkpoints: registers (innermost frame) whose values later decisions depended on. */
   precise = 0;
+  /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on. */
+  preciseStack = 0n;
   /** Instructions processed on this path since `parent` (for checkpoints: the path into them). */
   history = new History();
   /** Instruction index of the last jump processed into this state (for the branch log). */
@@ -314,7 +318,11 @@ function scalarForStack(f: FuncState, spi: number): Reg | undefined {
   return fakeUnknown;
 }
 
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean): boolean {
+/**
+ * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in `preciseSlots`
+ * (bit spi) matches any scalar, like an imprecise register.
+ */
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = i >> 3;
     const ot = o.stype[i];
@@ -329,7 +337,7 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
     if (i >= c.allocated) return false;
     const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
     if (or && cr) {
-      if (!regsafe(or, cr, idmap, exact)) return false;
+      if (!regsafe(or, cr, idmap, exact, ((preciseSlots >> BigInt(spi)) & 1n) !== 0n)) return false;
       i = spi * BPF_REG_SIZE + 7;
       continue;
     }
@@ -345,10 +353,11 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
 /**
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
  * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
- * the scalar registers whose values matter there.
+ * the scalar registers whose values matter there; `preciseSlots(insn)` the spilled stack
+ * slots whose values matter at `insn`.
  */
 export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
-  preciseMasks: (insn: number) => number, allowUninit: boolean): boolean {
+  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -365,7 +374,8 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
-    if (!stacksafe(o, c, idmap, exact, allowUninit)) return false;
+    const slots = old.allPrecise ? ALL_SLOTS : preciseSlots(at) | (innermost ? old.preciseStack : 0n);
+    if (!stacksafe(o, c, idmap, exact, allowUninit, slots)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;

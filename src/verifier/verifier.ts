@@ -9,13 +9,13 @@ import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CA
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
+import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
   Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
-  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
+  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
 } from './state.js';
 import {
   type AluOp, scalarAlu, coerceToSize, signExtend, signExtend32, zext32To64, boundsSync, boundsInvalid, markUnknown,
@@ -142,8 +142,11 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = nrCpuIds();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
-  private precise: Uint16Array = new Uint16Array(0);
-  private readonly preciseMask = (i: number): number => this.precise[i] ?? 0x3ff;
+  /** Slot masks referenced by LINKED_SLOTS history markers. */
+  private linkedSlots: bigint[] = [];
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [] };
+  private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
+  private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -374,7 +377,7 @@ class Verifier {
           sl.hitCnt++;
           // The pruned path relies on what the checkpoint's subtree relied on (propagate_precision).
           if (sl.allPrecise) this.markPathPrecise();
-          else if (sl.precise) this.markChainPrecision(sl.precise, false);
+          else if (sl.precise || sl.preciseStack) this.markChainPrecision(sl.precise, false, sl.preciseStack);
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -411,17 +414,18 @@ class Verifier {
 
   /**
    * mark_chain_precision: a decision at the current instruction depended on the scalar registers in
-   * `mask`; walk the path back through the recorded instructions and record, at each checkpoint,
-   * which of its registers those values came from. `atCurrent` skips the instruction being
-   * processed (the mask is as of before it). Paths that cross a call or return fall back to
-   * marking every checkpoint fully precise.
+   * `mask` and the spilled stack slots in `slots` (bit spi, innermost frame); walk the path back
+   * through the recorded instructions and record, at each checkpoint, which of its registers and
+   * slots those values came from. `atCurrent` skips the instruction being processed (the masks are
+   * as of before it). Paths that cross a call or return, or values read from another frame's
+   * stack, fall back to marking every checkpoint fully precise.
    */
-  private markChainPrecision(mask: number, atCurrent = true): void {
-    let m = mask & 0x3ff;
+  private markChainPrecision(mask: number, atCurrent = true, slots = 0n): void {
+    let m = mask & 0x3ff, sm = slots;
     // The walk position: entries of `seg` before index k, then its prefix.
     let seg = this.cur.history;
     let k = seg.entries.length;
-    // Skip the instruction being processed (and the linked-register entry recorded after it).
+    // Skip the instruction being processed (and the markers recorded after it).
     if (atCurrent) {
       for (;;) {
         while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
@@ -431,20 +435,43 @@ class Verifier {
     let st: VState | null = this.cur.parent;
     const bt = this.btCodes;
     for (;;) {
-      let linked = 0;
-      while (m) {
+      let linked = 0, stackMark = 0, slotGroup = 0n;
+      while (m || sm) {
         while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
         if (k === 0) break;
         const e = seg.entries[--k];
-        if (e < 0) { linked = -e - 1; continue; }
+        if (e < 0) {
+          if (e <= LINKED_SLOTS) slotGroup = this.linkedSlots[LINKED_SLOTS - e];
+          else if (e <= STACK_MARK) stackMark = e;
+          else linked = -e - 1;
+          continue;
+        }
+        const insn = this.insns[e];
+        let add = 0;
+        if (stackMark) {
+          const r = backtrackStack(insn, m, sm, stackMark);
+          if (r === undefined) { this.markPathPrecise(); return; }
+          sm = r.slots;
+          add = r.regs;
+        }
+        // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
+        if (slotGroup && sm & slotGroup) m |= 1 << insn.dst;
         const next = backtrackInsn(bt[e], m, linked);
+        if (slotGroup && next & (1 << insn.dst)) sm |= slotGroup;
         linked = 0;
+        stackMark = 0;
+        slotGroup = 0n;
         if (next < 0) { this.markPathPrecise(); return; }
-        m = next;
+        m = next | add;
       }
-      if (!st || !m) return;
-      if (st.allPrecise || (m & ~st.precise) === 0) return;
+      if (!st || st.allPrecise) return;
+      // Only spilled scalars carry a value to mark; marks already on the checkpoint have been
+      // propagated from it before (its own path never changes).
+      if (sm) sm &= spilledScalars(st.frames[st.frames.length - 1]) & ~st.preciseStack;
+      m &= ~st.precise;
+      if (!m && !sm) return;
       st.precise |= m;
+      st.preciseStack |= sm;
       seg = st.history;
       k = seg.entries.length;
       st = st.parent;
@@ -452,7 +479,7 @@ class Verifier {
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -1046,6 +1073,15 @@ class Verifier {
     const f = this.stackFrame(r);
     if (tnumIsConst(r.varOff)) {
       const o = minOff;
+      // For precision backtracking: which slot this instruction accessed.
+      const spi = (-o - 1) >> 3;
+      this.cur.history.push(f === this.frame ? STACK_MARK - spi : STACK_NONLOCAL);
+      // A fill through a pointer other than R10 is outside the static slot sets: when the loaded
+      // register may matter later, the slot it came from matters on this path.
+      if (!write && valueRegno >= 0 && regno !== BPF_REG_FP && (this.preciseMask(this.insnIdx + 1) & (1 << valueRegno))) {
+        if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+        else this.markPathPrecise();
+      }
       if (write) this.stackWriteFixed(f, o, size, valueRegno, insn);
       else this.stackReadFixed(f, o, size, valueRegno);
     } else if (write) {
@@ -1518,7 +1554,11 @@ class Verifier {
     if (f.stype[base + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
     for (let i = off; i >= 0 && f.stype[base + i] === STACK_SPILL; i--) spill++;
     if (spill !== keySize || !sp.isConst()) return -1;
-    return sp.varOff.value > 0x7fffffffn ? -1 : Number(sp.varOff.value);
+    if (sp.varOff.value > 0x7fffffffn) return -1;
+    // The lookup now depends on the spilled value: mark it precise.
+    if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+    else this.markPathPrecise();
+    return Number(sp.varOff.value);
   }
 
   /** check_reg_type: the register's type must be one of the argument's compatible types. */
@@ -1601,12 +1641,17 @@ class Verifier {
     const target = idx + insn.off + 1;
     const xSrcReg = opSource(insn.op) === SRC.X;
     // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
-    let linked = 0;
+    let linked = 0, linkedSlots = 0n;
     for (const r of xSrcReg ? [dst, src] : [dst]) {
       if (r.type !== RegType.SCALAR || !r.id) continue;
       this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
+      linkedSlots |= spilledScalars(this.frame, r.id);
     }
     if (linked) this.cur.history.push(-(linked + 1));
+    if (linkedSlots) {
+      this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length);
+      this.linkedSlots.push(linkedSlots);
+    }
     const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
     if (pred >= 0 && operands) this.markChainPrecision(operands);
     if (pred === 1) {
@@ -1781,6 +1826,46 @@ function backtrackInsn(code: number, m: number, linked: number): number {
       return m & group ? m | group : m;
     }
   }
+}
+
+/** History markers of a fixed-offset stack access: `STACK_MARK - spi` in the current frame, or another frame's. */
+const STACK_MARK = -0x1000, STACK_NONLOCAL = -0x2000;
+/** History marker of the spilled scalars linked to a jump's operands: `LINKED_SLOTS - k` for `linkedSlots[k]`. */
+const LINKED_SLOTS = -0x10000;
+
+/**
+ * The stack part of backtrack_insn for an instruction that accessed the stack (`mark`): the slots
+ * before `insn` that the registers `m` and slots `sm` after it came from, and the registers a spill
+ * adds; undefined when a needed value was read from another frame's stack.
+ */
+function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): { slots: bigint; regs: number } | undefined {
+  const cls = opClass(insn.op);
+  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return { slots: sm, regs: 0 };
+  const atomic = cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC;
+  let loaded = -1;
+  if (cls === CLASS.LDX || (atomic && insn.imm === ATOMIC.LOAD_ACQ)) loaded = insn.dst;
+  else if (atomic && insn.imm & ATOMIC.FETCH) loaded = insn.imm === ATOMIC.CMPXCHG ? 0 : insn.src;
+  const reads = loaded >= 0 && (m & (1 << loaded)) !== 0;
+  if (mark === STACK_NONLOCAL) return reads ? undefined : { slots: sm, regs: 0 };
+  const bit = 1n << BigInt(STACK_MARK - mark);
+  let slots = reads ? sm | bit : sm, regs = 0;
+  if (cls !== CLASS.LDX && sm & bit) {
+    // A store into a slot that matters: the stored register matters, and the slot's value before
+    // does not (a store either spills the register or leaves bytes a fill reads as unknown).
+    if (cls === CLASS.STX) regs = 1 << insn.src;
+    if (!atomic) slots &= ~bit;
+  }
+  return { slots, regs };
+}
+
+/** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
+function spilledScalars(f: FuncState, id = 0): bigint {
+  let bits = 0n;
+  for (let spi = 0; spi < f.allocated >> 3; spi++) {
+    const sp = f.spilled[spi];
+    if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp?.type === RegType.SCALAR && (!id || sp.id === id)) bits |= 1n << BigInt(spi);
+  }
+  return bits;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
