@@ -469,12 +469,7 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     if (cls === CLASS.ALU || cls === CLASS.ALU64) {
       const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
       if (o === ALU.MOV) return (out & ~d) | (x && out & d ? s : 0);
-      let extra = 0;
-      if ((o === ALU.ADD || o === ALU.SUB) && x) {
-        if (ptrs.ptr[i] & d) extra |= s;
-        if (ptrs.ptr[i] & s) extra |= d;
-      }
-      return out & d ? out | (x ? s : 0) | extra : (out & ~d) | extra;
+      return out & d ? out | (x ? s : 0) : out & ~d;
     }
     if (cls === CLASS.LDX) {
       if (out & d && insn.src === 10) outSlots |= stackSlotBits(insn.off, size(insn.op));

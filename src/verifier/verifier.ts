@@ -768,10 +768,16 @@ class Verifier {
           if (o === ALU.SUB && this.privileged) { dst.markUnknown(); return; }
           this.fail(`R${insn.dst} pointer ${aluOpString(o)} pointer prohibited`);
         }
+        // The pointer's new offset depends on the scalar's value.
+        this.markChainPrecision(1 << insn.dst);
         this.adjustPtr(insn, src, dst, true);
         return;
       }
-      if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
+      if (dst.type !== RegType.SCALAR) {
+        this.markChainPrecision(1 << insn.src);
+        this.adjustPtr(insn, dst, src, false);
+        return;
+      }
     } else {
       src = this.immReg(insn.imm);
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
