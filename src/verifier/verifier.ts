@@ -447,18 +447,19 @@ class Verifier {
           else linked = -e - 1;
           continue;
         }
-        const insn = this.insns[e];
+        // The packed code (not the instruction object) serves the common case.
+        const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
         let add = 0;
         if (stackMark) {
-          const r = backtrackStack(insn, m, sm, stackMark);
+          const r = backtrackStack(this.insns[e], m, sm, stackMark);
           if (r === undefined) { this.markPathPrecise(); return; }
           sm = r.slots;
           add = r.regs;
         }
         // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
-        if (slotGroup && sm & slotGroup) m |= 1 << insn.dst;
-        const next = backtrackInsn(bt[e], m, linked);
-        if (slotGroup && next & (1 << insn.dst)) sm |= slotGroup;
+        if (slotGroup && sm & slotGroup) m |= dst;
+        const next = backtrackInsn(code, m, linked);
+        if (slotGroup && next & dst) sm |= slotGroup;
         linked = 0;
         stackMark = 0;
         slotGroup = 0n;
