@@ -5,10 +5,11 @@
  * (check_cfg) and the static register liveness (compute_live_registers).
  */
 import type { Instruction } from '../isa/index.js';
-import { CLASS, ALU, JMP, MODE, SIZE, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
+import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
+import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -350,7 +351,6 @@ interface PtrSets {
 
 const FP = 1 << 10;
 const ARGS = 0x3e; // R1-R5
-const ALL_SLOTS = (1n << 64n) - 1n;
 
 /**
  * Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn,
@@ -420,21 +420,54 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
   return sets;
 }
 
+/** Static precision sets (see computePrecise). */
+export interface PreciseSets {
+  /** Per insn: scalar registers whose value may matter from there on. */
+  regs: Uint16Array;
+  /**
+   * Per insn: 8-byte stack slots of the current frame (bit spi) whose spilled value may matter
+   * through R10-relative fills. Loads through other pointers are left to the verifier, which marks
+   * the slot they read dynamically when the loaded register is in `regs` after the load.
+   */
+  slots: bigint[];
+  /**
+   * Per insn: 8-byte slots of the current frame (bit spi) that may be read before being
+   * overwritten (the kernel's stack liveness); a read through a pointer other than R10 that may
+   * point to the stack, or a call that may be given a stack pointer, makes every slot live.
+   */
+  liveSlots: bigint[];
+}
+
+/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
+export function stackSlotBits(off: number, size: number): bigint {
+  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
+  let bits = 0n;
+  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
+  return bits;
+}
+
 /**
- * Backward analysis standing in for the kernel's precision marks: the scalar registers whose value
- * may reach something the verifier decides on (pointer arithmetic, a helper's size or loop-count
- * argument, a store to the stack, a checked return value, a callee). Registers outside this set at
- * a checkpoint cannot change any later decision, so states_equal may ignore their values — a
- * static over-approximation of what mark_chain_precision computes. Decisions taken on a
- * conditional jump's predicted outcome are handled dynamically: the verifier then marks every
- * checkpoint of the path fully precise.
+ * Backward analysis standing in for the kernel's precision marks: the scalar registers and the
+ * spilled stack slots whose value may reach something the verifier decides on (pointer
+ * arithmetic, a helper's size or loop-count argument, a checked return value, a callee). Values
+ * outside these sets at a checkpoint cannot change any later decision, so states_equal may ignore
+ * them — a static over-approximation of what mark_chain_precision computes. Slots are followed
+ * through R10-relative spills and fills. Decisions taken on a conditional jump's predicted outcome
+ * or on a constant map key, and values loaded from the stack through other pointers, are marked
+ * dynamically by the verifier.
  */
-export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): Uint16Array {
+export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): PreciseSets {
   const n = insns.length;
   const ptrs = mayPointers(insns, subprogStarts);
   const sens = new Uint16Array(n);
+  const slots: bigint[] = new Array(n).fill(0n);
   const mainEnd = subprogStarts[1] ?? n;
-  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule].
+  const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
+  /** An aligned 8-byte store overwrites its whole slot. */
+  const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
+  let outSlots = 0n;
+  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule]; the
+  // slots before the insn are left in `outSlots`.
   const transfer = (i: number, out: number): number => {
     const insn = insns[i];
     const d = 1 << insn.dst, s = 1 << insn.src;
@@ -442,27 +475,37 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     if (cls === CLASS.ALU || cls === CLASS.ALU64) {
       const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
       if (o === ALU.MOV) return (out & ~d) | (x && out & d ? s : 0);
-      let extra = 0;
-      if ((o === ALU.ADD || o === ALU.SUB) && x) {
-        if (ptrs.ptr[i] & d) extra |= s;
-        if (ptrs.ptr[i] & s) extra |= d;
-      }
-      return out & d ? out | (x ? s : 0) | extra : (out & ~d) | extra;
+      return out & d ? out | (x ? s : 0) : out & ~d;
     }
-    if (cls === CLASS.LDX) return out & ~d;
-    if (cls === CLASS.ST) return out;
+    if (cls === CLASS.LDX) {
+      if (out & d && insn.src === 10) outSlots |= stackSlotBits(insn.off, size(insn.op));
+      return out & ~d;
+    }
+    if (cls === CLASS.ST) {
+      if (insn.dst === 10 && whole(insn)) outSlots &= ~stackSlotBits(insn.off, 8);
+      return out;
+    }
     if (cls === CLASS.STX) {
       let r = out;
       if (opMode(insn.op) === MODE.ATOMIC) {
         if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
         if (insn.imm === 0xf1) r |= 1;
+        // Atomics on the stack (rare): every slot and the operand matter.
+        if (insn.dst === 10 || ptrs.stack[i] & d) { outSlots = ALL_SLOTS; r |= s; }
+        return r;
+      }
+      if (insn.dst === 10) {
+        const bits = stackSlotBits(insn.off, size(insn.op));
+        if (outSlots & bits) r |= s;
+        if (whole(insn)) outSlots &= ~bits;
+        return r;
       }
       return ptrs.stack[i] & d ? r | s : r;
     }
     if (insn.op === OP_LDDW) return out & ~d;
     if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
     const o = opCode(insn.op);
-    if (o === JMP.EXIT) return i < mainEnd && !mainExitChecked ? 0 : 1;
+    if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
@@ -487,10 +530,51 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       let out = 0;
-      for (const succ of successors(insns, i)) if (succ < n) out |= sens[succ];
+      outSlots = 0n;
+      for (const succ of successors(insns, i)) if (succ < n) { out |= sens[succ]; outSlots |= slots[succ]; }
       const inn = transfer(i, out) & 0x3ff;
-      if (inn !== sens[i]) { sens[i] = inn; changed = true; }
+      if (inn !== sens[i] || outSlots !== slots[i]) { sens[i] = inn; slots[i] = outSlots; changed = true; }
     }
   }
-  return sens;
+  return { regs: sens, slots, liveSlots: liveStackSlots(insns, ptrs.stack) };
+}
+
+/** Backward may-read analysis of the current frame's stack slots (see PreciseSets.liveSlots). */
+function liveStackSlots(insns: readonly Instruction[], mayStack: Uint16Array): bigint[] {
+  const n = insns.length;
+  const live: bigint[] = new Array(n).fill(0n);
+  const transfer = (i: number, out: bigint): bigint => {
+    const insn = insns[i];
+    const cls = opClass(insn.op);
+    const size = SIZE_BYTES[opSize(insn.op) >> 3];
+    if (cls === CLASS.LDX) {
+      if (insn.src === 10) return out | stackSlotBits(insn.off, size);
+      return mayStack[i] & (1 << insn.src) ? ALL_SLOTS : out;
+    }
+    if (cls === CLASS.ST || (cls === CLASS.STX && opMode(insn.op) === MODE.MEM)) {
+      // An aligned 8-byte store overwrites its slot; narrower ones leave part of it.
+      if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) return out & ~stackSlotBits(insn.off, 8);
+      // A store through another stack pointer may have a variable offset, checked against what
+      // the slots in its range hold.
+      return insn.dst !== 10 && mayStack[i] & (1 << insn.dst) ? ALL_SLOTS : out;
+    }
+    if (cls === CLASS.STX) return insn.dst === 10 || insn.src === 10 || mayStack[i] & ((1 << insn.dst) | (1 << insn.src)) ? ALL_SLOTS : out;
+    if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
+      // Helpers read memory arguments; callees and kfuncs may read the caller's stack.
+      return insn.src !== 0 || mayStack[i] & ARGS ? ALL_SLOTS : out;
+    }
+    if (isJmpCls(insn.op) && opCode(insn.op) === JMP.EXIT) return 0n;
+    return out;
+  };
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = n - 1; i >= 0; i--) {
+      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+      let out = 0n;
+      for (const succ of successors(insns, i)) if (succ < n) out |= live[succ];
+      const inn = transfer(i, out);
+      if (inn !== live[i]) { live[i] = inn; changed = true; }
+    }
+  }
+  return live;
 }

@@ -66,16 +66,19 @@ export function markUnknown(r: Bounds): void {
 }
 
 function updateBounds32(r: Bounds): void {
-  const v = tnumSubreg(r.varOff);
-  r.s32min = Math.max(r.s32min, s32(v.value | (v.mask & 0x80000000n)));
-  r.s32max = Math.min(r.s32max, s32(v.value | (v.mask & 0x7fffffffn)));
-  r.u32min = Math.max(r.u32min, u32(v.value));
-  r.u32max = Math.min(r.u32max, u32(v.value | v.mask));
+  // The subregister's known bits as u32 numbers.
+  const v = Number(r.varOff.value & 0xffffffffn), m = Number(r.varOff.mask & 0xffffffffn);
+  r.s32min = Math.max(r.s32min, v | (m & 0x80000000));
+  r.s32max = Math.min(r.s32max, v | (m & 0x7fffffff));
+  r.u32min = Math.max(r.u32min, v);
+  r.u32max = Math.min(r.u32max, (v | m) >>> 0);
 }
+
+const SIGN64 = 1n << 63n;
 
 function updateBounds64(r: Bounds): void {
   const v = r.varOff;
-  r.smin = bmax(r.smin, s64(v.value | (v.mask & (1n << 63n))));
+  r.smin = bmax(r.smin, s64(v.value | (v.mask & SIGN64)));
   r.smax = bmin(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = bmax(r.umin, v.value);
   r.umax = bmin(r.umax, v.value | v.mask);
@@ -88,33 +91,38 @@ export function updateBounds(r: Bounds): void {
 }
 
 function deduce32(r: Bounds): void {
+  // The 64-bit bounds as 32-bit halves (numbers): high halves u32, low halves u32.
   const umin = r.umin, umax = r.umax, smin = r.smin, smax = r.smax;
-  if (umin >> 32n === umax >> 32n) {
-    r.u32min = Math.max(r.u32min, u32(umin));
-    r.u32max = Math.min(r.u32max, u32(umax));
-    if (s32(umin) <= s32(umax)) {
-      r.s32min = Math.max(r.s32min, s32(umin));
-      r.s32max = Math.min(r.s32max, s32(umax));
+  const uminHi = Number(umin >> 32n), umaxHi = Number(umax >> 32n);
+  const uminLo = Number(umin & 0xffffffffn), umaxLo = Number(umax & 0xffffffffn);
+  const sminHi = Number((smin >> 32n) & 0xffffffffn), smaxHi = Number((smax >> 32n) & 0xffffffffn);
+  const sminLo = Number(smin & 0xffffffffn), smaxLo = Number(smax & 0xffffffffn);
+  if (uminHi === umaxHi) {
+    r.u32min = Math.max(r.u32min, uminLo);
+    r.u32max = Math.min(r.u32max, umaxLo);
+    if ((uminLo | 0) <= (umaxLo | 0)) {
+      r.s32min = Math.max(r.s32min, uminLo | 0);
+      r.s32max = Math.min(r.s32max, umaxLo | 0);
     }
   }
-  if (u64(smin) >> 32n === u64(smax) >> 32n) {
-    if (u32(smin) <= u32(smax)) {
-      r.u32min = Math.max(r.u32min, u32(smin));
-      r.u32max = Math.min(r.u32max, u32(smax));
+  if (sminHi === smaxHi) {
+    if (sminLo <= smaxLo) {
+      r.u32min = Math.max(r.u32min, sminLo);
+      r.u32max = Math.min(r.u32max, smaxLo);
     }
-    if (s32(smin) <= s32(smax)) {
-      r.s32min = Math.max(r.s32min, s32(smin));
-      r.s32max = Math.min(r.s32max, s32(smax));
+    if ((sminLo | 0) <= (smaxLo | 0)) {
+      r.s32min = Math.max(r.s32min, sminLo | 0);
+      r.s32max = Math.min(r.s32max, smaxLo | 0);
     }
   }
   // Upper halves differing by one with the low halves crossing the s32 sign boundary.
-  if (u32(umin >> 32n) + 1 === u32(umax >> 32n) && s32(umin) < 0 && s32(umax) >= 0) {
-    r.s32min = Math.max(r.s32min, s32(umin));
-    r.s32max = Math.min(r.s32max, s32(umax));
+  if (uminHi + 1 === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+    r.s32min = Math.max(r.s32min, uminLo | 0);
+    r.s32max = Math.min(r.s32max, umaxLo | 0);
   }
-  if (u32(u64(smin) >> 32n) + 1 === u32(u64(smax) >> 32n) && s32(smin) < 0 && s32(smax) >= 0) {
-    r.s32min = Math.max(r.s32min, s32(smin));
-    r.s32max = Math.min(r.s32max, s32(smax));
+  if (sminHi + 1 === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+    r.s32min = Math.max(r.s32min, sminLo | 0);
+    r.s32max = Math.min(r.s32max, smaxLo | 0);
   }
   if ((r.u32min | 0) <= (r.u32max | 0)) {
     r.s32min = Math.max(r.s32min, r.u32min | 0);
@@ -145,17 +153,18 @@ function deduce64(r: Bounds): void {
   }
 }
 
+const S32_MIN_N = BigInt(S32_MIN), S32_MAX_N = BigInt(S32_MAX);
+
 function deduceMixed(r: Bounds): void {
-  const hiMask = ~0xffffffffn;
-  const nUmin = (r.umin & hiMask) | BigInt(r.u32min);
-  const nUmax = (r.umax & hiMask) | BigInt(r.u32max);
-  r.umin = bmax(r.umin, u64(nUmin));
-  r.umax = bmin(r.umax, u64(nUmax));
-  const nSmin = s64((u64(r.smin) & hiMask) | BigInt(r.u32min));
-  const nSmax = s64((u64(r.smax) & hiMask) | BigInt(r.u32max));
-  r.smin = bmax(r.smin, nSmin);
-  r.smax = bmin(r.smax, nSmax);
-  if (r.s32min >= 0 && r.smin >= BigInt(S32_MIN) && r.smax <= BigInt(S32_MAX)) {
+  // Each 64-bit bound with its low half replaced by the matching u32 bound, when that is tighter:
+  // within the same upper half the comparison is one of the low halves.
+  const uminLo = Number(r.umin & 0xffffffffn), umaxLo = Number(r.umax & 0xffffffffn);
+  const sminLo = Number(r.smin & 0xffffffffn), smaxLo = Number(r.smax & 0xffffffffn);
+  if (r.u32min > uminLo) r.umin += BigInt(r.u32min - uminLo);
+  if (r.u32max < umaxLo) r.umax -= BigInt(umaxLo - r.u32max);
+  if (r.u32min > sminLo) r.smin += BigInt(r.u32min - sminLo);
+  if (r.u32max < smaxLo) r.smax -= BigInt(smaxLo - r.u32max);
+  if (r.s32min >= 0 && r.smin >= S32_MIN_N && r.smax <= S32_MAX_N) {
     r.smin = BigInt(r.s32min);
     r.smax = BigInt(r.s32max);
     r.umin = BigInt(r.s32min);
@@ -170,10 +179,16 @@ function deduceBounds(r: Bounds): void {
   deduceMixed(r);
 }
 
+const HI32 = 0xffffffff00000000n;
+
 function boundOffset(r: Bounds): void {
   const v64 = tnumIntersect(r.varOff, tnumRange(r.umin, r.umax));
-  const v32 = tnumIntersect(tnumSubreg(v64), tnumRange(BigInt(r.u32min), BigInt(r.u32max)));
-  r.varOff = tnumOr(tnumClearSubreg(v64), v32);
+  // The subregister intersected with tnum_range(u32min, u32max), computed on u32 numbers.
+  const chi = (r.u32min ^ r.u32max) >>> 0;
+  const delta = chi ? 2 ** (32 - Math.clz32(chi)) - 1 : 0;
+  const mu = Number(v64.mask & 0xffffffffn) & delta;
+  const lo = (Number(v64.value & 0xffffffffn) | (r.u32min & ~delta)) & ~mu;
+  r.varOff = { value: (v64.value & HI32) | BigInt(lo >>> 0), mask: (v64.mask & HI32) | BigInt(mu >>> 0) };
 }
 
 /** reg_bounds_sync: make tnum and all bounds agree. */

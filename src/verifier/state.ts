@@ -47,6 +47,8 @@ export const BPF_REG_FP = 10;
 export const MAX_BPF_STACK = 512;
 export const BPF_REG_SIZE = 8;
 export const MAX_CALL_FRAMES = 8;
+/** Every 8-byte slot of a frame's stack (bit spi). */
+export const ALL_SLOTS = (1n << 64n) - 1n;
 
 /** One register's abstract value. */
 export class Reg implements Bounds {
@@ -143,9 +145,16 @@ export class FuncState {
     this.callsite = callsite;
     this.subprog = subprog;
     if (copy) {
-      this.regs = copy.regs.map((r) => r.clone());
+      const regs = new Array<Reg>(MAX_BPF_REG);
+      for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = copy.regs[i].clone();
+      this.regs = regs;
       this.stype = copy.stype.slice();
-      this.spilled = copy.spilled.map((r) => r?.clone());
+      const n = copy.spilled.length, spilled = new Array<Reg | undefined>(n);
+      for (let i = 0; i < n; i++) {
+        const r = copy.spilled[i];
+        spilled[i] = r === undefined ? undefined : r.clone();
+      }
+      this.spilled = spilled;
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
@@ -163,6 +172,23 @@ export class FuncState {
 export interface RefState {
   id: number;
   insn: number;
+}
+
+/**
+ * Instructions processed along a path (and linked-register entries, negative), as a segment of
+ * its own entries after a prefix shared with the paths it was copied from: copying a path's
+ * history is O(1).
+ */
+export class History {
+  readonly entries: number[] = [];
+  constructor(readonly prefix: History | null = null, readonly prefixLen = 0) {}
+  push(e: number): void {
+    this.entries.push(e);
+  }
+  /** A fresh segment continuing from everything recorded so far. */
+  fork(): History {
+    return this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+  }
 }
 
 /** The whole machine state along one path. */
@@ -184,8 +210,10 @@ export class VState {
   allPrecise = false;
   /** Checkpoints: registers (innermost frame) whose values later decisions depended on. */
   precise = 0;
+  /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on. */
+  preciseStack = 0n;
   /** Instructions processed on this path since `parent` (for checkpoints: the path into them). */
-  history: number[] = [];
+  history = new History();
   /** Instruction index of the last jump processed into this state (for the branch log). */
   constructor(frames: FuncState[], refs: RefState[] = []) {
     this.frames = frames;
@@ -195,11 +223,17 @@ export class VState {
     return this.frames[this.frames.length - 1];
   }
   clone(): VState {
-    const s = new VState(this.frames.map((f) => f.clone()), this.refs.map((r) => ({ ...r })));
+    const n = this.frames.length, frames = new Array<FuncState>(n);
+    for (let i = 0; i < n; i++) frames[i] = this.frames[i].clone();
+    const refs: RefState[] = [];
+    for (const r of this.refs) refs.push({ id: r.id, insn: r.insn });
+    const s = new VState(frames, refs);
     s.parent = this.parent;
     s.branches = this.branches;
     s.insnIdx = this.insnIdx;
-    s.history = this.history.slice();
+    // Both paths continue in fresh segments after the shared prefix.
+    s.history = this.history.fork();
+    this.history = this.history.fork();
     return s;
   }
 }
@@ -284,7 +318,11 @@ function scalarForStack(f: FuncState, spi: number): Reg | undefined {
   return fakeUnknown;
 }
 
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean): boolean {
+/**
+ * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in `preciseSlots`
+ * (bit spi) matches any scalar, like an imprecise register.
+ */
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint, liveSlots: bigint): boolean {
   for (let i = 0; i < o.allocated; i++) {
     const spi = i >> 3;
     const ot = o.stype[i];
@@ -296,10 +334,13 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
     }
     if (ot === STACK_INVALID) continue;
     if (allowUninit && ot === STACK_MISC) continue;
+    // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
+    // only when privileged, as unprivileged stores also depend on what a slot holds.
+    if (allowUninit && exact === NOT_EXACT && ((liveSlots >> BigInt(spi)) & 1n) === 0n) { i = spi * BPF_REG_SIZE + 7; continue; }
     if (i >= c.allocated) return false;
     const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
     if (or && cr) {
-      if (!regsafe(or, cr, idmap, exact)) return false;
+      if (!regsafe(or, cr, idmap, exact, ((preciseSlots >> BigInt(spi)) & 1n) !== 0n)) return false;
       i = spi * BPF_REG_SIZE + 7;
       continue;
     }
@@ -315,10 +356,12 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
 /**
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
  * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
- * the scalar registers whose values matter there.
+ * the scalar registers whose values matter there; `preciseSlots(insn)` the spilled stack
+ * slots whose values matter at `insn`, and `liveSlots(insn)` the slots that may still be read.
  */
 export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
-  preciseMasks: (insn: number) => number, allowUninit: boolean): boolean {
+  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, liveSlots: (insn: number) => bigint,
+  allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -335,7 +378,9 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
-    if (!stacksafe(o, c, idmap, exact, allowUninit)) return false;
+    const slots = old.allPrecise ? ALL_SLOTS : preciseSlots(at) | (innermost ? old.preciseStack : 0n);
+    // Stack liveness is per function: outer frames' stacks may be read through pointers by callees.
+    if (!stacksafe(o, c, idmap, exact, allowUninit, slots, innermost ? liveSlots(at) : ALL_SLOTS)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;

@@ -16,12 +16,21 @@ const u64 = (x: bigint): bigint => x & U64_MAX;
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
 export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
+/** LOW_MASKS[n] = 2^n - 1 (n < 64). */
+const LOW_MASKS: readonly bigint[] = Array.from({ length: 64 }, (_, n) => (1n << BigInt(n)) - 1n);
+
 /** The smallest tnum containing every value of [min, max] (unsigned). */
 export function tnumRange(min: bigint, max: bigint): Tnum {
   const chi = min ^ max;
-  const bits = chi === 0n ? 0 : chi.toString(2).length;
+  let bits: number;
+  // Bit length of chi from its two 32-bit halves (the signed/oversized cases keep the exact path).
+  if (chi < 0n || chi > U64_MAX) bits = chi.toString(2).length;
+  else {
+    const hi = Number(chi >> 32n);
+    bits = hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(chi));
+  }
   if (bits > 63) return TNUM_UNKNOWN;
-  const delta = (1n << BigInt(bits)) - 1n;
+  const delta = LOW_MASKS[bits];
   return { value: min & ~delta & U64_MAX, mask: delta };
 }
 

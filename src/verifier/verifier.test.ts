@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from './index.js';
+import type { VerifierInput } from './types.js';
 import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, jmp, jmpr, exit, callLocal } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, jmp, jmpr, ja, call, exit, callLocal } from './testdata/asm.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -70,4 +71,24 @@ test('unprivileged mode: back-edges, pointer leaks and uninitialised stack are r
     'loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN');
   // The same programs are fine for root.
   assert.ok(verify({ progType: BPF_PROG_TYPE.SOCKET_FILTER, maps: [], insns: [ldx('dw', 0, 10, -8), exit()] }).accepted);
+});
+
+test('stack precision: a spilled scalar that decides a branch is compared, an unused one is not', (t) => {
+  // Two paths spill different constants to fp-8 and join at insn 15 (a checkpoint). When the
+  // filled value decides a branch, the second path must not be pruned: it reaches the bad read.
+  const prog = (bad: boolean): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [],
+    insns: [call(7), movr(6, 0), call(7), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0), jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0),
+      jmp('gt', 6, 5, 3), mov(1, 0), stx('dw', 10, -8, 1), ja(2), mov(1, 1), stx('dw', 10, -8, 1),
+      ldx('dw', 2, 10, -8), jmp('eq', bad ? 2 : 6, 1, 2), mov(0, 0), exit(), bad ? ldx('b', 0, 3, 0) : mov(0, 1), exit()],
+  });
+  assert.equal(verify(prog(true)).error?.message, 'R3 !read_ok');
+  const unused = verify(prog(false));
+  assert.ok(unused.accepted, unused.error?.message);
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [true, false]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
 });

@@ -9,13 +9,13 @@ import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CA
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo } from './cfg.js';
+import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
-  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
+  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
 } from './state.js';
 import {
   type AluOp, scalarAlu, coerceToSize, signExtend, signExtend32, zext32To64, boundsSync, boundsInvalid, markUnknown,
@@ -133,6 +133,8 @@ class Verifier {
   private auxPtrType: Int8Array = new Int8Array(0);
   /** Per instruction: set when it is a helper call that runs a callback. */
   private callsCallback: Uint8Array = new Uint8Array(0);
+  /** Per instruction: its backtrackCode (mark_chain_precision's walk). */
+  private btCodes: Int32Array = new Int32Array(0);
   private readonly idmap = new IdMap();
   private readonly scratch = new Scratch();
   private prevLogPos = -1;
@@ -140,8 +142,12 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = nrCpuIds();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
-  private precise: Uint16Array = new Uint16Array(0);
-  private readonly preciseMask = (i: number): number => this.precise[i] ?? 0x3ff;
+  /** Slot masks referenced by LINKED_SLOTS history markers. */
+  private linkedSlots: bigint[] = [];
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], liveSlots: [] };
+  private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
+  private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
+  private readonly liveSlots = (i: number): bigint => this.precise.liveSlots[i] ?? ALL_SLOTS;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -258,6 +264,8 @@ class Verifier {
     this.explored = new Array(n);
     this.auxPtrType = new Int8Array(n).fill(-1);
     this.callsCallback = new Uint8Array(n);
+    this.btCodes = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
     for (let i = 0; i < n; i++) {
       const insn = this.insns[i];
       if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
@@ -370,7 +378,7 @@ class Verifier {
           sl.hitCnt++;
           // The pruned path relies on what the checkpoint's subtree relied on (propagate_precision).
           if (sl.allPrecise) this.markPathPrecise();
-          else if (sl.precise) this.markChainPrecision(sl.precise, false);
+          else if (sl.precise || sl.preciseStack) this.markChainPrecision(sl.precise, false, sl.preciseStack);
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -393,7 +401,7 @@ class Verifier {
     snap.branches = 1;
     snap.parent = cur.parent;
     snap.history = cur.history;
-    cur.history = [];
+    cur.history = new History();
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
     list.unshift(snap);
@@ -407,39 +415,73 @@ class Verifier {
 
   /**
    * mark_chain_precision: a decision at the current instruction depended on the scalar registers in
-   * `mask`; walk the path back through the recorded instructions and record, at each checkpoint,
-   * which of its registers those values came from. `atCurrent` skips the instruction being
-   * processed (the mask is as of before it). Paths that cross a call or return fall back to
-   * marking every checkpoint fully precise.
+   * `mask` and the spilled stack slots in `slots` (bit spi, innermost frame); walk the path back
+   * through the recorded instructions and record, at each checkpoint, which of its registers and
+   * slots those values came from. `atCurrent` skips the instruction being processed (the masks are
+   * as of before it). Paths that cross a call or return, or values read from another frame's
+   * stack, fall back to marking every checkpoint fully precise.
    */
-  private markChainPrecision(mask: number, atCurrent = true): void {
-    let m = mask & 0x3ff;
-    let hist = this.cur.history;
-    let end = hist.length;
-    // Skip the instruction being processed (and the linked-register entry recorded after it).
-    if (atCurrent) while (end > 0 && hist[--end] < 0);
-    let st: VState | null = this.cur.parent;
-    for (;;) {
-      let linked = 0;
-      for (let k = end - 1; k >= 0 && m; k--) {
-        const e = hist[k];
-        if (e < 0) { linked = -e - 1; continue; }
-        const next = backtrackInsn(this.insns[e], m, linked);
-        linked = 0;
-        if (next < 0) { this.markPathPrecise(); return; }
-        m = next;
+  private markChainPrecision(mask: number, atCurrent = true, slots = 0n): void {
+    let m = mask & 0x3ff, sm = slots;
+    // The walk position: entries of `seg` before index k, then its prefix.
+    let seg = this.cur.history;
+    let k = seg.entries.length;
+    // Skip the instruction being processed (and the markers recorded after it).
+    if (atCurrent) {
+      for (;;) {
+        while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
+        if (k === 0 || seg.entries[--k] >= 0) break;
       }
-      if (!st || !m) return;
-      if (st.allPrecise || (m & ~st.precise) === 0) return;
+    }
+    let st: VState | null = this.cur.parent;
+    const bt = this.btCodes;
+    for (;;) {
+      let linked = 0, stackMark = 0, slotGroup = 0n;
+      while (m || sm) {
+        while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
+        if (k === 0) break;
+        const e = seg.entries[--k];
+        if (e < 0) {
+          if (e <= LINKED_SLOTS) slotGroup = this.linkedSlots[LINKED_SLOTS - e];
+          else if (e <= STACK_MARK) stackMark = e;
+          else linked = -e - 1;
+          continue;
+        }
+        // The packed code (not the instruction object) serves the common case.
+        const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
+        let add = 0;
+        if (stackMark) {
+          const r = backtrackStack(this.insns[e], m, sm, stackMark);
+          if (r === undefined) { this.markPathPrecise(); return; }
+          sm = r.slots;
+          add = r.regs;
+        }
+        // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
+        if (slotGroup && sm & slotGroup) m |= dst;
+        const next = backtrackInsn(code, m, linked);
+        if (slotGroup && next & dst) sm |= slotGroup;
+        linked = 0;
+        stackMark = 0;
+        slotGroup = 0n;
+        if (next < 0) { this.markPathPrecise(); return; }
+        m = next | add;
+      }
+      if (!st || st.allPrecise) return;
+      // Only spilled scalars carry a value to mark; marks already on the checkpoint have been
+      // propagated from it before (its own path never changes).
+      if (sm) sm &= spilledScalars(st.frames[st.frames.length - 1]) & ~st.preciseStack;
+      m &= ~st.precise;
+      if (!m && !sm) return;
       st.precise |= m;
-      hist = st.history;
-      end = hist.length;
+      st.preciseStack |= sm;
+      seg = st.history;
+      k = seg.entries.length;
       st = st.parent;
     }
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.liveSlots, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -728,10 +770,16 @@ class Verifier {
           if (o === ALU.SUB && this.privileged) { dst.markUnknown(); return; }
           this.fail(`R${insn.dst} pointer ${aluOpString(o)} pointer prohibited`);
         }
+        // The pointer's new offset depends on the scalar's value.
+        this.markChainPrecision(1 << insn.dst);
         this.adjustPtr(insn, src, dst, true);
         return;
       }
-      if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
+      if (dst.type !== RegType.SCALAR) {
+        this.markChainPrecision(1 << insn.src);
+        this.adjustPtr(insn, dst, src, false);
+        return;
+      }
     } else {
       src = this.immReg(insn.imm);
       if (dst.type !== RegType.SCALAR) { this.adjustPtr(insn, dst, src, false); return; }
@@ -1034,6 +1082,15 @@ class Verifier {
     const f = this.stackFrame(r);
     if (tnumIsConst(r.varOff)) {
       const o = minOff;
+      // For precision backtracking: which slot this instruction accessed.
+      const spi = (-o - 1) >> 3;
+      this.cur.history.push(f === this.frame ? STACK_MARK - spi : STACK_NONLOCAL);
+      // A fill through a pointer other than R10 is outside the static slot sets: when the loaded
+      // register may matter later, the slot it came from matters on this path.
+      if (!write && valueRegno >= 0 && regno !== BPF_REG_FP && (this.preciseMask(this.insnIdx + 1) & (1 << valueRegno))) {
+        if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+        else this.markPathPrecise();
+      }
       if (write) this.stackWriteFixed(f, o, size, valueRegno, insn);
       else this.stackReadFixed(f, o, size, valueRegno);
     } else if (write) {
@@ -1506,7 +1563,11 @@ class Verifier {
     if (f.stype[base + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
     for (let i = off; i >= 0 && f.stype[base + i] === STACK_SPILL; i--) spill++;
     if (spill !== keySize || !sp.isConst()) return -1;
-    return sp.varOff.value > 0x7fffffffn ? -1 : Number(sp.varOff.value);
+    if (sp.varOff.value > 0x7fffffffn) return -1;
+    // The lookup now depends on the spilled value: mark it precise.
+    if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+    else this.markPathPrecise();
+    return Number(sp.varOff.value);
   }
 
   /** check_reg_type: the register's type must be one of the argument's compatible types. */
@@ -1589,12 +1650,17 @@ class Verifier {
     const target = idx + insn.off + 1;
     const xSrcReg = opSource(insn.op) === SRC.X;
     // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
-    let linked = 0;
+    let linked = 0, linkedSlots = 0n;
     for (const r of xSrcReg ? [dst, src] : [dst]) {
       if (r.type !== RegType.SCALAR || !r.id) continue;
       this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
+      linkedSlots |= spilledScalars(this.frame, r.id);
     }
     if (linked) this.cur.history.push(-(linked + 1));
+    if (linkedSlots) {
+      this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length);
+      this.linkedSlots.push(linkedSlots);
+    }
     const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
     if (pred >= 0 && operands) this.markChainPrecision(operands);
     if (pred === 1) {
@@ -1715,33 +1781,100 @@ class Verifier {
  * backtrack_insn: the registers before `insn` that the values of `m` after it came from; -1 when
  * the walk cannot continue (a call into or return from a subprogram).
  */
-function backtrackInsn(insn: Instruction, m: number, linked: number): number {
-  const d = 1 << insn.dst, s = 1 << insn.src;
+/** Backtracking effect kinds of an instruction (backtrack_insn), precomputed once per program. */
+const BT_KEEP = 0, BT_MOV_X = 1, BT_MOV_K = 2, BT_ALU_X = 3, BT_KILL_DST = 4, BT_KILL_R0 = 5, BT_KILL_SRC = 6,
+  BT_KILL_ARGS = 7, BT_ABORT = 8, BT_COND = 9, BT_COND_X = 10;
+
+/** The packed backtracking code of one instruction: kind | dst << 4 | src << 8. */
+function backtrackCode(insn: Instruction): number {
   const cls = opClass(insn.op);
+  let kind: number;
   switch (cls) {
     case CLASS.ALU: case CLASS.ALU64: {
-      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
-      if (!(m & d)) return m;
-      if (o === ALU.MOV) return x ? (m & ~d) | s : m & ~d;
-      return x ? m | s : m;
+      const x = opSource(insn.op) === SRC.X;
+      kind = opCode(insn.op) === ALU.MOV ? (x ? BT_MOV_X : BT_MOV_K) : x ? BT_ALU_X : BT_KEEP;
+      break;
     }
-    case CLASS.LDX: return m & ~d;
-    case CLASS.ST: return m;
+    case CLASS.LDX: kind = BT_KILL_DST; break;
+    case CLASS.ST: kind = BT_KEEP; break;
     case CLASS.STX:
-      if (opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH) return insn.imm === ATOMIC.CMPXCHG ? m & ~1 : m & ~s;
-      return m;
-    case CLASS.LD: return insn.op === OP_LDDW ? m & ~d : m & ~0x3f;
+      kind = opMode(insn.op) === MODE.ATOMIC && insn.imm & ATOMIC.FETCH ? (insn.imm === ATOMIC.CMPXCHG ? BT_KILL_R0 : BT_KILL_SRC) : BT_KEEP;
+      break;
+    case CLASS.LD: kind = insn.op === OP_LDDW ? BT_KILL_DST : BT_KILL_ARGS; break;
     default: {
       const o = opCode(insn.op);
-      if (o === JMP.JA) return m;
-      if (o === JMP.EXIT) return -1;
-      if (o === JMP.CALL) return insn.src === 0 ? m & ~0x3f : -1;
+      if (o === JMP.JA) kind = BT_KEEP;
+      else if (o === JMP.EXIT) kind = BT_ABORT;
+      else if (o === JMP.CALL) kind = insn.src === 0 ? BT_KILL_ARGS : BT_ABORT;
+      else kind = opSource(insn.op) === SRC.X ? BT_COND_X : BT_COND;
+    }
+  }
+  return kind | insn.dst << 4 | insn.src << 8;
+}
+
+/**
+ * backtrack_insn: the registers whose values before the instruction of `code` (backtrackCode)
+ * determine the registers of `m` after it, or -1 when the path cannot be followed back.
+ */
+function backtrackInsn(code: number, m: number, linked: number): number {
+  const d = 1 << ((code >> 4) & 0xf), s = 1 << ((code >> 8) & 0xf);
+  switch (code & 0xf) {
+    case BT_KEEP: return m;
+    case BT_MOV_X: return m & d ? (m & ~d) | s : m;
+    case BT_MOV_K: return m & ~d;
+    case BT_ALU_X: return m & d ? m | s : m;
+    case BT_KILL_DST: return m & ~d;
+    case BT_KILL_R0: return m & ~1;
+    case BT_KILL_SRC: return m & ~s;
+    case BT_KILL_ARGS: return m & ~0x3f;
+    case BT_ABORT: return -1;
+    default: {
       // A conditional jump refines its operands and the scalars linked to them (same id): when
       // any of those matters, all of them do.
-      const group = d | (opSource(insn.op) === SRC.X ? s : 0) | linked;
+      const group = d | ((code & 0xf) === BT_COND_X ? s : 0) | linked;
       return m & group ? m | group : m;
     }
   }
+}
+
+/** History markers of a fixed-offset stack access: `STACK_MARK - spi` in the current frame, or another frame's. */
+const STACK_MARK = -0x1000, STACK_NONLOCAL = -0x2000;
+/** History marker of the spilled scalars linked to a jump's operands: `LINKED_SLOTS - k` for `linkedSlots[k]`. */
+const LINKED_SLOTS = -0x10000;
+
+/**
+ * The stack part of backtrack_insn for an instruction that accessed the stack (`mark`): the slots
+ * before `insn` that the registers `m` and slots `sm` after it came from, and the registers a spill
+ * adds; undefined when a needed value was read from another frame's stack.
+ */
+function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): { slots: bigint; regs: number } | undefined {
+  const cls = opClass(insn.op);
+  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return { slots: sm, regs: 0 };
+  const atomic = cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC;
+  let loaded = -1;
+  if (cls === CLASS.LDX || (atomic && insn.imm === ATOMIC.LOAD_ACQ)) loaded = insn.dst;
+  else if (atomic && insn.imm & ATOMIC.FETCH) loaded = insn.imm === ATOMIC.CMPXCHG ? 0 : insn.src;
+  const reads = loaded >= 0 && (m & (1 << loaded)) !== 0;
+  if (mark === STACK_NONLOCAL) return reads ? undefined : { slots: sm, regs: 0 };
+  const bit = 1n << BigInt(STACK_MARK - mark);
+  let slots = reads ? sm | bit : sm, regs = 0;
+  if (cls !== CLASS.LDX && sm & bit) {
+    // A store into a slot that matters: the stored register matters, and the slot's value before
+    // does not (a store either spills the register or leaves bytes a fill reads as unknown).
+    if (cls === CLASS.STX) regs = 1 << insn.src;
+    if (!atomic) slots &= ~bit;
+  }
+  return { slots, regs };
+}
+
+/** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
+function spilledScalars(f: FuncState, id = 0): bigint {
+  let bits = 0n;
+  for (let spi = 0; spi < f.allocated >> 3; spi++) {
+    const sp = f.spilled[spi];
+    if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp?.type === RegType.SCALAR && (!id || sp.id === id)) bits |= 1n << BigInt(spi);
+  }
+  return bits;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
