@@ -64,29 +64,8 @@ export class VerifierError extends KernelError {
   }
 }
 
-export interface TestRunOptions {
-  dataIn?: Uint8Array;
-  /** Capacity for data_out; default dataIn.length + 4096 (room for head/tail growth). 0 disables it. */
-  dataOutSize?: number;
-  ctxIn?: Uint8Array;
-  /** Capacity for ctx_out; default 0: no ctx_out (some types, e.g. raw_tracepoint, refuse one). */
-  ctxOutSize?: number;
-  /** Runs of the program; the reported duration is the mean per run in ns. */
-  repeat?: number;
-  /** `BPF_F_TEST_*` flags. */
-  flags?: number;
-  cpu?: number;
-  batchSize?: number;
-}
-
-export interface TestRunResult {
-  /** r0 of the program (u32, as the kernel reports it). */
-  retval: number;
-  /** Mean ns per run (the kernel's figure). */
-  duration: number;
-  dataOut?: Uint8Array;
-  ctxOut?: Uint8Array;
-}
+export type { TestRunOptions, TestRunResult } from '../object/testrun.js';
+import type { TestRunOptions, TestRunResult } from '../object/testrun.js';
 
 const DEFAULT_LOG_SIZE = 64 * 1024;
 /** The kernel's limit on log_size (UINT_MAX >> 2, kernel/bpf/log.c). */

@@ -5,3 +5,4 @@ export * from './maps.js';
 export * from './load.js';
 export * from './fuzz.js';
 export * from './dump.js';
+export type { TestRunOptions, TestRunResult } from './testrun.js';

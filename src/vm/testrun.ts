@@ -5,7 +5,7 @@
  * target, the skb metadata after the run, the raw 64-bit r0.
  */
 import { VmFault } from '../errors.js';
-import type { TestRunOptions, TestRunResult } from '../kernel/program.js';
+import type { TestRunOptions, TestRunResult } from '../object/testrun.js';
 import { BPF_PROG_TYPE as T, progTypeName } from '../uapi/index.js';
 import type { HelperDeps } from './helpers/deps.js';
 import type { Vm } from './interpreter.js';
@@ -16,7 +16,7 @@ import { TestRunError } from './progtypes/testrun-error.js';
 import { TraceContext } from './progtypes/tracing.js';
 import { XdpContext } from './progtypes/xdp.js';
 
-export type { TestRunOptions, TestRunResult } from '../kernel/program.js';
+export type { TestRunOptions, TestRunResult } from '../object/testrun.js';
 
 /** skb metadata after a run (what tc programs write: mark, priority, tc_index, cb, hash…). */
 export interface SkbState {
