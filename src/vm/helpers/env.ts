@@ -28,6 +28,12 @@ export interface RunEnvOptions {
   clock?: () => bigint;
   /** Calls before the trace pipe drops its oldest lines (default 100,000). */
   traceLimit?: number;
+  /**
+   * The current task's cgroup (cgroup v2) and its ancestors, as cgroup ids from the root down
+   * (default `[1]`: the root cgroup). bpf_current_task_under_cgroup and bpf_skb_under_cgroup (the
+   * test-run skb's socket belongs to the current task's cgroup) test membership against it.
+   */
+  cgroupPath?: readonly number[];
 }
 
 /** Default simulated task: a plain process. */
@@ -45,13 +51,21 @@ export class RunEnv {
   /** Lines written by bpf_trace_printk, in the kernel's trace_pipe format. */
   readonly trace: string[] = [];
   readonly traceLimit: number;
+  /** The current task's cgroup ids, root first (see RunEnvOptions.cgroupPath). */
+  readonly cgroupPath: readonly number[];
   private state: number;
 
   constructor(o: RunEnvOptions = {}) {
     this.task = { ...DEFAULT_TASK, ...o.task };
     this.clock = o.clock ?? (() => process.hrtime.bigint());
     this.traceLimit = o.traceLimit ?? 100_000;
+    this.cgroupPath = [...(o.cgroupPath ?? [1])];
     this.state = (o.seed ?? Math.floor(Math.random() * 0xffffffff)) >>> 0 || 0x9e3779b9;
+  }
+
+  /** task_under_cgroup_hierarchy: whether the current task's cgroup is `cgroupId` or below it. */
+  underCgroup(cgroupId: number): boolean {
+    return this.cgroupPath.includes(cgroupId);
   }
 
   /** Re-seeds bpf_get_prandom_u32. */

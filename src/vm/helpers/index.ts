@@ -3,6 +3,7 @@ import { helperTable, vmHelpers } from '../helpers.js';
 import type { Helper, HelperTable } from '../program.js';
 import { vmProgTypeHelpers, type HelperFamily } from './allowed.js';
 import { baseHelpers } from './base.js';
+import { cgroupHelpers } from './cgroup.js';
 import type { HelperDeps } from './deps.js';
 import { outputHelpers } from './output.js';
 import { skbHelpers } from './skb.js';
@@ -21,6 +22,7 @@ const FAMILIES: Record<HelperFamily, (d: HelperDeps) => HelperTable> = {
   tracing: tracingHelpers,
   skb: skbHelpers,
   xdp: xdpHelpers,
+  cgroup: cgroupHelpers,
 };
 
 /** Builds (and caches per dependency set) the helper table of each program type. */

@@ -38,6 +38,7 @@ const cases: [number, number, number, number, number, number?][] = [
   [T.DEVMAP_HASH, 4, 4, 4, 0], [T.DEVMAP_HASH, 8, 4, 4, 0],
   [T.CPUMAP, 4, 4, 4, 0], [T.CPUMAP, 4, 8, 4, 0], [T.CPUMAP, 4, 12, 4, 0], [T.CPUMAP, 4, 4, 4, F.RDONLY_PROG],
   [T.XSKMAP, 4, 4, 4, 0], [T.XSKMAP, 4, 8, 4, 0], [T.XSKMAP, 4, 4, 4, F.RDONLY_PROG],
+  [T.CGROUP_ARRAY, 4, 4, 4, 0], [T.CGROUP_ARRAY, 4, 8, 4, 0], [T.CGROUP_ARRAY, 8, 4, 4, 0], [T.CGROUP_ARRAY, 4, 4, 0, 0], [T.CGROUP_ARRAY, 4, 4, 4, F.RDONLY_PROG],
 ];
 
 test('map creation: the VM accepts and refuses exactly what the kernel does, with its errno', (t) => {
