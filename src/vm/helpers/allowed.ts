@@ -8,7 +8,7 @@ import { BPF_PROG_TYPE as T } from '../../uapi/index.js';
 import { helpersForProgType } from '../../verifier/helpers.js';
 
 /** Implementation families (a helper id can mean different things per family, e.g. bpf_redirect). */
-export type HelperFamily = 'base' | 'maps' | 'tracing' | 'skb' | 'xdp' | 'output' | 'cgroup';
+export type HelperFamily = 'base' | 'maps' | 'tracing' | 'skb' | 'xdp' | 'output' | 'cgroup' | 'stack';
 
 /** A program type the VM runs: its allowed helpers and the implementation families, later ones winning. */
 export interface ProgTypeHelpers {
@@ -16,7 +16,7 @@ export interface ProgTypeHelpers {
   families: readonly HelperFamily[];
 }
 
-const COMMON: HelperFamily[] = ['base', 'maps', 'output', 'tracing', 'cgroup'];
+const COMMON: HelperFamily[] = ['base', 'maps', 'output', 'tracing', 'cgroup', 'stack'];
 /** Implementation families per program type the VM runs. */
 const FAMILIES: Readonly<Partial<Record<number, readonly HelperFamily[]>>> = {
   [T.SOCKET_FILTER]: [...COMMON, 'skb'],

@@ -34,7 +34,18 @@ export interface RunEnvOptions {
    * test-run skb's socket belongs to the current task's cgroup) test membership against it.
    */
   cgroupPath?: readonly number[];
+  /**
+   * The kernel call chain bpf_get_stackid / bpf_get_stack report, innermost first (default
+   * {@link DEFAULT_KERNEL_STACK}: a fixed fake chain of kernel text addresses). The VM's stacks are
+   * simulated: they do not describe the VM's own execution.
+   */
+  kernelStack?: readonly bigint[];
+  /** The user call chain (BPF_F_USER_STACK), innermost first (default empty: no user stack). */
+  userStack?: readonly bigint[];
 }
+
+/** Default kernel stack: four fake return addresses in kernel text, innermost first. */
+export const DEFAULT_KERNEL_STACK: readonly bigint[] = [0xffffffff81001234n, 0xffffffff81002345n, 0xffffffff81003456n, 0xffffffff81004567n];
 
 /** Default simulated task: a plain process. */
 export const DEFAULT_TASK: SimulatedTask = {
@@ -53,6 +64,9 @@ export class RunEnv {
   readonly traceLimit: number;
   /** The current task's cgroup ids, root first (see RunEnvOptions.cgroupPath). */
   readonly cgroupPath: readonly number[];
+  /** Simulated call chains (see RunEnvOptions.kernelStack / userStack). */
+  readonly kernelStack: readonly bigint[];
+  readonly userStack: readonly bigint[];
   private state: number;
 
   constructor(o: RunEnvOptions = {}) {
@@ -60,6 +74,8 @@ export class RunEnv {
     this.clock = o.clock ?? (() => process.hrtime.bigint());
     this.traceLimit = o.traceLimit ?? 100_000;
     this.cgroupPath = [...(o.cgroupPath ?? [1])];
+    this.kernelStack = [...(o.kernelStack ?? DEFAULT_KERNEL_STACK)];
+    this.userStack = [...(o.userStack ?? [])];
     this.state = (o.seed ?? Math.floor(Math.random() * 0xffffffff)) >>> 0 || 0x9e3779b9;
   }
 

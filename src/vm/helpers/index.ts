@@ -7,11 +7,12 @@ import { cgroupHelpers } from './cgroup.js';
 import type { HelperDeps } from './deps.js';
 import { outputHelpers } from './output.js';
 import { skbHelpers } from './skb.js';
+import { stackHelpers } from './stack.js';
 import { tracingHelpers } from './tracing.js';
 import { xdpHelpers } from './xdp.js';
 
 export { vmProgTypeHelpers, type HelperFamily, type ProgTypeHelpers } from './allowed.js';
-export { RunEnv, DEFAULT_TASK, type RunEnvOptions, type SimulatedTask } from './env.js';
+export { RunEnv, DEFAULT_TASK, DEFAULT_KERNEL_STACK, type RunEnvOptions, type SimulatedTask } from './env.js';
 export type { HelperDeps } from './deps.js';
 export { formatPrintk } from './base.js';
 
@@ -23,6 +24,7 @@ const FAMILIES: Record<HelperFamily, (d: HelperDeps) => HelperTable> = {
   skb: skbHelpers,
   xdp: xdpHelpers,
   cgroup: cgroupHelpers,
+  stack: stackHelpers,
 };
 
 /** Builds (and caches per dependency set) the helper table of each program type. */
