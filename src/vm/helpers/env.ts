@@ -1,3 +1,5 @@
+import { Fib, type FibRoute } from './fib.js';
+
 /**
  * The simulated world a VM program runs in: the current task (what bpf_get_current_* report),
  * the clocks, a seedable pseudo-random generator, the CPU count and the trace pipe that
@@ -42,6 +44,8 @@ export interface RunEnvOptions {
   kernelStack?: readonly bigint[];
   /** The user call chain (BPF_F_USER_STACK), innermost first (default empty: no user stack). */
   userStack?: readonly bigint[];
+  /** Routes of the simulated FIB bpf_fib_lookup consults (default none: every lookup is BPF_FIB_LKUP_RET_NOT_FWDED). */
+  fibRoutes?: readonly FibRoute[];
 }
 
 /** Default kernel stack: four fake return addresses in kernel text, innermost first. */
@@ -67,6 +71,8 @@ export class RunEnv {
   /** Simulated call chains (see RunEnvOptions.kernelStack / userStack). */
   readonly kernelStack: readonly bigint[];
   readonly userStack: readonly bigint[];
+  /** The simulated FIB (RunEnvOptions.fibRoutes). */
+  readonly fib: Fib;
   private state: number;
 
   constructor(o: RunEnvOptions = {}) {
@@ -76,6 +82,7 @@ export class RunEnv {
     this.cgroupPath = [...(o.cgroupPath ?? [1])];
     this.kernelStack = [...(o.kernelStack ?? DEFAULT_KERNEL_STACK)];
     this.userStack = [...(o.userStack ?? [])];
+    this.fib = new Fib(o.fibRoutes ?? []);
     this.state = (o.seed ?? Math.floor(Math.random() * 0xffffffff)) >>> 0 || 0x9e3779b9;
   }
 
