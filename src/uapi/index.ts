@@ -71,6 +71,18 @@ export const BPF_F = {
   NO_USER_CONV: 1 << 18,
 } as const;
 
+/** Flags of bpf_get_stackid / bpf_get_stack (linux/bpf.h). */
+export const BPF_F_STACK = {
+  SKIP_FIELD_MASK: 0xff,
+  USER_STACK: 1 << 8,
+  FAST_STACK_CMP: 1 << 9,
+  REUSE_STACKID: 1 << 10,
+  USER_BUILD_ID: 1 << 11,
+} as const;
+
+/** `status` of struct bpf_stack_build_id (linux/bpf.h bpf_stack_build_id_status). */
+export const BPF_STACK_BUILD_ID = { EMPTY: 0, VALID: 1, IP: 2 } as const;
+
 /** `TC_ACT_*` verdicts of tc programs (linux/pkt_cls.h). */
 export const TC_ACT = {
   UNSPEC: -1, OK: 0, RECLASSIFY: 1, SHOT: 2, PIPE: 3, STOLEN: 4, QUEUED: 5, REPEAT: 6, REDIRECT: 7, TRAP: 8,

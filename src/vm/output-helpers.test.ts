@@ -5,38 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assemble } from '../isa/asm.js';
-import type { MapSpec, ObjectSpec } from '../object/types.js';
-import { BPF_MAP_TYPE, BPF_PROG_TYPE } from '../uapi/index.js';
+import { BPF_MAP_TYPE } from '../uapi/index.js';
 import { buildPacket } from '../packet/build.js';
 import { ethernet, ipv4, udp } from '../packet/layers.js';
 import { PerfEventArrayMap } from './maps/perf.js';
 import { loadVmObject } from './object.js';
+import { ldMap, mapSpec as map, objectSpec as object } from './object.test.kit.js';
 
 const frame = buildPacket([ethernet({ dst: '02:00:00:00:00:02', src: '02:00:00:00:00:01' }), ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }), udp({ sport: 1, dport: 2 })]);
-
-function map(name: string, type: number, keySize: number, valueSize: number, maxEntries: number): MapSpec {
-  return {
-    name, type, keySize, valueSize, maxEntries, flags: 0, numaNode: 0, mapExtra: 0, pinning: 0, source: 'btf', section: '.maps',
-    btfKeyTypeId: 0, btfValueTypeId: 0, frozen: false,
-  };
-}
-
-/** One XDP program over `maps`; `lddw rN, map i` written as `rN = map[i] ll` below becomes pseudo MAP_IDX. */
-function object(asm: string, maps: MapSpec[]): ObjectSpec {
-  const insns = assemble(asm + '\n');
-  // The assembler emits lddw with src 0: mark the map loads (imm = map index) as BPF_PSEUDO_MAP_IDX.
-  insns.forEach((i, n) => { if (i.op === 0x18 && i.imm < 0x100 && insns[n + 1]?.imm === 0x4d415000) { i.src = 5; insns[n + 1].imm = 0; } });
-  return {
-    name: 't', license: 'GPL', kernVersion: 0, maps, externs: [],
-    programs: [{
-      name: 'p', section: 'xdp', type: BPF_PROG_TYPE.XDP, expectedAttachType: 0, sleepable: false, xdpFrags: false, insns,
-      functions: [{ name: 'p', insn: 0 }], references: [], funcInfo: [], lineInfo: [], coreRelos: [], license: 'GPL', kernVersion: 0,
-    }],
-  };
-}
-/** `lddw rN, map index i` (tagged for {@link object}). */
-const ldMap = (r: number, i: number) => `r${r} = 0x4d415000000000${i.toString(16).padStart(2, '0')} ll`;
 
 test('bpf_perf_event_output writes the sample and the requested packet bytes to the CPU\'s reader', () => {
   const spec = object([

@@ -52,7 +52,7 @@ test('context access rules: read-only and unreadable fields fault, naming the fi
 
 test('helpers: not allowed for the program type, or allowed but missing in the VM, fail the load', () => {
   assert.throws(() => unverified('socket_filter', 'r2 = 0\ncall 9\nexit'), (e: Error) => e instanceof LoadError && /helper bpf_skb_store_bytes#9 is not allowed for socket_filter programs/.test(e.message));
-  assert.throws(() => unverified('xdp', 'call 69\nexit'), /helper bpf_fib_lookup#69 is not supported by the VM/);
+  assert.throws(() => unverified('xdp', 'call 84\nexit'), /helper bpf_sk_lookup_tcp#84 is not supported by the VM/);
   assert.throws(() => unverified('xdp', 'call 9\nexit'), /bpf_skb_store_bytes#9 is not allowed for xdp programs/);
   assert.throws(() => unverified('kprobe', 'call 58\nexit'), /bpf_override_return#58 is not allowed for kprobe programs/);
 });

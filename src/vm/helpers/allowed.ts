@@ -8,7 +8,7 @@ import { BPF_PROG_TYPE as T } from '../../uapi/index.js';
 import { helpersForProgType } from '../../verifier/helpers.js';
 
 /** Implementation families (a helper id can mean different things per family, e.g. bpf_redirect). */
-export type HelperFamily = 'base' | 'maps' | 'tracing' | 'skb' | 'xdp' | 'output';
+export type HelperFamily = 'base' | 'maps' | 'tracing' | 'skb' | 'xdp' | 'output' | 'cgroup' | 'stack' | 'fib';
 
 /** A program type the VM runs: its allowed helpers and the implementation families, later ones winning. */
 export interface ProgTypeHelpers {
@@ -16,14 +16,14 @@ export interface ProgTypeHelpers {
   families: readonly HelperFamily[];
 }
 
-const COMMON: HelperFamily[] = ['base', 'maps', 'output', 'tracing'];
+const COMMON: HelperFamily[] = ['base', 'maps', 'output', 'tracing', 'cgroup', 'stack'];
 /** Implementation families per program type the VM runs. */
 const FAMILIES: Readonly<Partial<Record<number, readonly HelperFamily[]>>> = {
   [T.SOCKET_FILTER]: [...COMMON, 'skb'],
   [T.CGROUP_SKB]: [...COMMON, 'skb'],
-  [T.SCHED_CLS]: [...COMMON, 'skb'],
-  [T.SCHED_ACT]: [...COMMON, 'skb'],
-  [T.XDP]: [...COMMON, 'skb', 'xdp'],
+  [T.SCHED_CLS]: [...COMMON, 'skb', 'fib'],
+  [T.SCHED_ACT]: [...COMMON, 'skb', 'fib'],
+  [T.XDP]: [...COMMON, 'skb', 'xdp', 'fib'],
   [T.KPROBE]: COMMON,
   [T.TRACEPOINT]: COMMON,
   [T.RAW_TRACEPOINT]: COMMON,

@@ -1,3 +1,5 @@
+import { Fib, type FibRoute } from './fib.js';
+
 /**
  * The simulated world a VM program runs in: the current task (what bpf_get_current_* report),
  * the clocks, a seedable pseudo-random generator, the CPU count and the trace pipe that
@@ -28,7 +30,26 @@ export interface RunEnvOptions {
   clock?: () => bigint;
   /** Calls before the trace pipe drops its oldest lines (default 100,000). */
   traceLimit?: number;
+  /**
+   * The current task's cgroup (cgroup v2) and its ancestors, as cgroup ids from the root down
+   * (default `[1]`: the root cgroup). bpf_current_task_under_cgroup and bpf_skb_under_cgroup (the
+   * test-run skb's socket belongs to the current task's cgroup) test membership against it.
+   */
+  cgroupPath?: readonly number[];
+  /**
+   * The kernel call chain bpf_get_stackid / bpf_get_stack report, innermost first (default
+   * {@link DEFAULT_KERNEL_STACK}: a fixed fake chain of kernel text addresses). The VM's stacks are
+   * simulated: they do not describe the VM's own execution.
+   */
+  kernelStack?: readonly bigint[];
+  /** The user call chain (BPF_F_USER_STACK), innermost first (default empty: no user stack). */
+  userStack?: readonly bigint[];
+  /** Routes of the simulated FIB bpf_fib_lookup consults (default none: every lookup is BPF_FIB_LKUP_RET_NOT_FWDED). */
+  fibRoutes?: readonly FibRoute[];
 }
+
+/** Default kernel stack: four fake return addresses in kernel text, innermost first. */
+export const DEFAULT_KERNEL_STACK: readonly bigint[] = [0xffffffff81001234n, 0xffffffff81002345n, 0xffffffff81003456n, 0xffffffff81004567n];
 
 /** Default simulated task: a plain process. */
 export const DEFAULT_TASK: SimulatedTask = {
@@ -45,13 +66,29 @@ export class RunEnv {
   /** Lines written by bpf_trace_printk, in the kernel's trace_pipe format. */
   readonly trace: string[] = [];
   readonly traceLimit: number;
+  /** The current task's cgroup ids, root first (see RunEnvOptions.cgroupPath). */
+  readonly cgroupPath: readonly number[];
+  /** Simulated call chains (see RunEnvOptions.kernelStack / userStack). */
+  readonly kernelStack: readonly bigint[];
+  readonly userStack: readonly bigint[];
+  /** The simulated FIB (RunEnvOptions.fibRoutes). */
+  readonly fib: Fib;
   private state: number;
 
   constructor(o: RunEnvOptions = {}) {
     this.task = { ...DEFAULT_TASK, ...o.task };
     this.clock = o.clock ?? (() => process.hrtime.bigint());
     this.traceLimit = o.traceLimit ?? 100_000;
+    this.cgroupPath = [...(o.cgroupPath ?? [1])];
+    this.kernelStack = [...(o.kernelStack ?? DEFAULT_KERNEL_STACK)];
+    this.userStack = [...(o.userStack ?? [])];
+    this.fib = new Fib(o.fibRoutes ?? []);
     this.state = (o.seed ?? Math.floor(Math.random() * 0xffffffff)) >>> 0 || 0x9e3779b9;
+  }
+
+  /** task_under_cgroup_hierarchy: whether the current task's cgroup is `cgroupId` or below it. */
+  underCgroup(cgroupId: number): boolean {
+    return this.cgroupPath.includes(cgroupId);
   }
 
   /** Re-seeds bpf_get_prandom_u32. */

@@ -3,15 +3,19 @@ import { helperTable, vmHelpers } from '../helpers.js';
 import type { Helper, HelperTable } from '../program.js';
 import { vmProgTypeHelpers, type HelperFamily } from './allowed.js';
 import { baseHelpers } from './base.js';
+import { cgroupHelpers } from './cgroup.js';
+import { fibHelpers } from './fib.js';
 import type { HelperDeps } from './deps.js';
 import { outputHelpers } from './output.js';
 import { skbHelpers } from './skb.js';
+import { stackHelpers } from './stack.js';
 import { tracingHelpers } from './tracing.js';
 import { xdpHelpers } from './xdp.js';
 
 export { vmProgTypeHelpers, type HelperFamily, type ProgTypeHelpers } from './allowed.js';
-export { RunEnv, DEFAULT_TASK, type RunEnvOptions, type SimulatedTask } from './env.js';
+export { RunEnv, DEFAULT_TASK, DEFAULT_KERNEL_STACK, type RunEnvOptions, type SimulatedTask } from './env.js';
 export type { HelperDeps } from './deps.js';
+export { BPF_FIB_LOOKUP, BPF_FIB_LKUP_RET, type FibRoute } from './fib.js';
 export { formatPrintk } from './base.js';
 
 const FAMILIES: Record<HelperFamily, (d: HelperDeps) => HelperTable> = {
@@ -21,6 +25,9 @@ const FAMILIES: Record<HelperFamily, (d: HelperDeps) => HelperTable> = {
   tracing: tracingHelpers,
   skb: skbHelpers,
   xdp: xdpHelpers,
+  cgroup: cgroupHelpers,
+  stack: stackHelpers,
+  fib: fibHelpers,
 };
 
 /** Builds (and caches per dependency set) the helper table of each program type. */

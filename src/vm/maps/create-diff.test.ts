@@ -38,6 +38,11 @@ const cases: [number, number, number, number, number, number?][] = [
   [T.DEVMAP_HASH, 4, 4, 4, 0], [T.DEVMAP_HASH, 8, 4, 4, 0],
   [T.CPUMAP, 4, 4, 4, 0], [T.CPUMAP, 4, 8, 4, 0], [T.CPUMAP, 4, 12, 4, 0], [T.CPUMAP, 4, 4, 4, F.RDONLY_PROG],
   [T.XSKMAP, 4, 4, 4, 0], [T.XSKMAP, 4, 8, 4, 0], [T.XSKMAP, 4, 4, 4, F.RDONLY_PROG],
+  [T.STACK_TRACE, 4, 8, 4, 0], [T.STACK_TRACE, 4, 12, 4, 0], [T.STACK_TRACE, 4, 4, 4, 0], [T.STACK_TRACE, 8, 8, 4, 0],
+  [T.STACK_TRACE, 4, 8, 0, 0], [T.STACK_TRACE, 4, 1016, 4, 0], [T.STACK_TRACE, 4, 1024, 4, 0], [T.STACK_TRACE, 4, 8, 4, F.NO_PREALLOC],
+  [T.STACK_TRACE, 4, 8, 4, F.STACK_BUILD_ID], [T.STACK_TRACE, 4, 32, 4, F.STACK_BUILD_ID], [T.STACK_TRACE, 4, 4064, 4, F.STACK_BUILD_ID],
+  [T.STACK_TRACE, 4, 4096, 4, F.STACK_BUILD_ID], [T.STACK_TRACE, 4, 8, 4, F.RDONLY], [T.STACK_TRACE, 4, 8, 4, F.MMAPABLE],
+  [T.CGROUP_ARRAY, 4, 4, 4, 0], [T.CGROUP_ARRAY, 4, 8, 4, 0], [T.CGROUP_ARRAY, 8, 4, 4, 0], [T.CGROUP_ARRAY, 4, 4, 0, 0], [T.CGROUP_ARRAY, 4, 4, 4, F.RDONLY_PROG],
 ];
 
 test('map creation: the VM accepts and refuses exactly what the kernel does, with its errno', (t) => {

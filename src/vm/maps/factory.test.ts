@@ -29,5 +29,6 @@ test('createMap: refusals carry the kernel errno and name what is wrong', () => 
   refuse({ type: 'percpu_hash', keySize: 4, valueSize: 8, maxEntries: 1, spinLockOffset: 0 }, ERRNO.EOPNOTSUPP, /bpf_spin_lock is not allowed in percpu_hash/);
   refuse({ type: 'hash', keySize: 4, valueSize: 8, maxEntries: 1, spinLockOffset: 6 }, ERRNO.EINVAL, /offset 6/);
   assert.equal(isMapTypeSupported(T.RINGBUF), true);
-  assert.equal(isMapTypeSupported(T.STACK_TRACE), false);
+  assert.equal(isMapTypeSupported(T.STACK_TRACE), true);
+  assert.equal(isMapTypeSupported(T.SOCKMAP), false);
 });

@@ -5,6 +5,7 @@
 import { BPF_MAP_TYPE, mapTypeName } from '../../uapi/index.js';
 import { ArrayMap, checkArrayAttrs } from './array.js';
 import { BloomFilterMap, checkBloomAttrs } from './bloom.js';
+import { CgroupArrayMap } from './cgroup.js';
 import { ERRNO } from './errno.js';
 import { ArrayOfMapsMap, checkFdArrayAttrs, checkInnerTemplate, ProgArrayMap, type InnerTemplate, type Referenced } from './fdarray.js';
 import { checkHashAttrs, HashMap } from './hash.js';
@@ -15,6 +16,7 @@ import { PerfEventArrayMap } from './perf.js';
 import { checkQueueAttrs, QueueStackMap } from './queue.js';
 import { checkRedirectAttrs, DevmapHashMap, RedirectArrayMap, type RedirectEnv } from './redirect.js';
 import { checkRingbufAttrs, RingBufMap } from './ringbuf.js';
+import { checkStackTraceAttrs, StackTraceMap } from './stack.js';
 import { resolveAttrs, type MapDescription, type MapOptions } from './spec.js';
 
 /** Everything createMap may need beyond the description. */
@@ -49,6 +51,8 @@ const kinds: Partial<Record<number, MapKind>> = {
   [T.LPM_TRIE]: { check: checkLpmAttrs, create: (a) => new LpmTrieMap(a) },
   [T.PROG_ARRAY]: { check: checkFdArrayAttrs, create: (a, _i, o) => new ProgArrayMap(a, o.resolveProgram) },
   [T.PERF_EVENT_ARRAY]: { check: checkFdArrayAttrs, create: (a) => new PerfEventArrayMap(a) },
+  [T.STACK_TRACE]: { check: checkStackTraceAttrs, create: (a) => new StackTraceMap(a) },
+  [T.CGROUP_ARRAY]: { check: checkFdArrayAttrs, create: (a) => new CgroupArrayMap(a) },
   [T.RINGBUF]: { check: checkRingbufAttrs, create: (a) => new RingBufMap(a) },
   [T.QUEUE]: queueKind,
   [T.STACK]: queueKind,

@@ -14,6 +14,8 @@
  * | map_push_elem / map_pop_elem / map_peek_elem | QueueStackMap `push(v, off, flags)` / `pop(out, off)` / `peek(out, off)`; BloomFilterMap `push` / `peek(value, off)` |
  * | for_each_map_elem | `forEachElem(cpu, cb)` (hash and array types) |
  * | tail_call | ProgArrayMap `tailCallTarget(index)` |
+ * | get_stackid | StackTraceMap `stackId(trace, flags)` → id or -errno (userspace: `stack(id)`) |
+ * | skb_under_cgroup / current_task_under_cgroup | CgroupArrayMap `cgroupAt(index)` (userspace: `setCgroup(index, id)`) |
  * | redirect_map | RedirectArrayMap / DevmapHashMap `redirectTarget(key)` → ifindex, cpu queue size or socket id, or -1 |
  * | perf_event_output | PerfEventArrayMap `output(cpu, index, data, off, size, extra?)` (copies the sample) |
  * | ringbuf_reserve / submit / discard / output / query | RingBufMap `reserve(size, flags)` → offset or -1, `submit(off, flags)`, `discard(off, flags)`, `output(data, off, size, flags)`, `query(flags)` |
@@ -35,6 +37,8 @@ export { BloomFilterMap } from './bloom.js';
 export { RingBufMap, BPF_RINGBUF_BUSY_BIT, BPF_RINGBUF_DISCARD_BIT, BPF_RINGBUF_HDR_SZ, BPF_RB_NO_WAKEUP, BPF_RB_FORCE_WAKEUP, BPF_RB_AVAIL_DATA, BPF_RB_RING_SIZE, BPF_RB_CONS_POS, BPF_RB_PROD_POS } from './ringbuf.js';
 export { FdArrayMap, ProgArrayMap, ArrayOfMapsMap, type Referenced, type InnerTemplate } from './fdarray.js';
 export { HashOfMapsMap } from './hashofmaps.js';
+export { StackTraceMap, PERF_EVENT_MAX_STACK, BPF_STACK_BUILD_ID_SIZE } from './stack.js';
+export { CgroupArrayMap, type CgroupRef } from './cgroup.js';
 export { PerfEventArrayMap, PerfReader, BPF_F_CURRENT_CPU } from './perf.js';
 export { RedirectArrayMap, DevmapHashMap, type RedirectEnv } from './redirect.js';
 export { jhash, jhash2 } from './jhash.js';
