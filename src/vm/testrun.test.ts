@@ -110,3 +110,11 @@ test('loading verifies like the kernel: a rejected program fails with the verifi
   // The same program without the verifier is stopped by the VM's own memory checks.
   assert.throws(() => unverified('xdp', 'r0 = *(u32 *)(r1 + 0)\nr0 = *(u8 *)(r0 + 4000)\nr0 = 2\nexit').run({ dataIn: frame }), VmFault);
 });
+
+test('perf_event: bpf_perf_prog_read_value reads the simulated event; a wrong size clears the buffer with -EINVAL', () => {
+  const asm = (size: number) => `r2 = r10\nr2 += -24\nr3 = ${size}\ncall 56\nr6 = r0\nr0 = *(u64 *)(r10 - 24)\nr0 += r6\nexit`;
+  const ctx = new Uint8Array(184);
+  const perfEventValue = { counter: 1234n, enabled: 10n, running: 5n };
+  assert.equal(prog('perf_event', asm(24), { perfEventValue }).run({ ctxIn: ctx }).retval, 1234);
+  assert.equal(prog('perf_event', asm(16), { perfEventValue }).run({ ctxIn: ctx }).r0, -22n & 0xffffffffffffffffn);
+});

@@ -46,6 +46,18 @@ export interface RunEnvOptions {
   userStack?: readonly bigint[];
   /** Routes of the simulated FIB bpf_fib_lookup consults (default none: every lookup is BPF_FIB_LKUP_RET_NOT_FWDED). */
   fibRoutes?: readonly FibRoute[];
+  /**
+   * The counter of the perf event a perf_event program runs on, as bpf_perf_prog_read_value reads
+   * it (struct bpf_perf_event_value; default all zero).
+   */
+  perfEventValue?: PerfEventValue;
+}
+
+/** `struct bpf_perf_event_value`: the event's count and its enabled/running times (ns). */
+export interface PerfEventValue {
+  counter: bigint;
+  enabled: bigint;
+  running: bigint;
 }
 
 /** Default kernel stack: four fake return addresses in kernel text, innermost first. */
@@ -73,6 +85,8 @@ export class RunEnv {
   readonly userStack: readonly bigint[];
   /** The simulated FIB (RunEnvOptions.fibRoutes). */
   readonly fib: Fib;
+  /** The perf event of perf_event programs (RunEnvOptions.perfEventValue). */
+  readonly perfEventValue: PerfEventValue;
   private state: number;
 
   constructor(o: RunEnvOptions = {}) {
@@ -83,6 +97,7 @@ export class RunEnv {
     this.kernelStack = [...(o.kernelStack ?? DEFAULT_KERNEL_STACK)];
     this.userStack = [...(o.userStack ?? [])];
     this.fib = new Fib(o.fibRoutes ?? []);
+    this.perfEventValue = { counter: 0n, enabled: 0n, running: 0n, ...o.perfEventValue };
     this.state = (o.seed ?? Math.floor(Math.random() * 0xffffffff)) >>> 0 || 0x9e3779b9;
   }
 

@@ -84,6 +84,19 @@ export function tracingHelpers({ env }: HelperDeps): Map<number, Helper> {
       buf.fill(0);
       return r;
     }],
+    // long bpf_perf_prog_read_value(ctx, struct bpf_perf_event_value *buf, u32 size): the
+    // program's own event; a wrong size is -EINVAL with the buffer cleared, like the kernel.
+    [BPF_FUNC.perf_prog_read_value, (vm) => {
+      const size = num(vm, 3);
+      const buf = memArg(vm, 2, size, true);
+      buf.fill(0);
+      if (size !== PERF_EVENT_VALUE_SIZE) return -EINVAL;
+      const dv = new DataView(buf.buffer, buf.byteOffset, size);
+      dv.setBigUint64(0, env.perfEventValue.counter, true);
+      dv.setBigUint64(8, env.perfEventValue.enabled, true);
+      dv.setBigUint64(16, env.perfEventValue.running, true);
+      return 0;
+    }],
     [BPF_FUNC.get_current_comm, (vm) => {
       const size = num(vm, 2);
       const dst = memArg(vm, 1, size, true);
