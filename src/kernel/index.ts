@@ -3,7 +3,7 @@ export * from './errno.js';
 export * from './layout.js';
 export { bpf, bpfTry, closeFd } from './syscall.js';
 export { NativeBuffer } from './libc.js';
-export * from './cpus.js';
+export * from '../uapi/cpus.js';
 export * from './info.js';
 export * from './pin.js';
 export * from './log.js';

@@ -10,7 +10,7 @@ import { KernelMap } from './map.js';
 import { KernelProgram } from './program.js';
 import { ERRNO } from './errno.js';
 import { call, exit, ldMapFd, mov64, movReg, addImm, onCpu, xdpReturn } from './testprogs.test.js';
-import { onlineCpus } from './cpus.js';
+import { onlineCpus } from '../uapi/cpus.js';
 import { PERF_COUNT_SW, PERF_TYPE, perfEventClose, perfEventOpen } from './perf.js';
 
 const u32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);

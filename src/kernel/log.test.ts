@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { processedInsns, verificationTimeUsec, verifierStats } from './log.js';
 import { errnoName, ERRNO, kernelError } from './errno.js';
-import { parseCpuList } from './cpus.js';
+import { parseCpuList } from '../uapi/cpus.js';
 import { KernelError, TsbpfError } from '../errors.js';
 
 const LOG = `func#0 @0

@@ -6,7 +6,7 @@ import { KernelError } from '../errors.js';
 import { hasTool, isRoot, requireOrSkip } from '../test-support.js';
 import { execFileSync } from 'node:child_process';
 import { KernelMap } from './map.js';
-import { possibleCpuCount } from './cpus.js';
+import { possibleCpuCount } from '../uapi/cpus.js';
 import { ERRNO } from './errno.js';
 import { bpf } from './syscall.js';
 import { MAP_ELEM } from './layout.js';

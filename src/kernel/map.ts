@@ -13,7 +13,7 @@ import { GET_ID, MAP_BATCH, MAP_CREATE, MAP_FREEZE, readU32 } from './layout.js'
 import { NativeBuffer } from './libc.js';
 import { bpf, bpfElem, bpfTry, lastAttr } from './syscall.js';
 import { ERRNO, kernelError } from './errno.js';
-import { possibleCpuCount } from './cpus.js';
+import { possibleCpuCount } from '../uapi/cpus.js';
 import { mapInfo, type MapInfo } from './info.js';
 import { objGet, objPin } from './pin.js';
 

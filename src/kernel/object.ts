@@ -19,7 +19,7 @@ import { BtfWriter } from './btf-encode.js';
 import { KernelBtf } from './btf.js';
 import { KernelMap, type MapOptions } from './map.js';
 import { KernelProgram, type BtfExtRecords } from './program.js';
-import { possibleCpuCount } from './cpus.js';
+import { possibleCpuCount } from '../uapi/cpus.js';
 import { fillKconfig } from './kconfig.js';
 import { BPFFS_ROOT } from './pin.js';
 import { progTypeId } from './names.js';

@@ -4,7 +4,7 @@ import { isRoot, requireOrSkip } from '../test-support.js';
 import { KernelMap } from './map.js';
 import { KernelProgram } from './program.js';
 import { PerfBufReader } from './perfbuf.js';
-import { possibleCpuCount } from './cpus.js';
+import { possibleCpuCount } from '../uapi/cpus.js';
 import { onCpu, xdpRecordWriter } from './testprogs.test.js';
 
 const MAGIC = 0xfeed;

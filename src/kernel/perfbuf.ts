@@ -11,7 +11,7 @@ import { PERF_COUNT_SW_BPF_OUTPUT, PERF_SAMPLE_RAW, PERF_TYPE, perfEventOpen } f
 import { MAP_FAILED, MAP_SHARED, PROT_READ, PROT_WRITE, close, errno, getpagesize, ioctl, mmap, munmap, viewOf } from './libc.js';
 import { ERRNO, kernelError } from './errno.js';
 import { Epoll } from './epoll.js';
-import { onlineCpus } from './cpus.js';
+import { onlineCpus } from '../uapi/cpus.js';
 import type { KernelMap } from './map.js';
 
 /** linux/perf_event.h */

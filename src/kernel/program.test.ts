@@ -10,7 +10,7 @@ import { KernelMap } from './map.js';
 import { ERRNO } from './errno.js';
 import { BPF_LOG, processedInsns, verificationTimeUsec, verifierStats } from './log.js';
 import { addImm, call, exit, ldMapFd, ldxw, mov64, movReg, xdpReturn } from './testprogs.test.js';
-import { possibleCpuCount } from './cpus.js';
+import { possibleCpuCount } from '../uapi/cpus.js';
 
 const packet = Uint8Array.from({ length: 64 }, (_, i) => i);
 

@@ -109,3 +109,4 @@ export const BPF_F_ATTACH = {
 
 export * from './structs.gen.js';
 export * from './errno.js';
+export * from './cpus.js';

@@ -6,8 +6,7 @@
 import type { Instruction } from '../isa/index.js';
 import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
 import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { formatInstructionXlated } from '../isa/index.js';
@@ -75,15 +74,6 @@ function exitRange(progType: number, attach: number): [number, number] | undefin
   }
 }
 
-/** Number of possible CPUs (the kernel's nr_cpu_ids) for get_smp_processor_id's range. */
-function nrCpuIds(): number {
-  try {
-    const m = /(\d+)\s*$/.exec(readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim());
-    if (m) return Number(m[1]) + 1;
-  } catch { /* not Linux */ }
-  return availableParallelism();
-}
-
 const EXIT_PATH = -1;
 /** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
 const RETURNED = -2, CALLED = -3;
@@ -140,7 +130,7 @@ class Verifier {
   private prevLogPos = -1;
   private prevInsnPrintPos = 0;
   private lastLinfo = -1;
-  private readonly nrCpus = nrCpuIds();
+  private readonly nrCpus = possibleCpuCount();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];

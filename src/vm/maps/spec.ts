@@ -2,8 +2,7 @@
  * The plain description a map is created from (what an ObjectSpec's MapSpec carries), the
  * checks BPF_MAP_CREATE applies to every map type, and the machine's possible-CPU count.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { possibleCpuCount } from '../../uapi/cpus.js';
 import { BPF_F, mapTypeByName, type MapTypeName } from '../../uapi/index.js';
 import { ERRNO } from './errno.js';
 import { MapCreateError, type MapAttrs } from './map.js';
@@ -46,24 +45,8 @@ export function accessOk(flags: number): boolean {
   return (flags & (BPF_F.RDONLY_PROG | BPF_F.WRONLY_PROG)) !== (BPF_F.RDONLY_PROG | BPF_F.WRONLY_PROG);
 }
 
-let possibleCpus: number | undefined;
-
-/** Number of possible CPUs (/sys/devices/system/cpu/possible, like num_possible_cpus()). */
-export function defaultCpuCount(): number {
-  if (possibleCpus !== undefined) return possibleCpus;
-  try {
-    const text = readFileSync('/sys/devices/system/cpu/possible', 'utf8').trim();
-    let n = 0;
-    for (const part of text.split(',')) {
-      const [lo, hi] = part.split('-').map(Number);
-      n += hi === undefined ? 1 : hi - lo + 1;
-    }
-    possibleCpus = n > 0 ? n : availableParallelism();
-  } catch {
-    possibleCpus = availableParallelism();
-  }
-  return possibleCpus;
-}
+/** Number of possible CPUs, the default CPU count of per-CPU maps (see possibleCpuCount). */
+export const defaultCpuCount = possibleCpuCount;
 
 /** Resolves the description into map attributes, applying BPF_MAP_CREATE's type-independent checks. */
 export function resolveAttrs(d: MapDescription, opts: MapOptions = {}): MapAttrs {

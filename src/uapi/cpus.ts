@@ -1,5 +1,6 @@
 /** CPU sets of the running system, as the kernel exports them under /sys/devices/system/cpu. */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { TsbpfError } from '../errors.js';
 
 /** Parses a kernel CPU list (`0-3,5,7-8`) into CPU numbers. */
@@ -18,13 +19,19 @@ export function parseCpuList(text: string): number[] {
 let possible: number | undefined;
 
 /**
- * Number of possible CPUs: the highest id in /sys/devices/system/cpu/possible plus one. Per-CPU
- * map values hold this many slots (the kernel's num_possible_cpus(), as libbpf computes it).
+ * Number of possible CPUs: the highest id in /sys/devices/system/cpu/possible plus one (the
+ * kernel's nr_cpu_ids, as libbpf computes it). Per-CPU map values hold this many slots. Where that
+ * file does not exist (not Linux: the VM runs anywhere), the host's available parallelism.
  */
 export function possibleCpuCount(): number {
   if (possible === undefined) {
-    const cpus = parseCpuList(readFileSync('/sys/devices/system/cpu/possible', 'utf8'));
-    possible = Math.max(...cpus) + 1;
+    let text: string | undefined;
+    try {
+      text = readFileSync('/sys/devices/system/cpu/possible', 'utf8');
+    } catch {
+      /* not Linux */
+    }
+    possible = text === undefined ? availableParallelism() : Math.max(...parseCpuList(text)) + 1;
   }
   return possible;
 }
