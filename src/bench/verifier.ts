@@ -2,7 +2,9 @@
  * Verifier benchmark: time to verify each program of examples/ and ebpf-samples beside the
  * kernel's own `verification time N usec` for the same program (log level BPF_LOG_STATS), the
  * per-program ratio, the median ratio (target ≤ 1.0), the worst ratio (target ≤ 10x) and the
- * slowest program (target < 2 s).
+ * slowest program (target < 2 s). Times are taken after a first pass over the whole corpus (V8 has
+ * then compiled the verifier's code, as the kernel's is compiled ahead of time); the first pass's
+ * total is printed too.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -21,8 +23,11 @@ export async function run(r: BenchReporter): Promise<void> {
     return;
   }
   const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
-  const ratios: number[] = [];
-  let slowest = 0, slowestName = '';
+  // First pass: every program the kernel loads, with the kernel's time; each is verified once
+  // here, which also warms up V8's JIT for the verifier's code (the kernel's verifier is compiled
+  // ahead of time). The cold pass is reported as its own row.
+  const cases: { name: string; input: ReturnType<typeof verifierInputFromSpec>; kernelUsec: number }[] = [];
+  let coldMs = 0;
   for (const file of files) {
     let spec;
     try {
@@ -43,21 +48,27 @@ export async function run(r: BenchReporter): Promise<void> {
       }
       if (!kernelUsec) continue;
       const input = verifierInputFromSpec(spec, p);
-      // Best of three runs (the first also warms the JIT up for this program's paths).
-      let ms = Infinity;
-      let res = verify(input);
-      for (let k = 0; k < 3; k++) {
-        const t0 = performance.now();
-        res = verify(input);
-        ms = Math.min(ms, performance.now() - t0);
-      }
-      if (!res.accepted) continue;
-      const name = `${path.basename(file)}:${p.name}`;
-      r.row({ name, value: ms * 1000, unit: 'usec', kernel: kernelUsec, target: 10, targetIsRatio: true });
-      ratios.push((ms * 1000) / kernelUsec);
-      if (ms > slowest) { slowest = ms; slowestName = name; }
+      const t0 = performance.now();
+      const accepted = verify(input).accepted;
+      coldMs += performance.now() - t0;
+      if (accepted) cases.push({ name: `${path.basename(file)}:${p.name}`, input, kernelUsec });
     }
   }
+  // Second pass: best of three runs per program, the one least disturbed by other load.
+  const ratios: number[] = [];
+  let slowest = 0, slowestName = '';
+  for (const { name, input, kernelUsec } of cases) {
+    let ms = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      verify(input);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    r.row({ name, value: ms * 1000, unit: 'usec', kernel: kernelUsec, target: 10, targetIsRatio: true });
+    ratios.push((ms * 1000) / kernelUsec);
+    if (ms > slowest) { slowest = ms; slowestName = name; }
+  }
+  r.row({ name: `first (cold) pass over ${cases.length} programs`, value: coldMs, unit: 'ms' });
   r.row({ name: `median ratio over ${ratios.length} programs`, value: median(ratios), unit: 'x', target: 1 });
   r.row({ name: 'worst ratio', value: Math.max(...ratios), unit: 'x', target: 10 });
   r.row({ name: `slowest program (${slowestName})`, value: slowest, unit: 'ms', target: 2000 });
