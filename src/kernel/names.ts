@@ -18,3 +18,13 @@ export const progTypeId = resolver(BPF_PROG_TYPE, 'program type');
 export const mapTypeId = resolver(BPF_MAP_TYPE, 'map type');
 /** `xdp`, `cgroup_inet_ingress`, `tcx_ingress`… → BPF_ATTACH_TYPE_* (BPF_ prefix dropped). */
 export const attachTypeId = resolver(BPF_ATTACH_TYPE, 'attach type');
+
+/** BPF_OBJ_NAME_LEN - 1: the longest program or map name the kernel takes. */
+const OBJ_NAME_MAX = 15;
+
+/**
+ * A program or map name the kernel accepts (bpf_obj_name_cpy allows only letters, digits, `_`
+ * and `.`, at most 15 bytes): other characters become `_` (section-named programs such as
+ * `tail-0`), longer names are truncated.
+ */
+export const kernelObjectName = (name: string): string => name.replace(/[^A-Za-z0-9_.]/g, '_').slice(0, OBJ_NAME_MAX);

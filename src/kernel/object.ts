@@ -22,7 +22,7 @@ import { KernelProgram, type BtfExtRecords } from './program.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import { fillKconfig } from './kconfig.js';
 import { BPFFS_ROOT } from './pin.js';
-import { progTypeId } from './names.js';
+import { kernelObjectName, progTypeId } from './names.js';
 
 export interface LoadObjectOptions {
   /** Load only these programs (by name); default: all. */
@@ -212,7 +212,7 @@ function mapOptions(m: MapSpec, btfFd: number | undefined): MapOptions {
   const withBtf = btfFd !== undefined && m.btfValueTypeId !== 0 && !NO_BTF_MAP_TYPES.has(m.type);
   return {
     type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: perfDefault ? possibleCpuCount() : m.maxEntries,
-    flags: m.flags, name: m.name, numaNode: m.numaNode, mapExtra: m.mapExtra,
+    flags: m.flags, name: kernelObjectName(m.name), numaNode: m.numaNode, mapExtra: m.mapExtra,
     ...(withBtf ? { btfFd, btfKeyTypeId: m.btfKeyTypeId, btfValueTypeId: m.btfValueTypeId } : {}),
   };
 }
@@ -332,7 +332,7 @@ function loadProgram(p: ProgramSpec, spec: ObjectSpec, maps: readonly KernelMap[
   if (p.xdpFrags) flags |= BPF_PROG_F.XDP_HAS_FRAGS;
   try {
     return KernelProgram.load({
-      type, insns, license: p.license || spec.license, name: p.name.slice(0, 15), kernVersion: p.kernVersion || spec.kernVersion,
+      type, insns, license: p.license || spec.license, name: kernelObjectName(p.name), kernVersion: p.kernVersion || spec.kernVersion,
       expectedAttachType: p.expectedAttachType, flags, attachBtfId,
       ...(obj.btf ? { btfFd: obj.btf.fd, ...records } : {}),
       logLevel: o.logLevel, logSize: o.logSize,
