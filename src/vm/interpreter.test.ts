@@ -343,6 +343,38 @@ test('a run past its instruction budget stops with a clear fault', () => {
   assert.equal(vm.executed, 10_000);
 });
 
+test('the budget is charged per straight-line run yet stops at the exact instruction, after exactly its effects', () => {
+  const code = prog(
+    ins('mov', { dst: 6, imm: 0 }), ins('lddw', { dst: 7, value: 5n }), // slots 0, 1-2
+    ins('add', { dst: 6, imm: 1 }), ins('stxdw', { dst: 10, src: 6, off: -8 }), ins('add', { dst: 7, imm: 1 }), // 3, 4, 5
+    ins('jlt', { dst: 6, imm: 1000, off: -4 }), ins('exit'), // 6, 7
+  );
+  // The slots a run executes in order: the first run, then the loop's.
+  const order = (k: number) => (k < 6 ? [0, 1, 3, 4, 5, 6][k] : [3, 4, 5, 6][(k - 6) % 4]);
+  for (let budget = 0; budget < 24; budget++) {
+    const vm = new Vm({ budget });
+    const p = vm.load(code);
+    assert.throws(() => vm.run(p), (e) => e instanceof VmFault && /instruction budget/.test(e.message) && e.location.insn === order(budget), `budget ${budget}`);
+    assert.equal(vm.executed, budget);
+    let stores = 0;
+    for (let k = 0; k < budget; k++) if (order(k) === 4) stores++;
+    const stack = new DataView(vm.mem.bytes[vm.stacks[0]].buffer);
+    assert.equal(stack.getUint32(504, true), stores, `budget ${budget}: the stores before the fault happened, none after`);
+  }
+  // A fault inside a run counts the instructions up to and including the faulting one.
+  const vm = new Vm();
+  const p = vm.load(prog(ins('mov', { dst: 0, imm: 0 }), ins('add', { dst: 0, imm: 1 }), ins('ldxw', { dst: 1, src: 0, off: 0 }), ins('add', { dst: 0, imm: 1 }), ins('exit')));
+  assert.throws(() => vm.run(p), (e) => e instanceof VmFault && e.location.insn === 2);
+  assert.equal(vm.executed, 3);
+  // …and the program's code is untouched by a stop (the next run with budget left finishes).
+  const small = new Vm({ budget: 7 });
+  const q = small.load(code);
+  assert.throws(() => small.run(q), /instruction budget/);
+  small.budget = 100_000;
+  assert.equal(small.run(q), 0n);
+  assert.equal(small.executed, 6 + 999 * 4 + 1);
+});
+
 test('callx calls the helper whose id is in the register; unknown ids fault', () => {
   const vm = new Vm();
   const helpers = new Map([[5, () => 42]]);

@@ -36,6 +36,8 @@ export const enum Op {
   JEQ32K, JEQ32X, JGT32K, JGT32X, JGE32K, JGE32X, JSET32K, JSET32X, JNE32K, JNE32X,
   JSGT32K, JSGT32X, JSGE32K, JSGE32X, JLT32K, JLT32X, JLE32K, JLE32X, JSLT32K, JSLT32X, JSLE32K, JSLE32X,
   CALL, CALLX, CALL_LOCAL, TAIL_CALL, EXIT,
+  /** Never decoded: where a run's instruction budget runs out (see the interpreter's budget trap). */
+  BUDGET,
 }
 
 /** A helper implementation: reads r1–r5 from the VM ({@link HelperVm}) and returns r0. */
@@ -100,6 +102,12 @@ export interface VmProgram {
    * call target slot (lddw: high 32 bits), `ins[4i + 3]` = offset.
    */
   readonly ins: Int32Array;
+  /**
+   * Instructions of the straight-line run from each slot up to and including the next
+   * terminator (jump, call, exit, LD_ABS/LD_IND; an lddw counts once): what the interpreter
+   * charges to the instruction budget when it enters a run ({@link runCosts}).
+   */
+  readonly cost: Int32Array;
   /** Helper per call slot (a refusing stub elsewhere). */
   readonly helper: Helper[];
   /** The helper table the program was loaded with (for callx). */
@@ -250,7 +258,31 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
     ins[4 * i + 2] = aux[i];
     ins[4 * i + 3] = off[i];
   }
-  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, helper, helpers };
+  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, cost: runCosts(op), helper, helpers };
+}
+
+/** Ops after which execution does not simply go on with the next instruction. */
+const TERMINATORS = new Set<Op>([
+  Op.JA, Op.CALL, Op.CALLX, Op.CALL_LOCAL, Op.TAIL_CALL, Op.EXIT,
+  Op.LDABS_B, Op.LDABS_H, Op.LDABS_W, Op.LDIND_B, Op.LDIND_H, Op.LDIND_W,
+]);
+
+function isTerminator(o: Op): boolean {
+  return TERMINATORS.has(o) || (o >= Op.JEQK && o <= Op.JSLE32X);
+}
+
+/**
+ * The budget cost of the straight-line run starting at each slot (see {@link VmProgram.cost}),
+ * computed backwards: a terminator costs 1, any other instruction 1 + the run after it (an
+ * lddw's second slot is skipped and costs 0: it is never executed).
+ */
+function runCosts(op: Uint8Array): Int32Array {
+  const n = op.length, cost = new Int32Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) {
+    if (i > 0 && op[i - 1] === Op.LDDW) continue; // second slot of an lddw
+    cost[i] = isTerminator(op[i]) ? 1 : 1 + cost[op[i] === Op.LDDW ? i + 2 : i + 1];
+  }
+  return cost;
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */
