@@ -375,6 +375,39 @@ test('the budget is charged per straight-line run yet stops at the exact instruc
   assert.equal(small.executed, 6 + 999 * 4 + 1);
 });
 
+test('superinstructions (fused adjacent instructions) behave as their instructions, also under jumps into them and budget stops', () => {
+  const code = prog(
+    ins('mov', { dst: 2, imm: 100 }), ins('mov', { dst: 3, imm: 0 }), // 0, 1
+    ins('mov', { dst: 1, src: 3 }), ins('add', { dst: 1, imm: 14 }), ins('jgt', { dst: 1, src: 2, off: 3 }), // 2-4: bounds check
+    ins('mov', { dst: 3, src: 1 }), ins('add', { dst: 3, imm: 1 }), ins('ja', { off: -6 }), // 5-6: pointer + offset
+    ins('mov', { dst: 0, src: 3 }), ins('exit'),
+  );
+  const vm = new Vm();
+  assert.equal(vm.run(vm.load(code)), 90n);
+  assert.equal(vm.executed, 5 + 6 * 6 + 2);
+  const order = (k: number) => (k < 5 ? k : [5, 6, 7, 2, 3, 4][(k - 5) % 6]);
+  for (let budget = 0; budget < 30; budget++) {
+    const small = new Vm({ budget });
+    assert.throws(() => small.run(small.load(code)), (e) => e instanceof VmFault && e.location.insn === order(budget), `budget ${budget}`);
+    assert.equal(small.executed, budget);
+  }
+  // A jump into the middle of a fused pair runs only the instructions from there.
+  assert.equal(vm.run(vm.load(prog(
+    ins('mov', { dst: 1, imm: 5 }), ins('ja', { off: 1 }), ins('mov', { dst: 1, src: 2 }), ins('add', { dst: 1, imm: 10 }),
+    ins('mov', { dst: 0, src: 1 }), ins('exit'),
+  )), 0, 1000), 15n);
+  // 32-bit forms, the added register being the destination itself; a move of the high half is not kept.
+  assert.equal(vm.run(vm.load(prog(
+    ins('lddw', { dst: 3, value: 0x1_0000_0007n }), ins('mov32', { dst: 5, src: 3 }), ins('add32', { dst: 5, src: 5 }),
+    ins('mov32', { dst: 0, src: 5 }), ins('add32', { dst: 0, imm: -20 }), ins('exit'),
+  ))), 0xfffffffan);
+  // 64-bit carry out of the low half, and the comparison in the fused bounds check is unsigned 64-bit.
+  assert.equal(vm.run(vm.load(prog(
+    ins('lddw', { dst: 3, value: 0xffff_fff0n }), ins('mov', { dst: 1, src: 3 }), ins('add', { dst: 1, imm: 0x20 }),
+    ins('jgt', { dst: 1, src: 2, off: 1 }), ins('exit'), ins('mov', { dst: 0, src: 1 }), ins('exit'),
+  )), 0, 0xffff_ffff), 0x1_0000_0010n);
+});
+
 test('callx calls the helper whose id is in the register; unknown ids fault', () => {
   const vm = new Vm();
   const helpers = new Map([[5, () => 42]]);

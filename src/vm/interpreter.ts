@@ -16,7 +16,7 @@
 import { VmFault } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
 import { Memory, RegionKind, TWO32, formatAddress } from './memory.js';
-import { Op, decodeProgram, type HelperTable, type HelperVm, type Ld64Resolver, type VmProgram } from './program.js';
+import { Op, UNFUSED, decodeProgram, type HelperTable, type HelperVm, type Ld64Resolver, type VmProgram } from './program.js';
 
 /** Frames of BPF-to-BPF calls (and callbacks) a run may nest, like the kernel's MAX_CALL_FRAMES. */
 export const MAX_CALL_FRAMES = 8;
@@ -298,9 +298,14 @@ function budgetExceeded(vm: Vm, pc: number): VmFault {
  * or calls before its end), and the trap then raises the fault naming that instruction.
  */
 function budgetTrap(ins: Int32Array, pc: number, avail: number): Int32Array {
-  let at = pc;
-  for (let k = 0; k < avail; k++) at += (ins[at << 2] & 0xff) === Op.LDDW ? 2 : 1;
   const copy = ins.slice();
+  let at = pc;
+  for (let k = 0; k < avail; k++) {
+    const o = copy[at << 2] & 0xff, single = UNFUSED[o as Op];
+    // A superinstruction would run past the trap: the copy executes its instructions one by one.
+    if (single !== undefined) copy[at << 2] = (copy[at << 2] & ~0xff) | single;
+    at += o === Op.LDDW ? 2 : 1;
+  }
   copy[at << 2] = Op.BUDGET;
   return copy;
 }
@@ -532,6 +537,20 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       case Op.JSLT32X: pc = (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
       case Op.JSLE32K: pc = (R[(w >> 7 & 30)] <= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
       case Op.JSLE32X: pc = (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+
+      // ---- superinstructions (FUSIONS of ./program.ts): rD = rS, then the next slots' operations on rD ----
+      case Op.MOV_ADD64K: case Op.MOV_ADD64K_JGTX: {
+        const d = w >> 7 & 30, s = w >> 11 & 30, a = R[s], b = ins[p4 + 5];
+        const r = (a + b) | 0;
+        R[d + 1] = (R[s + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+        R[d] = r;
+        if ((w & 0xff) === Op.MOV_ADD64K) { pc += 2; continue; }
+        const t = ins[p4 + 8] >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[t + 1] >>> 0;
+        pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[t] >>> 0))) ? ins[p4 + 10] : pc + 3;
+        break run;
+      }
+      case Op.MOV_ADD32K: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] + ins[p4 + 5]) | 0; R[d + 1] = 0; pc += 2; continue; }
+      case Op.MOV_ADD32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d] = (R[d] + R[(ins[p4 + 4] >> 11 & 30)]) | 0; R[d + 1] = 0; pc += 2; continue; }
 
       // ---- calls ----
       case Op.CALL: case Op.CALLX: {

@@ -36,6 +36,8 @@ export const enum Op {
   JEQ32K, JEQ32X, JGT32K, JGT32X, JGE32K, JGE32X, JSET32K, JSET32X, JNE32K, JNE32X,
   JSGT32K, JSGT32X, JSGE32K, JSGE32X, JLT32K, JLT32X, JLE32K, JLE32X, JSLT32K, JSLT32X, JSLE32K, JSLE32X,
   CALL, CALLX, CALL_LOCAL, TAIL_CALL, EXIT,
+  /** Superinstructions ({@link FUSIONS}). */
+  MOV_ADD64K, MOV_ADD64K_JGTX, MOV_ADD32K, MOV_ADD32X,
   /** Never decoded: where a run's instruction budget runs out (see the interpreter's budget trap). */
   BUDGET,
 }
@@ -251,6 +253,8 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
+  const cost = runCosts(op);
+  fuse(op, dst, src);
   const ins = new Int32Array(4 * n);
   for (let i = 0; i < n; i++) {
     ins[4 * i] = op[i] | dst[i] << 8 | src[i] << 12;
@@ -258,7 +262,38 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
     ins[4 * i + 2] = aux[i];
     ins[4 * i + 3] = off[i];
   }
-  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, cost: runCosts(op), helper, helpers };
+  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, cost, helper, helpers };
+}
+
+/**
+ * Superinstructions: runs of adjacent instructions frequent in compiled programs, executed in
+ * one dispatch by the op at the first slot (the interpreter reads the others' operands from
+ * their own slots, which keep their own ops, so jumps into the middle still work). Each pattern
+ * writes one register, `rD`, first set by a move: `rD = rS; rD += K|rT` (pointer + offset,
+ * three-operand add) and `rD = rS; rD += K; if rD > rT goto` (the packet bounds check). None of
+ * them can fault, and their budget cost is their instruction count ({@link runCosts} runs before
+ * fusion).
+ */
+export const FUSIONS: readonly { ops: readonly Op[]; fused: Op }[] = [
+  { ops: [Op.MOV64X, Op.ADD64K, Op.JGTX], fused: Op.MOV_ADD64K_JGTX },
+  { ops: [Op.MOV64X, Op.ADD64K], fused: Op.MOV_ADD64K },
+  { ops: [Op.MOV32X, Op.ADD32K], fused: Op.MOV_ADD32K },
+  { ops: [Op.MOV32X, Op.ADD32X], fused: Op.MOV_ADD32X },
+];
+
+/** The op a superinstruction's first slot had before fusion (its first instruction alone). */
+export const UNFUSED: Partial<Record<Op, Op>> = Object.fromEntries(FUSIONS.map((f) => [f.fused, f.ops[0]]));
+
+/** Fuses the {@link FUSIONS} patterns whose instructions all work on the destination of the first. */
+function fuse(op: Uint8Array, dst: Uint8Array, src: Uint8Array): void {
+  for (let i = 0; i < op.length; i++) {
+    for (const f of FUSIONS) {
+      const k = f.ops.length;
+      if (i + k > op.length || f.ops.some((o, j) => op[i + j] !== o || (j > 0 && j < k && dst[i + j] !== dst[i]))) continue;
+      op[i] = f.fused;
+      break;
+    }
+  }
 }
 
 /** Ops after which execution does not simply go on with the next instruction. */
