@@ -7,6 +7,7 @@ import { MAX_TAIL_CALL_CNT, Vm, type TailCallTable } from './interpreter.js';
 import { RegionKind } from './memory.js';
 import { vmHelpers } from './helpers.js';
 import type { VmProgram } from './program.js';
+import type { Instruction } from '../isa/instruction.js';
 
 const u64 = (x: bigint) => BigInt.asUintN(64, x);
 const s64 = (x: bigint) => BigInt.asIntN(64, x);
@@ -401,6 +402,19 @@ test('superinstructions (fused adjacent instructions) behave as their instructio
     ins('lddw', { dst: 3, value: 0x1_0000_0007n }), ins('mov32', { dst: 5, src: 3 }), ins('add32', { dst: 5, src: 5 }),
     ins('mov32', { dst: 0, src: 5 }), ins('add32', { dst: 0, imm: -20 }), ins('exit'),
   ))), 0xfffffffan);
+  // A load then a 64-bit add: any registers, every width; a faulting load names its own slot and stops before the add.
+  const loadAdd = (width: string, add: Partial<Instruction>) => vm.run(vm.load(prog(
+    ins('lddw', { dst: 1, value: 0xffff_ffff_ffff_fff0n }), ins('stxdw', { dst: 10, src: 1, off: -8 }),
+    ins('mov', { dst: 7, imm: 1 }), ins('mov', { dst: 8, imm: 0x20 }),
+    ins(width, { dst: 5, src: 10, off: -8 }), ins('add', add), ins('mov', { dst: 0, src: add.dst }), ins('exit'),
+  )));
+  assert.equal(loadAdd('ldxdw', { dst: 5, src: 8 }), 0x10n);
+  assert.equal(loadAdd('ldxw', { dst: 5, src: 8 }), 0x1_0000_0010n);
+  assert.equal(loadAdd('ldxh', { dst: 7, src: 5 }), 0xfff1n);
+  assert.equal(loadAdd('ldxb', { dst: 5, src: 5 }), 0x1e0n);
+  const faulting = vm.load(prog(ins('mov', { dst: 7, imm: 1 }), ins('ldxw', { dst: 5, src: 1, off: 0 }), ins('add', { dst: 7, src: 5 }), ins('exit')));
+  assert.throws(() => vm.run(faulting, 0), (e) => e instanceof VmFault && e.location.insn === 1 && /invalid read of 4 bytes/.test(e.message));
+  assert.equal(vm.executed, 2);
   // 64-bit carry out of the low half, and the comparison in the fused bounds check is unsigned 64-bit.
   assert.equal(vm.run(vm.load(prog(
     ins('lddw', { dst: 3, value: 0xffff_fff0n }), ins('mov', { dst: 1, src: 3 }), ins('add', { dst: 1, imm: 0x20 }),

@@ -538,7 +538,7 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
       case Op.JSLE32K: pc = (R[(w >> 7 & 30)] <= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
       case Op.JSLE32X: pc = (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
 
-      // ---- superinstructions (FUSIONS of ./program.ts): rD = rS, then the next slots' operations on rD ----
+      // ---- superinstructions (FUSIONS of ./program.ts): the next slot's operations after this one's ----
       case Op.MOV_ADD64K: case Op.MOV_ADD64K_JGTX: {
         const d = w >> 7 & 30, s = w >> 11 & 30, a = R[s], b = ins[p4 + 5];
         const r = (a + b) | 0;
@@ -550,6 +550,21 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         break run;
       }
       case Op.MOV_ADD32K: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] + ins[p4 + 5]) | 0; R[d + 1] = 0; pc += 2; continue; }
+      case Op.LDXB_ADD64X: case Op.LDXH_ADD64X: case Op.LDXW_ADD64X: case Op.LDXDW_ADD64X: {
+        const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        const size = (1 << ((w & 0xff) - Op.LDXB_ADD64X)) as 1 | 2 | 4 | 8;
+        if (t >= start[h] && t + size <= readEnd[h]) {
+          const v = views[h];
+          R[d] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, true) : v.getInt32(t, true);
+          R[d + 1] = size === 8 ? v.getInt32(t + 4, true) : 0;
+        } else mem.load(h, t, size, pc, R, d);
+        const w2 = ins[p4 + 4], d2 = w2 >> 7 & 30, s2 = w2 >> 11 & 30, a = R[d2], b = R[s2];
+        const r = (a + b) | 0;
+        R[d2 + 1] = (R[d2 + 1] + R[s2 + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+        R[d2] = r;
+        pc += 2;
+        continue;
+      }
       case Op.MOV_ADD32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d] = (R[d] + R[(ins[p4 + 4] >> 11 & 30)]) | 0; R[d + 1] = 0; pc += 2; continue; }
 
       // ---- calls ----

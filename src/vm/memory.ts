@@ -90,6 +90,14 @@ export const MAX_REGIONS = 1 << 14;
 const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY.buffer);
 
+/**
+ * How far an offset that pointer arithmetic moved out of the 32-bit range carries into the
+ * region half of the address (0 for in-range offsets, without a division).
+ */
+function carryOf(offset: number): number {
+  return offset >= 0 && offset < TWO32 ? 0 : Math.floor(offset / TWO32);
+}
+
 /** A 64-bit address as `0x` + 16 hex digits. */
 export function formatAddress(lo: number, hi: number): string {
   return '0x' + (hi >>> 0).toString(16).padStart(8, '0') + (lo >>> 0).toString(16).padStart(8, '0');
@@ -223,7 +231,7 @@ export class Memory {
    * bits) and `out[at + 1]` (high 32 bits): the interpreter passes its register file.
    */
   load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number, out: Int32Array, at: number): void {
-    const carry = Math.floor(offset / TWO32);
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && o >= this.start[r] && o + size <= this.end[r]) {
       const hooks = this.hooks[r];
@@ -243,7 +251,7 @@ export class Memory {
 
   /** Slow path of a store (see {@link load}); the value is given as two's-complement halves. */
   store(region: number, offset: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number, insn: number): void {
-    const carry = Math.floor(offset / TWO32);
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && this.writable[r] && o >= this.start[r] && o + size <= this.end[r]) {
       const hooks = this.hooks[r];
@@ -269,7 +277,7 @@ export class Memory {
    * `region * 2^32 + offset`.
    */
   rmw(region: number, offset: number, size: number, insn: number): number {
-    const carry = Math.floor(offset / TWO32);
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && o >= this.start[r] && o + size <= this.writeEnd[r] && o + size <= this.readEnd[r]) return r * TWO32 + o;
     throw this.fault(region, offset, size, true, insn);

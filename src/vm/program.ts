@@ -37,7 +37,7 @@ export const enum Op {
   JSGT32K, JSGT32X, JSGE32K, JSGE32X, JLT32K, JLT32X, JLE32K, JLE32X, JSLT32K, JSLT32X, JSLE32K, JSLE32X,
   CALL, CALLX, CALL_LOCAL, TAIL_CALL, EXIT,
   /** Superinstructions ({@link FUSIONS}). */
-  MOV_ADD64K, MOV_ADD64K_JGTX, MOV_ADD32K, MOV_ADD32X,
+  MOV_ADD64K, MOV_ADD64K_JGTX, MOV_ADD32K, MOV_ADD32X, LDXB_ADD64X, LDXH_ADD64X, LDXW_ADD64X, LDXDW_ADD64X,
   /** Never decoded: where a run's instruction budget runs out (see the interpreter's budget trap). */
   BUDGET,
 }
@@ -254,7 +254,7 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
   const cost = runCosts(op);
-  fuse(op, dst, src);
+  fuse(op, dst);
   const ins = new Int32Array(4 * n);
   for (let i = 0; i < n; i++) {
     ins[4 * i] = op[i] | dst[i] << 8 | src[i] << 12;
@@ -268,28 +268,33 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
 /**
  * Superinstructions: runs of adjacent instructions frequent in compiled programs, executed in
  * one dispatch by the op at the first slot (the interpreter reads the others' operands from
- * their own slots, which keep their own ops, so jumps into the middle still work). Each pattern
- * writes one register, `rD`, first set by a move: `rD = rS; rD += K|rT` (pointer + offset,
- * three-operand add) and `rD = rS; rD += K; if rD > rT goto` (the packet bounds check). None of
- * them can fault, and their budget cost is their instruction count ({@link runCosts} runs before
- * fusion).
+ * their own slots, which keep their own ops, so jumps into the middle still work). `onDst`:
+ * every instruction works on the first one's destination `rD`, first set by a move —
+ * `rD = rS; rD += K|rT` (pointer + offset, three-operand add), `rD = rS; rD += K; if rD > rT goto`
+ * (the packet bounds check); otherwise any registers — a load, then a 64-bit add (a spill
+ * reloaded and offset, a loaded value accumulated). Only the first instruction can fault, so a
+ * fault names the right slot, and their budget cost is their instruction count ({@link runCosts}
+ * runs before fusion).
  */
-export const FUSIONS: readonly { ops: readonly Op[]; fused: Op }[] = [
-  { ops: [Op.MOV64X, Op.ADD64K, Op.JGTX], fused: Op.MOV_ADD64K_JGTX },
-  { ops: [Op.MOV64X, Op.ADD64K], fused: Op.MOV_ADD64K },
-  { ops: [Op.MOV32X, Op.ADD32K], fused: Op.MOV_ADD32K },
-  { ops: [Op.MOV32X, Op.ADD32X], fused: Op.MOV_ADD32X },
+export const FUSIONS: readonly { ops: readonly Op[]; fused: Op; onDst: boolean }[] = [
+  { ops: [Op.MOV64X, Op.ADD64K, Op.JGTX], fused: Op.MOV_ADD64K_JGTX, onDst: true },
+  { ops: [Op.MOV64X, Op.ADD64K], fused: Op.MOV_ADD64K, onDst: true },
+  { ops: [Op.MOV32X, Op.ADD32K], fused: Op.MOV_ADD32K, onDst: true },
+  { ops: [Op.MOV32X, Op.ADD32X], fused: Op.MOV_ADD32X, onDst: true },
+  { ops: [Op.LDXB, Op.ADD64X], fused: Op.LDXB_ADD64X, onDst: false },
+  { ops: [Op.LDXH, Op.ADD64X], fused: Op.LDXH_ADD64X, onDst: false },
+  { ops: [Op.LDXW, Op.ADD64X], fused: Op.LDXW_ADD64X, onDst: false },
+  { ops: [Op.LDXDW, Op.ADD64X], fused: Op.LDXDW_ADD64X, onDst: false },
 ];
 
 /** The op a superinstruction's first slot had before fusion (its first instruction alone). */
 export const UNFUSED: Partial<Record<Op, Op>> = Object.fromEntries(FUSIONS.map((f) => [f.fused, f.ops[0]]));
 
-/** Fuses the {@link FUSIONS} patterns whose instructions all work on the destination of the first. */
-function fuse(op: Uint8Array, dst: Uint8Array, src: Uint8Array): void {
+/** Fuses the {@link FUSIONS} patterns (the first that matches at each slot). */
+function fuse(op: Uint8Array, dst: Uint8Array): void {
   for (let i = 0; i < op.length; i++) {
     for (const f of FUSIONS) {
-      const k = f.ops.length;
-      if (i + k > op.length || f.ops.some((o, j) => op[i + j] !== o || (j > 0 && j < k && dst[i + j] !== dst[i]))) continue;
+      if (i + f.ops.length > op.length || f.ops.some((o, j) => op[i + j] !== o || (f.onDst && dst[i + j] !== dst[i]))) continue;
       op[i] = f.fused;
       break;
     }
