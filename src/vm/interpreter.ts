@@ -4,6 +4,9 @@
  * one Int32Array (`regs[2i]` low, `regs[2i + 1]` high) so the hot loop never touches BigInt, and
  * a program is one Int32Array of 4 words per slot; every memory access goes through the region
  * table of {@link Memory} (two comparisons on the fast path, a fault or hooks otherwise).
+ * Frequent instruction pairs and triples run as one superinstruction (FUSIONS of ./program.ts),
+ * and the instruction budget is charged once per straight-line run, both without changing what
+ * a program observes: results, faults, their instruction index and the instruction count.
  *
  * Calls: helpers by id through the program's helper table (r1–r5 in, r0 out); BPF-to-BPF calls
  * push a frame (own 512-byte stack region, r6–r9 and r10 saved, at most {@link MAX_CALL_FRAMES});
