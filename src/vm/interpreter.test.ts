@@ -7,6 +7,7 @@ import { MAX_TAIL_CALL_CNT, Vm, type TailCallTable } from './interpreter.js';
 import { RegionKind } from './memory.js';
 import { vmHelpers } from './helpers.js';
 import type { VmProgram } from './program.js';
+import type { Instruction } from '../isa/instruction.js';
 
 const u64 = (x: bigint) => BigInt.asUintN(64, x);
 const s64 = (x: bigint) => BigInt.asIntN(64, x);
@@ -341,6 +342,84 @@ test('a run past its instruction budget stops with a clear fault', () => {
   const p = vm.load(prog(ins('ja', { off: -1 })));
   assert.throws(() => vm.run(p), (e) => e instanceof VmFault && /instruction budget of 10000 exceeded/.test(e.message) && e.location.insn === 0);
   assert.equal(vm.executed, 10_000);
+});
+
+test('the budget is charged per straight-line run yet stops at the exact instruction, after exactly its effects', () => {
+  const code = prog(
+    ins('mov', { dst: 6, imm: 0 }), ins('lddw', { dst: 7, value: 5n }), // slots 0, 1-2
+    ins('add', { dst: 6, imm: 1 }), ins('stxdw', { dst: 10, src: 6, off: -8 }), ins('add', { dst: 7, imm: 1 }), // 3, 4, 5
+    ins('jlt', { dst: 6, imm: 1000, off: -4 }), ins('exit'), // 6, 7
+  );
+  // The slots a run executes in order: the first run, then the loop's.
+  const order = (k: number) => (k < 6 ? [0, 1, 3, 4, 5, 6][k] : [3, 4, 5, 6][(k - 6) % 4]);
+  for (let budget = 0; budget < 24; budget++) {
+    const vm = new Vm({ budget });
+    const p = vm.load(code);
+    assert.throws(() => vm.run(p), (e) => e instanceof VmFault && /instruction budget/.test(e.message) && e.location.insn === order(budget), `budget ${budget}`);
+    assert.equal(vm.executed, budget);
+    let stores = 0;
+    for (let k = 0; k < budget; k++) if (order(k) === 4) stores++;
+    const stack = new DataView(vm.mem.bytes[vm.stacks[0]].buffer);
+    assert.equal(stack.getUint32(504, true), stores, `budget ${budget}: the stores before the fault happened, none after`);
+  }
+  // A fault inside a run counts the instructions up to and including the faulting one.
+  const vm = new Vm();
+  const p = vm.load(prog(ins('mov', { dst: 0, imm: 0 }), ins('add', { dst: 0, imm: 1 }), ins('ldxw', { dst: 1, src: 0, off: 0 }), ins('add', { dst: 0, imm: 1 }), ins('exit')));
+  assert.throws(() => vm.run(p), (e) => e instanceof VmFault && e.location.insn === 2);
+  assert.equal(vm.executed, 3);
+  // …and the program's code is untouched by a stop (the next run with budget left finishes).
+  const small = new Vm({ budget: 7 });
+  const q = small.load(code);
+  assert.throws(() => small.run(q), /instruction budget/);
+  small.budget = 100_000;
+  assert.equal(small.run(q), 0n);
+  assert.equal(small.executed, 6 + 999 * 4 + 1);
+});
+
+test('superinstructions (fused adjacent instructions) behave as their instructions, also under jumps into them and budget stops', () => {
+  const code = prog(
+    ins('mov', { dst: 2, imm: 100 }), ins('mov', { dst: 3, imm: 0 }), // 0, 1
+    ins('mov', { dst: 1, src: 3 }), ins('add', { dst: 1, imm: 14 }), ins('jgt', { dst: 1, src: 2, off: 3 }), // 2-4: bounds check
+    ins('mov', { dst: 3, src: 1 }), ins('add', { dst: 3, imm: 1 }), ins('ja', { off: -6 }), // 5-6: pointer + offset
+    ins('mov', { dst: 0, src: 3 }), ins('exit'),
+  );
+  const vm = new Vm();
+  assert.equal(vm.run(vm.load(code)), 90n);
+  assert.equal(vm.executed, 5 + 6 * 6 + 2);
+  const order = (k: number) => (k < 5 ? k : [5, 6, 7, 2, 3, 4][(k - 5) % 6]);
+  for (let budget = 0; budget < 30; budget++) {
+    const small = new Vm({ budget });
+    assert.throws(() => small.run(small.load(code)), (e) => e instanceof VmFault && e.location.insn === order(budget), `budget ${budget}`);
+    assert.equal(small.executed, budget);
+  }
+  // A jump into the middle of a fused pair runs only the instructions from there.
+  assert.equal(vm.run(vm.load(prog(
+    ins('mov', { dst: 1, imm: 5 }), ins('ja', { off: 1 }), ins('mov', { dst: 1, src: 2 }), ins('add', { dst: 1, imm: 10 }),
+    ins('mov', { dst: 0, src: 1 }), ins('exit'),
+  )), 0, 1000), 15n);
+  // 32-bit forms, the added register being the destination itself; a move of the high half is not kept.
+  assert.equal(vm.run(vm.load(prog(
+    ins('lddw', { dst: 3, value: 0x1_0000_0007n }), ins('mov32', { dst: 5, src: 3 }), ins('add32', { dst: 5, src: 5 }),
+    ins('mov32', { dst: 0, src: 5 }), ins('add32', { dst: 0, imm: -20 }), ins('exit'),
+  ))), 0xfffffffan);
+  // A load then a 64-bit add: any registers, every width; a faulting load names its own slot and stops before the add.
+  const loadAdd = (width: string, add: Partial<Instruction>) => vm.run(vm.load(prog(
+    ins('lddw', { dst: 1, value: 0xffff_ffff_ffff_fff0n }), ins('stxdw', { dst: 10, src: 1, off: -8 }),
+    ins('mov', { dst: 7, imm: 1 }), ins('mov', { dst: 8, imm: 0x20 }),
+    ins(width, { dst: 5, src: 10, off: -8 }), ins('add', add), ins('mov', { dst: 0, src: add.dst }), ins('exit'),
+  )));
+  assert.equal(loadAdd('ldxdw', { dst: 5, src: 8 }), 0x10n);
+  assert.equal(loadAdd('ldxw', { dst: 5, src: 8 }), 0x1_0000_0010n);
+  assert.equal(loadAdd('ldxh', { dst: 7, src: 5 }), 0xfff1n);
+  assert.equal(loadAdd('ldxb', { dst: 5, src: 5 }), 0x1e0n);
+  const faulting = vm.load(prog(ins('mov', { dst: 7, imm: 1 }), ins('ldxw', { dst: 5, src: 1, off: 0 }), ins('add', { dst: 7, src: 5 }), ins('exit')));
+  assert.throws(() => vm.run(faulting, 0), (e) => e instanceof VmFault && e.location.insn === 1 && /invalid read of 4 bytes/.test(e.message));
+  assert.equal(vm.executed, 2);
+  // 64-bit carry out of the low half, and the comparison in the fused bounds check is unsigned 64-bit.
+  assert.equal(vm.run(vm.load(prog(
+    ins('lddw', { dst: 3, value: 0xffff_fff0n }), ins('mov', { dst: 1, src: 3 }), ins('add', { dst: 1, imm: 0x20 }),
+    ins('jgt', { dst: 1, src: 2, off: 1 }), ins('exit'), ins('mov', { dst: 0, src: 1 }), ins('exit'),
+  )), 0, 0xffff_ffff), 0x1_0000_0010n);
 });
 
 test('callx calls the helper whose id is in the register; unknown ids fault', () => {

@@ -4,6 +4,9 @@
  * one Int32Array (`regs[2i]` low, `regs[2i + 1]` high) so the hot loop never touches BigInt, and
  * a program is one Int32Array of 4 words per slot; every memory access goes through the region
  * table of {@link Memory} (two comparisons on the fast path, a fault or hooks otherwise).
+ * Frequent instruction pairs and triples run as one superinstruction (FUSIONS of ./program.ts),
+ * and the instruction budget is charged once per straight-line run, both without changing what
+ * a program observes: results, faults, their instruction index and the instruction count.
  *
  * Calls: helpers by id through the program's helper table (r1–r5 in, r0 out); BPF-to-BPF calls
  * push a frame (own 512-byte stack region, r6–r9 and r10 saved, at most {@link MAX_CALL_FRAMES});
@@ -16,7 +19,7 @@
 import { VmFault } from '../errors.js';
 import type { Instruction } from '../isa/instruction.js';
 import { Memory, RegionKind, TWO32, formatAddress } from './memory.js';
-import { Op, decodeProgram, type HelperTable, type HelperVm, type Ld64Resolver, type VmProgram } from './program.js';
+import { Op, UNFUSED, decodeProgram, type HelperTable, type HelperVm, type Ld64Resolver, type VmProgram } from './program.js';
 
 /** Frames of BPF-to-BPF calls (and callbacks) a run may nest, like the kernel's MAX_CALL_FRAMES. */
 export const MAX_CALL_FRAMES = 8;
@@ -291,20 +294,46 @@ function budgetExceeded(vm: Vm, pc: number): VmFault {
 }
 
 /**
+ * The budget trap: when the budget left (`avail`) does not cover the straight-line run starting
+ * at `pc`, returns a private copy of the program's words in which the instruction where the
+ * budget runs out (the run's `avail`-th, counting an lddw once) is {@link Op.BUDGET}. The run
+ * goes on in the copy, executes exactly the instructions the budget pays for (a run has no jumps
+ * or calls before its end), and the trap then raises the fault naming that instruction.
+ */
+function budgetTrap(ins: Int32Array, pc: number, avail: number): Int32Array {
+  const copy = ins.slice();
+  let at = pc;
+  for (let k = 0; k < avail; k++) {
+    const o = copy[at << 2] & 0xff, single = UNFUSED[o as Op];
+    // A superinstruction would run past the trap: the copy executes its instructions one by one.
+    if (single !== undefined) copy[at << 2] = (copy[at << 2] & ~0xff) | single;
+    at += o === Op.LDDW ? 2 : 1;
+  }
+  copy[at << 2] = Op.BUDGET;
+  return copy;
+}
+
+/**
  * Executes `prog` from slot `pc` on frame `base` until the EXIT that returns from that frame.
  * r10 and the frame's stack must be set up by the caller.
+ *
+ * The instruction budget is charged per straight-line run ({@link VmProgram.cost}): when the run
+ * starting at `pc` is entered (at the start, after every jump, call, return and LD_ABS), not per
+ * instruction. The count stays exact: a fault inside a run gives back what the rest of the run
+ * was charged, and a run the budget does not cover stops at the exact instruction where it runs
+ * out ({@link budgetTrap}).
  */
 function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
   const R = vm.regs, mem = vm.mem;
   const views = mem.views, start = mem.start, readEnd = mem.readEnd, writeEnd = mem.writeEnd;
-  let ins = prog.ins;
+  let ins = prog.ins, cost = prog.cost;
   let depth = base;
   let left = vm.left;
+  try {
   for (;;) {
-    if (--left < 0) {
-      vm.left = 0;
-      throw budgetExceeded(vm, pc);
-    }
+    left -= cost[pc];
+    if (left < 0) ins = budgetTrap(ins, pc, left + cost[pc]);
+  run: for (;;) {
     // w = op | dst << 8 | src << 12; `w >> 7 & 30` = 2 * dst and `w >> 11 & 30` = 2 * src index the
     // low halves of the registers in R (high half at + 1).
     const p4 = pc << 2, w = ins[p4];
@@ -394,31 +423,35 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
           vm.left = left;
           return;
         }
-        break;
+        pc++;
+        break run;
       }
 
       // ---- memory loads ----
       case Op.LDXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 1, pc));
+        if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else mem.load(h, t, 1, pc, R, d);
         break; }
       case Op.LDXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 2, pc));
+        if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else mem.load(h, t, 2, pc, R, d);
         break; }
       case Op.LDXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else vm.setReg(d >> 1, mem.load(h, t, 4, pc));
+        if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else mem.load(h, t, 4, pc, R, d);
         break; }
       case Op.LDXDW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
         if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; R[d] = v.getInt32(t, true); R[d + 1] = v.getInt32(t + 4, true); }
-        else vm.setReg(d >> 1, mem.load(h, t, 8, pc));
+        else mem.load(h, t, 8, pc, R, d);
         break; }
       case Op.LDSXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        const v = t >= start[h] && t + 1 <= readEnd[h] ? views[h].getInt8(t) : (Number(mem.load(h, t, 1, pc)) << 24) >> 24;
+        let v: number;
+        if (t >= start[h] && t + 1 <= readEnd[h]) v = views[h].getInt8(t); else { mem.load(h, t, 1, pc, R, d); v = (R[d] << 24) >> 24; }
         R[d] = v; R[d + 1] = v >> 31; break; }
       case Op.LDSXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        const v = t >= start[h] && t + 2 <= readEnd[h] ? views[h].getInt16(t, true) : (Number(mem.load(h, t, 2, pc)) << 16) >> 16;
+        let v: number;
+        if (t >= start[h] && t + 2 <= readEnd[h]) v = views[h].getInt16(t, true); else { mem.load(h, t, 2, pc, R, d); v = (R[d] << 16) >> 16; }
         R[d] = v; R[d + 1] = v >> 31; break; }
       case Op.LDSXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        const v = t >= start[h] && t + 4 <= readEnd[h] ? views[h].getInt32(t, true) : Number(mem.load(h, t, 4, pc)) | 0;
+        let v: number;
+        if (t >= start[h] && t + 4 <= readEnd[h]) v = views[h].getInt32(t, true); else { mem.load(h, t, 4, pc, R, d); v = R[d]; }
         R[d] = v; R[d + 1] = v >> 31; break; }
 
       // ---- memory stores ----
@@ -462,54 +495,84 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         break;
 
       // ---- jumps ----
-      case Op.JA: pc = ins[p4 + 2]; continue;
-      case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] === b && R[d + 1] === b >> 31) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] === R[s] && R[d + 1] === R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (R[d] !== b || R[d + 1] !== b >> 31) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; if (R[d] !== R[s] || R[d + 1] !== R[s + 1]) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; if ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; if ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; if (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) { pc = ins[p4 + 2]; continue; } break; }
-      case Op.JEQ32K: if (R[(w >> 7 & 30)] === ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JEQ32X: if (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JNE32K: if (R[(w >> 7 & 30)] !== ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JNE32X: if (R[(w >> 7 & 30)] !== R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSET32K: if ((R[(w >> 7 & 30)] & ins[p4 + 1]) !== 0) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSET32X: if ((R[(w >> 7 & 30)] & R[(w >> 11 & 30)]) !== 0) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JGT32K: if ((R[(w >> 7 & 30)] >>> 0) > (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JGT32X: if ((R[(w >> 7 & 30)] >>> 0) > (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JGE32K: if ((R[(w >> 7 & 30)] >>> 0) >= (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JGE32X: if ((R[(w >> 7 & 30)] >>> 0) >= (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JLT32K: if ((R[(w >> 7 & 30)] >>> 0) < (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JLT32X: if ((R[(w >> 7 & 30)] >>> 0) < (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JLE32K: if ((R[(w >> 7 & 30)] >>> 0) <= (ins[p4 + 1] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JLE32X: if ((R[(w >> 7 & 30)] >>> 0) <= (R[(w >> 11 & 30)] >>> 0)) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSGT32K: if (R[(w >> 7 & 30)] > ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSGT32X: if (R[(w >> 7 & 30)] > R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSGE32K: if (R[(w >> 7 & 30)] >= ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSGE32X: if (R[(w >> 7 & 30)] >= R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSLT32K: if (R[(w >> 7 & 30)] < ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSLT32X: if (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSLE32K: if (R[(w >> 7 & 30)] <= ins[p4 + 1]) { pc = ins[p4 + 2]; continue; } break;
-      case Op.JSLE32X: if (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) { pc = ins[p4 + 2]; continue; } break;
+      case Op.JA: pc = ins[p4 + 2]; break run;
+      case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] === b && R[d + 1] === b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] === R[s] && R[d + 1] === R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] !== b || R[d + 1] !== b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] !== R[s] || R[d + 1] !== R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+      case Op.JEQ32K: pc = (R[(w >> 7 & 30)] === ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JEQ32X: pc = (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JNE32K: pc = (R[(w >> 7 & 30)] !== ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JNE32X: pc = (R[(w >> 7 & 30)] !== R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSET32K: pc = ((R[(w >> 7 & 30)] & ins[p4 + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSET32X: pc = ((R[(w >> 7 & 30)] & R[(w >> 11 & 30)]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JGT32K: pc = ((R[(w >> 7 & 30)] >>> 0) > (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JGT32X: pc = ((R[(w >> 7 & 30)] >>> 0) > (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JGE32K: pc = ((R[(w >> 7 & 30)] >>> 0) >= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JGE32X: pc = ((R[(w >> 7 & 30)] >>> 0) >= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JLT32K: pc = ((R[(w >> 7 & 30)] >>> 0) < (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JLT32X: pc = ((R[(w >> 7 & 30)] >>> 0) < (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JLE32K: pc = ((R[(w >> 7 & 30)] >>> 0) <= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JLE32X: pc = ((R[(w >> 7 & 30)] >>> 0) <= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSGT32K: pc = (R[(w >> 7 & 30)] > ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSGT32X: pc = (R[(w >> 7 & 30)] > R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSGE32K: pc = (R[(w >> 7 & 30)] >= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSGE32X: pc = (R[(w >> 7 & 30)] >= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSLT32K: pc = (R[(w >> 7 & 30)] < ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSLT32X: pc = (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSLE32K: pc = (R[(w >> 7 & 30)] <= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+      case Op.JSLE32X: pc = (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+
+      // ---- superinstructions (FUSIONS of ./program.ts): the next slot's operations after this one's ----
+      case Op.MOV_ADD64K: case Op.MOV_ADD64K_JGTX: {
+        const d = w >> 7 & 30, s = w >> 11 & 30, a = R[s], b = ins[p4 + 5];
+        const r = (a + b) | 0;
+        R[d + 1] = (R[s + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+        R[d] = r;
+        if ((w & 0xff) === Op.MOV_ADD64K) { pc += 2; continue; }
+        const t = ins[p4 + 8] >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[t + 1] >>> 0;
+        pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[t] >>> 0))) ? ins[p4 + 10] : pc + 3;
+        break run;
+      }
+      case Op.MOV_ADD32K: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] + ins[p4 + 5]) | 0; R[d + 1] = 0; pc += 2; continue; }
+      case Op.LDXB_ADD64X: case Op.LDXH_ADD64X: case Op.LDXW_ADD64X: case Op.LDXDW_ADD64X: {
+        const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+        const size = (1 << ((w & 0xff) - Op.LDXB_ADD64X)) as 1 | 2 | 4 | 8;
+        if (t >= start[h] && t + size <= readEnd[h]) {
+          const v = views[h];
+          R[d] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, true) : v.getInt32(t, true);
+          R[d + 1] = size === 8 ? v.getInt32(t + 4, true) : 0;
+        } else mem.load(h, t, size, pc, R, d);
+        const w2 = ins[p4 + 4], d2 = w2 >> 7 & 30, s2 = w2 >> 11 & 30, a = R[d2], b = R[s2];
+        const r = (a + b) | 0;
+        R[d2 + 1] = (R[d2 + 1] + R[s2 + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+        R[d2] = r;
+        pc += 2;
+        continue;
+      }
+      case Op.MOV_ADD32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d] = (R[d] + R[(ins[p4 + 4] >> 11 & 30)]) | 0; R[d + 1] = 0; pc += 2; continue; }
 
       // ---- calls ----
       case Op.CALL: case Op.CALLX: {
+        vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
         let fn = prog.helper[pc];
         if ((w & 0xff) === Op.CALLX) {
           const id = R[(w >> 7 & 30)];
@@ -517,13 +580,13 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
           if (!found) throw new VmFault(`callx: no helper #${vm.regNum(w >> 8 & 15)}`, { insn: pc });
           fn = found;
         }
-        vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
         const ret = fn(vm);
         left = vm.left;
         if (typeof ret !== 'number') vm.setReg(0, ret);
         else if ((ret | 0) === ret) { R[0] = ret; R[1] = ret >> 31; } // the common small result
         else { R[0] = ret | 0; R[1] = Math.floor(ret / TWO32) | 0; }
-        break;
+        pc++;
+        break run;
       }
       case Op.CALL_LOCAL: {
         if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(`the call stack of ${depth + 2} frames is too deep`, { insn: pc });
@@ -534,17 +597,17 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         R[20] = STACK_SIZE;
         R[21] = vm.stacks[depth];
         pc = ins[p4 + 2];
-        continue;
+        break run;
       }
       case Op.TAIL_CALL: {
         const target = tailCallTarget(vm, pc);
         if (target) {
           prog = target;
           ins = prog.ins;
+          cost = prog.cost;
           pc = 0;
-          continue;
-        }
-        break;
+        } else pc++;
+        break run;
       }
       case Op.EXIT: {
         if (depth === base) { vm.left = left; return; }
@@ -554,14 +617,26 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
         if (back !== prog) {
           prog = back;
           ins = prog.ins;
+          cost = prog.cost;
         }
         pc = vm.retPc[depth];
-        continue;
+        break run;
       }
+      case Op.BUDGET:
+        vm.left = 0;
+        throw budgetExceeded(vm, pc);
       default:
         throw new VmFault(`internal: undecoded operation ${w & 0xff}`, { insn: pc });
     }
     pc++;
+  }
+  }
+  } catch (e) {
+    // A fault in one of this frame's instructions: give back what the rest of its run was charged.
+    // (A helper call ends its run, and vm.left already counts the callbacks the helper ran.)
+    const o = ins[pc << 2] & 0xff;
+    if (o !== Op.CALL && o !== Op.CALLX && o !== Op.BUDGET) vm.left = left + cost[pc] - 1;
+    throw e;
   }
 }
 

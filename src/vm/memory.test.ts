@@ -49,7 +49,7 @@ test('hooked regions route every access through their hooks (e.g. 32-bit context
     kind: RegionKind.Context,
     name: 'xdp_md',
     hooks: {
-      load: (off, size) => { log.push(`load ${off}/${size}`); return off === 0 ? vm.mem.pointer(pkt, 0) : vm.mem.pointer(pkt, 64); },
+      load: (off, size, out, at) => { log.push(`load ${off}/${size}`); out[at] = off === 0 ? 0 : 64; out[at + 1] = pkt; },
       store: (off, size, lo) => { log.push(`store ${off}/${size}=${lo}`); },
     },
   });

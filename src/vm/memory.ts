@@ -54,11 +54,12 @@ const KIND_NAMES: Record<RegionKind, string> = {
  */
 export interface RegionHooks {
   /**
-   * Returns the value the load puts in the destination register: the zero-extended field, or a
-   * full 64-bit VM pointer for fields the kernel converts to pointers (`xdp_md.data`…). A number
-   * (exact within ±2^53) or a bigint. Throw a VmFault to refuse the access.
+   * Loads the value the destination register gets — the zero-extended field, or a full 64-bit VM
+   * pointer for fields the kernel converts to pointers (`xdp_md.data`…) — into `out[at]` (low 32
+   * bits) and `out[at + 1]` (high 32 bits, a pointer's region), without allocating. Throw a
+   * VmFault to refuse the access.
    */
-  load(offset: number, size: 1 | 2 | 4 | 8): number | bigint;
+  load(offset: number, size: 1 | 2 | 4 | 8, out: Int32Array, at: number): void;
   /** Stores the value (64-bit, given as two's-complement halves). Throw a VmFault to refuse. */
   store(offset: number, size: 1 | 2 | 4 | 8, lo: number, hi: number): void;
 }
@@ -88,6 +89,14 @@ export const MAX_REGIONS = 1 << 14;
 
 const EMPTY = new Uint8Array(0);
 const EMPTY_VIEW = new DataView(EMPTY.buffer);
+
+/**
+ * How far an offset that pointer arithmetic moved out of the 32-bit range carries into the
+ * region half of the address (0 for in-range offsets, without a division).
+ */
+function carryOf(offset: number): number {
+  return offset >= 0 && offset < TWO32 ? 0 : Math.floor(offset / TWO32);
+}
 
 /** A 64-bit address as `0x` + 16 hex digits. */
 export function formatAddress(lo: number, hi: number): string {
@@ -218,21 +227,23 @@ export class Memory {
    * Slow path of a load of `size` bytes at offset `offset` of region `region`, where `offset` may
    * have left the 32-bit range through pointer arithmetic (the carry then moves to the next or
    * previous region id, exactly as the 64-bit address does). Handles hooked regions and such
-   * carried addresses, or faults. Returns the loaded value zero-extended (a number, or a bigint
-   * beyond 2^53).
+   * carried addresses, or faults. Writes the loaded value, zero-extended, into `out[at]` (low 32
+   * bits) and `out[at + 1]` (high 32 bits): the interpreter passes its register file.
    */
-  load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number): number | bigint {
-    const carry = Math.floor(offset / TWO32);
+  load(region: number, offset: number, size: 1 | 2 | 4 | 8, insn: number, out: Int32Array, at: number): void {
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && o >= this.start[r] && o + size <= this.end[r]) {
       const hooks = this.hooks[r];
-      if (hooks) return hooks.load(o, size);
+      if (hooks) {
+        hooks.load(o, size, out, at);
+        return;
+      }
       if (o + size <= this.readEnd[r]) {
         const v = this.views[r];
-        if (size === 1) return v.getUint8(o);
-        if (size === 2) return v.getUint16(o, true);
-        if (size === 4) return v.getUint32(o, true);
-        return v.getBigUint64(o, true);
+        out[at] = size === 1 ? v.getUint8(o) : size === 2 ? v.getUint16(o, true) : v.getInt32(o, true);
+        out[at + 1] = size === 8 ? v.getInt32(o + 4, true) : 0;
+        return;
       }
     }
     throw this.fault(region, offset, size, false, insn);
@@ -240,7 +251,7 @@ export class Memory {
 
   /** Slow path of a store (see {@link load}); the value is given as two's-complement halves. */
   store(region: number, offset: number, size: 1 | 2 | 4 | 8, vlo: number, vhi: number, insn: number): void {
-    const carry = Math.floor(offset / TWO32);
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && this.writable[r] && o >= this.start[r] && o + size <= this.end[r]) {
       const hooks = this.hooks[r];
@@ -266,7 +277,7 @@ export class Memory {
    * `region * 2^32 + offset`.
    */
   rmw(region: number, offset: number, size: number, insn: number): number {
-    const carry = Math.floor(offset / TWO32);
+    const carry = carryOf(offset);
     const r = (region + carry) | 0, o = offset - carry * TWO32;
     if (this.has(r) && o >= this.start[r] && o + size <= this.writeEnd[r] && o + size <= this.readEnd[r]) return r * TWO32 + o;
     throw this.fault(region, offset, size, true, insn);

@@ -36,6 +36,10 @@ export const enum Op {
   JEQ32K, JEQ32X, JGT32K, JGT32X, JGE32K, JGE32X, JSET32K, JSET32X, JNE32K, JNE32X,
   JSGT32K, JSGT32X, JSGE32K, JSGE32X, JLT32K, JLT32X, JLE32K, JLE32X, JSLT32K, JSLT32X, JSLE32K, JSLE32X,
   CALL, CALLX, CALL_LOCAL, TAIL_CALL, EXIT,
+  /** Superinstructions ({@link FUSIONS}). */
+  MOV_ADD64K, MOV_ADD64K_JGTX, MOV_ADD32K, MOV_ADD32X, LDXB_ADD64X, LDXH_ADD64X, LDXW_ADD64X, LDXDW_ADD64X,
+  /** Never decoded: where a run's instruction budget runs out (see the interpreter's budget trap). */
+  BUDGET,
 }
 
 /** A helper implementation: reads r1–r5 from the VM ({@link HelperVm}) and returns r0. */
@@ -100,6 +104,12 @@ export interface VmProgram {
    * call target slot (lddw: high 32 bits), `ins[4i + 3]` = offset.
    */
   readonly ins: Int32Array;
+  /**
+   * Instructions of the straight-line run from each slot up to and including the next
+   * terminator (jump, call, exit, LD_ABS/LD_IND; an lddw counts once): what the interpreter
+   * charges to the instruction budget when it enters a run ({@link runCosts}).
+   */
+  readonly cost: Int32Array;
   /** Helper per call slot (a refusing stub elsewhere). */
   readonly helper: Helper[];
   /** The helper table the program was loaded with (for callx). */
@@ -243,6 +253,8 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
   if (!lastEntry || !(lastEntry.kind === 'exit' || lastEntry.kind === 'ja' || lastEntry.kind === 'gotol')) {
     throw err(n - 1, 'last insn is not an exit or jmp');
   }
+  const cost = runCosts(op);
+  fuse(op, dst);
   const ins = new Int32Array(4 * n);
   for (let i = 0; i < n; i++) {
     ins[4 * i] = op[i] | dst[i] << 8 | src[i] << 12;
@@ -250,7 +262,67 @@ export function decodeProgram(code: readonly Instruction[] | Uint8Array, options
     ins[4 * i + 2] = aux[i];
     ins[4 * i + 3] = off[i];
   }
-  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, helper, helpers };
+  return { id: nextProgramId++, owner: options.owner, name, insns, length: n, ins, cost, helper, helpers };
+}
+
+/**
+ * Superinstructions: runs of adjacent instructions frequent in compiled programs, executed in
+ * one dispatch by the op at the first slot (the interpreter reads the others' operands from
+ * their own slots, which keep their own ops, so jumps into the middle still work). `onDst`:
+ * every instruction works on the first one's destination `rD`, first set by a move —
+ * `rD = rS; rD += K|rT` (pointer + offset, three-operand add), `rD = rS; rD += K; if rD > rT goto`
+ * (the packet bounds check); otherwise any registers — a load, then a 64-bit add (a spill
+ * reloaded and offset, a loaded value accumulated). Only the first instruction can fault, so a
+ * fault names the right slot, and their budget cost is their instruction count ({@link runCosts}
+ * runs before fusion).
+ */
+export const FUSIONS: readonly { ops: readonly Op[]; fused: Op; onDst: boolean }[] = [
+  { ops: [Op.MOV64X, Op.ADD64K, Op.JGTX], fused: Op.MOV_ADD64K_JGTX, onDst: true },
+  { ops: [Op.MOV64X, Op.ADD64K], fused: Op.MOV_ADD64K, onDst: true },
+  { ops: [Op.MOV32X, Op.ADD32K], fused: Op.MOV_ADD32K, onDst: true },
+  { ops: [Op.MOV32X, Op.ADD32X], fused: Op.MOV_ADD32X, onDst: true },
+  { ops: [Op.LDXB, Op.ADD64X], fused: Op.LDXB_ADD64X, onDst: false },
+  { ops: [Op.LDXH, Op.ADD64X], fused: Op.LDXH_ADD64X, onDst: false },
+  { ops: [Op.LDXW, Op.ADD64X], fused: Op.LDXW_ADD64X, onDst: false },
+  { ops: [Op.LDXDW, Op.ADD64X], fused: Op.LDXDW_ADD64X, onDst: false },
+];
+
+/** The op a superinstruction's first slot had before fusion (its first instruction alone). */
+export const UNFUSED: Partial<Record<Op, Op>> = Object.fromEntries(FUSIONS.map((f) => [f.fused, f.ops[0]]));
+
+/** Fuses the {@link FUSIONS} patterns (the first that matches at each slot). */
+function fuse(op: Uint8Array, dst: Uint8Array): void {
+  for (let i = 0; i < op.length; i++) {
+    for (const f of FUSIONS) {
+      if (i + f.ops.length > op.length || f.ops.some((o, j) => op[i + j] !== o || (f.onDst && dst[i + j] !== dst[i]))) continue;
+      op[i] = f.fused;
+      break;
+    }
+  }
+}
+
+/** Ops after which execution does not simply go on with the next instruction. */
+const TERMINATORS = new Set<Op>([
+  Op.JA, Op.CALL, Op.CALLX, Op.CALL_LOCAL, Op.TAIL_CALL, Op.EXIT,
+  Op.LDABS_B, Op.LDABS_H, Op.LDABS_W, Op.LDIND_B, Op.LDIND_H, Op.LDIND_W,
+]);
+
+function isTerminator(o: Op): boolean {
+  return TERMINATORS.has(o) || (o >= Op.JEQK && o <= Op.JSLE32X);
+}
+
+/**
+ * The budget cost of the straight-line run starting at each slot (see {@link VmProgram.cost}),
+ * computed backwards: a terminator costs 1, any other instruction 1 + the run after it (an
+ * lddw's second slot is skipped and costs 0: it is never executed).
+ */
+function runCosts(op: Uint8Array): Int32Array {
+  const n = op.length, cost = new Int32Array(n + 1);
+  for (let i = n - 1; i >= 0; i--) {
+    if (i > 0 && op[i - 1] === Op.LDDW) continue; // second slot of an lddw
+    cost[i] = isTerminator(op[i]) ? 1 : 1 + cost[op[i] === Op.LDDW ? i + 2 : i + 1];
+  }
+  return cost;
 }
 
 /** Stores a 64-bit lddw value into the imm (low) / aux (high) arrays. */

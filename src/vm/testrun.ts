@@ -84,13 +84,15 @@ export function testRun(vm: Vm, deps: HelperDeps, prog: VmProgram, type: number,
   deps.running.ctx = ctx;
   vm.cpu = cpu;
   vm.ldAbsRegion = ctx instanceof SkbContext ? ctx.pktRegion : 0;
-  const ctxPtr = mem.pointer(ctx.ctxRegion, 0);
+  const packetCtx = ctx instanceof TraceContext ? undefined : ctx;
+  const R = vm.regs, ctxRegion = ctx.ctxRegion;
   try {
     const t0 = performance.now();
     for (let i = 0; i < repeat; i++) {
-      if (!(ctx instanceof TraceContext)) ctx.redirect = undefined;
-      vm.setReg(1, ctxPtr);
-      for (let r = 2; r <= 5; r++) vm.setReg(r, 0);
+      if (packetCtx) packetCtx.redirect = undefined;
+      // r1 = the context pointer (offset 0 of its region), r2..r5 = 0.
+      for (let r = 2; r < 12; r++) R[r] = 0;
+      R[3] = ctxRegion;
       vm.exec(prog);
     }
     const duration = Math.round(((performance.now() - t0) * 1e6) / repeat);

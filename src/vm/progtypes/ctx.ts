@@ -97,8 +97,13 @@ export class CtxRules {
 
 /** What a context struct computes on access (pointer fields, derived values). */
 export interface CtxComputed {
-  /** The value of a computed field (pointer fields must return the VM pointer), or undefined for a plain shadow read. */
-  computed(field: string): number | bigint | undefined;
+  /**
+   * Writes the whole value of a computed field into `out[at]` (low 32 bits) and `out[at + 1]`
+   * (high 32 bits) and returns true — a pointer field writes the VM pointer (offset, region) —
+   * or returns false for a plain read of the shadow struct. Called on the interpreter's loads:
+   * must not allocate.
+   */
+  computed(field: string, out: Int32Array, at: number): boolean;
   /** Called after a store into the shadow. */
   stored?(field: string): void;
 }
@@ -110,19 +115,15 @@ export interface CtxComputed {
 export function addCtxRegion(mem: Memory, shadow: Uint8Array, rules: CtxRules, typeName: string, owner: CtxComputed): number {
   const view = new DataView(shadow.buffer, shadow.byteOffset, shadow.byteLength);
   const hooks: RegionHooks = {
-    load(offset, size) {
+    load(offset, size, out, at) {
       const fi = rules.check(offset, size, false, typeName);
-      const c = owner.computed(rules.names[fi]);
-      if (c !== undefined) {
-        if (size === rules.sizes[fi] || typeof c === 'bigint') return c;
+      if (owner.computed(rules.names[fi], out, at)) {
         // Narrow load of a computed scalar (e.g. a u16 of len): little-endian sub-field.
-        const shift = (offset - rules.starts[fi]) * 8;
-        return Math.floor(c / 2 ** shift) % 2 ** (size * 8);
+        if (size !== rules.sizes[fi]) narrow(out, at, (offset - rules.starts[fi]) * 8, size);
+        return;
       }
-      if (size === 1) return view.getUint8(offset);
-      if (size === 2) return view.getUint16(offset, true);
-      if (size === 4) return view.getUint32(offset, true);
-      return view.getBigUint64(offset, true);
+      out[at] = size === 1 ? view.getUint8(offset) : size === 2 ? view.getUint16(offset, true) : view.getInt32(offset, true);
+      out[at + 1] = size === 8 ? view.getInt32(offset + 4, true) : 0;
     },
     store(offset, size, lo, hi) {
       const fi = rules.check(offset, size, true, typeName);
@@ -134,6 +135,14 @@ export function addCtxRegion(mem: Memory, shadow: Uint8Array, rules: CtxRules, t
     },
   };
   return mem.addRegion(shadow, true, { kind: RegionKind.Context, name: rules.layout.name, hooks, object: owner });
+}
+
+/** Keeps the `size` bytes at bit `shift` of the 64-bit value at out[at], out[at + 1] (zero-extended). */
+function narrow(out: Int32Array, at: number, shift: number, size: number): void {
+  const lo = out[at], hi = out[at + 1];
+  const v = shift === 0 ? lo : shift < 32 ? (lo >>> shift) | (hi << (32 - shift)) : hi >>> (shift - 32);
+  out[at] = size === 4 ? v : v & ((1 << (size * 8)) - 1);
+  out[at + 1] = 0;
 }
 
 /** The context object behind the pointer in register `r` (helpers' ctx argument), checked to be a `cls`. */

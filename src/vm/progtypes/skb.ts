@@ -150,16 +150,20 @@ export class SkbContext implements CtxComputed {
     this.shadow[F.protocol.offset + 1] = p & 0xff;
   }
 
-  computed(field: string): number | undefined {
+  computed(field: string, out: Int32Array, at: number): boolean {
+    let v: number;
     switch (field) {
-      case 'len': return this.end - this.data;
-      case 'data': case 'data_meta': return this.mem.pointer(this.pktRegion, this.data);
-      case 'data_end': return this.mem.pointer(this.pktRegion, this.end);
-      case 'vlan_present': return this.vlan ? 1 : 0;
-      case 'vlan_tci': return this.vlan?.tci ?? 0;
-      case 'vlan_proto': return this.vlan ? ((this.vlan.proto & 0xff) << 8) | (this.vlan.proto >> 8) : 0;
-      default: return undefined;
+      case 'data': case 'data_meta': out[at] = this.data; out[at + 1] = this.pktRegion; return true;
+      case 'data_end': out[at] = this.end; out[at + 1] = this.pktRegion; return true;
+      case 'len': v = this.end - this.data; break;
+      case 'vlan_present': v = this.vlan ? 1 : 0; break;
+      case 'vlan_tci': v = this.vlan?.tci ?? 0; break;
+      case 'vlan_proto': v = this.vlan ? ((this.vlan.proto & 0xff) << 8) | (this.vlan.proto >> 8) : 0; break;
+      default: return false;
     }
+    out[at] = v;
+    out[at + 1] = 0;
+    return true;
   }
 
   /** A u32 field of the shadow `__sk_buff`. */

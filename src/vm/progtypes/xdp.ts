@@ -83,14 +83,16 @@ export class XdpContext implements CtxComputed {
     this.redirect = undefined;
   }
 
-  computed(field: string): number | undefined {
+  computed(field: string, out: Int32Array, at: number): boolean {
     const p = this.pkt;
     switch (field) {
-      case 'data': return p.pointer(p.data);
-      case 'data_end': return p.pointer(p.end);
-      case 'data_meta': return p.pointer(p.meta);
-      default: return undefined;
+      case 'data': out[at] = p.data; break;
+      case 'data_end': out[at] = p.end; break;
+      case 'data_meta': out[at] = p.meta; break;
+      default: return false;
     }
+    out[at + 1] = p.region;
+    return true;
   }
 
   /** Start of the usable headroom (after the struct xdp_frame the kernel keeps there). */
