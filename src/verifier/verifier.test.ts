@@ -6,7 +6,8 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, jmp, jmpr, ja, call, exit, callLocal } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap } from './testdata/asm.js';
+import { BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -90,5 +91,32 @@ test('stack precision: a spilled scalar that decides a branch is compared, an un
     const k = kernelVerify(prog(bad), 1);
     assert.equal(k.accepted, !bad);
     assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});
+
+test('stack liveness: a helper reads only its key bytes, and those stay live at the checkpoint', (t) => {
+  // Two paths join at insn 19 (a checkpoint) and look fp-8 up as an array key, then dereference
+  // the result without a null check. Path A stores the in-range constant 1 in the key; path B
+  // stores 1 too ('dead': and an unknown scalar at fp-16, which no one reads, so B is pruned at
+  // the join) or an unknown scalar in the key ('key': the lookup may return NULL, so B must not
+  // be pruned; the key bytes are read by the helper, not by a load through R10).
+  const arr = { name: 'arr', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
+  const prog = (variant: 'dead' | 'key'): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [arr],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 7), st('w', 10, -8, 1), jmp('eq', 9, 1, 0), mov(1, 0),
+      jmp('eq', 9, 1, 0), mov(1, 0), mov(1, 0), ja(2), variant === 'key' ? stx('w', 10, -8, 6) : st('w', 10, -8, 1),
+      variant === 'key' ? mov(1, 0) : stx('dw', 10, -16, 6),
+      movr(2, 10), alu('add', 2, -8), ldMap(1, 0), call(BPF_FUNC.map_lookup_elem), ldx('dw', 0, 0, 0), mov(0, 0), exit()].flat(),
+  });
+  const dead = verify({ ...prog('dead'), logLevel: 2 });
+  assert.ok(dead.accepted, dead.error?.message);
+  assert.match(dead.log, /^19: safe$/m);
+  assert.equal(verify(prog('key')).error?.message, "R0 invalid mem access 'map_value_or_null'");
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const v of ['dead', 'key'] as const) {
+    const k = kernelVerify(prog(v), 1);
+    assert.equal(k.accepted, v === 'dead');
+    assert.equal(verify(prog(v)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), v);
   }
 });

@@ -8,7 +8,8 @@ import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCod
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { StackLiveness, stackSlotBits } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -134,10 +135,11 @@ class Verifier {
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], liveSlots: [] };
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], mayStack: new Uint16Array(0) };
+  private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
-  private readonly liveSlots = (i: number): bigint => this.precise.liveSlots[i] ?? ALL_SLOTS;
+  private readonly liveSlots = (i: number): bigint => this.stackLive.liveBefore(i);
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -256,13 +258,18 @@ class Verifier {
     this.callsCallback = new Uint8Array(n);
     this.btCodes = new Int32Array(n);
     for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
+    let callbacks = false;
     for (let i = 0; i < n; i++) {
       const insn = this.insns[i];
       if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
         this.callsCallback[i] = 1;
         this.cfg.points[i] |= PRUNE_POINT | JMP_POINT;
+        callbacks = true;
       }
     }
+    // A callback reads its caller's stack from its own frame: reads are then not attributed to
+    // the instruction that caused them, and stack liveness stays static.
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks);
     const main = new FuncState(0, -1, 0);
     main.regs[1].markPtr(RegType.CTX);
     main.regs[BPF_REG_FP].markPtr(RegType.STACK);
@@ -1070,6 +1077,7 @@ class Verifier {
   private checkStackAccess(regno: number, r: Reg, off: number, size: number, write: boolean, valueRegno: number, insn: Instruction): void {
     const [minOff, maxOff] = this.stackBounds(regno, r, off, size, write ? ' write to' : ' read from');
     const f = this.stackFrame(r);
+    if (!write && f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff - minOff);
     if (tnumIsConst(r.varOff)) {
       const o = minOff;
       // For precision backtracking: which slot this instruction accessed.
@@ -1223,6 +1231,7 @@ class Verifier {
   /** check_stack_range_initialized over [minOff, maxOff + size). `clobber` = a helper writes it. */
   private stackRangeInitialized(regno: number, r: Reg, f: FuncState, minOff: number, maxOff: number, size: number, clobber: boolean, zeroOk: boolean, what: string): void {
     if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
+    if (f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff + size - minOff);
     for (let i = minOff; i < maxOff + size; i++) {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
