@@ -492,7 +492,7 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
       return ptrs.stack[i] & d ? r | s : r;
     }
     if (insn.op === OP_LDDW) return out & ~d;
-    if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
+    if (cls === CLASS.LD) return out & ~CALLER_SAVED;
     const o = opCode(insn.op);
     if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
     if (o === JMP.JA) return out;
