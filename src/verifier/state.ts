@@ -181,13 +181,20 @@ export interface RefState {
  */
 export class History {
   readonly entries: number[] = [];
+  /**
+   * Entries the kernel's jmp_history holds for this path since its checkpoint (jump targets,
+   * register spills and fills, linked-register sets; at most one per instruction).
+   */
+  jmpCnt = 0;
   constructor(readonly prefix: History | null = null, readonly prefixLen = 0) {}
   push(e: number): void {
     this.entries.push(e);
   }
   /** A fresh segment continuing from everything recorded so far. */
   fork(): History {
-    return this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+    const h = this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+    h.jmpCnt = this.jmpCnt;
+    return h;
   }
 }
 

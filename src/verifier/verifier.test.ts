@@ -120,3 +120,29 @@ test('stack liveness: a helper reads only its key bytes, and those stay live at 
     assert.equal(verify(prog(v)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), v);
   }
 });
+
+test('precision: a register stored as STACK_ZERO is precise from the store (the slot type holds its value)', (t) => {
+  // Paths A (r1 = 0) and B (r1 = r6 & mask) store r1 at fp-4 in the join block (insn 19, a
+  // checkpoint), pass another checkpoint, then reload it: A's reload is the known 0, so the
+  // branch at insn 30 is predicted and the bad read at 31 is never reached on A. When B's r1 may
+  // be 0x11 ('bad') the read is reachable, so B must not be pruned at 19 even though the backtrack
+  // from the branch stops at the later checkpoint, where fp-4 holds zeroes, not a spilled scalar.
+  const prog = (bad: boolean): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 7),
+      mov(1, 0), jmp('eq', 9, 1, 0), mov(2, 0), jmp('eq', 9, 1, 0), mov(2, 0), mov(2, 0), ja(2),
+      movr(1, 6), alu('and', 1, bad ? 255 : 0),
+      stx('w', 10, -4, 1), call(BPF_FUNC.get_prandom_u32),
+      jmp('eq', 9, 1, 0), mov(3, 0), jmp('eq', 9, 1, 0), mov(3, 0), mov(3, 0), mov(3, 0), mov(3, 0), ja(0),
+      ldx('w', 1, 10, -4), jmp('ne', 1, 0x11, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  assert.ok(verify(prog(false)).accepted);
+  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [false, true]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});

@@ -133,6 +133,8 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = possibleCpuCount();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
+  /** Set once the current instruction has its jmp_history entry (push_jmp_history merges per insn). */
+  private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
   private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], mayStack: new Uint16Array(0) };
@@ -286,6 +288,7 @@ class Verifier {
       if (idx >= this.insns.length || idx < 0) this.fail(`invalid insn idx ${idx} insn_cnt ${this.insns.length}`);
       if (++this.processed > this.limit) this.fail(`BPF program is too large. Processed ${this.processed} insn`);
       let next: number;
+      this.histEntry = false;
       if ((this.cfg.points[idx] & PRUNE_POINT) && this.isStateVisited(idx)) {
         if (this.level) {
           if (doPrintState) this.verbose(`\nfrom ${this.prevInsnIdx} to ${idx}: safe\n`);
@@ -307,6 +310,7 @@ class Verifier {
           this.prevLogPos = this.log.length;
         }
         this.cur.history.push(idx);
+        if (this.cfg.points[idx] & JMP_POINT) this.countHistEntry();
         next = this.step(idx);
         if (next === RETURNED) { doPrintState = true; next = this.insnIdx; }
         else if (next === CALLED) next = this.insnIdx;
@@ -341,11 +345,20 @@ class Verifier {
     return st;
   }
 
+  /** push_jmp_history's count: one entry per instruction that has any. */
+  private countHistEntry(): void {
+    if (this.histEntry) return;
+    this.histEntry = true;
+    this.cur.history.jmpCnt++;
+  }
+
   /** is_state_visited: prune when a finished state at this insn subsumes the current one. */
   private isStateVisited(idx: number): boolean {
     const cur = this.cur;
     const force = this.callsCallback[idx] === 1;
-    let addNew = force || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevProcessed >= 8);
+    // A checkpoint is also forced to keep the jump history short (force_new_state).
+    const forceNew = force || cur.history.jmpCnt > 40;
+    let addNew = forceNew || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevProcessed >= 8);
     let list = this.explored[idx];
     let statesCnt = 0;
     cur.insnIdx = idx;
@@ -366,7 +379,7 @@ class Verifier {
               this.printState(sl, sl.frames.length - 1, true);
               throw new Reject(`infinite loop detected at insn ${idx}`, idx);
             }
-            if (!force && this.jmps - this.prevJmps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
+            if (!forceNew && this.jmps - this.prevJmps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
           }
         } else if (this.equal(sl, cur, NOT_EXACT)) {
           hit = true;
@@ -1127,12 +1140,18 @@ class Verifier {
       const wasSpill = f.stype[base + 7] === STACK_SPILL;
       f.spilled[spi] = undefined;
       if (wasSpill) for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_INVALID) f.stype[base + j] = STACK_MISC;
-      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) type = STACK_ZERO;
+      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) {
+        // STACK_ZERO records the stored register's value, which backtracking cannot follow
+        // through the slot: the register is precise from here.
+        if (value) this.markChainPrecision(1 << valueRegno);
+        type = STACK_ZERO;
+      }
       for (let i = 0; i < size; i++) f.stype[slot - i] = type;
     }
   }
 
   private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+    this.countHistEntry();
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
@@ -1150,6 +1169,7 @@ class Verifier {
     const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
     const sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
+      this.countHistEntry();
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && f.stype[base + i - 1] === STACK_SPILL; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
@@ -1206,6 +1226,7 @@ class Verifier {
   private stackWriteVar(f: FuncState, minOff: number, maxOff: number, valueRegno: number, insn: Instruction): void {
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     const writingZero = value ? value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n : insn.imm === 0;
+    let zeroUsed = false;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
       const t = f.stype[slot];
@@ -1214,18 +1235,20 @@ class Verifier {
         this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
       }
       const sp = f.spilled[spi];
-      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) continue;
+      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) { zeroUsed = true; continue; }
       if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) {
         f.spilled[spi] = undefined;
         for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
       }
       let nt = STACK_MISC;
-      if (writingZero && f.stype[slot] === STACK_ZERO) nt = STACK_ZERO;
+      if (writingZero && f.stype[slot] === STACK_ZERO) { nt = STACK_ZERO; zeroUsed = true; }
       if (f.stype[slot] === STACK_INVALID && !this.privileged) {
         this.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${this.insnIdx}, off: ${i}`);
       }
       f.stype[slot] = nt;
     }
+    // Zeroes kept in the slots carry the stored register's value (see stackWriteFixed).
+    if (zeroUsed && value) this.markChainPrecision(1 << valueRegno);
   }
 
   /** check_stack_range_initialized over [minOff, maxOff + size). `clobber` = a helper writes it. */
@@ -1656,6 +1679,7 @@ class Verifier {
       linkedSlots |= spilledScalars(this.frame, r.id);
     }
     if (linked) this.cur.history.push(-(linked + 1));
+    if (popcount(linked) + popcount(linkedSlots) > 1) this.countHistEntry();
     if (linkedSlots) {
       this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length);
       this.linkedSlots.push(linkedSlots);
@@ -2071,3 +2095,10 @@ function markUnknownBoundsOnly(r: Reg): void {
   r.varOff = t;
 }
 
+
+/** Number of set bits of a register mask or a slot mask. */
+function popcount(x: number | bigint): number {
+  let n = 0;
+  for (let v = BigInt(x); v; v &= v - 1n) n++;
+  return n;
+}
