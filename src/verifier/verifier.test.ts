@@ -146,3 +146,26 @@ test('precision: a register stored as STACK_ZERO is precise from the store (the 
     assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
   }
 });
+
+test('stack equivalence: a narrow spill does not hide the types of the other bytes of its slot', (t) => {
+  // Both paths spill a 4-byte 0 at fp-8 after writing fp-2: path A writes zeroes (STACK_ZERO),
+  // path B ('bad') an unknown u16. They join at insn 25 (a checkpoint), which reloads fp-2: on A
+  // the known 0 predicts the branch and the bad read at 27 is skipped. Only a 64-bit spill stands
+  // for its whole slot (is_spilled_scalar_reg64); otherwise B must not be pruned.
+  const prog = (bad: boolean): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 12),
+      mov(1, 0), stx('h', 10, -2, 1), stx('w', 10, -8, 1), ...Array.from({ length: 8 }, () => mov(2, 0)), ja(3),
+      stx('h', 10, -2, bad ? 6 : 9), mov(1, 0), stx('w', 10, -8, 1),
+      ldx('h', 1, 10, -2), jmp('eq', 1, 0, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  assert.ok(verify(prog(false)).accepted);
+  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [false, true]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});

@@ -1388,6 +1388,11 @@ class Verifier {
     const regs = this.frame.regs;
     const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
+    if (id === BPF_FUNC.tail_call) {
+      // record_func_key: a constant in-range index may become a direct jump, so it is precise.
+      const key = regs[3];
+      if (key.type === RegType.SCALAR && key.isConst() && key.varOff.value < BigInt(this.maps[meta.mapIdx].maxEntries)) this.markChainPrecision(1 << 3);
+    }
     for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
     if (meta.releaseRegno) {
       if (meta.refObjId) this.releaseReference(meta.refObjId);
