@@ -6,8 +6,8 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap } from './testdata/asm.js';
-import { BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
+import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw } from './testdata/asm.js';
+import { BPF_MAP_TYPE, BPF_FUNC, BPF_F, BPF_PSEUDO } from '../uapi/index.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -167,5 +167,31 @@ test('stack equivalence: a narrow spill does not hide the types of the other byt
     const k = kernelVerify(prog(bad), 1);
     assert.equal(k.accepted, !bad);
     assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});
+
+test('frozen read-only map values are known constants (bpf_map_direct_read)', (t) => {
+  // `.rodata`-like config decides a branch; the other side reads an uninitialised register. A
+  // frozen config of 0 makes that side dead; 1, or an unfrozen map, leaves it reachable.
+  const prog = (cfg: number, frozen: boolean): VerifierInput => {
+    const value = new Uint8Array(8);
+    value[0] = cfg;
+    return {
+      progType: BPF_PROG_TYPE.XDP,
+      maps: [{ name: '.rodata', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: BPF_F.RDONLY_PROG, ...(frozen ? { frozenValue: value } : {}) }],
+      insns: [raw(0x18, 1, BPF_PSEUDO.MAP_IDX_VALUE, 0, 0), raw(0), ldx('w', 2, 1, 0), jmp('eq', 2, 0, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+    };
+  };
+  const cases: [number, boolean, boolean][] = [[0, true, true], [1, true, false], [0, false, false]];
+  for (const [cfg, frozen, ok] of cases) {
+    const r = verify(prog(cfg, frozen));
+    assert.equal(r.accepted, ok, `cfg=${cfg} frozen=${frozen}: ${r.error?.message}`);
+    if (!ok) assert.equal(r.error?.message, 'R5 !read_ok');
+  }
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const [cfg, frozen, ok] of cases) {
+    const k = kernelVerify(prog(cfg, frozen), 1);
+    assert.equal(k.accepted, ok, `kernel cfg=${cfg} frozen=${frozen}`);
+    assert.equal(verify(prog(cfg, frozen)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]));
   }
 });

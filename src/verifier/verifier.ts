@@ -5,7 +5,7 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
-import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
+import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
 import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
@@ -965,7 +965,11 @@ class Verifier {
         if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         this.checkMemRegion(regno, off, size, map.valueSize, false);
-        if (!write && value) value.markUnknown();
+        if (!write && value) {
+          const v = tnumIsConst(r.varOff) ? this.frozenRead(map, off + Number(r.varOff.value), size) : undefined;
+          if (v === undefined) value.markUnknown();
+          else value.markKnown(v);
+        }
         break;
       }
       case RegType.MAP_KEY: {
@@ -1010,6 +1014,18 @@ class Verifier {
       if (ldsx) signExtend(value, size);
       else coerceToSize(value, size);
     }
+  }
+
+  /**
+   * bpf_map_direct_read: the little-endian value of `size` bytes at `off` of a frozen read-only
+   * array map's only element (the load narrows or sign-extends it), else undefined.
+   */
+  private frozenRead(map: VerifierMap, off: number, size: number): bigint | undefined {
+    const data = map.frozenValue;
+    if (!data || !(map.flags & BPF_F.RDONLY_PROG) || map.type !== BPF_MAP_TYPE.ARRAY || map.maxEntries !== 1) return undefined;
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[off + i]);
+    return v;
   }
 
   /** __check_mem_access's message for a region of `memSize` bytes. */
