@@ -2,11 +2,13 @@
  * Verifier benchmark: time to verify each program of examples/ and ebpf-samples beside the
  * kernel's own `verification time N usec` for the same program (log level BPF_LOG_STATS), the
  * per-program ratio, the median ratio (target ≤ 1.0), the worst ratio (target ≤ 10x) and the
- * slowest program (target < 2 s).
+ * slowest program (target < 2 s). Also the processed-instruction counts beside the kernel's
+ * (`processed N insns`): how closely state pruning follows the kernel's (each program whose
+ * count differs, the median and worst ratio, and how many programs need fewer than the kernel).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BenchReporter, median } from './report.js';
+import { BenchReporter, median, type BenchRow } from './report.js';
 import { loadObjectSpec } from '../object/load.js';
 import { loadObject } from '../kernel/index.js';
 import { verify } from '../verifier/index.js';
@@ -23,6 +25,8 @@ export async function run(r: BenchReporter): Promise<void> {
   const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
   const ratios: number[] = [];
   let slowest = 0, slowestName = '';
+  const insnRows: BenchRow[] = [];
+  const insnRatios: number[] = [];
   for (const file of files) {
     let spec;
     try {
@@ -32,11 +36,14 @@ export async function run(r: BenchReporter): Promise<void> {
     }
     for (const p of spec.programs) {
       if (unsupportedFeature(p)) continue;
-      let kernelUsec: number | undefined;
+      let kernelUsec: number | undefined, kernelInsns: number | undefined;
       try {
         const o = loadObject(spec, { programs: [p.name], logLevel: BPF_LOG_STATS });
-        const m = /verification time (\d+) usec/.exec(o.program(p.name).verifierLog);
+        const log = o.program(p.name).verifierLog;
+        const m = /verification time (\d+) usec/.exec(log);
         kernelUsec = m ? Number(m[1]) : undefined;
+        const n = /processed (\d+) insns/.exec(log);
+        kernelInsns = n ? Number(n[1]) : undefined;
         o.close();
       } catch {
         continue;
@@ -56,9 +63,17 @@ export async function run(r: BenchReporter): Promise<void> {
       r.row({ name, value: ms * 1000, unit: 'usec', kernel: kernelUsec, target: 10, targetIsRatio: true });
       ratios.push((ms * 1000) / kernelUsec);
       if (ms > slowest) { slowest = ms; slowestName = name; }
+      if (kernelInsns) {
+        insnRatios.push(res.processedInsns / kernelInsns);
+        if (res.processedInsns !== kernelInsns) insnRows.push({ name: `${name} processed insns`, value: res.processedInsns, unit: 'insns', kernel: kernelInsns, target: 2, targetIsRatio: true });
+      }
     }
   }
   r.row({ name: `median ratio over ${ratios.length} programs`, value: median(ratios), unit: 'x', target: 1 });
   r.row({ name: 'worst ratio', value: Math.max(...ratios), unit: 'x', target: 10 });
   r.row({ name: `slowest program (${slowestName})`, value: slowest, unit: 'ms', target: 2000 });
+  for (const row of insnRows) r.row(row);
+  r.row({ name: `processed insns: median ratio over ${insnRatios.length} programs`, value: median(insnRatios), unit: 'x', target: 1 });
+  r.row({ name: 'processed insns: worst ratio', value: Math.max(...insnRatios), unit: 'x', target: 2 });
+  r.row({ name: 'processed insns: programs below the kernel\'s count', value: insnRatios.filter((x) => x < 1).length, unit: 'programs' });
 }
