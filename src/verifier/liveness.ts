@@ -30,7 +30,7 @@ export function stackSlotBits(off: number, size: number): bigint {
 const ARGS = 0x3e; // R1-R5
 
 /** Per-instruction transfer: live_before = gen | dyn | (live_after & ~kill), nothing after exit. */
-const EXIT = 1, DYNAMIC = 2;
+const EXIT = 1;
 
 /** Successors within the subprogram (calls fall through). */
 function successors(insns: readonly Instruction[], i: number): number[] {
@@ -71,7 +71,6 @@ export class StackLiveness {
     this.live = new Array(n).fill(0n);
     this.succ = new Array(n);
     this.preds = Array.from({ length: n }, () => []);
-    const other = dynamic ? DYNAMIC : 0;
     const all = dynamic ? 0n : ALL_SLOTS;
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
@@ -82,7 +81,7 @@ export class StackLiveness {
       const viaStack = (r: number): boolean => r !== 10 && (mayStack[i] & (1 << r)) !== 0;
       if (cls === CLASS.LDX) {
         if (insn.src === 10) this.gen[i] = stackSlotBits(insn.off, size);
-        else if (viaStack(insn.src)) { this.flags[i] = other; this.gen[i] = all; }
+        else if (viaStack(insn.src)) this.gen[i] = all;
       } else if (cls === CLASS.ST || (cls === CLASS.STX && opMode(insn.op) === MODE.MEM)) {
         // An aligned 8-byte store through R10 overwrites its slot; narrower ones leave part of
         // it, and stores through other pointers are not known to overwrite anything. A store
@@ -92,12 +91,12 @@ export class StackLiveness {
         // Atomics read the bytes they modify (load-acquire reads through the source register).
         const ptr = insn.imm === ATOMIC.LOAD_ACQ ? insn.src : insn.dst;
         if (ptr === 10) this.gen[i] = stackSlotBits(insn.off, size);
-        else if (viaStack(ptr)) { this.flags[i] = other; this.gen[i] = all; }
+        else if (viaStack(ptr)) this.gen[i] = all;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.CALL) {
         // Callees and kfuncs may read the caller's stack from their own frame; helpers read
         // their memory arguments.
         if (insn.src !== 0) this.gen[i] = ALL_SLOTS;
-        else if (mayStack[i] & ARGS) { this.flags[i] = other; this.gen[i] = all; }
+        else if (mayStack[i] & ARGS) this.gen[i] = all;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.EXIT) {
         this.flags[i] = EXIT;
       }
@@ -115,12 +114,11 @@ export class StackLiveness {
 
   /**
    * Records that insn `i` read the current frame's stack bytes [off, off + size) (off < 0, from
-   * the frame pointer). Only instructions the static pass left to the verifier need this.
+   * the frame pointer). Reads the static pass already counts change nothing.
    */
   markRead(i: number, off: number, size: number): void {
-    if (this.flags[i] !== DYNAMIC) return;
-    const bits = stackSlotBits(off, size);
-    if ((this.dyn[i] | bits) === this.dyn[i]) return;
+    const bits = stackSlotBits(off, size), known = this.gen[i] | this.dyn[i];
+    if ((known | bits) === known) return;
     this.dyn[i] |= bits;
     this.work.push(i);
     this.propagate();
