@@ -6,7 +6,7 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw, ld64 } from './testdata/asm.js';
 import { BPF_MAP_TYPE, BPF_FUNC, BPF_F, BPF_PSEUDO } from '../uapi/index.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
@@ -194,4 +194,31 @@ test('frozen read-only map values are known constants (bpf_map_direct_read)', (t
     assert.equal(k.accepted, ok, `kernel cfg=${cfg} frozen=${frozen}`);
     assert.equal(verify(prog(cfg, frozen)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]));
   }
+});
+
+test('frozen map loads: sizes, offsets and sign extension read the value the program will see', (t) => {
+  // `r2 = *(size *)(&value + base + off)`, then the bad read runs unless r2 equals the expected
+  // 64-bit value (computed here with DataView): the program is accepted only if the verifier
+  // knows exactly that value.
+  const value = Uint8Array.from({ length: 16 }, (_, i) => 0x81 + 0x11 * i);
+  const dv = new DataView(value.buffer);
+  const cases: [op: number, base: number, off: number, expect: bigint][] = [
+    [0x71, 0, 3, BigInt(dv.getUint8(3))], [0x69, 4, 2, BigInt(dv.getUint16(6, true))], [0x61, 8, -4, BigInt(dv.getUint32(4, true))],
+    [0x79, 8, 0, dv.getBigUint64(8, true)], [0x91, 0, 1, BigInt.asUintN(64, BigInt(dv.getInt8(1)))],
+    [0x89, 2, 0, BigInt.asUintN(64, BigInt(dv.getInt16(2, true)))], [0x81, 12, 0, BigInt.asUintN(64, BigInt(dv.getInt32(12, true)))],
+  ];
+  const prog = (op: number, base: number, off: number, expect: bigint): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP,
+    maps: [{ name: '.rodata', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, flags: BPF_F.RDONLY_PROG, frozenValue: value }],
+    insns: [raw(0x18, 1, BPF_PSEUDO.MAP_IDX_VALUE, 0, 0), raw(0, 0, 0, 0, base), raw(op, 2, 1, off),
+      ...ld64(3, Number(expect & 0xffffffffn) | 0, Number(expect >> 32n) | 0), jmpr('eq', 2, 3, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  for (const c of cases) {
+    const r = verify(prog(...c));
+    assert.ok(r.accepted, `op ${c[0].toString(16)} at ${c[1]}+${c[2]}: ${r.error?.message}`);
+    // Any other value leaves the bad read reachable.
+    assert.equal(verify(prog(c[0], c[1], c[2], c[3] ^ 1n)).accepted, false);
+  }
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const c of cases) assert.ok(kernelVerify(prog(...c), 1).accepted, `kernel: op ${c[0].toString(16)} at ${c[1]}+${c[2]}`);
 });
