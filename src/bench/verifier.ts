@@ -2,13 +2,15 @@
  * Verifier benchmark: time to verify each program of examples/ and ebpf-samples beside the
  * kernel's own `verification time N usec` for the same program (log level BPF_LOG_STATS), the
  * per-program ratio, the median ratio (target ≤ 1.0), the worst ratio (target ≤ 10x) and the
- * slowest program (target < 2 s). Times are taken after a first pass over the whole corpus (V8 has
- * then compiled the verifier's code, as the kernel's is compiled ahead of time); the first pass's
- * total is printed too.
+ * slowest program (target < 2 s). Also the processed-instruction counts beside the kernel's
+ * (`processed N insns`): how closely state pruning follows the kernel's (each program whose
+ * count differs, the median and worst ratio, and how many programs need fewer than the kernel).
+ * Times are taken after a first pass over the whole corpus (V8 has then compiled the verifier's
+ * code, as the kernel's is compiled ahead of time); the first pass's total is printed too.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BenchReporter, median } from './report.js';
+import { BenchReporter, median, type BenchRow } from './report.js';
 import { loadObjectSpec } from '../object/load.js';
 import { loadObject } from '../kernel/index.js';
 import { verify } from '../verifier/index.js';
@@ -23,10 +25,11 @@ export async function run(r: BenchReporter): Promise<void> {
     return;
   }
   const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
-  // First pass: every program the kernel loads, with the kernel's time; each is verified once
-  // here, which also warms up V8's JIT for the verifier's code (the kernel's verifier is compiled
-  // ahead of time). The cold pass is reported as its own row.
+  // First pass: every program the kernel loads, with the kernel's time and processed count; each
+  // is verified once here, which also warms up V8's JIT for the verifier's code.
   const cases: { name: string; input: ReturnType<typeof verifierInputFromSpec>; kernelUsec: number }[] = [];
+  const insnRows: BenchRow[] = [];
+  const insnRatios: number[] = [];
   let coldMs = 0;
   for (const file of files) {
     let spec;
@@ -37,11 +40,14 @@ export async function run(r: BenchReporter): Promise<void> {
     }
     for (const p of spec.programs) {
       if (unsupportedFeature(p)) continue;
-      let kernelUsec: number | undefined;
+      let kernelUsec: number | undefined, kernelInsns: number | undefined;
       try {
         const o = loadObject(spec, { programs: [p.name], logLevel: BPF_LOG_STATS });
-        const m = /verification time (\d+) usec/.exec(o.program(p.name).verifierLog);
+        const log = o.program(p.name).verifierLog;
+        const m = /verification time (\d+) usec/.exec(log);
         kernelUsec = m ? Number(m[1]) : undefined;
+        const n = /processed (\d+) insns/.exec(log);
+        kernelInsns = n ? Number(n[1]) : undefined;
         o.close();
       } catch {
         continue;
@@ -49,9 +55,15 @@ export async function run(r: BenchReporter): Promise<void> {
       if (!kernelUsec) continue;
       const input = verifierInputFromSpec(spec, p);
       const t0 = performance.now();
-      const accepted = verify(input).accepted;
+      const res = verify(input);
       coldMs += performance.now() - t0;
-      if (accepted) cases.push({ name: `${path.basename(file)}:${p.name}`, input, kernelUsec });
+      if (!res.accepted) continue;
+      const name = `${path.basename(file)}:${p.name}`;
+      cases.push({ name, input, kernelUsec });
+      if (kernelInsns) {
+        insnRatios.push(res.processedInsns / kernelInsns);
+        if (res.processedInsns !== kernelInsns) insnRows.push({ name: `${name} processed insns`, value: res.processedInsns, unit: 'insns', kernel: kernelInsns, target: 2, targetIsRatio: true });
+      }
     }
   }
   // Second pass: best of three runs per program, the one least disturbed by other load.
@@ -72,4 +84,8 @@ export async function run(r: BenchReporter): Promise<void> {
   r.row({ name: `median ratio over ${ratios.length} programs`, value: median(ratios), unit: 'x', target: 1 });
   r.row({ name: 'worst ratio', value: Math.max(...ratios), unit: 'x', target: 10 });
   r.row({ name: `slowest program (${slowestName})`, value: slowest, unit: 'ms', target: 2000 });
+  for (const row of insnRows) r.row(row);
+  r.row({ name: `processed insns: median ratio over ${insnRatios.length} programs`, value: median(insnRatios), unit: 'x', target: 1 });
+  r.row({ name: 'processed insns: worst ratio', value: Math.max(...insnRatios), unit: 'x', target: 2 });
+  r.row({ name: 'processed insns: programs below the kernel\'s count', value: insnRatios.filter((x) => x < 1).length, unit: 'programs' });
 }

@@ -9,7 +9,8 @@ import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode,
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
-import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
+import { ALL_SLOTS } from './state.js';
+import { stackSlotBits } from './liveness.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -430,20 +431,8 @@ export interface PreciseSets {
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
   slots: bigint[];
-  /**
-   * Per insn: 8-byte slots of the current frame (bit spi) that may be read before being
-   * overwritten (the kernel's stack liveness); a read through a pointer other than R10 that may
-   * point to the stack, or a call that may be given a stack pointer, makes every slot live.
-   */
-  liveSlots: bigint[];
-}
-
-/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
-export function stackSlotBits(off: number, size: number): bigint {
-  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
-  let bits = 0n;
-  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
-  return bits;
+  /** Per insn: registers that may hold a stack pointer (for {@link StackLiveness}). */
+  mayStack: Uint16Array;
 }
 
 /**
@@ -503,7 +492,7 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
       return ptrs.stack[i] & d ? r | s : r;
     }
     if (insn.op === OP_LDDW) return out & ~d;
-    if (cls === CLASS.LD) return (out & ~CALLER_SAVED) | (opMode(insn.op) === MODE.IND ? s : 0);
+    if (cls === CLASS.LD) return out & ~CALLER_SAVED;
     const o = opCode(insn.op);
     if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
     if (o === JMP.JA) return out;
@@ -536,45 +525,5 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
       if (inn !== sens[i] || outSlots !== slots[i]) { sens[i] = inn; slots[i] = outSlots; changed = true; }
     }
   }
-  return { regs: sens, slots, liveSlots: liveStackSlots(insns, ptrs.stack) };
-}
-
-/** Backward may-read analysis of the current frame's stack slots (see PreciseSets.liveSlots). */
-function liveStackSlots(insns: readonly Instruction[], mayStack: Uint16Array): bigint[] {
-  const n = insns.length;
-  const live: bigint[] = new Array(n).fill(0n);
-  const transfer = (i: number, out: bigint): bigint => {
-    const insn = insns[i];
-    const cls = opClass(insn.op);
-    const size = SIZE_BYTES[opSize(insn.op) >> 3];
-    if (cls === CLASS.LDX) {
-      if (insn.src === 10) return out | stackSlotBits(insn.off, size);
-      return mayStack[i] & (1 << insn.src) ? ALL_SLOTS : out;
-    }
-    if (cls === CLASS.ST || (cls === CLASS.STX && opMode(insn.op) === MODE.MEM)) {
-      // An aligned 8-byte store overwrites its slot; narrower ones leave part of it.
-      if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) return out & ~stackSlotBits(insn.off, 8);
-      // A store through another stack pointer may have a variable offset, checked against what
-      // the slots in its range hold.
-      return insn.dst !== 10 && mayStack[i] & (1 << insn.dst) ? ALL_SLOTS : out;
-    }
-    if (cls === CLASS.STX) return insn.dst === 10 || insn.src === 10 || mayStack[i] & ((1 << insn.dst) | (1 << insn.src)) ? ALL_SLOTS : out;
-    if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
-      // Helpers read memory arguments; callees and kfuncs may read the caller's stack.
-      return insn.src !== 0 || mayStack[i] & ARGS ? ALL_SLOTS : out;
-    }
-    if (isJmpCls(insn.op) && opCode(insn.op) === JMP.EXIT) return 0n;
-    return out;
-  };
-  for (let changed = true; changed;) {
-    changed = false;
-    for (let i = n - 1; i >= 0; i--) {
-      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
-      let out = 0n;
-      for (const succ of successors(insns, i)) if (succ < n) out |= live[succ];
-      const inn = transfer(i, out);
-      if (inn !== live[i]) { live[i] = inn; changed = true; }
-    }
-  }
-  return live;
+  return { regs: sens, slots, mayStack: ptrs.stack };
 }

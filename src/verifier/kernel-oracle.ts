@@ -6,7 +6,7 @@
 import koffi from 'koffi';
 import { encodeInstructions, OP_LDDW } from '../isa/index.js';
 import { BPF_CMD, BPF_PSEUDO } from '../uapi/index.js';
-import type { VerifierInput } from './types.js';
+import type { VerifierInput, VerifierMap } from './types.js';
 
 /** The kernel's answer for one program. */
 export interface KernelVerdict {
@@ -39,6 +39,18 @@ function bpf(cmd: number, attr: Buffer): { ret: number; errno: number } {
   return { ret, errno: ret < 0 ? errnoFn!() : 0 };
 }
 
+/** Writes a frozen map's contents as its element 0, then freezes it (what libbpf does to `.rodata`). */
+function freezeWith(fd: number, m: VerifierMap): void {
+  const key = Buffer.alloc(4), value = Buffer.from(m.frozenValue!);
+  const attr = Buffer.alloc(32);
+  attr.writeUInt32LE(fd, 0);
+  attr.writeBigUInt64LE(koffi.address(key) as bigint, 8);
+  attr.writeBigUInt64LE(koffi.address(value) as bigint, 16);
+  let r = bpf(BPF_CMD.MAP_UPDATE_ELEM, attr);
+  if (r.ret === 0) r = bpf(BPF_CMD.MAP_FREEZE, attr.subarray(0, 4));
+  if (r.ret < 0) throw new Error(`kernel refused to fill and freeze map ${m.name}: errno ${r.errno}`);
+}
+
 /** Creates the input's maps, loads the program with `logLevel` and closes everything again. */
 export function kernelVerify(input: VerifierInput, logLevel = 1): KernelVerdict {
   const fds: number[] = [];
@@ -53,6 +65,7 @@ export function kernelVerify(input: VerifierInput, logLevel = 1): KernelVerdict 
       const { ret, errno } = bpf(BPF_CMD.MAP_CREATE, attr);
       if (ret < 0) throw new Error(`kernel refused map ${m.name}: errno ${errno}`);
       fds.push(ret);
+      if (m.frozenValue) freezeWith(ret, m);
     }
     const insns = input.insns.map((i) => ({ ...i }));
     for (let i = 0; i < insns.length; i++) {

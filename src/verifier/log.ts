@@ -65,7 +65,8 @@ export function formatReg(r: Reg, maps: readonly VerifierMap[], curFrame: number
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if (t === RegType.MAP_PTR || t === RegType.MAP_VALUE || t === RegType.MAP_VALUE_OR_NULL || t === RegType.MAP_KEY) {
     const map = maps[r.mapIdx];
-    if (map?.name) parts.push(`map=${map.name}`);
+    // The kernel keeps BPF_OBJ_NAME_LEN - 1 characters of a map's name.
+    if (map?.name) parts.push(`map=${map.name.slice(0, 15)}`);
     parts.push(`ks=${map?.keySize ?? 0},vs=${map?.valueSize ?? 0}`);
   }
   if (t !== RegType.SCALAR && r.off) parts.push(`off=${snum(r.off)}`);

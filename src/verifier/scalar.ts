@@ -6,7 +6,7 @@
  */
 import {
   type Tnum, TNUM_UNKNOWN, U64_MAX, tnumConst, tnumRange, tnumIntersect, tnumSubreg, tnumClearSubreg,
-  tnumOr, tnumAdd, tnumSub, tnumMul, tnumAnd, tnumXor, tnumLshift, tnumRshift, tnumArshift, tnumIsConst, tnumCast,
+  tnumOr, tnumAdd, tnumSub, tnumMul, tnumAnd, tnumXor, tnumLshift, tnumRshift, tnumArshift, tnumIsConst, tnumCast, tnumStep,
 } from './tnum.js';
 
 export const S64_MIN = -0x8000000000000000n;
@@ -82,6 +82,12 @@ function updateBounds64(r: Bounds): void {
   r.smax = bmin(r.smax, s64(v.value | (v.mask & S64_MAX)));
   r.umin = bmax(r.umin, v.value);
   r.umax = bmin(r.umax, v.value | v.mask);
+  // The unsigned range and the tnum may share a single value: the register is known.
+  const next = tnumStep(v, r.umin), tmax = v.value | v.mask;
+  const uminIn = (r.umin & ~v.mask) === v.value;
+  if (uminIn && next > r.umax) markKnown(r, r.umin);
+  else if (!uminIn && next === tmax) markKnown(r, tmax);
+  else if (!uminIn && next <= r.umax && tnumStep(v, next) > r.umax) markKnown(r, next);
 }
 
 /** __update_reg_bounds: tighten the bounds from the tnum. */

@@ -6,7 +6,16 @@ function toVerifierMap(m: MapSpec): VerifierMap {
   return {
     name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
     ...(m.innerMap ? { innerMap: toVerifierMap(m.innerMap) } : {}),
+    // Global data the loader writes then freezes (`.kconfig` is filled at load time: not known here).
+    ...(m.frozen && m.source === 'data' && m.data ? { frozenValue: frozenContents(m.data, m.valueSize) } : {}),
   };
+}
+
+/** The map value as loaded: the section's bytes, zero-padded to the value size. */
+function frozenContents(data: Uint8Array, valueSize: number): Uint8Array {
+  const v = new Uint8Array(valueSize);
+  v.set(data.subarray(0, valueSize));
+  return v;
 }
 
 /** The verifier's plain-data input for one program of an object spec. */

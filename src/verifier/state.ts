@@ -181,13 +181,20 @@ export interface RefState {
  */
 export class History {
   readonly entries: number[] = [];
+  /**
+   * Entries the kernel's jmp_history holds for this path since its checkpoint (jump targets,
+   * register spills and fills, linked-register sets; at most one per instruction).
+   */
+  jmpCnt = 0;
   constructor(readonly prefix: History | null = null, readonly prefixLen = 0) {}
   push(e: number): void {
     this.entries.push(e);
   }
   /** A fresh segment continuing from everything recorded so far. */
   fork(): History {
-    return this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+    const h = this.entries.length ? new History(this, this.entries.length) : new History(this.prefix, this.prefixLen);
+    h.jmpCnt = this.jmpCnt;
+    return h;
   }
 }
 
@@ -309,12 +316,19 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
 const fakeUnknown = new Reg();
 fakeUnknown.markUnknown();
 
-/** A spilled scalar or an all-MISC slot as a scalar register, else undefined (scalar_reg_for_stack). */
-function scalarForStack(f: FuncState, spi: number): Reg | undefined {
+/**
+ * A 64-bit spilled scalar or an all-MISC slot (uninitialised bytes count as MISC when
+ * `allowUninit`) as a scalar register, else undefined (scalar_reg_for_stack). A narrower spill
+ * leaves bytes of other types beside it, compared byte by byte.
+ */
+function scalarForStack(f: FuncState, spi: number, allowUninit: boolean): Reg | undefined {
   const sp = f.spilled[spi];
   const base = spi * BPF_REG_SIZE;
-  if (f.stype[base + 7] === STACK_SPILL && sp && sp.type === RegType.SCALAR) return sp;
-  for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_MISC) return undefined;
+  if (f.stype[base] === STACK_SPILL && sp && sp.type === RegType.SCALAR) return sp;
+  for (let j = 0; j < BPF_REG_SIZE; j++) {
+    const t = f.stype[base + j];
+    if (t !== STACK_MISC && !(t === STACK_INVALID && allowUninit)) return undefined;
+  }
   return fakeUnknown;
 }
 
@@ -338,9 +352,10 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
     // only when privileged, as unprivileged stores also depend on what a slot holds.
     if (allowUninit && exact === NOT_EXACT && ((liveSlots >> BigInt(spi)) & 1n) === 0n) { i = spi * BPF_REG_SIZE + 7; continue; }
     if (i >= c.allocated) return false;
-    const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
+    const precise = ((preciseSlots >> BigInt(spi)) & 1n) !== 0n;
+    const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
     if (or && cr) {
-      if (!regsafe(or, cr, idmap, exact, ((preciseSlots >> BigInt(spi)) & 1n) !== 0n)) return false;
+      if (!regsafe(or, cr, idmap, exact, precise)) return false;
       i = spi * BPF_REG_SIZE + 7;
       continue;
     }
@@ -348,7 +363,7 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
     if (ot === STACK_MISC && ct === STACK_ZERO) continue;
     if (ot !== ct) return false;
     if ((i & 7) !== 7) continue;
-    if (ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
+    if (ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;
   }
   return true;
 }

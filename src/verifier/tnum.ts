@@ -144,3 +144,30 @@ export function tnumStr(a: Tnum): string {
 
 export const tnumUmin = (a: Tnum): bigint => a.value;
 export const tnumUmax = (a: Tnum): bigint => a.value | a.mask;
+
+/** Index of the highest set bit of a non-zero u64. */
+const topBit = (x: bigint): number => x.toString(2).length - 1;
+
+/**
+ * tnum_step: the smallest value of `t` greater than `z`; the largest value of `t` when there is
+ * none (z >= tmax), the smallest when z is below it.
+ */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  // The smallest value of t that is >= y.
+  const y = z + 1n;
+  const diff = (y ^ t.value) & ~t.mask;
+  if (diff === 0n) return y;
+  const i = topBit(diff);
+  const below = (1n << BigInt(i + 1)) - 1n;
+  // A known 1 where y has 0: keep y's bits above i, then the smallest completion.
+  if ((t.value >> BigInt(i)) & 1n) return (y & ~below) | (t.value & below);
+  // A known 0 where y has 1: the unknown bits above i must count up by one.
+  let j = i + 1;
+  while (j < 64 && !(((t.mask & ~y) >> BigInt(j)) & 1n)) j++;
+  if (j === 64) return tmax;
+  const upTo = (1n << BigInt(j + 1)) - 1n;
+  return (y & ~upTo) | (1n << BigInt(j)) | (t.value & ((1n << BigInt(j)) - 1n));
+}

@@ -12,6 +12,12 @@ export interface VerifierMap {
   flags: number;
   /** Inner map template of an array/hash of maps (what a lookup returns, after the null check). */
   innerMap?: VerifierMap;
+  /**
+   * Contents of a frozen single-element array map that programs may only read (BPF_F_RDONLY_PROG,
+   * like libbpf's `.rodata`): loads at constant offsets give known scalars (bpf_map_direct_read).
+   * Whoever runs the program must keep the map frozen (BPF_MAP_FREEZE).
+   */
+  frozenValue?: Uint8Array;
 }
 
 /** One `bpf_func_info` record: a function starts at `insnOff`. */

@@ -6,7 +6,8 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, jmp, jmpr, ja, call, exit, callLocal } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw, ld64 } from './testdata/asm.js';
+import { BPF_MAP_TYPE, BPF_FUNC, BPF_F, BPF_PSEUDO } from '../uapi/index.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -91,4 +92,133 @@ test('stack precision: a spilled scalar that decides a branch is compared, an un
     assert.equal(k.accepted, !bad);
     assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
   }
+});
+
+test('stack liveness: a helper reads only its key bytes, and those stay live at the checkpoint', (t) => {
+  // Two paths join at insn 19 (a checkpoint) and look fp-8 up as an array key, then dereference
+  // the result without a null check. Path A stores the in-range constant 1 in the key; path B
+  // stores 1 too ('dead': and an unknown scalar at fp-16, which no one reads, so B is pruned at
+  // the join) or an unknown scalar in the key ('key': the lookup may return NULL, so B must not
+  // be pruned; the key bytes are read by the helper, not by a load through R10).
+  const arr = { name: 'arr', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 4, flags: 0 };
+  const prog = (variant: 'dead' | 'key'): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [arr],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 7), st('w', 10, -8, 1), jmp('eq', 9, 1, 0), mov(1, 0),
+      jmp('eq', 9, 1, 0), mov(1, 0), mov(1, 0), ja(2), variant === 'key' ? stx('w', 10, -8, 6) : st('w', 10, -8, 1),
+      variant === 'key' ? mov(1, 0) : stx('dw', 10, -16, 6),
+      movr(2, 10), alu('add', 2, -8), ldMap(1, 0), call(BPF_FUNC.map_lookup_elem), ldx('dw', 0, 0, 0), mov(0, 0), exit()].flat(),
+  });
+  const dead = verify({ ...prog('dead'), logLevel: 2 });
+  assert.ok(dead.accepted, dead.error?.message);
+  assert.match(dead.log, /^19: safe$/m);
+  assert.equal(verify(prog('key')).error?.message, "R0 invalid mem access 'map_value_or_null'");
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const v of ['dead', 'key'] as const) {
+    const k = kernelVerify(prog(v), 1);
+    assert.equal(k.accepted, v === 'dead');
+    assert.equal(verify(prog(v)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), v);
+  }
+});
+
+test('precision: a register stored as STACK_ZERO is precise from the store (the slot type holds its value)', (t) => {
+  // Paths A (r1 = 0) and B (r1 = r6 & mask) store r1 at fp-4 in the join block (insn 19, a
+  // checkpoint), pass another checkpoint, then reload it: A's reload is the known 0, so the
+  // branch at insn 30 is predicted and the bad read at 31 is never reached on A. When B's r1 may
+  // be 0x11 ('bad') the read is reachable, so B must not be pruned at 19 even though the backtrack
+  // from the branch stops at the later checkpoint, where fp-4 holds zeroes, not a spilled scalar.
+  const prog = (bad: boolean): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 7),
+      mov(1, 0), jmp('eq', 9, 1, 0), mov(2, 0), jmp('eq', 9, 1, 0), mov(2, 0), mov(2, 0), ja(2),
+      movr(1, 6), alu('and', 1, bad ? 255 : 0),
+      stx('w', 10, -4, 1), call(BPF_FUNC.get_prandom_u32),
+      jmp('eq', 9, 1, 0), mov(3, 0), jmp('eq', 9, 1, 0), mov(3, 0), mov(3, 0), mov(3, 0), mov(3, 0), ja(0),
+      ldx('w', 1, 10, -4), jmp('ne', 1, 0x11, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  assert.ok(verify(prog(false)).accepted);
+  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [false, true]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});
+
+test('stack equivalence: a narrow spill does not hide the types of the other bytes of its slot', (t) => {
+  // Both paths spill a 4-byte 0 at fp-8 after writing fp-2: path A writes zeroes (STACK_ZERO),
+  // path B ('bad') an unknown u16. They join at insn 25 (a checkpoint), which reloads fp-2: on A
+  // the known 0 predicts the branch and the bad read at 27 is skipped. Only a 64-bit spill stands
+  // for its whole slot (is_spilled_scalar_reg64); otherwise B must not be pruned.
+  const prog = (bad: boolean): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP, maps: [],
+    insns: [call(BPF_FUNC.get_prandom_u32), movr(6, 0), call(BPF_FUNC.get_prandom_u32), movr(7, 0), jmp('gt', 7, 10, 1), mov(8, 0),
+      jmp('gt', 7, 20, 1), mov(8, 1), mov(9, 0), jmp('gt', 6, 5, 12),
+      mov(1, 0), stx('h', 10, -2, 1), stx('w', 10, -8, 1), ...Array.from({ length: 8 }, () => mov(2, 0)), ja(3),
+      stx('h', 10, -2, bad ? 6 : 9), mov(1, 0), stx('w', 10, -8, 1),
+      ldx('h', 1, 10, -2), jmp('eq', 1, 0, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  assert.ok(verify(prog(false)).accepted);
+  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [false, true]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+});
+
+test('frozen read-only map values are known constants (bpf_map_direct_read)', (t) => {
+  // `.rodata`-like config decides a branch; the other side reads an uninitialised register. A
+  // frozen config of 0 makes that side dead; 1, or an unfrozen map, leaves it reachable.
+  const prog = (cfg: number, frozen: boolean): VerifierInput => {
+    const value = new Uint8Array(8);
+    value[0] = cfg;
+    return {
+      progType: BPF_PROG_TYPE.XDP,
+      maps: [{ name: '.rodata', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 8, maxEntries: 1, flags: BPF_F.RDONLY_PROG, ...(frozen ? { frozenValue: value } : {}) }],
+      insns: [raw(0x18, 1, BPF_PSEUDO.MAP_IDX_VALUE, 0, 0), raw(0), ldx('w', 2, 1, 0), jmp('eq', 2, 0, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+    };
+  };
+  const cases: [number, boolean, boolean][] = [[0, true, true], [1, true, false], [0, false, false]];
+  for (const [cfg, frozen, ok] of cases) {
+    const r = verify(prog(cfg, frozen));
+    assert.equal(r.accepted, ok, `cfg=${cfg} frozen=${frozen}: ${r.error?.message}`);
+    if (!ok) assert.equal(r.error?.message, 'R5 !read_ok');
+  }
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const [cfg, frozen, ok] of cases) {
+    const k = kernelVerify(prog(cfg, frozen), 1);
+    assert.equal(k.accepted, ok, `kernel cfg=${cfg} frozen=${frozen}`);
+    assert.equal(verify(prog(cfg, frozen)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]));
+  }
+});
+
+test('frozen map loads: sizes, offsets and sign extension read the value the program will see', (t) => {
+  // `r2 = *(size *)(&value + base + off)`, then the bad read runs unless r2 equals the expected
+  // 64-bit value (computed here with DataView): the program is accepted only if the verifier
+  // knows exactly that value.
+  const value = Uint8Array.from({ length: 16 }, (_, i) => 0x81 + 0x11 * i);
+  const dv = new DataView(value.buffer);
+  const cases: [op: number, base: number, off: number, expect: bigint][] = [
+    [0x71, 0, 3, BigInt(dv.getUint8(3))], [0x69, 4, 2, BigInt(dv.getUint16(6, true))], [0x61, 8, -4, BigInt(dv.getUint32(4, true))],
+    [0x79, 8, 0, dv.getBigUint64(8, true)], [0x91, 0, 1, BigInt.asUintN(64, BigInt(dv.getInt8(1)))],
+    [0x89, 2, 0, BigInt.asUintN(64, BigInt(dv.getInt16(2, true)))], [0x81, 12, 0, BigInt.asUintN(64, BigInt(dv.getInt32(12, true)))],
+  ];
+  const prog = (op: number, base: number, off: number, expect: bigint): VerifierInput => ({
+    progType: BPF_PROG_TYPE.XDP,
+    maps: [{ name: '.rodata', type: BPF_MAP_TYPE.ARRAY, keySize: 4, valueSize: 16, maxEntries: 1, flags: BPF_F.RDONLY_PROG, frozenValue: value }],
+    insns: [raw(0x18, 1, BPF_PSEUDO.MAP_IDX_VALUE, 0, 0), raw(0, 0, 0, 0, base), raw(op, 2, 1, off),
+      ...ld64(3, Number(expect & 0xffffffffn) | 0, Number(expect >> 32n) | 0), jmpr('eq', 2, 3, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
+  });
+  for (const c of cases) {
+    const r = verify(prog(...c));
+    assert.ok(r.accepted, `op ${c[0].toString(16)} at ${c[1]}+${c[2]}: ${r.error?.message}`);
+    // Any other value leaves the bad read reachable.
+    assert.equal(verify(prog(c[0], c[1], c[2], c[3] ^ 1n)).accepted, false);
+  }
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const c of cases) assert.ok(kernelVerify(prog(...c), 1).accepted, `kernel: op ${c[0].toString(16)} at ${c[1]}+${c[2]}`);
 });

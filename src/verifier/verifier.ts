@@ -5,10 +5,11 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
-import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, progTypeName } from '../uapi/index.js';
+import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
-import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { StackLiveness, stackSlotBits } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -132,12 +133,15 @@ class Verifier {
   private lastLinfo = -1;
   private readonly nrCpus = possibleCpuCount();
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
+  /** Set once the current instruction has its jmp_history entry (push_jmp_history merges per insn). */
+  private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], liveSlots: [] };
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], mayStack: new Uint16Array(0) };
+  private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
-  private readonly liveSlots = (i: number): bigint => this.precise.liveSlots[i] ?? ALL_SLOTS;
+  private readonly liveSlots = (i: number): bigint => this.stackLive.liveBefore(i);
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -256,13 +260,18 @@ class Verifier {
     this.callsCallback = new Uint8Array(n);
     this.btCodes = new Int32Array(n);
     for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
+    let callbacks = false;
     for (let i = 0; i < n; i++) {
       const insn = this.insns[i];
       if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
         this.callsCallback[i] = 1;
         this.cfg.points[i] |= PRUNE_POINT | JMP_POINT;
+        callbacks = true;
       }
     }
+    // A callback reads its caller's stack from its own frame: reads are then not attributed to
+    // the instruction that caused them, and stack liveness stays static.
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks);
     const main = new FuncState(0, -1, 0);
     main.regs[1].markPtr(RegType.CTX);
     main.regs[BPF_REG_FP].markPtr(RegType.STACK);
@@ -279,6 +288,7 @@ class Verifier {
       if (idx >= this.insns.length || idx < 0) this.fail(`invalid insn idx ${idx} insn_cnt ${this.insns.length}`);
       if (++this.processed > this.limit) this.fail(`BPF program is too large. Processed ${this.processed} insn`);
       let next: number;
+      this.histEntry = false;
       if ((this.cfg.points[idx] & PRUNE_POINT) && this.isStateVisited(idx)) {
         if (this.level) {
           if (doPrintState) this.verbose(`\nfrom ${this.prevInsnIdx} to ${idx}: safe\n`);
@@ -300,6 +310,7 @@ class Verifier {
           this.prevLogPos = this.log.length;
         }
         this.cur.history.push(idx);
+        if (this.cfg.points[idx] & JMP_POINT) this.countHistEntry();
         next = this.step(idx);
         if (next === RETURNED) { doPrintState = true; next = this.insnIdx; }
         else if (next === CALLED) next = this.insnIdx;
@@ -334,11 +345,20 @@ class Verifier {
     return st;
   }
 
+  /** push_jmp_history's count: one entry per instruction that has any. */
+  private countHistEntry(): void {
+    if (this.histEntry) return;
+    this.histEntry = true;
+    this.cur.history.jmpCnt++;
+  }
+
   /** is_state_visited: prune when a finished state at this insn subsumes the current one. */
   private isStateVisited(idx: number): boolean {
     const cur = this.cur;
     const force = this.callsCallback[idx] === 1;
-    let addNew = force || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevProcessed >= 8);
+    // A checkpoint is also forced to keep the jump history short (force_new_state).
+    const forceNew = force || cur.history.jmpCnt > 40;
+    let addNew = forceNew || (this.jmps - this.prevJmps >= 2 && this.processed - this.prevProcessed >= 8);
     let list = this.explored[idx];
     let statesCnt = 0;
     cur.insnIdx = idx;
@@ -359,7 +379,7 @@ class Verifier {
               this.printState(sl, sl.frames.length - 1, true);
               throw new Reject(`infinite loop detected at insn ${idx}`, idx);
             }
-            if (!force && this.jmps - this.prevJmps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
+            if (!forceNew && this.jmps - this.prevJmps < 20 && this.processed - this.prevProcessed < 100) addNew = false;
           }
         } else if (this.equal(sl, cur, NOT_EXACT)) {
           hit = true;
@@ -945,7 +965,11 @@ class Verifier {
         if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         this.checkMemRegion(regno, off, size, map.valueSize, false);
-        if (!write && value) value.markUnknown();
+        if (!write && value) {
+          const v = tnumIsConst(r.varOff) ? this.frozenRead(map, off + Number(r.varOff.value), size) : undefined;
+          if (v === undefined) value.markUnknown();
+          else value.markKnown(v);
+        }
         break;
       }
       case RegType.MAP_KEY: {
@@ -990,6 +1014,18 @@ class Verifier {
       if (ldsx) signExtend(value, size);
       else coerceToSize(value, size);
     }
+  }
+
+  /**
+   * bpf_map_direct_read: the little-endian value of `size` bytes at `off` of a frozen read-only
+   * array map's only element (the load narrows or sign-extends it), else undefined.
+   */
+  private frozenRead(map: VerifierMap, off: number, size: number): bigint | undefined {
+    const data = map.frozenValue;
+    if (!data || !(map.flags & BPF_F.RDONLY_PROG) || map.type !== BPF_MAP_TYPE.ARRAY || map.maxEntries !== 1) return undefined;
+    let v = 0n;
+    for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[off + i]);
+    return v;
   }
 
   /** __check_mem_access's message for a region of `memSize` bytes. */
@@ -1070,6 +1106,7 @@ class Verifier {
   private checkStackAccess(regno: number, r: Reg, off: number, size: number, write: boolean, valueRegno: number, insn: Instruction): void {
     const [minOff, maxOff] = this.stackBounds(regno, r, off, size, write ? ' write to' : ' read from');
     const f = this.stackFrame(r);
+    if (!write && f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff - minOff);
     if (tnumIsConst(r.varOff)) {
       const o = minOff;
       // For precision backtracking: which slot this instruction accessed.
@@ -1119,12 +1156,18 @@ class Verifier {
       const wasSpill = f.stype[base + 7] === STACK_SPILL;
       f.spilled[spi] = undefined;
       if (wasSpill) for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_INVALID) f.stype[base + j] = STACK_MISC;
-      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) type = STACK_ZERO;
+      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) {
+        // STACK_ZERO records the stored register's value, which backtracking cannot follow
+        // through the slot: the register is precise from here.
+        if (value) this.markChainPrecision(1 << valueRegno);
+        type = STACK_ZERO;
+      }
       for (let i = 0; i < size; i++) f.stype[slot - i] = type;
     }
   }
 
   private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+    this.countHistEntry();
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
@@ -1142,6 +1185,7 @@ class Verifier {
     const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
     const sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
+      this.countHistEntry();
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && f.stype[base + i - 1] === STACK_SPILL; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
@@ -1198,6 +1242,7 @@ class Verifier {
   private stackWriteVar(f: FuncState, minOff: number, maxOff: number, valueRegno: number, insn: Instruction): void {
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     const writingZero = value ? value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n : insn.imm === 0;
+    let zeroUsed = false;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
       const t = f.stype[slot];
@@ -1206,23 +1251,26 @@ class Verifier {
         this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
       }
       const sp = f.spilled[spi];
-      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) continue;
+      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) { zeroUsed = true; continue; }
       if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) {
         f.spilled[spi] = undefined;
         for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
       }
       let nt = STACK_MISC;
-      if (writingZero && f.stype[slot] === STACK_ZERO) nt = STACK_ZERO;
+      if (writingZero && f.stype[slot] === STACK_ZERO) { nt = STACK_ZERO; zeroUsed = true; }
       if (f.stype[slot] === STACK_INVALID && !this.privileged) {
         this.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${this.insnIdx}, off: ${i}`);
       }
       f.stype[slot] = nt;
     }
+    // Zeroes kept in the slots carry the stored register's value (see stackWriteFixed).
+    if (zeroUsed && value) this.markChainPrecision(1 << valueRegno);
   }
 
   /** check_stack_range_initialized over [minOff, maxOff + size). `clobber` = a helper writes it. */
   private stackRangeInitialized(regno: number, r: Reg, f: FuncState, minOff: number, maxOff: number, size: number, clobber: boolean, zeroOk: boolean, what: string): void {
     if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
+    if (f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff + size - minOff);
     for (let i = minOff; i < maxOff + size; i++) {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
@@ -1356,6 +1404,11 @@ class Verifier {
     const regs = this.frame.regs;
     const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
+    if (id === BPF_FUNC.tail_call) {
+      // record_func_key: a constant in-range index may become a direct jump, so it is precise.
+      const key = regs[3];
+      if (key.type === RegType.SCALAR && key.isConst() && key.varOff.value < BigInt(this.maps[meta.mapIdx].maxEntries)) this.markChainPrecision(1 << 3);
+    }
     for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
     if (meta.releaseRegno) {
       if (meta.refObjId) this.releaseReference(meta.refObjId);
@@ -1647,6 +1700,7 @@ class Verifier {
       linkedSlots |= spilledScalars(this.frame, r.id);
     }
     if (linked) this.cur.history.push(-(linked + 1));
+    if (popcount(linked) + popcount(linkedSlots) > 1) this.countHistEntry();
     if (linkedSlots) {
       this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length);
       this.linkedSlots.push(linkedSlots);
@@ -2062,3 +2116,10 @@ function markUnknownBoundsOnly(r: Reg): void {
   r.varOff = t;
 }
 
+
+/** Number of set bits of a register mask or a slot mask. */
+function popcount(x: number | bigint): number {
+  let n = 0;
+  for (let v = BigInt(x); v; v &= v - 1n) n++;
+  return n;
+}

@@ -186,6 +186,8 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
       v.set(m.data.subarray(0, m.valueSize));
       map.updateElem(new Uint8Array(4), v);
     }
+    // Like libbpf (and the kernel backend): `.rodata` is frozen, which the verifier relies on.
+    if (m.frozen) map.freeze();
     obj.maps.set(m.name, map);
     return map;
   });
