@@ -124,12 +124,16 @@ export class Reg implements Bounds {
 export const STACK_INVALID = 0, STACK_SPILL = 1, STACK_MISC = 2, STACK_ZERO = 3;
 export const SLOT_TYPE_CHARS = '?rm0';
 
-/** One call frame: registers and its 512-byte stack. */
+/**
+ * One call frame: registers and its 512-byte stack. The stack (`stype` and `spilled`) is shared
+ * copy-on-write between a frame and its clones: call `ownStack()` before writing either of them
+ * or any spilled register.
+ */
 export class FuncState {
   regs: Reg[];
-  /** Slot type of each stack byte, indexed by `-off - 1`. */
+  /** Slot type of each stack byte, indexed by `-off - 1` (read-only unless owned). */
   stype: Uint8Array;
-  /** Spilled register of each 8-byte slot (valid when its bytes are STACK_SPILL). */
+  /** Spilled register of each 8-byte slot, valid when its bytes are STACK_SPILL (read-only unless owned). */
   spilled: (Reg | undefined)[];
   /** Bytes of stack in use (multiple of 8). */
   allocated = 0;
@@ -139,6 +143,8 @@ export class FuncState {
   subprog: number;
   /** Inside a bpf_loop / for_each callback: the accepted return range. */
   inCallback = false;
+  /** Set while `stype` and `spilled` may also belong to another frame. */
+  private stackShared = false;
 
   constructor(frameno: number, callsite: number, subprog: number, copy?: FuncState) {
     this.frameno = frameno;
@@ -148,13 +154,9 @@ export class FuncState {
       const regs = new Array<Reg>(MAX_BPF_REG);
       for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = copy.regs[i].clone();
       this.regs = regs;
-      this.stype = copy.stype.slice();
-      const n = copy.spilled.length, spilled = new Array<Reg | undefined>(n);
-      for (let i = 0; i < n; i++) {
-        const r = copy.spilled[i];
-        spilled[i] = r === undefined ? undefined : r.clone();
-      }
-      this.spilled = spilled;
+      this.stype = copy.stype;
+      this.spilled = copy.spilled;
+      this.stackShared = copy.stackShared = true;
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
@@ -165,6 +167,18 @@ export class FuncState {
   }
   clone(): FuncState {
     return new FuncState(this.frameno, this.callsite, this.subprog, this);
+  }
+  /** Gives this frame its own copy of a shared stack, before a write. */
+  ownStack(): void {
+    if (!this.stackShared) return;
+    this.stype = this.stype.slice();
+    const old = this.spilled, n = old.length, spilled = new Array<Reg | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      const r = old[i];
+      spilled[i] = r === undefined ? undefined : r.clone();
+    }
+    this.spilled = spilled;
+    this.stackShared = false;
   }
 }
 
@@ -318,50 +332,81 @@ function scalarForStack(f: FuncState, spi: number): Reg | undefined {
   return fakeUnknown;
 }
 
+/** True when bit `spi` (0..63) is set in the slot mask held as two 32-bit halves. */
+const slotBit = (lo: number, hi: number, spi: number): boolean => ((spi < 32 ? lo >>> spi : hi >>> (spi - 32)) & 1) !== 0;
+
 /**
- * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in `preciseSlots`
- * (bit spi) matches any scalar, like an imprecise register.
+ * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in the precise
+ * slots (bit spi, as 32-bit halves) matches any scalar, like an imprecise register.
  */
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint, liveSlots: bigint): boolean {
-  for (let i = 0; i < o.allocated; i++) {
-    const spi = i >> 3;
-    const ot = o.stype[i];
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean,
+  preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): boolean {
+  const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated;
+  for (let base = 0, spi = 0; base < o.allocated; base += BPF_REG_SIZE, spi++) {
     if (exact === EXACT) {
-      const ct = i < c.allocated ? c.stype[i] : STACK_INVALID;
-      if (ot !== ct) return false;
-      if ((i & 7) === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
+      for (let j = 0; j < BPF_REG_SIZE; j++) {
+        const i = base + j;
+        if (ostype[i] !== (i < cAllocated ? cstype[i] : STACK_INVALID)) return false;
+      }
+      if (ostype[base + 7] === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
       continue;
     }
-    if (ot === STACK_INVALID) continue;
-    if (allowUninit && ot === STACK_MISC) continue;
     // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
     // only when privileged, as unprivileged stores also depend on what a slot holds.
-    if (allowUninit && exact === NOT_EXACT && ((liveSlots >> BigInt(spi)) & 1n) === 0n) { i = spi * BPF_REG_SIZE + 7; continue; }
-    if (i >= c.allocated) return false;
-    const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
-    if (or && cr) {
-      if (!regsafe(or, cr, idmap, exact, ((preciseSlots >> BigInt(spi)) & 1n) !== 0n)) return false;
-      i = spi * BPF_REG_SIZE + 7;
-      continue;
+    if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) continue;
+    // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
+    let scalars = -1;
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      const i = base + j;
+      const ot = ostype[i];
+      if (ot === STACK_INVALID) continue;
+      if (allowUninit && ot === STACK_MISC) continue;
+      if (i >= cAllocated) return false;
+      if (scalars < 0) {
+        const or = scalarForStack(o, spi), cr = scalarForStack(c, spi);
+        if (or && cr) {
+          if (!regsafe(or, cr, idmap, exact, slotBit(preciseLo, preciseHi, spi))) return false;
+          break;
+        }
+        scalars = 0;
+      }
+      const ct = cstype[i];
+      if (ot === STACK_MISC && ct === STACK_ZERO) continue;
+      if (ot !== ct) return false;
+      if (j === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
     }
-    const ct = c.stype[i];
-    if (ot === STACK_MISC && ct === STACK_ZERO) continue;
-    if (ot !== ct) return false;
-    if ((i & 7) !== 7) continue;
-    if (ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
   }
   return true;
 }
 
 /**
+ * Per-instruction stack slot masks of states_equal, 4 words per instruction: the spilled slots
+ * whose values matter there (bits of slots 0-31, then 32-63), and the slots that may still be
+ * read (0-31, 32-63).
+ */
+export type SlotMasks = Int32Array;
+
+/** Packs per-instruction u64 slot masks (precise, live; missing entries: every slot) for statesEqual. */
+export function packSlotMasks(n: number, precise: readonly bigint[], live: readonly bigint[]): SlotMasks {
+  const out = new Int32Array(4 * n);
+  for (let i = 0; i < n; i++) {
+    const p = precise[i] ?? ALL_SLOTS, l = live[i] ?? ALL_SLOTS;
+    out[4 * i] = Number(p & 0xffffffffn) | 0;
+    out[4 * i + 1] = Number(p >> 32n) | 0;
+    out[4 * i + 2] = Number(l & 0xffffffffn) | 0;
+    out[4 * i + 3] = Number(l >> 32n) | 0;
+  }
+  return out;
+}
+
+/**
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
  * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
- * the scalar registers whose values matter there; `preciseSlots(insn)` the spilled stack
- * slots whose values matter at `insn`, and `liveSlots(insn)` the slots that may still be read.
+ * the scalar registers whose values matter there; `slotMasks` the spilled stack slots whose
+ * values matter at each insn and the slots that may still be read (see SlotMasks).
  */
 export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
-  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, liveSlots: (insn: number) => bigint,
-  allowUninit: boolean): boolean {
+  preciseMasks: (insn: number) => number, slotMasks: SlotMasks, allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -378,9 +423,21 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
-    const slots = old.allPrecise ? ALL_SLOTS : preciseSlots(at) | (innermost ? old.preciseStack : 0n);
+    let preciseLo = -1, preciseHi = -1, liveLo = -1, liveHi = -1;
+    if (!old.allPrecise) {
+      preciseLo = slotMasks[4 * at];
+      preciseHi = slotMasks[4 * at + 1];
+      if (innermost && old.preciseStack) {
+        preciseLo |= Number(old.preciseStack & 0xffffffffn);
+        preciseHi |= Number(old.preciseStack >> 32n);
+      }
+    }
     // Stack liveness is per function: outer frames' stacks may be read through pointers by callees.
-    if (!stacksafe(o, c, idmap, exact, allowUninit, slots, innermost ? liveSlots(at) : ALL_SLOTS)) return false;
+    if (innermost) {
+      liveLo = slotMasks[4 * at + 2];
+      liveHi = slotMasks[4 * at + 3];
+    }
+    if (!stacksafe(o, c, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;

@@ -12,9 +12,9 @@ import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_P
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, packSlotMasks, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
-  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
+  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
 import {
   type AluOp, scalarAlu, coerceToSize, signExtend, signExtend32, zext32To64, boundsSync, boundsInvalid, markUnknown,
@@ -136,8 +136,8 @@ class Verifier {
   private linkedSlots: bigint[] = [];
   private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], liveSlots: [] };
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
-  private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
-  private readonly liveSlots = (i: number): bigint => this.precise.liveSlots[i] ?? ALL_SLOTS;
+  /** The precise and live stack slot masks of `precise`, packed for statesEqual. */
+  private slotMasks: SlotMasks = new Int32Array(0);
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -248,6 +248,7 @@ class Verifier {
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
+    this.slotMasks = packSlotMasks(n, this.precise.slots, this.precise.liveSlots);
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
@@ -471,7 +472,7 @@ class Verifier {
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.liveSlots, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.slotMasks, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -536,13 +537,15 @@ class Verifier {
     return REG_TYPE_NAMES[t];
   }
 
-  /** Visits every register and spilled register of every frame. */
-  private forEachReg(st: VState, fn: (r: Reg) => void): void {
+  /** Applies `update` to every register and spilled register of every frame that `match` selects. */
+  private forEachReg(st: VState, match: (r: Reg) => boolean, update: (r: Reg) => void): void {
     for (const f of st.frames) {
-      for (const r of f.regs) fn(r);
+      for (const r of f.regs) if (match(r)) update(r);
       for (let spi = 0; spi < f.spilled.length; spi++) {
         const sp = f.spilled[spi];
-        if (sp && f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) fn(sp);
+        if (!sp || f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || !match(sp)) continue;
+        f.ownStack();
+        update(f.spilled[spi]!);
       }
     }
   }
@@ -1098,6 +1101,7 @@ class Verifier {
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     this.scratch.stack |= 1n << BigInt(spi);
     const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
+    f.ownStack();
     if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
       const fits = regWidth(value) <= 8 * size;
       if (fits) this.assignScalarId(value);
@@ -1125,6 +1129,7 @@ class Verifier {
   }
 
   private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+    f.ownStack();
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
@@ -1140,7 +1145,7 @@ class Verifier {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
     this.scratch.stack |= 1n << BigInt(spi);
     const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
-    const sp = f.spilled[spi];
+    let sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && f.stype[base + i - 1] === STACK_SPILL; i--) spillSize++;
@@ -1151,7 +1156,11 @@ class Verifier {
         }
         if (!dst) return;
         if (size <= spillSize && off % BPF_REG_SIZE === 0) {
-          if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) this.assignScalarId(sp);
+          if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) {
+            f.ownStack();
+            sp = f.spilled[spi]!;
+            this.assignScalarId(sp);
+          }
           dst.copyFrom(sp);
           if (size !== 4 || spillSize !== 4) dst.id = 0;
         } else {
@@ -1198,6 +1207,7 @@ class Verifier {
   private stackWriteVar(f: FuncState, minOff: number, maxOff: number, valueRegno: number, insn: Instruction): void {
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     const writingZero = value ? value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n : insn.imm === 0;
+    f.ownStack();
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
       const t = f.stype[slot];
@@ -1223,6 +1233,7 @@ class Verifier {
   /** check_stack_range_initialized over [minOff, maxOff + size). `clobber` = a helper writes it. */
   private stackRangeInitialized(regno: number, r: Reg, f: FuncState, minOff: number, maxOff: number, size: number, clobber: boolean, zeroOk: boolean, what: string): void {
     if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
+    if (clobber) f.ownStack();
     for (let i = minOff; i < maxOff + size; i++) {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
@@ -1395,7 +1406,7 @@ class Verifier {
     if (meta.mapIdx >= 0 && !mapHelperCompatible(this.maps[meta.mapIdx].type, id)) {
       this.fail(`cannot pass map_type ${this.maps[meta.mapIdx].type} into func ${name}`);
     }
-    if (changesPktData(id)) this.forEachReg(this.cur, (r) => { if (isPktPointer(r.type) || r.type === RegType.PKT_END) this.invalidate(r); });
+    if (changesPktData(id)) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
     return idx + 1;
   }
 
@@ -1454,7 +1465,7 @@ class Verifier {
     const refs = this.cur.refs;
     const i = refs.findIndex((r) => r.id === refId);
     if (i >= 0) refs.splice(i, 1);
-    this.forEachReg(this.cur, (r) => { if (r.refObjId === refId) this.invalidate(r); });
+    this.forEachReg(this.cur, (r) => r.refObjId === refId, (r) => this.invalidate(r));
   }
 
   /** check_func_arg for argument `arg` (1-based register). */
@@ -1697,9 +1708,7 @@ class Verifier {
   /** sync_linked_regs: scalars sharing an id get the refined bounds. */
   private syncLinked(st: VState, known: Reg): void {
     const id = known.id;
-    this.forEachReg(st, (r) => {
-      if (r !== known && r.type === RegType.SCALAR && r.id === id) r.copyFrom(known);
-    });
+    this.forEachReg(st, (r) => r !== known && r.type === RegType.SCALAR && r.id === id, (r) => r.copyFrom(known));
   }
 
   private markPtrOrNull(st: VState, regno: number, isNull: boolean): void {
@@ -1710,8 +1719,7 @@ class Verifier {
       const i = st.refs.findIndex((r) => r.id === id);
       if (i >= 0) st.refs.splice(i, 1);
     }
-    this.forEachReg(st, (r) => {
-      if (!isMaybeNull(r.type) || r.id !== id) return;
+    this.forEachReg(st, (r) => isMaybeNull(r.type) && r.id === id, (r) => {
       if (isNull) {
         r.markKnown(0n);
         return;
@@ -1761,9 +1769,7 @@ class Verifier {
     if (ptr.umax > MAX_PACKET_OFF || ptr.umax + BigInt(ptr.off) > MAX_PACKET_OFF) return;
     const newRange = ptr.off + (rightOpen ? 1 : 0);
     const type = ptr.type, id = ptr.id;
-    this.forEachReg(st, (r) => {
-      if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
-    });
+    this.forEachReg(st, (r) => r.type === type && r.id === id && r.range < newRange, (r) => { r.range = newRange; });
   }
 }
 
