@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Bounds, type AluOp, markUnknown, markKnown, boundsSync, scalarAlu } from './scalar.js';
+import { Bounds, type AluOp, markUnknown, markKnown, boundsSync, scalarAlu } from './scalar.js';
 import { tnumRange, tnumConst, tnumAdd, tnumMul, tnumIn, tnumStr, U64_MAX } from './tnum.js';
 import { rng } from './fuzz.js';
 
@@ -23,7 +23,7 @@ function sample(r: (n: number) => number): [Bounds, bigint] {
   let lo = u64(randomU64(r)), hi = u64(randomU64(r));
   if (lo > hi) [lo, hi] = [hi, lo];
   if (r(4) === 0) hi = lo;
-  const b = {} as Bounds;
+  const b = new Bounds();
   markUnknown(b);
   b.umin = lo; b.umax = hi;
   boundsSync(b);
@@ -67,10 +67,10 @@ test('scalar ALU bounds are sound: every concrete result lies in the abstract re
     let [b, y] = sample(r);
     if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
       y = BigInt(r(alu32 ? 32 : 64));
-      b = {} as Bounds;
+      b = new Bounds();
       markKnown(b, y);
     }
-    const d = { ...a };
+    const d = new Bounds().copyBounds(a);
     scalarAlu(d, op === 'neg' ? d : b, op, alu32);
     const v = concrete(op, x, y, alu32);
     assert.ok(contains(d, v), `${op}${alu32 ? '32' : ''} ${x} ${y} = ${v} not in ${JSON.stringify(d, (_k, val) => (typeof val === 'bigint' ? val.toString() : val))}`);

@@ -3,9 +3,9 @@
  * references, and the parentage links used by state pruning — after the kernel's bpf_reg_state,
  * bpf_func_state and bpf_verifier_state.
  */
-import { type Tnum, TNUM_UNKNOWN, tnumIn } from './tnum.js';
-import { type Bounds, markKnown, markUnknown, S64_MIN, S64_MAX, S32_MIN, S32_MAX, U32_MAX } from './scalar.js';
-import { U64_MAX } from './tnum.js';
+import { tnumInFields } from './tnum.js';
+import { ule, sle } from './u64.js';
+import { Bounds, markKnown, markUnknown } from './scalar.js';
 
 /** Register types (the kernel's enum bpf_reg_type, with PTR_MAYBE_NULL folded into *_OR_NULL). */
 export const RegType = {
@@ -51,7 +51,7 @@ export const MAX_CALL_FRAMES = 8;
 export const ALL_SLOTS = (1n << 64n) - 1n;
 
 /** One register's abstract value. */
-export class Reg implements Bounds {
+export class Reg extends Bounds {
   type: number = RegType.NOT_INIT;
   /** Fixed offset of a pointer. */
   off = 0;
@@ -67,22 +67,11 @@ export class Reg implements Bounds {
   frameno = 0;
   /** Subprogram of a func pointer. */
   subprog = 0;
-  varOff: Tnum = TNUM_UNKNOWN;
-  smin = S64_MIN;
-  smax = S64_MAX;
-  umin = 0n;
-  umax = U64_MAX;
-  s32min = S32_MIN;
-  s32max = S32_MAX;
-  u32min = 0;
-  u32max = U32_MAX;
 
   copyFrom(o: Reg): this {
     this.type = o.type; this.off = o.off; this.range = o.range; this.id = o.id; this.refObjId = o.refObjId;
     this.mapIdx = o.mapIdx; this.memSize = o.memSize; this.frameno = o.frameno; this.subprog = o.subprog;
-    this.varOff = o.varOff; this.smin = o.smin; this.smax = o.smax; this.umin = o.umin; this.umax = o.umax;
-    this.s32min = o.s32min; this.s32max = o.s32max; this.u32min = o.u32min; this.u32max = o.u32max;
-    return this;
+    return this.copyBounds(o);
   }
   clone(): Reg {
     return new Reg().copyFrom(this);
@@ -112,9 +101,6 @@ export class Reg implements Bounds {
     this.resetPtrFields();
     markKnown(this, 0n);
     this.type = type;
-  }
-  isConst(): boolean {
-    return this.varOff.mask === 0n;
   }
   isPointer(): boolean {
     return this.type !== RegType.SCALAR && this.type !== RegType.NOT_INIT;
@@ -282,7 +268,8 @@ export class IdMap {
 export const NOT_EXACT = 0, RANGE_WITHIN = 1, EXACT = 2;
 
 const rangeWithin = (o: Reg, c: Reg): boolean =>
-  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+  ule(o.uminHi, o.uminLo, c.uminHi, c.uminLo) && ule(c.umaxHi, c.umaxLo, o.umaxHi, o.umaxLo) &&
+  sle(o.sminHi, o.sminLo, c.sminHi, c.sminLo) && sle(c.smaxHi, c.smaxLo, o.smaxHi, o.smaxLo) &&
   o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
 
 function sameFields(o: Reg, c: Reg): boolean {
@@ -291,8 +278,9 @@ function sameFields(o: Reg, c: Reg): boolean {
 }
 
 function regsExact(o: Reg, c: Reg, idmap: IdMap): boolean {
-  return sameFields(o, c) && o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask &&
-    o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax &&
+  return sameFields(o, c) && o.vHi === c.vHi && o.vLo === c.vLo && o.mHi === c.mHi && o.mLo === c.mLo &&
+    o.sminHi === c.sminHi && o.sminLo === c.sminLo && o.smaxHi === c.smaxHi && o.smaxLo === c.smaxLo &&
+    o.uminHi === c.uminHi && o.uminLo === c.uminLo && o.umaxHi === c.umaxHi && o.umaxLo === c.umaxLo &&
     o.s32min === c.s32min && o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max &&
     idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
 }
@@ -309,12 +297,12 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
   switch (o.type) {
     case RegType.SCALAR:
       if (!precise && exact === NOT_EXACT) return true;
-      return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+      return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumInFields(o, c);
     case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
-      return sameFields(o, c) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) &&
+      return sameFields(o, c) && rangeWithin(o, c) && tnumInFields(o, c) &&
         idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
     case RegType.PKT: case RegType.PKT_META:
-      return o.range <= c.range && o.off === c.off && idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+      return o.range <= c.range && o.off === c.off && idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumInFields(o, c);
     default:
       return regsExact(o, c, idmap);
   }

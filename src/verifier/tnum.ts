@@ -1,7 +1,10 @@
 /**
  * Tristate numbers ("tnums"), the kernel's known-bits abstraction of a 64-bit value: bits set in
- * `mask` are unknown; the others equal the bits of `value`. All quantities are u64 bigints.
+ * `mask` are unknown; the others equal the bits of `value`. The hot operations work on
+ * TnumFields (value and mask as u32 halves, what a register stores, allocation-free); the Tnum
+ * form (u64 bigints) serves the cold paths and the log.
  */
+import { r64, add64, sub64, fromBig, toU64, bitLen64, U32 } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
 export const U32_MAX_N = 0xffffffffn;
@@ -16,22 +19,113 @@ const u64 = (x: bigint): bigint => x & U64_MAX;
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
 export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
-/** LOW_MASKS[n] = 2^n - 1 (n < 64). */
-const LOW_MASKS: readonly bigint[] = Array.from({ length: 64 }, (_, n) => (1n << BigInt(n)) - 1n);
+/** A tnum as four u32 fields: value and mask, high and low halves. */
+export interface TnumFields {
+  vHi: number;
+  vLo: number;
+  mHi: number;
+  mLo: number;
+}
+
+/** `out` = the smallest tnum containing every value of the u64 range [min, max]. */
+export function tnumRangeTo(out: TnumFields, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+  const bits = bitLen64((minHi ^ maxHi) >>> 0, (minLo ^ maxLo) >>> 0);
+  if (bits > 63) {
+    out.vHi = 0; out.vLo = 0; out.mHi = U32; out.mLo = U32;
+    return;
+  }
+  const dHi = bits >= 32 ? 2 ** (bits - 32) - 1 : 0, dLo = bits >= 32 ? U32 : 2 ** bits - 1;
+  out.vHi = (minHi & ~dHi) >>> 0; out.vLo = (minLo & ~dLo) >>> 0;
+  out.mHi = dHi; out.mLo = dLo;
+}
+
+/** `out` = a + b (`out` may be either operand). */
+export function tnumAddTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  add64(a.mHi, a.mLo, b.mHi, b.mLo);
+  const smHi = r64.hi, smLo = r64.lo;
+  add64(a.vHi, a.vLo, b.vHi, b.vLo);
+  const svHi = r64.hi, svLo = r64.lo;
+  add64(smHi, smLo, svHi, svLo);
+  const muHi = ((r64.hi ^ svHi) | a.mHi | b.mHi) >>> 0, muLo = ((r64.lo ^ svLo) | a.mLo | b.mLo) >>> 0;
+  out.vHi = (svHi & ~muHi) >>> 0; out.vLo = (svLo & ~muLo) >>> 0;
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** `out` = a - b (`out` may be either operand). */
+export function tnumSubTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  sub64(a.vHi, a.vLo, b.vHi, b.vLo);
+  const dvHi = r64.hi, dvLo = r64.lo;
+  add64(dvHi, dvLo, a.mHi, a.mLo);
+  const alphaHi = r64.hi, alphaLo = r64.lo;
+  sub64(dvHi, dvLo, b.mHi, b.mLo);
+  const muHi = ((alphaHi ^ r64.hi) | a.mHi | b.mHi) >>> 0, muLo = ((alphaLo ^ r64.lo) | a.mLo | b.mLo) >>> 0;
+  out.vHi = (dvHi & ~muHi) >>> 0; out.vLo = (dvLo & ~muLo) >>> 0;
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** `out` = a & b (`out` may be either operand). */
+export function tnumAndTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const vHi = a.vHi & b.vHi, vLo = a.vLo & b.vLo;
+  out.mHi = ((a.vHi | a.mHi) & (b.vHi | b.mHi) & ~vHi) >>> 0;
+  out.mLo = ((a.vLo | a.mLo) & (b.vLo | b.mLo) & ~vLo) >>> 0;
+  out.vHi = vHi >>> 0; out.vLo = vLo >>> 0;
+}
+
+/** `out` = a | b (`out` may be either operand). */
+export function tnumOrTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const vHi = a.vHi | b.vHi, vLo = a.vLo | b.vLo;
+  out.mHi = ((a.mHi | b.mHi) & ~vHi) >>> 0;
+  out.mLo = ((a.mLo | b.mLo) & ~vLo) >>> 0;
+  out.vHi = vHi >>> 0; out.vLo = vLo >>> 0;
+}
+
+/** `out` = a ^ b (`out` may be either operand). */
+export function tnumXorTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const muHi = a.mHi | b.mHi, muLo = a.mLo | b.mLo;
+  out.vHi = ((a.vHi ^ b.vHi) & ~muHi) >>> 0;
+  out.vLo = ((a.vLo ^ b.vLo) & ~muLo) >>> 0;
+  out.mHi = muHi >>> 0; out.mLo = muLo >>> 0;
+}
+
+/** `out` = the values in both a and b, assuming they overlap (`out` may be either operand). */
+export function tnumIntersectTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const muHi = a.mHi & b.mHi, muLo = a.mLo & b.mLo;
+  out.vHi = ((a.vHi | b.vHi) & ~muHi) >>> 0;
+  out.vLo = ((a.vLo | b.vLo) & ~muLo) >>> 0;
+  out.mHi = muHi >>> 0; out.mLo = muLo >>> 0;
+}
+
+/** True when every value of `b` is a value of `a`. */
+export function tnumInFields(a: TnumFields, b: TnumFields): boolean {
+  if ((b.mHi & ~a.mHi) | (b.mLo & ~a.mLo)) return false;
+  return ((b.vHi & ~a.mHi) >>> 0) === a.vHi && ((b.vLo & ~a.mLo) >>> 0) === a.vLo;
+}
+
+const fa: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+const fb: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+const fr: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+function load(f: TnumFields, t: Tnum): TnumFields {
+  fromBig(t.value); f.vHi = r64.hi; f.vLo = r64.lo;
+  fromBig(t.mask); f.mHi = r64.hi; f.mLo = r64.lo;
+  return f;
+}
+/** The Tnum of four fields. */
+export const tnumOfFields = (f: TnumFields): Tnum => ({ value: toU64(f.vHi, f.vLo), mask: toU64(f.mHi, f.mLo) });
+/** Stores a Tnum into four fields. */
+export const tnumToFields = (f: TnumFields, t: Tnum): void => void load(f, t);
+type FieldsOp = (out: TnumFields, a: TnumFields, b: TnumFields) => void;
+const viaFields = (op: FieldsOp, a: Tnum, b: Tnum): Tnum => {
+  op(fr, load(fa, a), load(fb, b));
+  return tnumOfFields(fr);
+};
 
 /** The smallest tnum containing every value of [min, max] (unsigned). */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const chi = min ^ max;
-  let bits: number;
-  // Bit length of chi from its two 32-bit halves (the signed/oversized cases keep the exact path).
-  if (chi < 0n || chi > U64_MAX) bits = chi.toString(2).length;
-  else {
-    const hi = Number(chi >> 32n);
-    bits = hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(chi));
-  }
-  if (bits > 63) return TNUM_UNKNOWN;
-  const delta = LOW_MASKS[bits];
-  return { value: min & ~delta & U64_MAX, mask: delta };
+  fromBig(min);
+  const minHi = r64.hi, minLo = r64.lo;
+  fromBig(max);
+  tnumRangeTo(fr, minHi, minLo, r64.hi, r64.lo);
+  return tnumOfFields(fr);
 }
 
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
@@ -50,46 +144,16 @@ export function tnumArshift(a: Tnum, s: number, width: 32 | 64): Tnum {
   };
 }
 
-export function tnumAdd(a: Tnum, b: Tnum): Tnum {
-  const sm = u64(a.mask + b.mask);
-  const sv = u64(a.value + b.value);
-  const sigma = u64(sm + sv);
-  const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return { value: sv & ~mu & U64_MAX, mask: mu };
-}
-
-export function tnumSub(a: Tnum, b: Tnum): Tnum {
-  const dv = u64(a.value - b.value);
-  const alpha = u64(dv + a.mask);
-  const beta = u64(dv - b.mask);
-  const chi = alpha ^ beta;
-  const mu = chi | a.mask | b.mask;
-  return { value: dv & ~mu & U64_MAX, mask: mu };
-}
+export const tnumAdd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAddTo, a, b);
+export const tnumSub = (a: Tnum, b: Tnum): Tnum => viaFields(tnumSubTo, a, b);
 
 export function tnumNeg(a: Tnum): Tnum {
   return tnumSub(tnumConst(0n), a);
 }
 
-export function tnumAnd(a: Tnum, b: Tnum): Tnum {
-  const alpha = a.value | a.mask;
-  const beta = b.value | b.mask;
-  const v = a.value & b.value;
-  return { value: v, mask: alpha & beta & ~v & U64_MAX };
-}
-
-export function tnumOr(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask | b.mask;
-  return { value: v, mask: mu & ~v & U64_MAX };
-}
-
-export function tnumXor(a: Tnum, b: Tnum): Tnum {
-  const v = a.value ^ b.value;
-  const mu = a.mask | b.mask;
-  return { value: v & ~mu & U64_MAX, mask: mu };
-}
+export const tnumAnd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAndTo, a, b);
+export const tnumOr = (a: Tnum, b: Tnum): Tnum => viaFields(tnumOrTo, a, b);
+export const tnumXor = (a: Tnum, b: Tnum): Tnum => viaFields(tnumXorTo, a, b);
 
 /** Multiplication, as the kernel's long-multiplication over known/unknown bits. */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
@@ -107,11 +171,7 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
 }
 
 /** Values that are in both (assumes they overlap). */
-export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask & b.mask;
-  return { value: v & ~mu & U64_MAX, mask: mu };
-}
+export const tnumIntersect = (a: Tnum, b: Tnum): Tnum => viaFields(tnumIntersectTo, a, b);
 
 /** Truncates to the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
@@ -126,10 +186,7 @@ export const tnumWithSubreg = (a: Tnum, b: Tnum): Tnum => tnumOr(tnumClearSubreg
 export const tnumConstSubreg = (a: Tnum, v: number): Tnum => tnumWithSubreg(a, tnumConst(BigInt(v >>> 0)));
 
 /** True when every value of `b` is a value of `a`. */
-export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return (b.value & ~a.mask) === a.value;
-}
+export const tnumIn = (a: Tnum, b: Tnum): boolean => tnumInFields(load(fa, a), load(fb, b));
 
 /** True when `a` is a multiple of `size` (size a power of two) for every value. */
 export function tnumIsAligned(a: Tnum, size: number): boolean {
