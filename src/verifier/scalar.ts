@@ -7,7 +7,7 @@
  */
 import {
   type Tnum, type TnumFields, tnumRangeTo, tnumIntersectTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo,
-  tnumOfFields, tnumToFields, tnumConst, tnumSubreg, tnumMul, tnumLshift, tnumRshift, tnumArshift, tnumCast,
+  tnumOfFields, tnumToFields, tnumSubreg, tnumMul, tnumLshift, tnumRshift, tnumArshift, tnumCast,
 } from './tnum.js';
 import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32 } from './u64.js';
 
@@ -62,10 +62,30 @@ export class Bounds implements TnumFields {
   isConst(): boolean {
     return (this.mHi | this.mLo) === 0;
   }
+  /** True when the tnum is the known value 0. */
+  isZero(): boolean {
+    return (this.mHi | this.mLo | this.vHi | this.vLo) === 0;
+  }
+  /** The tnum's value bits as an s64, as a number (exact within ±2^53, like Number(bigint) beyond). */
+  valueS64(): number {
+    return (this.vHi | 0) * 0x100000000 + this.vLo;
+  }
+  /** smin as a number (exact within ±2^53, like Number(bigint) beyond). */
+  sminNum(): number {
+    return (this.sminHi | 0) * 0x100000000 + this.sminLo;
+  }
+  /** smax as a number (exact within ±2^53, like Number(bigint) beyond). */
+  smaxNum(): number {
+    return (this.smaxHi | 0) * 0x100000000 + this.smaxLo;
+  }
+  /** umax as a number (exact below 2^53, like Number(bigint) beyond). */
+  umaxNum(): number {
+    return this.umaxHi * 0x100000000 + this.umaxLo;
+  }
 }
 
-/** Every bound set to the known value hi:lo. */
-function setConst(r: Bounds, hi: number, lo: number): void {
+/** Every bound set to the known value of u32 halves hi:lo. */
+export function markKnownBits(r: Bounds, hi: number, lo: number): void {
   r.vHi = hi; r.vLo = lo; r.mHi = 0; r.mLo = 0;
   r.uminHi = r.umaxHi = r.sminHi = r.smaxHi = hi;
   r.uminLo = r.umaxLo = r.sminLo = r.smaxLo = lo;
@@ -74,10 +94,10 @@ function setConst(r: Bounds, hi: number, lo: number): void {
 }
 
 export function markKnown(r: Bounds, v: bigint): void {
-  if (v === 0n) setConst(r, 0, 0);
+  if (v === 0n) markKnownBits(r, 0, 0);
   else {
     fromBig(v);
-    setConst(r, r64.hi, r64.lo);
+    markKnownBits(r, r64.hi, r64.lo);
   }
 }
 
@@ -242,7 +262,7 @@ export function boundsSync(r: Bounds): void {
     if (ule(r.uminHi, r.uminLo, hi, lo) && ule(hi, lo, r.umaxHi, r.umaxLo) &&
       sle(r.sminHi, r.sminLo, hi, lo) && sle(hi, lo, r.smaxHi, r.smaxLo) && r.u32min <= lo && lo <= r.u32max &&
       r.s32min <= (lo | 0) && (lo | 0) <= r.s32max) {
-      setConst(r, hi, lo);
+      markKnownBits(r, hi, lo);
       return;
     }
   }
@@ -297,7 +317,11 @@ function add32(d: Bounds, s: Bounds): void {
 /** Sign bit of the two's complement value hi:lo. */
 const neg64 = (hi: number): number => hi >>> 31;
 
-function add64(d: Bounds, s: Bounds): void {
+/**
+ * 64-bit bounds of `d + s` into `d`. Unsigned overflow of the upper bound alone makes them
+ * unbounded (scalar_min_max_add); with `eitherOverflows` (pointer arithmetic) any overflow does.
+ */
+export function add64(d: Bounds, s: Bounds, eitherOverflows = false): void {
   // Signed: overflow when both operands have the same sign and the sum has the other.
   add64w(d.sminHi, d.sminLo, s.sminHi, s.sminLo);
   const aHi = r64.hi, aLo = r64.lo;
@@ -309,7 +333,7 @@ function add64(d: Bounds, s: Bounds): void {
   const cCarry = add64w(d.uminHi, d.uminLo, s.uminHi, s.uminLo);
   const cHi = r64.hi, cLo = r64.lo;
   const eCarry = add64w(d.umaxHi, d.umaxLo, s.umaxHi, s.umaxLo);
-  if (!cCarry && eCarry) { d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32; }
+  if (eitherOverflows ? cCarry || eCarry : !cCarry && eCarry) { d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32; }
   else { d.uminHi = cHi; d.uminLo = cLo; d.umaxHi = r64.hi; d.umaxLo = r64.lo; }
 }
 function sub32(d: Bounds, s: Bounds): void {
@@ -318,7 +342,11 @@ function sub32(d: Bounds, s: Bounds): void {
   const c = d.u32min - s.u32max, e = d.u32max - s.u32min;
   if (ovfU32(c) && !ovfU32(e)) { d.u32min = 0; d.u32max = U32_MAX; } else { d.u32min = c >>> 0; d.u32max = e >>> 0; }
 }
-function sub64(d: Bounds, s: Bounds): void {
+/**
+ * 64-bit bounds of `d - s` into `d`. Unsigned underflow of the lower bound alone makes them
+ * unbounded (scalar_min_max_sub); with `lowerUnderflows` (pointer arithmetic) its underflow does.
+ */
+export function sub64(d: Bounds, s: Bounds, lowerUnderflows = false): void {
   // Signed: overflow when the operands have different signs and the difference has the subtrahend's.
   sub64w(d.sminHi, d.sminLo, s.smaxHi, s.smaxLo);
   const aHi = r64.hi, aLo = r64.lo;
@@ -330,7 +358,7 @@ function sub64(d: Bounds, s: Bounds): void {
   const cBorrow = sub64w(d.uminHi, d.uminLo, s.umaxHi, s.umaxLo);
   const cHi = r64.hi, cLo = r64.lo;
   const eBorrow = sub64w(d.umaxHi, d.umaxLo, s.uminHi, s.uminLo);
-  if (cBorrow && !eBorrow) { d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32; }
+  if (lowerUnderflows ? cBorrow : cBorrow && !eBorrow) { d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32; }
   else { d.uminHi = cHi; d.uminLo = cLo; d.umaxHi = r64.hi; d.umaxLo = r64.lo; }
 }
 function mul32(d: Bounds, s: Bounds): void {
@@ -369,7 +397,7 @@ function bitop32(d: Bounds, s: Bounds, op: 'and' | 'or' | 'xor', srcKnown: boole
   signedFromUnsigned32(d);
 }
 function bitop64(d: Bounds, s: Bounds, op: 'and' | 'or' | 'xor', srcKnown: boolean): void {
-  if (srcKnown && d.isConst()) { setConst(d, d.vHi, d.vLo); return; }
+  if (srcKnown && d.isConst()) { markKnownBits(d, d.vHi, d.vLo); return; }
   const orHi = (d.vHi | d.mHi) >>> 0, orLo = (d.vLo | d.mLo) >>> 0;
   if (op === 'and') {
     d.uminHi = d.vHi; d.uminLo = d.vLo;
@@ -420,7 +448,7 @@ export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void
     case 'sub': sub32(d, s); sub64(d, s); tnumSubTo(d, d, s); break;
     case 'neg': {
       const old = negScratch.copyBounds(d);
-      setConst(d, 0, 0);
+      markKnownBits(d, 0, 0);
       sub32(d, old); sub64(d, old);
       tnumSubTo(d, TNUM_ZERO, old);
       break;
@@ -511,7 +539,7 @@ function constAluFields(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): boolea
     case 'xor': hi = (aHi ^ bHi) >>> 0; lo = (aLo ^ bLo) >>> 0; break;
     default: return false;
   }
-  setConst(d, alu32 ? 0 : hi, lo);
+  markKnownBits(d, alu32 ? 0 : hi, lo);
   return true;
 }
 

@@ -5,7 +5,7 @@
  */
 import { tnumInFields } from './tnum.js';
 import { ule, sle } from './u64.js';
-import { Bounds, markKnown, markUnknown } from './scalar.js';
+import { Bounds, markKnown, markKnownBits, markUnknown } from './scalar.js';
 
 /** Register types (the kernel's enum bpf_reg_type, with PTR_MAYBE_NULL folded into *_OR_NULL). */
 export const RegType = {
@@ -96,10 +96,16 @@ export class Reg extends Bounds {
     markKnown(this, v);
     this.type = RegType.SCALAR;
   }
+  /** A known scalar of u32 halves hi:lo. */
+  markKnownBits(hi: number, lo: number): void {
+    this.resetPtrFields();
+    markKnownBits(this, hi, lo);
+    this.type = RegType.SCALAR;
+  }
   /** A pointer of `type` with zero offsets (the start of a new object). */
   markPtr(type: number): void {
     this.resetPtrFields();
-    markKnown(this, 0n);
+    markKnownBits(this, 0, 0);
     this.type = type;
   }
   isPointer(): boolean {

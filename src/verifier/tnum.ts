@@ -7,7 +7,6 @@
 import { r64, add64, sub64, fromBig, toU64, bitLen64, U32 } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
-export const U32_MAX_N = 0xffffffffn;
 
 export interface Tnum {
   readonly value: bigint;
@@ -17,7 +16,6 @@ export interface Tnum {
 const u64 = (x: bigint): bigint => x & U64_MAX;
 
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
-export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
 /** A tnum as four u32 fields: value and mask, high and low halves. */
 export interface TnumFields {
@@ -130,7 +128,6 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
 
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
 export const tnumIsUnknown = (a: Tnum): boolean => a.mask === U64_MAX;
-export const tnumEquals = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;
 
 export const tnumLshift = (a: Tnum, s: number): Tnum => ({ value: u64(a.value << BigInt(s)), mask: u64(a.mask << BigInt(s)) });
 export const tnumRshift = (a: Tnum, s: number): Tnum => ({ value: a.value >> BigInt(s), mask: a.mask >> BigInt(s) });
@@ -145,15 +142,7 @@ export function tnumArshift(a: Tnum, s: number, width: 32 | 64): Tnum {
 }
 
 export const tnumAdd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAddTo, a, b);
-export const tnumSub = (a: Tnum, b: Tnum): Tnum => viaFields(tnumSubTo, a, b);
 
-export function tnumNeg(a: Tnum): Tnum {
-  return tnumSub(tnumConst(0n), a);
-}
-
-export const tnumAnd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAndTo, a, b);
-export const tnumOr = (a: Tnum, b: Tnum): Tnum => viaFields(tnumOrTo, a, b);
-export const tnumXor = (a: Tnum, b: Tnum): Tnum => viaFields(tnumXorTo, a, b);
 
 /** Multiplication, as the kernel's long-multiplication over known/unknown bits. */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
@@ -170,9 +159,6 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
   return tnumAdd({ value: accV, mask: 0n }, accM);
 }
 
-/** Values that are in both (assumes they overlap). */
-export const tnumIntersect = (a: Tnum, b: Tnum): Tnum => viaFields(tnumIntersectTo, a, b);
-
 /** Truncates to the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
   const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
@@ -180,24 +166,12 @@ export function tnumCast(a: Tnum, size: number): Tnum {
 }
 
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
-export const tnumClearSubreg = (a: Tnum): Tnum => tnumLshift(tnumRshift(a, 32), 32);
-/** Replaces the low 32 bits of `a` by `b` (a 32-bit tnum). */
-export const tnumWithSubreg = (a: Tnum, b: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(b));
-export const tnumConstSubreg = (a: Tnum, v: number): Tnum => tnumWithSubreg(a, tnumConst(BigInt(v >>> 0)));
 
 /** True when every value of `b` is a value of `a`. */
 export const tnumIn = (a: Tnum, b: Tnum): boolean => tnumInFields(load(fa, a), load(fb, b));
-
-/** True when `a` is a multiple of `size` (size a power of two) for every value. */
-export function tnumIsAligned(a: Tnum, size: number): boolean {
-  if (!size) return true;
-  return ((a.value | a.mask) & BigInt(size - 1)) === 0n;
-}
 
 /** The kernel's `(0x0; 0xff)` notation, or the constant in hex. */
 export function tnumStr(a: Tnum): string {
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
 }
 
-export const tnumUmin = (a: Tnum): bigint => a.value;
-export const tnumUmax = (a: Tnum): bigint => a.value | a.mask;
