@@ -1,7 +1,7 @@
 /**
  * Scalar value tracking as the kernel does it: each scalar register carries a tnum plus signed and
  * unsigned 64- and 32-bit bounds, and every operation keeps them mutually consistent
- * (reg_bounds_sync). The 64-bit quantities are stored as u32 halves (see u64.ts) so that the hot
+ * (reg_bounds_sync). The 64-bit quantities are stored as 32-bit halves (see u64.ts) so that the hot
  * operations allocate nothing; bigint accessors (`umin`, `smin`, `varOff`, …) serve the rest.
  * 32-bit bounds are numbers (s32 / u32).
  */
@@ -16,10 +16,13 @@ export const S64_MAX = 0x7fffffffffffffffn;
 export const S32_MIN = -0x80000000;
 export const S32_MAX = 0x7fffffff;
 export const U32_MAX = 0xffffffff;
+/** The stored high halves of S64_MIN and S64_MAX. */
+const S64_MIN_HI = -0x80000000, S64_MAX_HI = 0x7fffffff;
 
 /**
  * The numeric part of a register: tnum and the eight bounds. Each 64-bit bound and the tnum's
- * value and mask are two u32 fields (`…Hi`, `…Lo`; signed bounds hold their two's complement bits).
+ * value and mask are two int32-stored halves (`…Hi`, `…Lo`, see u64.ts; signed bounds hold their
+ * two's complement bits).
  */
 export class Bounds implements TnumFields {
   vHi = 0;
@@ -30,7 +33,7 @@ export class Bounds implements TnumFields {
   uminLo = 0;
   umaxHi = U32;
   umaxLo = U32;
-  sminHi = 0x80000000;
+  sminHi = S64_MIN_HI;
   sminLo = 0;
   smaxHi = 0x7fffffff;
   smaxLo = U32;
@@ -68,29 +71,31 @@ export class Bounds implements TnumFields {
   }
   /** The tnum's value bits as an s64, as a number (exact within ±2^53, like Number(bigint) beyond). */
   valueS64(): number {
-    return (this.vHi | 0) * 0x100000000 + this.vLo;
+    return this.vHi * 0x100000000 + (this.vLo >>> 0);
   }
   /** smin as a number (exact within ±2^53, like Number(bigint) beyond). */
   sminNum(): number {
-    return (this.sminHi | 0) * 0x100000000 + this.sminLo;
+    return this.sminHi * 0x100000000 + (this.sminLo >>> 0);
   }
   /** smax as a number (exact within ±2^53, like Number(bigint) beyond). */
   smaxNum(): number {
-    return (this.smaxHi | 0) * 0x100000000 + this.smaxLo;
+    return this.smaxHi * 0x100000000 + (this.smaxLo >>> 0);
   }
   /** umax as a number (exact below 2^53, like Number(bigint) beyond). */
   umaxNum(): number {
-    return this.umaxHi * 0x100000000 + this.umaxLo;
+    return (this.umaxHi >>> 0) * 0x100000000 + (this.umaxLo >>> 0);
   }
 }
 
-/** Every bound set to the known value of u32 halves hi:lo. */
+/** Every bound set to the known value of 32-bit halves hi:lo (int32 or u32 numbers). */
 export function markKnownBits(r: Bounds, hi: number, lo: number): void {
+  hi |= 0;
+  lo |= 0;
   r.vHi = hi; r.vLo = lo; r.mHi = 0; r.mLo = 0;
   r.uminHi = r.umaxHi = r.sminHi = r.smaxHi = hi;
   r.uminLo = r.umaxLo = r.sminLo = r.smaxLo = lo;
-  r.s32min = r.s32max = lo | 0;
-  r.u32min = r.u32max = lo;
+  r.s32min = r.s32max = lo;
+  r.u32min = r.u32max = lo >>> 0;
 }
 
 export function markKnown(r: Bounds, v: bigint): void {
@@ -101,13 +106,13 @@ export function markKnown(r: Bounds, v: bigint): void {
   }
 }
 
-/** The subregister becomes the known u32 `lo`; the upper half of the tnum stays. */
+/** The subregister becomes the known 32-bit `lo`; the upper half of the tnum stays. */
 function mark32KnownLo(r: Bounds, lo: number): void {
   // tnum_or(tnum_clear_subreg(var_off), tnum_const(lo)).
-  r.mHi = (r.mHi & ~r.vHi) >>> 0;
-  r.vLo = lo; r.mLo = 0;
+  r.mHi &= ~r.vHi;
+  r.vLo = lo | 0; r.mLo = 0;
   r.s32min = r.s32max = lo | 0;
-  r.u32min = r.u32max = lo;
+  r.u32min = r.u32max = lo >>> 0;
 }
 
 export function mark32Known(r: Bounds, v: bigint): void {
@@ -115,7 +120,7 @@ export function mark32Known(r: Bounds, v: bigint): void {
 }
 
 export function mark64Unbounded(r: Bounds): void {
-  r.sminHi = 0x80000000; r.sminLo = 0; r.smaxHi = 0x7fffffff; r.smaxLo = U32;
+  r.sminHi = S64_MIN_HI; r.sminLo = 0; r.smaxHi = S64_MAX_HI; r.smaxLo = U32;
   r.uminHi = 0; r.uminLo = 0; r.umaxHi = U32; r.umaxLo = U32;
 }
 export function mark32Unbounded(r: Bounds): void {
@@ -135,18 +140,18 @@ function updateBounds32(r: Bounds): void {
   const v = r.vLo, m = r.mLo;
   r.s32min = Math.max(r.s32min, v | (m & 0x80000000));
   r.s32max = Math.min(r.s32max, v | (m & 0x7fffffff));
-  r.u32min = Math.max(r.u32min, v);
+  r.u32min = Math.max(r.u32min, v >>> 0);
   r.u32max = Math.min(r.u32max, (v | m) >>> 0);
 }
 
 function updateBounds64(r: Bounds): void {
   // smin = max(smin, value | (mask & sign bit)), smax = min(smax, value | (mask & S64_MAX)).
-  const aHi = (r.vHi | (r.mHi & 0x80000000)) >>> 0;
+  const aHi = r.vHi | (r.mHi & 0x80000000);
   if (slt(r.sminHi, r.sminLo, aHi, r.vLo)) { r.sminHi = aHi; r.sminLo = r.vLo; }
-  const bHi = (r.vHi | (r.mHi & 0x7fffffff)) >>> 0, bLo = (r.vLo | r.mLo) >>> 0;
+  const bHi = r.vHi | (r.mHi & 0x7fffffff), bLo = r.vLo | r.mLo;
   if (slt(bHi, bLo, r.smaxHi, r.smaxLo)) { r.smaxHi = bHi; r.smaxLo = bLo; }
   if (ult(r.uminHi, r.uminLo, r.vHi, r.vLo)) { r.uminHi = r.vHi; r.uminLo = r.vLo; }
-  const cHi = (r.vHi | r.mHi) >>> 0;
+  const cHi = r.vHi | r.mHi;
   if (ult(cHi, bLo, r.umaxHi, r.umaxLo)) { r.umaxHi = cHi; r.umaxLo = bLo; }
 }
 
@@ -157,8 +162,9 @@ export function updateBounds(r: Bounds): void {
 }
 
 function deduce32(r: Bounds): void {
-  const uminHi = r.uminHi, umaxHi = r.umaxHi, uminLo = r.uminLo, umaxLo = r.umaxLo;
-  const sminHi = r.sminHi, smaxHi = r.smaxHi, sminLo = r.sminLo, smaxLo = r.smaxLo;
+  // The halves as u32 numbers.
+  const uminHi = r.uminHi >>> 0, umaxHi = r.umaxHi >>> 0, uminLo = r.uminLo >>> 0, umaxLo = r.umaxLo >>> 0;
+  const sminHi = r.sminHi >>> 0, smaxHi = r.smaxHi >>> 0, sminLo = r.sminLo >>> 0, smaxLo = r.smaxLo >>> 0;
   if (uminHi === umaxHi) {
     r.u32min = Math.max(r.u32min, uminLo);
     r.u32max = Math.min(r.u32max, umaxLo);
@@ -218,14 +224,14 @@ function deduce64(r: Bounds): void {
 function deduceMixed(r: Bounds): void {
   // Each 64-bit bound with its low half replaced by the matching u32 bound, when that is tighter:
   // within the same upper half the comparison is one of the low halves.
-  if (r.u32min > r.uminLo) r.uminLo = r.u32min;
-  if (r.u32max < r.umaxLo) r.umaxLo = r.u32max;
-  if (r.u32min > r.sminLo) r.sminLo = r.u32min;
-  if (r.u32max < r.smaxLo) r.smaxLo = r.u32max;
+  if (r.u32min > r.uminLo >>> 0) r.uminLo = r.u32min | 0;
+  if (r.u32max < r.umaxLo >>> 0) r.umaxLo = r.u32max | 0;
+  if (r.u32min > r.sminLo >>> 0) r.sminLo = r.u32min | 0;
+  if (r.u32max < r.smaxLo >>> 0) r.smaxLo = r.u32max | 0;
   // s32min >= 0 with S32_MIN <= smin and smax <= S32_MAX.
-  if (r.s32min >= 0 && sle(0xffffffff, 0x80000000, r.sminHi, r.sminLo) && sle(r.smaxHi, r.smaxLo, 0, 0x7fffffff)) {
+  if (r.s32min >= 0 && sle(U32, S32_MIN, r.sminHi, r.sminLo) && sle(r.smaxHi, r.smaxLo, 0, S32_MAX)) {
     const minHi = r.s32min < 0 ? U32 : 0, maxHi = r.s32max < 0 ? U32 : 0;
-    const minLo = r.s32min >>> 0, maxLo = r.s32max >>> 0;
+    const minLo = r.s32min, maxLo = r.s32max;
     r.sminHi = r.uminHi = minHi; r.sminLo = r.uminLo = minLo;
     r.smaxHi = r.umaxHi = maxHi; r.smaxLo = r.umaxLo = maxLo;
     tnumRangeTo(scratch, minHi, minLo, maxHi, maxLo);
@@ -250,18 +256,18 @@ function boundOffset(r: Bounds): void {
   const delta = chi ? 2 ** (32 - Math.clz32(chi)) - 1 : 0;
   const mu = r.mLo & delta;
   const lo = (r.vLo | (r.u32min & ~delta)) & ~mu;
-  r.vLo = lo >>> 0;
-  r.mLo = mu >>> 0;
+  r.vLo = lo;
+  r.mLo = mu;
 }
 
 /** reg_bounds_sync: make tnum and all bounds agree. */
 export function boundsSync(r: Bounds): void {
   if ((r.mHi | r.mLo) === 0) {
     // A known value that every bound admits: the bounds collapse onto it.
-    const hi = r.vHi, lo = r.vLo;
+    const hi = r.vHi, lo = r.vLo, ulo = lo >>> 0;
     if (ule(r.uminHi, r.uminLo, hi, lo) && ule(hi, lo, r.umaxHi, r.umaxLo) &&
-      sle(r.sminHi, r.sminLo, hi, lo) && sle(hi, lo, r.smaxHi, r.smaxLo) && r.u32min <= lo && lo <= r.u32max &&
-      r.s32min <= (lo | 0) && (lo | 0) <= r.s32max) {
+      sle(r.sminHi, r.sminLo, hi, lo) && sle(hi, lo, r.smaxHi, r.smaxLo) && r.u32min <= ulo && ulo <= r.u32max &&
+      r.s32min <= lo && lo <= r.s32max) {
       markKnownBits(r, hi, lo);
       return;
     }
@@ -278,14 +284,14 @@ export function boundsInvalid(r: Bounds): boolean {
   return ult(r.umaxHi, r.umaxLo, r.uminHi, r.uminLo) || slt(r.smaxHi, r.smaxLo, r.sminHi, r.sminLo) ||
     r.u32min > r.u32max || r.s32min > r.s32max ||
     ((r.vHi & r.mHi) | (r.vLo & r.mLo)) !== 0 ||
-    ult((r.vHi | r.mHi) >>> 0, (r.vLo | r.mLo) >>> 0, r.uminHi, r.uminLo) || ult(r.umaxHi, r.umaxLo, r.vHi, r.vLo);
+    ult(r.vHi | r.mHi, r.vLo | r.mLo, r.uminHi, r.uminLo) || ult(r.umaxHi, r.umaxLo, r.vHi, r.vLo);
 }
 
 /** Zero-extends the 32-bit subregister into the full register (after ALU32 ops). */
 export function zext32To64(r: Bounds): void {
   r.vHi = 0; r.mHi = 0;
-  r.uminHi = 0; r.uminLo = r.u32min;
-  r.umaxHi = 0; r.umaxLo = r.u32max;
+  r.uminHi = 0; r.uminLo = r.u32min | 0;
+  r.umaxHi = 0; r.umaxLo = r.u32max | 0;
   r.sminHi = 0; r.smaxHi = 0;
   if (r.s32min >= 0 && r.s32max >= 0) {
     r.sminLo = r.s32min;
@@ -328,7 +334,7 @@ export function add64(d: Bounds, s: Bounds, eitherOverflows = false): void {
   const aOvf = neg64(d.sminHi) === neg64(s.sminHi) && neg64(aHi) !== neg64(d.sminHi);
   add64w(d.smaxHi, d.smaxLo, s.smaxHi, s.smaxLo);
   const bOvf = neg64(d.smaxHi) === neg64(s.smaxHi) && neg64(r64.hi) !== neg64(d.smaxHi);
-  if (aOvf || bOvf) { d.sminHi = 0x80000000; d.sminLo = 0; d.smaxHi = 0x7fffffff; d.smaxLo = U32; }
+  if (aOvf || bOvf) { d.sminHi = S64_MIN_HI; d.sminLo = 0; d.smaxHi = S64_MAX_HI; d.smaxLo = U32; }
   else { d.sminHi = aHi; d.sminLo = aLo; d.smaxHi = r64.hi; d.smaxLo = r64.lo; }
   const cCarry = add64w(d.uminHi, d.uminLo, s.uminHi, s.uminLo);
   const cHi = r64.hi, cLo = r64.lo;
@@ -353,7 +359,7 @@ export function sub64(d: Bounds, s: Bounds, lowerUnderflows = false): void {
   const aOvf = neg64(d.sminHi) !== neg64(s.smaxHi) && neg64(aHi) !== neg64(d.sminHi);
   sub64w(d.smaxHi, d.smaxLo, s.sminHi, s.sminLo);
   const bOvf = neg64(d.smaxHi) !== neg64(s.sminHi) && neg64(r64.hi) !== neg64(d.smaxHi);
-  if (aOvf || bOvf) { d.sminHi = 0x80000000; d.sminLo = 0; d.smaxHi = 0x7fffffff; d.smaxLo = U32; }
+  if (aOvf || bOvf) { d.sminHi = S64_MIN_HI; d.sminLo = 0; d.smaxHi = S64_MAX_HI; d.smaxLo = U32; }
   else { d.sminHi = aHi; d.sminLo = aLo; d.smaxHi = r64.hi; d.smaxLo = r64.lo; }
   const cBorrow = sub64w(d.uminHi, d.uminLo, s.umaxHi, s.umaxLo);
   const cHi = r64.hi, cLo = r64.lo;
@@ -384,21 +390,21 @@ function signedFromUnsigned64(d: Bounds): void {
   if (sle(d.uminHi, d.uminLo, d.umaxHi, d.umaxLo)) {
     d.sminHi = d.uminHi; d.sminLo = d.uminLo; d.smaxHi = d.umaxHi; d.smaxLo = d.umaxLo;
   } else {
-    d.sminHi = 0x80000000; d.sminLo = 0; d.smaxHi = 0x7fffffff; d.smaxLo = U32;
+    d.sminHi = S64_MIN_HI; d.sminLo = 0; d.smaxHi = S64_MAX_HI; d.smaxLo = U32;
   }
 }
 
 function bitop32(d: Bounds, s: Bounds, op: 'and' | 'or' | 'xor', srcKnown: boolean): void {
   const v = d.vLo, m = d.mLo;
   if (srcKnown && m === 0) { mark32KnownLo(d, v); return; }
-  if (op === 'and') { d.u32min = v; d.u32max = Math.min(d.u32max, s.u32max); }
+  if (op === 'and') { d.u32min = v >>> 0; d.u32max = Math.min(d.u32max, s.u32max); }
   else if (op === 'or') { d.u32min = Math.max(d.u32min, s.u32min); d.u32max = (v | m) >>> 0; }
-  else { d.u32min = v; d.u32max = (v | m) >>> 0; }
+  else { d.u32min = v >>> 0; d.u32max = (v | m) >>> 0; }
   signedFromUnsigned32(d);
 }
 function bitop64(d: Bounds, s: Bounds, op: 'and' | 'or' | 'xor', srcKnown: boolean): void {
   if (srcKnown && d.isConst()) { markKnownBits(d, d.vHi, d.vLo); return; }
-  const orHi = (d.vHi | d.mHi) >>> 0, orLo = (d.vLo | d.mLo) >>> 0;
+  const orHi = d.vHi | d.mHi, orLo = d.vLo | d.mLo;
   if (op === 'and') {
     d.uminHi = d.vHi; d.uminLo = d.vLo;
     if (ult(s.umaxHi, s.umaxLo, d.umaxHi, d.umaxLo)) { d.umaxHi = s.umaxHi; d.umaxLo = s.umaxLo; }
@@ -434,7 +440,7 @@ export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void
   const srcConst = alu32
     ? s.mLo === 0 && s.s32min === s.s32max && s.u32min === s.u32max
     : s.isConst() && s.sminHi === s.smaxHi && s.sminLo === s.smaxLo && s.uminHi === s.umaxHi && s.uminLo === s.umaxLo;
-  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && !(srcConst && s.umaxHi === 0 && s.umaxLo < width)) {
+  if ((op === 'lsh' || op === 'rsh' || op === 'arsh') && !(srcConst && s.umaxHi === 0 && s.umaxLo >>> 0 < width)) {
     markUnknown(d);
     return;
   }
@@ -534,9 +540,9 @@ function constAluFields(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): boolea
     case 'add': add64w(aHi, aLo, bHi, bLo); hi = r64.hi; lo = r64.lo; break;
     case 'sub': sub64w(aHi, aLo, bHi, bLo); hi = r64.hi; lo = r64.lo; break;
     case 'neg': sub64w(0, 0, aHi, aLo); hi = r64.hi; lo = r64.lo; break;
-    case 'and': hi = (aHi & bHi) >>> 0; lo = (aLo & bLo) >>> 0; break;
-    case 'or': hi = (aHi | bHi) >>> 0; lo = (aLo | bLo) >>> 0; break;
-    case 'xor': hi = (aHi ^ bHi) >>> 0; lo = (aLo ^ bLo) >>> 0; break;
+    case 'and': hi = aHi & bHi; lo = aLo & bLo; break;
+    case 'or': hi = aHi | bHi; lo = aLo | bLo; break;
+    case 'xor': hi = aHi ^ bHi; lo = aLo ^ bLo; break;
     default: return false;
   }
   markKnownBits(d, alu32 ? 0 : hi, lo);

@@ -96,7 +96,7 @@ export class Reg extends Bounds {
     markKnown(this, v);
     this.type = RegType.SCALAR;
   }
-  /** A known scalar of u32 halves hi:lo. */
+  /** A known scalar of 32-bit halves hi:lo. */
   markKnownBits(hi: number, lo: number): void {
     this.resetPtrFields();
     markKnownBits(this, hi, lo);

@@ -1,7 +1,7 @@
 /**
  * Tristate numbers ("tnums"), the kernel's known-bits abstraction of a 64-bit value: bits set in
  * `mask` are unknown; the others equal the bits of `value`. The hot operations work on
- * TnumFields (value and mask as u32 halves, what a register stores, allocation-free); the Tnum
+ * TnumFields (value and mask as 32-bit halves, what a register stores, allocation-free); the Tnum
  * form (u64 bigints) serves the cold paths and the log.
  */
 import { r64, add64, sub64, fromBig, toU64, bitLen64, U32 } from './u64.js';
@@ -17,7 +17,7 @@ const u64 = (x: bigint): bigint => x & U64_MAX;
 
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
 
-/** A tnum as four u32 fields: value and mask, high and low halves. */
+/** A tnum as four fields: value and mask, high and low halves (int32-stored, see u64.ts). */
 export interface TnumFields {
   vHi: number;
   vLo: number;
@@ -27,13 +27,13 @@ export interface TnumFields {
 
 /** `out` = the smallest tnum containing every value of the u64 range [min, max]. */
 export function tnumRangeTo(out: TnumFields, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
-  const bits = bitLen64((minHi ^ maxHi) >>> 0, (minLo ^ maxLo) >>> 0);
+  const bits = bitLen64((minHi ^ maxHi), (minLo ^ maxLo));
   if (bits > 63) {
     out.vHi = 0; out.vLo = 0; out.mHi = U32; out.mLo = U32;
     return;
   }
   const dHi = bits >= 32 ? 2 ** (bits - 32) - 1 : 0, dLo = bits >= 32 ? U32 : 2 ** bits - 1;
-  out.vHi = (minHi & ~dHi) >>> 0; out.vLo = (minLo & ~dLo) >>> 0;
+  out.vHi = (minHi & ~dHi); out.vLo = (minLo & ~dLo);
   out.mHi = dHi; out.mLo = dLo;
 }
 
@@ -44,8 +44,8 @@ export function tnumAddTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   add64(a.vHi, a.vLo, b.vHi, b.vLo);
   const svHi = r64.hi, svLo = r64.lo;
   add64(smHi, smLo, svHi, svLo);
-  const muHi = ((r64.hi ^ svHi) | a.mHi | b.mHi) >>> 0, muLo = ((r64.lo ^ svLo) | a.mLo | b.mLo) >>> 0;
-  out.vHi = (svHi & ~muHi) >>> 0; out.vLo = (svLo & ~muLo) >>> 0;
+  const muHi = ((r64.hi ^ svHi) | a.mHi | b.mHi), muLo = ((r64.lo ^ svLo) | a.mLo | b.mLo);
+  out.vHi = (svHi & ~muHi); out.vLo = (svLo & ~muLo);
   out.mHi = muHi; out.mLo = muLo;
 }
 
@@ -56,47 +56,47 @@ export function tnumSubTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   add64(dvHi, dvLo, a.mHi, a.mLo);
   const alphaHi = r64.hi, alphaLo = r64.lo;
   sub64(dvHi, dvLo, b.mHi, b.mLo);
-  const muHi = ((alphaHi ^ r64.hi) | a.mHi | b.mHi) >>> 0, muLo = ((alphaLo ^ r64.lo) | a.mLo | b.mLo) >>> 0;
-  out.vHi = (dvHi & ~muHi) >>> 0; out.vLo = (dvLo & ~muLo) >>> 0;
+  const muHi = ((alphaHi ^ r64.hi) | a.mHi | b.mHi), muLo = ((alphaLo ^ r64.lo) | a.mLo | b.mLo);
+  out.vHi = (dvHi & ~muHi); out.vLo = (dvLo & ~muLo);
   out.mHi = muHi; out.mLo = muLo;
 }
 
 /** `out` = a & b (`out` may be either operand). */
 export function tnumAndTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   const vHi = a.vHi & b.vHi, vLo = a.vLo & b.vLo;
-  out.mHi = ((a.vHi | a.mHi) & (b.vHi | b.mHi) & ~vHi) >>> 0;
-  out.mLo = ((a.vLo | a.mLo) & (b.vLo | b.mLo) & ~vLo) >>> 0;
-  out.vHi = vHi >>> 0; out.vLo = vLo >>> 0;
+  out.mHi = ((a.vHi | a.mHi) & (b.vHi | b.mHi) & ~vHi);
+  out.mLo = ((a.vLo | a.mLo) & (b.vLo | b.mLo) & ~vLo);
+  out.vHi = vHi; out.vLo = vLo;
 }
 
 /** `out` = a | b (`out` may be either operand). */
 export function tnumOrTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   const vHi = a.vHi | b.vHi, vLo = a.vLo | b.vLo;
-  out.mHi = ((a.mHi | b.mHi) & ~vHi) >>> 0;
-  out.mLo = ((a.mLo | b.mLo) & ~vLo) >>> 0;
-  out.vHi = vHi >>> 0; out.vLo = vLo >>> 0;
+  out.mHi = ((a.mHi | b.mHi) & ~vHi);
+  out.mLo = ((a.mLo | b.mLo) & ~vLo);
+  out.vHi = vHi; out.vLo = vLo;
 }
 
 /** `out` = a ^ b (`out` may be either operand). */
 export function tnumXorTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   const muHi = a.mHi | b.mHi, muLo = a.mLo | b.mLo;
-  out.vHi = ((a.vHi ^ b.vHi) & ~muHi) >>> 0;
-  out.vLo = ((a.vLo ^ b.vLo) & ~muLo) >>> 0;
-  out.mHi = muHi >>> 0; out.mLo = muLo >>> 0;
+  out.vHi = ((a.vHi ^ b.vHi) & ~muHi);
+  out.vLo = ((a.vLo ^ b.vLo) & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
 }
 
 /** `out` = the values in both a and b, assuming they overlap (`out` may be either operand). */
 export function tnumIntersectTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
   const muHi = a.mHi & b.mHi, muLo = a.mLo & b.mLo;
-  out.vHi = ((a.vHi | b.vHi) & ~muHi) >>> 0;
-  out.vLo = ((a.vLo | b.vLo) & ~muLo) >>> 0;
-  out.mHi = muHi >>> 0; out.mLo = muLo >>> 0;
+  out.vHi = ((a.vHi | b.vHi) & ~muHi);
+  out.vLo = ((a.vLo | b.vLo) & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
 }
 
 /** True when every value of `b` is a value of `a`. */
 export function tnumInFields(a: TnumFields, b: TnumFields): boolean {
   if ((b.mHi & ~a.mHi) | (b.mLo & ~a.mLo)) return false;
-  return ((b.vHi & ~a.mHi) >>> 0) === a.vHi && ((b.vLo & ~a.mLo) >>> 0) === a.vLo;
+  return ((b.vHi & ~a.mHi)) === a.vHi && ((b.vLo & ~a.mLo)) === a.vLo;
 }
 
 const fa: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };

@@ -798,7 +798,7 @@ class Verifier {
     const val = r.valueS64();
     if (r.isConst() && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) this.fail(`math between ${t} pointer and ${BigInt.asIntN(64, r.varOff.value)} is not allowed`);
     if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF) this.fail(`${t} pointer offset ${r.off} is not allowed`);
-    if (r.sminHi === 0x80000000 && r.sminLo === 0) this.fail(`math between ${t} pointer and register with unbounded min value is not allowed`);
+    if (r.sminHi === -0x80000000 && r.sminLo === 0) this.fail(`math between ${t} pointer and register with unbounded min value is not allowed`);
     const smin = r.sminNum();
     if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) this.fail(`value ${r.smin} makes ${t} pointer be out of bounds`);
   }
@@ -1892,7 +1892,7 @@ const alignScratch: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
 /** Whether `varOff + off` is a multiple of `size` (a power of two) for every value. */
 function tnumIsAlignedTo(varOff: TnumFields, off: number, size: number): boolean {
   const t = alignScratch;
-  t.vHi = off < 0 ? U32 : 0; t.vLo = off >>> 0; t.mHi = 0; t.mLo = 0;
+  t.vHi = off < 0 ? U32 : 0; t.vLo = off | 0; t.mHi = 0; t.mLo = 0;
   tnumAddTo(t, varOff, t);
   return ((t.vLo | t.mLo) & (size - 1)) === 0;
 }
@@ -1908,7 +1908,7 @@ function changesPktData(id: number): boolean {
 }
 
 /**
- * A conditional jump's operand as 64-bit bounds and tnum in u32 halves: the register's own, or
+ * A conditional jump's operand as 64-bit bounds and tnum in 32-bit halves (int32-stored): the register's own, or
  * for jmp32 its subregister's (bounds sign- or zero-extended, tnum truncated).
  */
 class JmpView implements TnumFields {
@@ -1925,9 +1925,9 @@ function view(v: JmpView, r: Reg, jmp32: boolean): JmpView {
     v.sminHi = r.sminHi; v.sminLo = r.sminLo; v.smaxHi = r.smaxHi; v.smaxLo = r.smaxLo;
   } else {
     v.vHi = 0; v.vLo = r.vLo; v.mHi = 0; v.mLo = r.mLo;
-    v.uminHi = 0; v.uminLo = r.u32min; v.umaxHi = 0; v.umaxLo = r.u32max;
-    v.sminHi = r.s32min < 0 ? U32 : 0; v.sminLo = r.s32min >>> 0;
-    v.smaxHi = r.s32max < 0 ? U32 : 0; v.smaxLo = r.s32max >>> 0;
+    v.uminHi = 0; v.uminLo = r.u32min | 0; v.umaxHi = 0; v.umaxLo = r.u32max | 0;
+    v.sminHi = r.s32min < 0 ? U32 : 0; v.sminLo = r.s32min;
+    v.smaxHi = r.s32max < 0 ? U32 : 0; v.smaxLo = r.s32max;
   }
   return v;
 }
@@ -2006,9 +2006,9 @@ function pktBranchTaken(dst: Reg, src: Reg, op: number): number {
 
 /** The subregister of `r`'s tnum becomes vLo/mLo (tnum_with_subreg). */
 function withSubreg(r: Reg, vLo: number, mLo: number): void {
-  r.mHi = (r.mHi & ~r.vHi) >>> 0;
-  r.vLo = vLo >>> 0;
-  r.mLo = (mLo & ~vLo) >>> 0;
+  r.mHi &= ~r.vHi;
+  r.vLo = vLo | 0;
+  r.mLo = mLo & ~vLo;
 }
 
 /** regs_refine_cond_op: narrow both operands assuming `r1 op r2` holds. */
@@ -2043,7 +2043,7 @@ function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
       if (!isRegConst(r2, jmp32)) break;
       // Bounds at the constant's value step over it (the kernel shows they cannot wrap here).
       if (jmp32) {
-        const u = r2.vLo, s = u | 0;
+        const u = r2.vLo >>> 0, s = r2.vLo;
         if (r1.u32min === u) r1.u32min++;
         if (r1.u32max === u) r1.u32max--;
         if (r1.s32min === s) r1.s32min++;
@@ -2067,8 +2067,8 @@ function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
       if ((hi & (hi - 1)) !== 0 || (lo & (lo - 1)) !== 0) break;
       if (jmp32) withSubreg(r1, r1.vLo | lo, r1.mLo);
       else {
-        r1.vHi = (r1.vHi | hi) >>> 0; r1.vLo = (r1.vLo | lo) >>> 0;
-        r1.mHi = (r1.mHi & ~r1.vHi) >>> 0; r1.mLo = (r1.mLo & ~r1.vLo) >>> 0;
+        r1.vHi |= hi; r1.vLo |= lo;
+        r1.mHi &= ~r1.vHi; r1.mLo &= ~r1.vLo;
       }
       break;
     }
@@ -2083,8 +2083,8 @@ function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
         withSubreg(r1, v, (r1.vLo | r1.mLo) & ~lo & ~v);
       } else {
         const vHi = r1.vHi & ~hi, vLo = r1.vLo & ~lo;
-        r1.mHi = ((r1.vHi | r1.mHi) & ~hi & ~vHi) >>> 0; r1.mLo = ((r1.vLo | r1.mLo) & ~lo & ~vLo) >>> 0;
-        r1.vHi = vHi >>> 0; r1.vLo = vLo >>> 0;
+        r1.mHi = (r1.vHi | r1.mHi) & ~hi & ~vHi; r1.mLo = (r1.vLo | r1.mLo) & ~lo & ~vLo;
+        r1.vHi = vHi; r1.vLo = vLo;
       }
       break;
     }
