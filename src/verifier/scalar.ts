@@ -7,7 +7,7 @@
  */
 import {
   type Tnum, type TnumFields, tnumRangeTo, tnumIntersectTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo,
-  tnumOfFields, tnumToFields, tnumSubreg, tnumMul, tnumLshift, tnumRshift, tnumArshift, tnumCast,
+  tnumOfFields, tnumToFields, tnumSubreg, tnumMul, tnumLshift, tnumRshift, tnumArshift,
 } from './tnum.js';
 import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32 } from './u64.js';
 
@@ -570,16 +570,18 @@ function constAlu(a: bigint, b: bigint, op: AluOp, width: 32 | 64): bigint {
 /** Bounds of a value loaded from memory of `size` bytes, zero-extended (coerce_reg_to_size). */
 export function coerceToSize(r: Bounds, size: number): void {
   if (size >= 8) return;
-  r.varOff = tnumCast(r.varOff, size);
-  const mask = (1n << BigInt(size * 8)) - 1n;
-  if ((r.umin & ~mask) === (r.umax & ~mask)) {
-    r.umin &= mask;
-    r.umax &= mask;
+  // The low `size` bytes: a mask of the low half (the high half is all cleared).
+  const m = size >= 4 ? U32 : (1 << (size * 8)) - 1;
+  r.vHi = 0; r.mHi = 0; r.vLo &= m; r.mLo &= m;
+  if (r.uminHi === r.umaxHi && (r.uminLo & ~m) === (r.umaxLo & ~m)) {
+    r.uminLo &= m;
+    r.umaxLo &= m;
   } else {
-    r.umin = 0n;
-    r.umax = mask;
+    r.uminLo = 0;
+    r.umaxLo = m;
   }
-  r.smin = r.umin; r.smax = r.umax;
+  r.uminHi = r.umaxHi = 0;
+  r.sminHi = r.uminHi; r.sminLo = r.uminLo; r.smaxHi = r.umaxHi; r.smaxLo = r.umaxLo;
   if (size < 4) mark32Unbounded(r);
   boundsSync(r);
 }

@@ -303,12 +303,13 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
   switch (o.type) {
     case RegType.SCALAR:
       if (!precise && exact === NOT_EXACT) return true;
-      return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumInFields(o, c);
+      // The id mapping last: a failed comparison ends states_equal, whatever the map holds.
+      return rangeWithin(o, c) && tnumInFields(o, c) && idmap.checkScalar(o.id, c.id);
     case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
       return sameFields(o, c) && rangeWithin(o, c) && tnumInFields(o, c) &&
         idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
     case RegType.PKT: case RegType.PKT_META:
-      return o.range <= c.range && o.off === c.off && idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumInFields(o, c);
+      return o.range <= c.range && o.off === c.off && rangeWithin(o, c) && tnumInFields(o, c) && idmap.check(o.id, c.id);
     default:
       return regsExact(o, c, idmap);
   }

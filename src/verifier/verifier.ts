@@ -21,7 +21,7 @@ import {
   mark32Unbounded, regWidth, S64_MIN, S64_MAX, add64, sub64,
 } from './scalar.js';
 import { tnumStr, tnumAddTo, tnumSubTo, tnumIntersectTo, type TnumFields } from './tnum.js';
-import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle } from './u64.js';
+import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, toU64 } from './u64.js';
 import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable } from './context.js';
 import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, type ArgKind } from './helpers.js';
 
@@ -1099,7 +1099,7 @@ class Verifier {
     const spilled = f.stype[base + 7] === STACK_SPILL ? f.spilled[spi] : undefined;
     if (!this.privileged && spilled && spilled.type !== RegType.SCALAR && size !== BPF_REG_SIZE) this.fail('attempt to corrupt spilled pointer on stack');
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
-    this.scratch.stack |= 1n << BigInt(spi);
+    this.scratch.markSlot(spi);
     const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
     f.ownStack();
     if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
@@ -1143,7 +1143,7 @@ class Verifier {
 
   private stackReadFixed(f: FuncState, off: number, size: number, dstRegno: number): void {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
-    this.scratch.stack |= 1n << BigInt(spi);
+    this.scratch.markSlot(spi);
     const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
     let sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
@@ -1195,7 +1195,7 @@ class Verifier {
     let zeros = 0;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
-      this.scratch.stack |= 1n << BigInt(slot >> 3);
+      this.scratch.markSlot(slot >> 3);
       if (f.stype[slot] !== STACK_ZERO) break;
       zeros++;
     }
@@ -1211,7 +1211,7 @@ class Verifier {
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
       const t = f.stype[slot];
-      this.scratch.stack |= 1n << BigInt(spi);
+      this.scratch.markSlot(spi);
       if (!this.privileged && t !== STACK_MISC && t !== STACK_ZERO) {
         this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
       }
@@ -1238,7 +1238,7 @@ class Verifier {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
       const t = f.stype[slot];
-      this.scratch.stack |= 1n << BigInt(spi);
+      this.scratch.markSlot(spi);
       if (t === STACK_MISC) continue;
       if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
         if (clobber) f.stype[slot] = STACK_MISC;
@@ -1865,12 +1865,14 @@ function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number):
 
 /** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
 function spilledScalars(f: FuncState, id = 0): bigint {
-  let bits = 0n;
+  let lo = 0, hi = 0;
   for (let spi = 0; spi < f.allocated >> 3; spi++) {
     const sp = f.spilled[spi];
-    if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp?.type === RegType.SCALAR && (!id || sp.id === id)) bits |= 1n << BigInt(spi);
+    if (f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR || (id && sp.id !== id)) continue;
+    if (spi < 32) lo |= 1 << spi;
+    else hi |= 1 << (spi - 32);
   }
-  return bits;
+  return lo | hi ? toU64(hi, lo) : 0n;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
