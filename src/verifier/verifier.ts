@@ -443,10 +443,9 @@ class Verifier {
         const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
         let add = 0;
         if (stackMark) {
-          const r = backtrackStack(this.insns[e], m, sm, stackMark);
-          if (r === undefined) { this.markPathPrecise(); return; }
-          sm = r.slots;
-          add = r.regs;
+          add = backtrackStack(this.insns[e], m, sm, stackMark);
+          if (add < 0) { this.markPathPrecise(); return; }
+          sm = btSlots;
         }
         // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
         if (slotGroup && sm & slotGroup) m |= dst;
@@ -1838,20 +1837,26 @@ const STACK_MARK = -0x1000, STACK_NONLOCAL = -0x2000;
 /** History marker of the spilled scalars linked to a jump's operands: `LINKED_SLOTS - k` for `linkedSlots[k]`. */
 const LINKED_SLOTS = -0x10000;
 
+/** The slots before the instruction of the last backtrackStack call. */
+let btSlots = 0n;
+
 /**
  * The stack part of backtrack_insn for an instruction that accessed the stack (`mark`): the slots
- * before `insn` that the registers `m` and slots `sm` after it came from, and the registers a spill
- * adds; undefined when a needed value was read from another frame's stack.
+ * before `insn` that the registers `m` and slots `sm` after it came from (into btSlots), and
+ * returns the registers a spill adds; -1 when a needed value was read from another frame's stack.
  */
-function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): { slots: bigint; regs: number } | undefined {
+function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): number {
+  btSlots = sm;
   const cls = opClass(insn.op);
-  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return { slots: sm, regs: 0 };
+  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return 0;
   const atomic = cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC;
   let loaded = -1;
   if (cls === CLASS.LDX || (atomic && insn.imm === ATOMIC.LOAD_ACQ)) loaded = insn.dst;
   else if (atomic && insn.imm & ATOMIC.FETCH) loaded = insn.imm === ATOMIC.CMPXCHG ? 0 : insn.src;
   const reads = loaded >= 0 && (m & (1 << loaded)) !== 0;
-  if (mark === STACK_NONLOCAL) return reads ? undefined : { slots: sm, regs: 0 };
+  if (mark === STACK_NONLOCAL) return reads ? -1 : 0;
+  // No slot matters and the value read does not: nothing changes.
+  if (!reads && !sm) return 0;
   const bit = 1n << BigInt(STACK_MARK - mark);
   let slots = reads ? sm | bit : sm, regs = 0;
   if (cls !== CLASS.LDX && sm & bit) {
@@ -1860,7 +1865,8 @@ function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number):
     if (cls === CLASS.STX) regs = 1 << insn.src;
     if (!atomic) slots &= ~bit;
   }
-  return { slots, regs };
+  btSlots = slots;
+  return regs;
 }
 
 /** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
