@@ -54,6 +54,8 @@ export class StackLiveness {
   /** Reads recorded by the verifier (bit spi of the current frame). */
   private readonly dyn: bigint[];
   private readonly live: bigint[];
+  /** `live` as 32-bit halves, two per instruction (low slots 0-31, high 32-63), for statesEqual. */
+  readonly liveHalves: Int32Array;
   private readonly succ: number[][];
   private readonly preds: number[][];
   private readonly work: number[] = [];
@@ -69,6 +71,7 @@ export class StackLiveness {
     this.flags = new Uint8Array(n);
     this.dyn = new Array(n).fill(0n);
     this.live = new Array(n).fill(0n);
+    this.liveHalves = new Int32Array(2 * n);
     this.succ = new Array(n);
     this.preds = Array.from({ length: n }, () => []);
     const all = dynamic ? 0n : ALL_SLOTS;
@@ -136,6 +139,8 @@ export class StackLiveness {
       }
       if (inn === live[i]) continue;
       live[i] = inn;
+      this.liveHalves[2 * i] = Number(inn & 0xffffffffn) | 0;
+      this.liveHalves[2 * i + 1] = Number(inn >> 32n) | 0;
       for (const p of this.preds[i]) work.push(p);
     }
   }

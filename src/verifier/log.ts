@@ -84,18 +84,27 @@ export function formatReg(r: Reg, maps: readonly VerifierMap[], curFrame: number
 /** Which registers / stack slots changed since the last print (the kernel's "scratched" marks). */
 export class Scratch {
   regs = 0;
-  /** One bit per 8-byte stack slot, as bigint (64 slots). */
-  stack = 0n;
+  /** One bit per 8-byte stack slot: slots 0-31, then 32-63. */
+  private stackLo = 0;
+  private stackHi = 0;
   all(): void {
     this.regs = 0x7ff;
-    this.stack = (1n << 64n) - 1n;
+    this.stackLo = this.stackHi = -1;
   }
   clear(): void {
     this.regs = 0;
-    this.stack = 0n;
+    this.stackLo = this.stackHi = 0;
   }
   any(): boolean {
-    return this.regs !== 0 || this.stack !== 0n;
+    return (this.regs | this.stackLo | this.stackHi) !== 0;
+  }
+  /** Marks stack slot `spi` (0..63). */
+  markSlot(spi: number): void {
+    if (spi < 32) this.stackLo |= 1 << spi;
+    else this.stackHi |= 1 << (spi - 32);
+  }
+  hasSlot(spi: number): boolean {
+    return ((spi < 32 ? this.stackLo >>> spi : this.stackHi >>> (spi - 32)) & 1) !== 0;
   }
 }
 
@@ -117,7 +126,7 @@ export function formatFuncState(st: VState, f: FuncState, maps: readonly Verifie
       types += SLOT_TYPE_CHARS[f.stype[base + j]];
     }
     if (!valid) continue;
-    if (!printAll && !(scratch.stack & (1n << BigInt(spi)))) continue;
+    if (!printAll && !scratch.hasSlot(spi)) continue;
     const name = ` fp${-(spi + 1) * BPF_REG_SIZE}=`;
     if (f.stype[base + 7] === STACK_SPILL && f.spilled[spi]) out += name + formatReg(f.spilled[spi]!, maps, f.frameno);
     else out += name + types;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type Bounds, type AluOp, markUnknown, markKnown, boundsSync, scalarAlu } from './scalar.js';
+import { Bounds, type AluOp, markUnknown, markKnown, boundsSync, scalarAlu } from './scalar.js';
 import { tnumRange, tnumConst, tnumAdd, tnumMul, tnumIn, tnumStr, tnumStep, U64_MAX } from './tnum.js';
 import { rng } from './fuzz.js';
 
@@ -23,7 +23,7 @@ function sample(r: (n: number) => number): [Bounds, bigint] {
   let lo = u64(randomU64(r)), hi = u64(randomU64(r));
   if (lo > hi) [lo, hi] = [hi, lo];
   if (r(4) === 0) hi = lo;
-  const b = {} as Bounds;
+  const b = new Bounds();
   markUnknown(b);
   b.umin = lo; b.umax = hi;
   boundsSync(b);
@@ -67,16 +67,15 @@ test('scalar ALU bounds are sound: every concrete result lies in the abstract re
     let [b, y] = sample(r);
     if (op === 'lsh' || op === 'rsh' || op === 'arsh') {
       y = BigInt(r(alu32 ? 32 : 64));
-      b = {} as Bounds;
+      b = new Bounds();
       markKnown(b, y);
     }
-    const d = { ...a };
+    const d = new Bounds().copyBounds(a);
     scalarAlu(d, op === 'neg' ? d : b, op, alu32);
     const v = concrete(op, x, y, alu32);
     assert.ok(contains(d, v), `${op}${alu32 ? '32' : ''} ${x} ${y} = ${v} not in ${JSON.stringify(d, (_k, val) => (typeof val === 'bigint' ? val.toString() : val))}`);
   }
 });
-
 test('tnum_step: the smallest member above z, by enumeration of small tnums', () => {
   const r = rng(11);
   for (let i = 0; i < 3000; i++) {
@@ -100,7 +99,7 @@ test('tnum_step: the smallest member above z, by enumeration of small tnums', ()
 });
 
 test('bounds: a range that meets the tnum in one value makes the register known', () => {
-  const b = {} as Bounds;
+  const b = new Bounds();
   markUnknown(b);
   // w1 &= 8; if w1 != 0: var_off (0x0; 0x8), umin 1 -> 8 (the kernel prints R1=8).
   b.varOff = { value: 0n, mask: 8n };

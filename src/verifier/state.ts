@@ -3,9 +3,9 @@
  * references, and the parentage links used by state pruning — after the kernel's bpf_reg_state,
  * bpf_func_state and bpf_verifier_state.
  */
-import { type Tnum, TNUM_UNKNOWN, tnumIn } from './tnum.js';
-import { type Bounds, markKnown, markUnknown, S64_MIN, S64_MAX, S32_MIN, S32_MAX, U32_MAX } from './scalar.js';
-import { U64_MAX } from './tnum.js';
+import { tnumInFields } from './tnum.js';
+import { ule, sle } from './u64.js';
+import { Bounds, markKnown, markKnownBits, markUnknown } from './scalar.js';
 
 /** Register types (the kernel's enum bpf_reg_type, with PTR_MAYBE_NULL folded into *_OR_NULL). */
 export const RegType = {
@@ -51,7 +51,7 @@ export const MAX_CALL_FRAMES = 8;
 export const ALL_SLOTS = (1n << 64n) - 1n;
 
 /** One register's abstract value. */
-export class Reg implements Bounds {
+export class Reg extends Bounds {
   type: number = RegType.NOT_INIT;
   /** Fixed offset of a pointer. */
   off = 0;
@@ -67,22 +67,11 @@ export class Reg implements Bounds {
   frameno = 0;
   /** Subprogram of a func pointer. */
   subprog = 0;
-  varOff: Tnum = TNUM_UNKNOWN;
-  smin = S64_MIN;
-  smax = S64_MAX;
-  umin = 0n;
-  umax = U64_MAX;
-  s32min = S32_MIN;
-  s32max = S32_MAX;
-  u32min = 0;
-  u32max = U32_MAX;
 
   copyFrom(o: Reg): this {
     this.type = o.type; this.off = o.off; this.range = o.range; this.id = o.id; this.refObjId = o.refObjId;
     this.mapIdx = o.mapIdx; this.memSize = o.memSize; this.frameno = o.frameno; this.subprog = o.subprog;
-    this.varOff = o.varOff; this.smin = o.smin; this.smax = o.smax; this.umin = o.umin; this.umax = o.umax;
-    this.s32min = o.s32min; this.s32max = o.s32max; this.u32min = o.u32min; this.u32max = o.u32max;
-    return this;
+    return this.copyBounds(o);
   }
   clone(): Reg {
     return new Reg().copyFrom(this);
@@ -107,14 +96,17 @@ export class Reg implements Bounds {
     markKnown(this, v);
     this.type = RegType.SCALAR;
   }
+  /** A known scalar of 32-bit halves hi:lo. */
+  markKnownBits(hi: number, lo: number): void {
+    this.resetPtrFields();
+    markKnownBits(this, hi, lo);
+    this.type = RegType.SCALAR;
+  }
   /** A pointer of `type` with zero offsets (the start of a new object). */
   markPtr(type: number): void {
     this.resetPtrFields();
-    markKnown(this, 0n);
+    markKnownBits(this, 0, 0);
     this.type = type;
-  }
-  isConst(): boolean {
-    return this.varOff.mask === 0n;
   }
   isPointer(): boolean {
     return this.type !== RegType.SCALAR && this.type !== RegType.NOT_INIT;
@@ -124,12 +116,16 @@ export class Reg implements Bounds {
 export const STACK_INVALID = 0, STACK_SPILL = 1, STACK_MISC = 2, STACK_ZERO = 3;
 export const SLOT_TYPE_CHARS = '?rm0';
 
-/** One call frame: registers and its 512-byte stack. */
+/**
+ * One call frame: registers and its 512-byte stack. The stack (`stype` and `spilled`) is shared
+ * copy-on-write between a frame and its clones: call `ownStack()` before writing either of them
+ * or any spilled register.
+ */
 export class FuncState {
   regs: Reg[];
-  /** Slot type of each stack byte, indexed by `-off - 1`. */
+  /** Slot type of each stack byte, indexed by `-off - 1` (read-only unless owned). */
   stype: Uint8Array;
-  /** Spilled register of each 8-byte slot (valid when its bytes are STACK_SPILL). */
+  /** Spilled register of each 8-byte slot, valid when its bytes are STACK_SPILL (read-only unless owned). */
   spilled: (Reg | undefined)[];
   /** Bytes of stack in use (multiple of 8). */
   allocated = 0;
@@ -139,6 +135,8 @@ export class FuncState {
   subprog: number;
   /** Inside a bpf_loop / for_each callback: the accepted return range. */
   inCallback = false;
+  /** Set while `stype` and `spilled` may also belong to another frame. */
+  private stackShared = false;
 
   constructor(frameno: number, callsite: number, subprog: number, copy?: FuncState) {
     this.frameno = frameno;
@@ -148,13 +146,9 @@ export class FuncState {
       const regs = new Array<Reg>(MAX_BPF_REG);
       for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = copy.regs[i].clone();
       this.regs = regs;
-      this.stype = copy.stype.slice();
-      const n = copy.spilled.length, spilled = new Array<Reg | undefined>(n);
-      for (let i = 0; i < n; i++) {
-        const r = copy.spilled[i];
-        spilled[i] = r === undefined ? undefined : r.clone();
-      }
-      this.spilled = spilled;
+      this.stype = copy.stype;
+      this.spilled = copy.spilled;
+      this.stackShared = copy.stackShared = true;
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
@@ -165,6 +159,18 @@ export class FuncState {
   }
   clone(): FuncState {
     return new FuncState(this.frameno, this.callsite, this.subprog, this);
+  }
+  /** Gives this frame its own copy of a shared stack, before a write. */
+  ownStack(): void {
+    if (!this.stackShared) return;
+    this.stype = this.stype.slice();
+    const old = this.spilled, n = old.length, spilled = new Array<Reg | undefined>(n);
+    for (let i = 0; i < n; i++) {
+      const r = old[i];
+      spilled[i] = r === undefined ? undefined : r.clone();
+    }
+    this.spilled = spilled;
+    this.stackShared = false;
   }
 }
 
@@ -275,7 +281,8 @@ export class IdMap {
 export const NOT_EXACT = 0, RANGE_WITHIN = 1, EXACT = 2;
 
 const rangeWithin = (o: Reg, c: Reg): boolean =>
-  o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
+  ule(o.uminHi, o.uminLo, c.uminHi, c.uminLo) && ule(c.umaxHi, c.umaxLo, o.umaxHi, o.umaxLo) &&
+  sle(o.sminHi, o.sminLo, c.sminHi, c.sminLo) && sle(c.smaxHi, c.smaxLo, o.smaxHi, o.smaxLo) &&
   o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
 
 function sameFields(o: Reg, c: Reg): boolean {
@@ -284,8 +291,9 @@ function sameFields(o: Reg, c: Reg): boolean {
 }
 
 function regsExact(o: Reg, c: Reg, idmap: IdMap): boolean {
-  return sameFields(o, c) && o.varOff.value === c.varOff.value && o.varOff.mask === c.varOff.mask &&
-    o.smin === c.smin && o.smax === c.smax && o.umin === c.umin && o.umax === c.umax &&
+  return sameFields(o, c) && o.vHi === c.vHi && o.vLo === c.vLo && o.mHi === c.mHi && o.mLo === c.mLo &&
+    o.sminHi === c.sminHi && o.sminLo === c.sminLo && o.smaxHi === c.smaxHi && o.smaxLo === c.smaxLo &&
+    o.uminHi === c.uminHi && o.uminLo === c.uminLo && o.umaxHi === c.umaxHi && o.umaxLo === c.umaxLo &&
     o.s32min === c.s32min && o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max &&
     idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
 }
@@ -302,12 +310,13 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
   switch (o.type) {
     case RegType.SCALAR:
       if (!precise && exact === NOT_EXACT) return true;
-      return idmap.checkScalar(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+      // The id mapping last: a failed comparison ends states_equal, whatever the map holds.
+      return rangeWithin(o, c) && tnumInFields(o, c) && idmap.checkScalar(o.id, c.id);
     case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
-      return sameFields(o, c) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff) &&
+      return sameFields(o, c) && rangeWithin(o, c) && tnumInFields(o, c) &&
         idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
     case RegType.PKT: case RegType.PKT_META:
-      return o.range <= c.range && o.off === c.off && idmap.check(o.id, c.id) && rangeWithin(o, c) && tnumIn(o.varOff, c.varOff);
+      return o.range <= c.range && o.off === c.off && rangeWithin(o, c) && tnumInFields(o, c) && idmap.check(o.id, c.id);
     default:
       return regsExact(o, c, idmap);
   }
@@ -332,51 +341,79 @@ function scalarForStack(f: FuncState, spi: number, allowUninit: boolean): Reg | 
   return fakeUnknown;
 }
 
+/** True when bit `spi` (0..63) is set in the slot mask held as two 32-bit halves. */
+const slotBit = (lo: number, hi: number, spi: number): boolean => ((spi < 32 ? lo >>> spi : hi >>> (spi - 32)) & 1) !== 0;
+
 /**
- * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in `preciseSlots`
- * (bit spi) matches any scalar, like an imprecise register.
+ * stacksafe: `old`'s stack subsumes `cur`'s. A spilled scalar whose slot is not in the precise
+ * slots (bit spi, as 32-bit halves) matches any scalar, like an imprecise register.
  */
-function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean, preciseSlots: bigint, liveSlots: bigint): boolean {
-  for (let i = 0; i < o.allocated; i++) {
-    const spi = i >> 3;
-    const ot = o.stype[i];
+function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean,
+  preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): boolean {
+  const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated;
+  for (let base = 0, spi = 0; base < o.allocated; base += BPF_REG_SIZE, spi++) {
     if (exact === EXACT) {
-      const ct = i < c.allocated ? c.stype[i] : STACK_INVALID;
-      if (ot !== ct) return false;
-      if ((i & 7) === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
+      for (let j = 0; j < BPF_REG_SIZE; j++) {
+        const i = base + j;
+        if (ostype[i] !== (i < cAllocated ? cstype[i] : STACK_INVALID)) return false;
+      }
+      if (ostype[base + 7] === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
       continue;
     }
-    if (ot === STACK_INVALID) continue;
-    if (allowUninit && ot === STACK_MISC) continue;
     // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
     // only when privileged, as unprivileged stores also depend on what a slot holds.
-    if (allowUninit && exact === NOT_EXACT && ((liveSlots >> BigInt(spi)) & 1n) === 0n) { i = spi * BPF_REG_SIZE + 7; continue; }
-    if (i >= c.allocated) return false;
-    const precise = ((preciseSlots >> BigInt(spi)) & 1n) !== 0n;
-    const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
-    if (or && cr) {
-      if (!regsafe(or, cr, idmap, exact, precise)) return false;
-      i = spi * BPF_REG_SIZE + 7;
-      continue;
+    if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) continue;
+    const precise = slotBit(preciseLo, preciseHi, spi);
+    // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
+    let scalars = -1;
+    for (let j = 0; j < BPF_REG_SIZE; j++) {
+      const i = base + j;
+      const ot = ostype[i];
+      if (ot === STACK_INVALID) continue;
+      if (allowUninit && ot === STACK_MISC) continue;
+      if (i >= cAllocated) return false;
+      if (scalars < 0) {
+        const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
+        if (or && cr) {
+          if (!regsafe(or, cr, idmap, exact, precise)) return false;
+          break;
+        }
+        scalars = 0;
+      }
+      const ct = cstype[i];
+      if (ot === STACK_MISC && ct === STACK_ZERO) continue;
+      if (ot !== ct) return false;
+      if (j === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;
     }
-    const ct = c.stype[i];
-    if (ot === STACK_MISC && ct === STACK_ZERO) continue;
-    if (ot !== ct) return false;
-    if ((i & 7) !== 7) continue;
-    if (ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;
   }
   return true;
 }
 
 /**
+ * Per-instruction stack slot masks of states_equal, 2 words per instruction (bits of slots 0-31,
+ * then 32-63): the spilled slots whose values matter there, or the slots that may still be read.
+ */
+export type SlotMasks = Int32Array;
+
+/** Packs per-instruction u64 precise-slot masks (missing entries: every slot) for statesEqual. */
+export function packSlotMasks(n: number, precise: readonly bigint[]): SlotMasks {
+  const out = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const p = precise[i] ?? ALL_SLOTS;
+    out[2 * i] = Number(p & 0xffffffffn) | 0;
+    out[2 * i + 1] = Number(p >> 32n) | 0;
+  }
+  return out;
+}
+
+/**
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live
  * before an instruction (bit i = Ri; dead registers of `old` are ignored) and `preciseMasks(insn)`
- * the scalar registers whose values matter there; `preciseSlots(insn)` the spilled stack
- * slots whose values matter at `insn`, and `liveSlots(insn)` the slots that may still be read.
+ * the scalar registers whose values matter there; `slotMasks` the spilled stack slots whose
+ * values matter at each insn and `liveSlots` the slots that may still be read (see SlotMasks).
  */
 export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: number, liveMasks: (insn: number) => number,
-  preciseMasks: (insn: number) => number, preciseSlots: (insn: number) => bigint, liveSlots: (insn: number) => bigint,
-  allowUninit: boolean): boolean {
+  preciseMasks: (insn: number) => number, slotMasks: SlotMasks, liveSlots: SlotMasks, allowUninit: boolean): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   idmap.reset();
@@ -393,9 +430,21 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
       if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
     }
-    const slots = old.allPrecise ? ALL_SLOTS : preciseSlots(at) | (innermost ? old.preciseStack : 0n);
+    let preciseLo = -1, preciseHi = -1, liveLo = -1, liveHi = -1;
+    if (!old.allPrecise) {
+      preciseLo = slotMasks[2 * at];
+      preciseHi = slotMasks[2 * at + 1];
+      if (innermost && old.preciseStack) {
+        preciseLo |= Number(old.preciseStack & 0xffffffffn);
+        preciseHi |= Number(old.preciseStack >> 32n);
+      }
+    }
     // Stack liveness is per function: outer frames' stacks may be read through pointers by callees.
-    if (!stacksafe(o, c, idmap, exact, allowUninit, slots, innermost ? liveSlots(at) : ALL_SLOTS)) return false;
+    if (innermost) {
+      liveLo = liveSlots[2 * at];
+      liveHi = liveSlots[2 * at + 1];
+    }
+    if (!stacksafe(o, c, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return false;
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;

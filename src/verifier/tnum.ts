@@ -1,10 +1,12 @@
 /**
  * Tristate numbers ("tnums"), the kernel's known-bits abstraction of a 64-bit value: bits set in
- * `mask` are unknown; the others equal the bits of `value`. All quantities are u64 bigints.
+ * `mask` are unknown; the others equal the bits of `value`. The hot operations work on
+ * TnumFields (value and mask as 32-bit halves, what a register stores, allocation-free); the Tnum
+ * form (u64 bigints) serves the cold paths and the log.
  */
+import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32 } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
-export const U32_MAX_N = 0xffffffffn;
 
 export interface Tnum {
   readonly value: bigint;
@@ -14,29 +16,118 @@ export interface Tnum {
 const u64 = (x: bigint): bigint => x & U64_MAX;
 
 export const tnumConst = (v: bigint): Tnum => ({ value: u64(v), mask: 0n });
-export const TNUM_UNKNOWN: Tnum = { value: 0n, mask: U64_MAX };
 
-/** LOW_MASKS[n] = 2^n - 1 (n < 64). */
-const LOW_MASKS: readonly bigint[] = Array.from({ length: 64 }, (_, n) => (1n << BigInt(n)) - 1n);
+/** A tnum as four fields: value and mask, high and low halves (int32-stored, see u64.ts). */
+export interface TnumFields {
+  vHi: number;
+  vLo: number;
+  mHi: number;
+  mLo: number;
+}
+
+/** `out` = the smallest tnum containing every value of the u64 range [min, max]. */
+export function tnumRangeTo(out: TnumFields, minHi: number, minLo: number, maxHi: number, maxLo: number): void {
+  const bits = bitLen64((minHi ^ maxHi), (minLo ^ maxLo));
+  if (bits > 63) {
+    out.vHi = 0; out.vLo = 0; out.mHi = U32; out.mLo = U32;
+    return;
+  }
+  const dHi = bits >= 32 ? 2 ** (bits - 32) - 1 : 0, dLo = bits >= 32 ? U32 : 2 ** bits - 1;
+  out.vHi = (minHi & ~dHi); out.vLo = (minLo & ~dLo);
+  out.mHi = dHi; out.mLo = dLo;
+}
+
+/** `out` = a + b (`out` may be either operand). */
+export function tnumAddTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  add64(a.mHi, a.mLo, b.mHi, b.mLo);
+  const smHi = r64.hi, smLo = r64.lo;
+  add64(a.vHi, a.vLo, b.vHi, b.vLo);
+  const svHi = r64.hi, svLo = r64.lo;
+  add64(smHi, smLo, svHi, svLo);
+  const muHi = ((r64.hi ^ svHi) | a.mHi | b.mHi), muLo = ((r64.lo ^ svLo) | a.mLo | b.mLo);
+  out.vHi = (svHi & ~muHi); out.vLo = (svLo & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** `out` = a - b (`out` may be either operand). */
+export function tnumSubTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  sub64(a.vHi, a.vLo, b.vHi, b.vLo);
+  const dvHi = r64.hi, dvLo = r64.lo;
+  add64(dvHi, dvLo, a.mHi, a.mLo);
+  const alphaHi = r64.hi, alphaLo = r64.lo;
+  sub64(dvHi, dvLo, b.mHi, b.mLo);
+  const muHi = ((alphaHi ^ r64.hi) | a.mHi | b.mHi), muLo = ((alphaLo ^ r64.lo) | a.mLo | b.mLo);
+  out.vHi = (dvHi & ~muHi); out.vLo = (dvLo & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** `out` = a & b (`out` may be either operand). */
+export function tnumAndTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const vHi = a.vHi & b.vHi, vLo = a.vLo & b.vLo;
+  out.mHi = ((a.vHi | a.mHi) & (b.vHi | b.mHi) & ~vHi);
+  out.mLo = ((a.vLo | a.mLo) & (b.vLo | b.mLo) & ~vLo);
+  out.vHi = vHi; out.vLo = vLo;
+}
+
+/** `out` = a | b (`out` may be either operand). */
+export function tnumOrTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const vHi = a.vHi | b.vHi, vLo = a.vLo | b.vLo;
+  out.mHi = ((a.mHi | b.mHi) & ~vHi);
+  out.mLo = ((a.mLo | b.mLo) & ~vLo);
+  out.vHi = vHi; out.vLo = vLo;
+}
+
+/** `out` = a ^ b (`out` may be either operand). */
+export function tnumXorTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const muHi = a.mHi | b.mHi, muLo = a.mLo | b.mLo;
+  out.vHi = ((a.vHi ^ b.vHi) & ~muHi);
+  out.vLo = ((a.vLo ^ b.vLo) & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** `out` = the values in both a and b, assuming they overlap (`out` may be either operand). */
+export function tnumIntersectTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  const muHi = a.mHi & b.mHi, muLo = a.mLo & b.mLo;
+  out.vHi = ((a.vHi | b.vHi) & ~muHi);
+  out.vLo = ((a.vLo | b.vLo) & ~muLo);
+  out.mHi = muHi; out.mLo = muLo;
+}
+
+/** True when every value of `b` is a value of `a`. */
+export function tnumInFields(a: TnumFields, b: TnumFields): boolean {
+  if ((b.mHi & ~a.mHi) | (b.mLo & ~a.mLo)) return false;
+  return ((b.vHi & ~a.mHi)) === a.vHi && ((b.vLo & ~a.mLo)) === a.vLo;
+}
+
+const fa: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+const fb: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+const fr: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+function load(f: TnumFields, t: Tnum): TnumFields {
+  fromBig(t.value); f.vHi = r64.hi; f.vLo = r64.lo;
+  fromBig(t.mask); f.mHi = r64.hi; f.mLo = r64.lo;
+  return f;
+}
+/** The Tnum of four fields. */
+export const tnumOfFields = (f: TnumFields): Tnum => ({ value: toU64(f.vHi, f.vLo), mask: toU64(f.mHi, f.mLo) });
+/** Stores a Tnum into four fields. */
+export const tnumToFields = (f: TnumFields, t: Tnum): void => void load(f, t);
+type FieldsOp = (out: TnumFields, a: TnumFields, b: TnumFields) => void;
+const viaFields = (op: FieldsOp, a: Tnum, b: Tnum): Tnum => {
+  op(fr, load(fa, a), load(fb, b));
+  return tnumOfFields(fr);
+};
 
 /** The smallest tnum containing every value of [min, max] (unsigned). */
 export function tnumRange(min: bigint, max: bigint): Tnum {
-  const chi = min ^ max;
-  let bits: number;
-  // Bit length of chi from its two 32-bit halves (the signed/oversized cases keep the exact path).
-  if (chi < 0n || chi > U64_MAX) bits = chi.toString(2).length;
-  else {
-    const hi = Number(chi >> 32n);
-    bits = hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(chi));
-  }
-  if (bits > 63) return TNUM_UNKNOWN;
-  const delta = LOW_MASKS[bits];
-  return { value: min & ~delta & U64_MAX, mask: delta };
+  fromBig(min);
+  const minHi = r64.hi, minLo = r64.lo;
+  fromBig(max);
+  tnumRangeTo(fr, minHi, minLo, r64.hi, r64.lo);
+  return tnumOfFields(fr);
 }
 
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
 export const tnumIsUnknown = (a: Tnum): boolean => a.mask === U64_MAX;
-export const tnumEquals = (a: Tnum, b: Tnum): boolean => a.value === b.value && a.mask === b.mask;
 
 export const tnumLshift = (a: Tnum, s: number): Tnum => ({ value: u64(a.value << BigInt(s)), mask: u64(a.mask << BigInt(s)) });
 export const tnumRshift = (a: Tnum, s: number): Tnum => ({ value: a.value >> BigInt(s), mask: a.mask >> BigInt(s) });
@@ -50,46 +141,8 @@ export function tnumArshift(a: Tnum, s: number, width: 32 | 64): Tnum {
   };
 }
 
-export function tnumAdd(a: Tnum, b: Tnum): Tnum {
-  const sm = u64(a.mask + b.mask);
-  const sv = u64(a.value + b.value);
-  const sigma = u64(sm + sv);
-  const chi = sigma ^ sv;
-  const mu = chi | a.mask | b.mask;
-  return { value: sv & ~mu & U64_MAX, mask: mu };
-}
+export const tnumAdd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAddTo, a, b);
 
-export function tnumSub(a: Tnum, b: Tnum): Tnum {
-  const dv = u64(a.value - b.value);
-  const alpha = u64(dv + a.mask);
-  const beta = u64(dv - b.mask);
-  const chi = alpha ^ beta;
-  const mu = chi | a.mask | b.mask;
-  return { value: dv & ~mu & U64_MAX, mask: mu };
-}
-
-export function tnumNeg(a: Tnum): Tnum {
-  return tnumSub(tnumConst(0n), a);
-}
-
-export function tnumAnd(a: Tnum, b: Tnum): Tnum {
-  const alpha = a.value | a.mask;
-  const beta = b.value | b.mask;
-  const v = a.value & b.value;
-  return { value: v, mask: alpha & beta & ~v & U64_MAX };
-}
-
-export function tnumOr(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask | b.mask;
-  return { value: v, mask: mu & ~v & U64_MAX };
-}
-
-export function tnumXor(a: Tnum, b: Tnum): Tnum {
-  const v = a.value ^ b.value;
-  const mu = a.mask | b.mask;
-  return { value: v & ~mu & U64_MAX, mask: mu };
-}
 
 /** Multiplication, as the kernel's long-multiplication over known/unknown bits. */
 export function tnumMul(a: Tnum, b: Tnum): Tnum {
@@ -106,13 +159,6 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
   return tnumAdd({ value: accV, mask: 0n }, accM);
 }
 
-/** Values that are in both (assumes they overlap). */
-export function tnumIntersect(a: Tnum, b: Tnum): Tnum {
-  const v = a.value | b.value;
-  const mu = a.mask & b.mask;
-  return { value: v & ~mu & U64_MAX, mask: mu };
-}
-
 /** Truncates to the low `size` bytes. */
 export function tnumCast(a: Tnum, size: number): Tnum {
   const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
@@ -120,54 +166,60 @@ export function tnumCast(a: Tnum, size: number): Tnum {
 }
 
 export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
-export const tnumClearSubreg = (a: Tnum): Tnum => tnumLshift(tnumRshift(a, 32), 32);
-/** Replaces the low 32 bits of `a` by `b` (a 32-bit tnum). */
-export const tnumWithSubreg = (a: Tnum, b: Tnum): Tnum => tnumOr(tnumClearSubreg(a), tnumSubreg(b));
-export const tnumConstSubreg = (a: Tnum, v: number): Tnum => tnumWithSubreg(a, tnumConst(BigInt(v >>> 0)));
 
 /** True when every value of `b` is a value of `a`. */
-export function tnumIn(a: Tnum, b: Tnum): boolean {
-  if (b.mask & ~a.mask) return false;
-  return (b.value & ~a.mask) === a.value;
-}
-
-/** True when `a` is a multiple of `size` (size a power of two) for every value. */
-export function tnumIsAligned(a: Tnum, size: number): boolean {
-  if (!size) return true;
-  return ((a.value | a.mask) & BigInt(size - 1)) === 0n;
-}
+export const tnumIn = (a: Tnum, b: Tnum): boolean => tnumInFields(load(fa, a), load(fb, b));
 
 /** The kernel's `(0x0; 0xff)` notation, or the constant in hex. */
 export function tnumStr(a: Tnum): string {
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
 }
 
-export const tnumUmin = (a: Tnum): bigint => a.value;
-export const tnumUmax = (a: Tnum): bigint => a.value | a.mask;
 
-/** Index of the highest set bit of a non-zero u64. */
-const topBit = (x: bigint): number => x.toString(2).length - 1;
+/** Bits 0..n-1 of a u64 (n in 0..64) into r64. */
+function lowBits(n: number): void {
+  r64.hi = n >= 64 ? U32 : n > 32 ? (2 ** (n - 32) - 1) | 0 : 0;
+  r64.lo = n >= 32 ? U32 : (2 ** n - 1) | 0;
+}
+const bitOf = (hi: number, lo: number, i: number): number => (i >= 32 ? hi >>> (i - 32) : lo >>> i) & 1;
 
 /**
- * tnum_step: the smallest value of `t` greater than `z`; the largest value of `t` when there is
- * none (z >= tmax), the smallest when z is below it.
+ * tnum_step into r64: the smallest value of `t` greater than `z`; the largest value of `t` when
+ * there is none (z >= tmax), the smallest when z is below it.
  */
-export function tnumStep(t: Tnum, z: bigint): bigint {
-  const tmax = t.value | t.mask;
-  if (z >= tmax) return tmax;
-  if (z < t.value) return t.value;
-  // The smallest value of t that is >= y.
-  const y = z + 1n;
-  const diff = (y ^ t.value) & ~t.mask;
-  if (diff === 0n) return y;
-  const i = topBit(diff);
-  const below = (1n << BigInt(i + 1)) - 1n;
+export function tnumStepTo(t: TnumFields, zHi: number, zLo: number): void {
+  const tmaxHi = t.vHi | t.mHi, tmaxLo = t.vLo | t.mLo;
+  if (!ult(zHi, zLo, tmaxHi, tmaxLo)) { r64.hi = tmaxHi; r64.lo = tmaxLo; return; }
+  if (ult(zHi, zLo, t.vHi, t.vLo)) { r64.hi = t.vHi; r64.lo = t.vLo; return; }
+  // The smallest value of t that is >= y = z + 1 (no overflow: z < tmax).
+  add64(zHi, zLo, 0, 1);
+  const yHi = r64.hi, yLo = r64.lo;
+  const dHi = (yHi ^ t.vHi) & ~t.mHi, dLo = (yLo ^ t.vLo) & ~t.mLo;
+  if (!dHi && !dLo) { r64.hi = yHi; r64.lo = yLo; return; }
+  const i = bitLen64(dHi, dLo) - 1;
+  lowBits(i + 1);
+  const bHi = r64.hi, bLo = r64.lo;
   // A known 1 where y has 0: keep y's bits above i, then the smallest completion.
-  if ((t.value >> BigInt(i)) & 1n) return (y & ~below) | (t.value & below);
+  if (bitOf(t.vHi, t.vLo, i)) {
+    r64.hi = (yHi & ~bHi) | (t.vHi & bHi); r64.lo = (yLo & ~bLo) | (t.vLo & bLo);
+    return;
+  }
   // A known 0 where y has 1: the unknown bits above i must count up by one.
   let j = i + 1;
-  while (j < 64 && !(((t.mask & ~y) >> BigInt(j)) & 1n)) j++;
-  if (j === 64) return tmax;
-  const upTo = (1n << BigInt(j + 1)) - 1n;
-  return (y & ~upTo) | (1n << BigInt(j)) | (t.value & ((1n << BigInt(j)) - 1n));
+  while (j < 64 && !bitOf(t.mHi & ~yHi, t.mLo & ~yLo, j)) j++;
+  if (j === 64) { r64.hi = tmaxHi; r64.lo = tmaxLo; return; }
+  lowBits(j);
+  const lHi = r64.hi, lLo = r64.lo;
+  const jHi = j >= 32 ? (1 << (j - 32)) : 0, jLo = j < 32 ? (1 << j) : 0;
+  // (y & ~bits 0..j) | bit j | (value & bits 0..j-1)
+  r64.hi = (yHi & ~(lHi | jHi)) | jHi | (t.vHi & lHi);
+  r64.lo = (yLo & ~(lLo | jLo)) | jLo | (t.vLo & lLo);
+}
+
+/** tnum_step on bigints (tests and cold paths). */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  fromBig(z);
+  const zHi = r64.hi, zLo = r64.lo;
+  tnumStepTo(load(fa, t), zHi, zLo);
+  return toU64(r64.hi, r64.lo);
 }

@@ -13,15 +13,16 @@ import { StackLiveness, stackSlotBits } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, packSlotMasks, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
-  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
+  STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
 import {
   type AluOp, scalarAlu, coerceToSize, signExtend, signExtend32, zext32To64, boundsSync, boundsInvalid, markUnknown,
-  mark32Unbounded, regWidth, S64_MIN, S64_MAX,
+  mark32Unbounded, regWidth, S64_MIN, S64_MAX, add64, sub64,
 } from './scalar.js';
-import { tnumConst, tnumIsConst, tnumStr, tnumAdd, tnumSub, tnumIntersect, tnumSubreg, tnumWithSubreg, tnumOr, tnumAnd, U64_MAX } from './tnum.js';
+import { tnumStr, tnumAddTo, tnumSubTo, tnumIntersectTo, type TnumFields } from './tnum.js';
+import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, toU64 } from './u64.js';
 import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable } from './context.js';
 import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, type ArgKind } from './helpers.js';
 
@@ -140,8 +141,8 @@ class Verifier {
   private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], mayStack: new Uint16Array(0) };
   private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
-  private readonly preciseSlots = (i: number): bigint => this.precise.slots[i] ?? ALL_SLOTS;
-  private readonly liveSlots = (i: number): bigint => this.stackLive.liveBefore(i);
+  /** The precise stack slot masks of `precise`, packed for statesEqual. */
+  private slotMasks: SlotMasks = new Int32Array(0);
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -252,6 +253,7 @@ class Verifier {
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
+    this.slotMasks = packSlotMasks(n, this.precise.slots);
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
@@ -461,10 +463,9 @@ class Verifier {
         const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
         let add = 0;
         if (stackMark) {
-          const r = backtrackStack(this.insns[e], m, sm, stackMark);
-          if (r === undefined) { this.markPathPrecise(); return; }
-          sm = r.slots;
-          add = r.regs;
+          add = backtrackStack(this.insns[e], m, sm, stackMark);
+          if (add < 0) { this.markPathPrecise(); return; }
+          sm = btSlots;
         }
         // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
         if (slotGroup && sm & slotGroup) m |= dst;
@@ -491,7 +492,7 @@ class Verifier {
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSlots, this.liveSlots, this.privileged);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.slotMasks, this.stackLive.liveHalves, this.privileged);
   }
 
   private checkMaxStackDepth(): void {
@@ -556,13 +557,15 @@ class Verifier {
     return REG_TYPE_NAMES[t];
   }
 
-  /** Visits every register and spilled register of every frame. */
-  private forEachReg(st: VState, fn: (r: Reg) => void): void {
+  /** Applies `update` to every register and spilled register of every frame that `match` selects. */
+  private forEachReg(st: VState, match: (r: Reg) => boolean, update: (r: Reg) => void): void {
     for (const f of st.frames) {
-      for (const r of f.regs) fn(r);
+      for (const r of f.regs) if (match(r)) update(r);
       for (let spi = 0; spi < f.spilled.length; spi++) {
         const sp = f.spilled[spi];
-        if (sp && f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) fn(sp);
+        if (!sp || f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || !match(sp)) continue;
+        f.ownStack();
+        update(f.spilled[spi]!);
       }
     }
   }
@@ -684,7 +687,7 @@ class Verifier {
       }
       const dst = this.dstReg(d);
       if (!x) {
-        dst.markKnown(alu64 ? BigInt(imm) : BigInt(imm >>> 0));
+        dst.markKnownBits(alu64 && imm < 0 ? U32 : 0, imm >>> 0);
         return;
       }
       const src = this.reg(s);
@@ -758,14 +761,17 @@ class Verifier {
   }
 
   private readonly fakeReg = new Reg();
+  /** Copies of adjustPtr's operands (the destination register may be either). */
+  private readonly ptrOperand = new Reg();
+  private readonly offOperand = new Reg();
   /** The shared scratch register holding an immediate operand (the kernel's env->fake_reg). */
   private immReg(imm: number): Reg {
-    this.fakeReg.markKnown(BigInt(imm));
+    this.fakeReg.markKnownBits(imm < 0 ? U32 : 0, imm >>> 0);
     return this.fakeReg;
   }
 
   private assignScalarId(r: Reg): void {
-    if (r.type === RegType.SCALAR && !r.id && !tnumIsConst(r.varOff)) r.id = ++this.idGen;
+    if (r.type === RegType.SCALAR && !r.id && !r.isConst()) r.id = ++this.idGen;
   }
 
   /** adjust_reg_min_max_vals. */
@@ -808,12 +814,12 @@ class Verifier {
 
   private checkRegSaneOffset(r: Reg, type: number): void {
     const t = this.typeStr(type);
-    const known = tnumIsConst(r.varOff);
-    const val = BigInt.asIntN(64, r.varOff.value);
-    if (known && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) this.fail(`math between ${t} pointer and ${val} is not allowed`);
+    const val = r.valueS64();
+    if (r.isConst() && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) this.fail(`math between ${t} pointer and ${BigInt.asIntN(64, r.varOff.value)} is not allowed`);
     if (r.off >= BPF_MAX_VAR_OFF || r.off <= -BPF_MAX_VAR_OFF) this.fail(`${t} pointer offset ${r.off} is not allowed`);
-    if (r.smin === S64_MIN) this.fail(`math between ${t} pointer and register with unbounded min value is not allowed`);
-    if (r.smin >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) this.fail(`value ${r.smin} makes ${t} pointer be out of bounds`);
+    if (r.sminHi === -0x80000000 && r.sminLo === 0) this.fail(`math between ${t} pointer and register with unbounded min value is not allowed`);
+    const smin = r.sminNum();
+    if (smin >= BPF_MAX_VAR_OFF || smin <= -BPF_MAX_VAR_OFF) this.fail(`value ${r.smin} makes ${t} pointer be out of bounds`);
   }
 
   /** adjust_ptr_min_max_vals: `ptr op scalar` (or `scalar += ptr` when `swapped`). */
@@ -826,31 +832,29 @@ class Verifier {
       this.fail(`R${d} 32-bit pointer arithmetic prohibited`);
     }
     if (isMaybeNull(ptr.type)) this.fail(`R${d} pointer arithmetic on ${this.typeStr(ptr.type)} prohibited, null-check it first`);
-    const known = tnumIsConst(off.varOff) && off.smin === off.smax;
-    const smin = off.smin, smax = off.smax, umin = off.umin, umax = off.umax;
+    const known = off.isConst() && off.sminHi === off.smaxHi && off.sminLo === off.smaxLo;
+    const smin = off.sminNum();
     const allowed = ptr.type === RegType.CTX || ptr.type === RegType.MAP_VALUE || ptr.type === RegType.MAP_KEY ||
       ptr.type === RegType.STACK || ptr.type === RegType.PKT_META || ptr.type === RegType.PKT ||
       ptr.type === RegType.RINGBUF_MEM || ptr.type === RegType.FUNC ||
-      (ptr.type === RegType.MAP_PTR && known && smin === 0n && o === ALU.ADD);
+      (ptr.type === RegType.MAP_PTR && known && (off.sminHi | off.sminLo) === 0 && o === ALU.ADD);
     if (!allowed) this.fail(`R${d} pointer arithmetic on ${this.typeStr(ptr.type)} prohibited`);
     this.checkRegSaneOffset(off, ptr.type);
     this.checkRegSaneOffset(ptr, ptr.type);
-    const p = ptr.clone();
+    // The operands before `dst` (which may be either of them) is overwritten.
+    const p = this.ptrOperand.copyFrom(ptr), offVal = this.offOperand.copyFrom(off);
     const ptrId = ptr.id;
     switch (o) {
       case ALU.ADD: {
         dst.copyFrom(p);
         mark32Unbounded(dst);
-        const noff = p.off + Number(smin);
+        const noff = p.off + smin;
         if (known && noff === (noff | 0)) {
           dst.off = noff;
           break;
         }
-        const a = p.smin + smin, b = p.smax + smax;
-        if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
-        const c = p.umin + umin, e = p.umax + umax;
-        if (c > U64_MAX || e > U64_MAX) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = c; dst.umax = e; }
-        dst.varOff = tnumAdd(p.varOff, off.varOff);
+        add64(dst, offVal, true);
+        tnumAddTo(dst, p, offVal);
         if (isPktPointer(p.type)) { dst.id = ++this.idGen; dst.range = 0; }
         break;
       }
@@ -859,16 +863,14 @@ class Verifier {
         if (p.type === RegType.STACK) this.fail(`R${d} subtraction from stack pointer prohibited`);
         dst.copyFrom(p);
         mark32Unbounded(dst);
-        const noff = p.off - Number(smin);
+        const noff = p.off - smin;
         if (known && noff === (noff | 0)) {
           dst.off = noff;
           break;
         }
-        const a = p.smin - smax, b = p.smax - smin;
-        if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) { dst.smin = S64_MIN; dst.smax = S64_MAX; } else { dst.smin = a; dst.smax = b; }
-        if (p.umin < umax) { dst.umin = 0n; dst.umax = U64_MAX; } else { dst.umin = p.umin - umax; dst.umax = p.umax - umin; }
-        dst.varOff = tnumSub(p.varOff, off.varOff);
-        if (isPktPointer(p.type)) { dst.id = ++this.idGen; if (smin < 0n) dst.range = 0; }
+        sub64(dst, offVal, true);
+        tnumSubTo(dst, p, offVal);
+        if (isPktPointer(p.type)) { dst.id = ++this.idGen; if (smin < 0) dst.range = 0; }
         break;
       }
       case ALU.AND: case ALU.OR: case ALU.XOR:
@@ -885,8 +887,8 @@ class Verifier {
   /** Unprivileged pointer arithmetic must stay inside its object (sanitize_check_bounds). */
   private sanitizeCheckBounds(regno: number, r: Reg): void {
     if (r.type === RegType.STACK) {
-      if (!tnumIsConst(r.varOff)) this.fail(`R${regno} variable stack access prohibited for !root, var_off=${tnumStr(r.varOff)} off=${r.off}`);
-      const off = r.off + Number(BigInt.asIntN(64, r.varOff.value));
+      if (!r.isConst()) this.fail(`R${regno} variable stack access prohibited for !root, var_off=${tnumStr(r.varOff)} off=${r.off}`);
+      const off = r.off + r.valueS64();
       if (off >= 0 || off < -MAX_BPF_STACK) this.fail(`R${regno} stack pointer arithmetic goes out of range, prohibited for !root; off=${off}`);
     } else if (r.type === RegType.MAP_VALUE) {
       const vs = this.maps[r.mapIdx].valueSize;
@@ -954,7 +956,7 @@ class Verifier {
     const regs = this.frame.regs;
     const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
     // Stack accesses are always strictly aligned; atomics (strictAlign) are, whatever the pointer.
-    if ((r.type === RegType.STACK || strictAlign) && size > 1 && !tnumIsAlignedTo(r.varOff, r.off + insnOff, size)) {
+    if ((r.type === RegType.STACK || strictAlign) && size > 1 && !tnumIsAlignedTo(r, r.off + insnOff, size)) {
       const desc = r.type === RegType.STACK ? 'stack ' : r.type === RegType.MAP_VALUE ? 'value ' : r.type === RegType.MAP_KEY ? 'key ' : '';
       this.fail(`misaligned ${desc}access off ${tnumConstStr(r.varOff)}+${r.off}+${insnOff} size ${size}`);
     }
@@ -966,7 +968,7 @@ class Verifier {
         if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         this.checkMemRegion(regno, off, size, map.valueSize, false);
         if (!write && value) {
-          const v = tnumIsConst(r.varOff) ? this.frozenRead(map, off + Number(r.varOff.value), size) : undefined;
+          const v = r.isConst() ? this.frozenRead(map, off + Number(r.varOff.value), size) : undefined;
           if (v === undefined) value.markUnknown();
           else value.markKnown(v);
         }
@@ -986,7 +988,7 @@ class Verifier {
       }
       case RegType.CTX: {
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into ctx`);
-        if (!tnumIsConst(r.varOff)) this.fail(`variable ctx access var_off=${tnumStr(r.varOff)} disallowed`);
+        if (!r.isConst()) this.fail(`variable ctx access var_off=${tnumStr(r.varOff)} disallowed`);
         if (r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
         if (ldsx || !ctxAccessOk(this.progType, this.attachType, off, size, write)) this.fail(`invalid bpf_context access off=${off} size=${size}`);
         if (!write && value) {
@@ -1077,8 +1079,8 @@ class Verifier {
     const f = this.stackFrame(r);
     const minValid = what !== ' read from' || this.privileged ? -MAX_BPF_STACK : -f.allocated;
     let minOff: number, maxOff: number;
-    if (tnumIsConst(r.varOff)) {
-      minOff = Number(BigInt.asIntN(64, r.varOff.value)) + off;
+    if (r.isConst()) {
+      minOff = r.valueS64() + off;
       maxOff = minOff + size;
     } else {
       if (r.smax >= BPF_MAX_VAR_OFF || r.smin <= -BPF_MAX_VAR_OFF) this.fail(`invalid unbounded variable-offset${what} stack R${regno}`);
@@ -1086,7 +1088,7 @@ class Verifier {
       maxOff = Number(r.smax) + off + size;
     }
     if (minOff < minValid || minOff > -1 || maxOff > 0 || size < 0) {
-      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack R${regno} off=${off} size=${size}`);
+      if (r.isConst()) this.fail(`invalid${what} stack R${regno} off=${off} size=${size}`);
       this.fail(`invalid variable-offset${what} stack R${regno} var_off=${tnumStr(r.varOff)} off=${off} size=${size}`);
     }
     this.growStack(f, -minOff);
@@ -1107,7 +1109,7 @@ class Verifier {
     const [minOff, maxOff] = this.stackBounds(regno, r, off, size, write ? ' write to' : ' read from');
     const f = this.stackFrame(r);
     if (!write && f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff - minOff);
-    if (tnumIsConst(r.varOff)) {
+    if (r.isConst()) {
       const o = minOff;
       // For precision backtracking: which slot this instruction accessed.
       const spi = (-o - 1) >> 3;
@@ -1133,8 +1135,9 @@ class Verifier {
     const spilled = f.stype[base + 7] === STACK_SPILL ? f.spilled[spi] : undefined;
     if (!this.privileged && spilled && spilled.type !== RegType.SCALAR && size !== BPF_REG_SIZE) this.fail('attempt to corrupt spilled pointer on stack');
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
-    this.scratch.stack |= 1n << BigInt(spi);
+    this.scratch.markSlot(spi);
     const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
+    f.ownStack();
     if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
       const fits = regWidth(value) <= 8 * size;
       if (fits) this.assignScalarId(value);
@@ -1156,7 +1159,7 @@ class Verifier {
       const wasSpill = f.stype[base + 7] === STACK_SPILL;
       f.spilled[spi] = undefined;
       if (wasSpill) for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_INVALID) f.stype[base + j] = STACK_MISC;
-      if ((value && value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n) || (isStImm && insn.imm === 0)) {
+      if ((value && value.type === RegType.SCALAR && value.isZero()) || (isStImm && insn.imm === 0)) {
         // STACK_ZERO records the stored register's value, which backtracking cannot follow
         // through the slot: the register is precise from here.
         if (value) this.markChainPrecision(1 << valueRegno);
@@ -1168,6 +1171,7 @@ class Verifier {
 
   private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
     this.countHistEntry();
+    f.ownStack();
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
@@ -1181,9 +1185,9 @@ class Verifier {
 
   private stackReadFixed(f: FuncState, off: number, size: number, dstRegno: number): void {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
-    this.scratch.stack |= 1n << BigInt(spi);
+    this.scratch.markSlot(spi);
     const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
-    const sp = f.spilled[spi];
+    let sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
       this.countHistEntry();
       let spillSize = 1;
@@ -1195,7 +1199,11 @@ class Verifier {
         }
         if (!dst) return;
         if (size <= spillSize && off % BPF_REG_SIZE === 0) {
-          if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) this.assignScalarId(sp);
+          if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) {
+            f.ownStack();
+            sp = f.spilled[spi]!;
+            this.assignScalarId(sp);
+          }
           dst.copyFrom(sp);
           if (size !== 4 || spillSize !== 4) dst.id = 0;
         } else {
@@ -1208,7 +1216,7 @@ class Verifier {
             if (t === STACK_INVALID && this.privileged) continue;
             this.fail(`invalid read from stack off ${off}+${i} size ${size}`);
           }
-          if ((spillCnt === size && sp.isConst() && sp.varOff.value === 0n) || zeroCnt === size) dst.markKnown(0n);
+          if ((spillCnt === size && sp.isZero()) || zeroCnt === size) dst.markKnown(0n);
           else dst.markUnknown();
         }
       } else if (dst) {
@@ -1230,7 +1238,7 @@ class Verifier {
     let zeros = 0;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
-      this.scratch.stack |= 1n << BigInt(slot >> 3);
+      this.scratch.markSlot(slot >> 3);
       if (f.stype[slot] !== STACK_ZERO) break;
       zeros++;
     }
@@ -1241,17 +1249,18 @@ class Verifier {
 
   private stackWriteVar(f: FuncState, minOff: number, maxOff: number, valueRegno: number, insn: Instruction): void {
     const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
-    const writingZero = value ? value.type === RegType.SCALAR && value.isConst() && value.varOff.value === 0n : insn.imm === 0;
+    const writingZero = value ? value.type === RegType.SCALAR && value.isZero() : insn.imm === 0;
     let zeroUsed = false;
+    f.ownStack();
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
       const t = f.stype[slot];
-      this.scratch.stack |= 1n << BigInt(spi);
+      this.scratch.markSlot(spi);
       if (!this.privileged && t !== STACK_MISC && t !== STACK_ZERO) {
         this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
       }
       const sp = f.spilled[spi];
-      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isConst() && sp.varOff.value === 0n) { zeroUsed = true; continue; }
+      if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isZero()) { zeroUsed = true; continue; }
       if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) {
         f.spilled[spi] = undefined;
         for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
@@ -1271,11 +1280,12 @@ class Verifier {
   private stackRangeInitialized(regno: number, r: Reg, f: FuncState, minOff: number, maxOff: number, size: number, clobber: boolean, zeroOk: boolean, what: string): void {
     if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
     if (f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff + size - minOff);
+    if (clobber) f.ownStack();
     for (let i = minOff; i < maxOff + size; i++) {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
       const t = f.stype[slot];
-      this.scratch.stack |= 1n << BigInt(spi);
+      this.scratch.markSlot(spi);
       if (t === STACK_MISC) continue;
       if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
         if (clobber) f.stype[slot] = STACK_MISC;
@@ -1290,7 +1300,7 @@ class Verifier {
         }
         continue;
       }
-      if (tnumIsConst(r.varOff)) this.fail(`invalid${what} stack R${regno} off=${minOff} size=${size}`);
+      if (r.isConst()) this.fail(`invalid${what} stack R${regno} off=${minOff} size=${size}`);
       this.fail(`invalid${what} stack R${regno} var_off=${tnumStr(r.varOff)} size=${size}`);
     }
   }
@@ -1412,7 +1422,7 @@ class Verifier {
     for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
     if (meta.releaseRegno) {
       if (meta.refObjId) this.releaseReference(meta.refObjId);
-      else if (!(regs[meta.releaseRegno].type === RegType.SCALAR && regs[meta.releaseRegno].isConst() && regs[meta.releaseRegno].varOff.value === 0n)) {
+      else if (!(regs[meta.releaseRegno].type === RegType.SCALAR && regs[meta.releaseRegno].isZero())) {
         this.fail(`func ${name} reference has not been acquired before`);
       }
     }
@@ -1448,7 +1458,7 @@ class Verifier {
     if (meta.mapIdx >= 0 && !mapHelperCompatible(this.maps[meta.mapIdx].type, id)) {
       this.fail(`cannot pass map_type ${this.maps[meta.mapIdx].type} into func ${name}`);
     }
-    if (changesPktData(id)) this.forEachReg(this.cur, (r) => { if (isPktPointer(r.type) || r.type === RegType.PKT_END) this.invalidate(r); });
+    if (changesPktData(id)) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
     return idx + 1;
   }
 
@@ -1507,7 +1517,7 @@ class Verifier {
     const refs = this.cur.refs;
     const i = refs.findIndex((r) => r.id === refId);
     if (i >= 0) refs.splice(i, 1);
-    this.forEachReg(this.cur, (r) => { if (r.refObjId === refId) this.invalidate(r); });
+    this.forEachReg(this.cur, (r) => r.refObjId === refId, (r) => this.invalidate(r));
   }
 
   /** check_func_arg for argument `arg` (1-based register). */
@@ -1520,7 +1530,7 @@ class Verifier {
       if (this.isPointerValue(r)) this.fail(`R${regno} leaks addr into helper function`);
       return;
     }
-    const isNull = r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n;
+    const isNull = r.type === RegType.SCALAR && r.isZero();
     const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null' || kind === 'ctx_or_null';
     if (!(isNull && maybeNull)) this.checkRegType(regno, r, kind);
     if (kind === 'ringbuf_mem') {
@@ -1550,7 +1560,7 @@ class Verifier {
         const memKind = args[regno - 2];
         const uninit = memKind === 'uninit_mem';
         const memReg = this.reg(regno - 1);
-        if (memKind === 'mem_or_null' && memReg.type === RegType.SCALAR && memReg.isConst() && memReg.varOff.value === 0n) {
+        if (memKind === 'mem_or_null' && memReg.type === RegType.SCALAR && memReg.isZero()) {
           if (r.umax !== 0n || !zeroOk) this.checkHelperMemAccess(regno - 1, Number(r.umax), uninit, zeroOk, meta, uninit && r.isConst());
           break;
         }
@@ -1595,9 +1605,9 @@ class Verifier {
 
   /** get_constant_map_key: the key when it is a known constant on the stack, else -1. */
   private constantMapKey(key: Reg, keySize: number): number {
-    if (!this.privileged || key.type !== RegType.STACK || !tnumIsConst(key.varOff)) return -1;
+    if (!this.privileged || key.type !== RegType.STACK || !key.isConst()) return -1;
     const f = this.stackFrame(key);
-    const slot = -(key.off + Number(BigInt.asIntN(64, key.varOff.value))) - 1;
+    const slot = -(key.off + key.valueS64()) - 1;
     const spi = slot >> 3, base = spi * BPF_REG_SIZE, off = slot & 7;
     let zero = 0, spill = 0;
     for (let i = off; i >= 0 && f.stype[base + i] === STACK_ZERO; i--) zero++;
@@ -1653,7 +1663,7 @@ class Verifier {
         const [minOff] = this.stackBounds(regno, r, r.off, size, write ? ' write to' : ' read from');
         const f = this.stackFrame(r);
         let lo: number, hi: number;
-        if (tnumIsConst(r.varOff)) {
+        if (r.isConst()) {
           lo = hi = minOff;
         } else {
           if (!this.privileged) this.fail(`R${regno} variable offset stack access prohibited for !root, var_off=${tnumStr(r.varOff)}`);
@@ -1670,7 +1680,7 @@ class Verifier {
         return;
       }
       default:
-        if (zeroOk && size === 0 && r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n) return;
+        if (zeroOk && size === 0 && r.type === RegType.SCALAR && r.isZero()) return;
         this.fail(`R${regno} type=${this.typeStr(r.type)} expected=fp`);
     }
   }
@@ -1751,9 +1761,7 @@ class Verifier {
   /** sync_linked_regs: scalars sharing an id get the refined bounds. */
   private syncLinked(st: VState, known: Reg): void {
     const id = known.id;
-    this.forEachReg(st, (r) => {
-      if (r !== known && r.type === RegType.SCALAR && r.id === id) r.copyFrom(known);
-    });
+    this.forEachReg(st, (r) => r !== known && r.type === RegType.SCALAR && r.id === id, (r) => r.copyFrom(known));
   }
 
   private markPtrOrNull(st: VState, regno: number, isNull: boolean): void {
@@ -1764,8 +1772,7 @@ class Verifier {
       const i = st.refs.findIndex((r) => r.id === id);
       if (i >= 0) st.refs.splice(i, 1);
     }
-    this.forEachReg(st, (r) => {
-      if (!isMaybeNull(r.type) || r.id !== id) return;
+    this.forEachReg(st, (r) => isMaybeNull(r.type) && r.id === id, (r) => {
       if (isNull) {
         r.markKnown(0n);
         return;
@@ -1815,9 +1822,7 @@ class Verifier {
     if (ptr.umax > MAX_PACKET_OFF || ptr.umax + BigInt(ptr.off) > MAX_PACKET_OFF) return;
     const newRange = ptr.off + (rightOpen ? 1 : 0);
     const type = ptr.type, id = ptr.id;
-    this.forEachReg(st, (r) => {
-      if (r.type === type && r.id === id && r.range < newRange) r.range = newRange;
-    });
+    this.forEachReg(st, (r) => r.type === type && r.id === id && r.range < newRange, (r) => { r.range = newRange; });
   }
 }
 
@@ -1886,20 +1891,26 @@ const STACK_MARK = -0x1000, STACK_NONLOCAL = -0x2000;
 /** History marker of the spilled scalars linked to a jump's operands: `LINKED_SLOTS - k` for `linkedSlots[k]`. */
 const LINKED_SLOTS = -0x10000;
 
+/** The slots before the instruction of the last backtrackStack call. */
+let btSlots = 0n;
+
 /**
  * The stack part of backtrack_insn for an instruction that accessed the stack (`mark`): the slots
- * before `insn` that the registers `m` and slots `sm` after it came from, and the registers a spill
- * adds; undefined when a needed value was read from another frame's stack.
+ * before `insn` that the registers `m` and slots `sm` after it came from (into btSlots), and
+ * returns the registers a spill adds; -1 when a needed value was read from another frame's stack.
  */
-function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): { slots: bigint; regs: number } | undefined {
+function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): number {
+  btSlots = sm;
   const cls = opClass(insn.op);
-  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return { slots: sm, regs: 0 };
+  if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return 0;
   const atomic = cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC;
   let loaded = -1;
   if (cls === CLASS.LDX || (atomic && insn.imm === ATOMIC.LOAD_ACQ)) loaded = insn.dst;
   else if (atomic && insn.imm & ATOMIC.FETCH) loaded = insn.imm === ATOMIC.CMPXCHG ? 0 : insn.src;
   const reads = loaded >= 0 && (m & (1 << loaded)) !== 0;
-  if (mark === STACK_NONLOCAL) return reads ? undefined : { slots: sm, regs: 0 };
+  if (mark === STACK_NONLOCAL) return reads ? -1 : 0;
+  // No slot matters and the value read does not: nothing changes.
+  if (!reads && !sm) return 0;
   const bit = 1n << BigInt(STACK_MARK - mark);
   let slots = reads ? sm | bit : sm, regs = 0;
   if (cls !== CLASS.LDX && sm & bit) {
@@ -1908,21 +1919,24 @@ function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number):
     if (cls === CLASS.STX) regs = 1 << insn.src;
     if (!atomic) slots &= ~bit;
   }
-  return { slots, regs };
+  btSlots = slots;
+  return regs;
 }
 
 /** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
 function spilledScalars(f: FuncState, id = 0): bigint {
-  let bits = 0n;
+  let lo = 0, hi = 0;
   for (let spi = 0; spi < f.allocated >> 3; spi++) {
     const sp = f.spilled[spi];
-    if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp?.type === RegType.SCALAR && (!id || sp.id === id)) bits |= 1n << BigInt(spi);
+    if (f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR || (id && sp.id !== id)) continue;
+    if (spi < 32) lo |= 1 << spi;
+    else hi |= 1 << (spi - 32);
   }
-  return bits;
+  return lo | hi ? toU64(hi, lo) : 0n;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
-const isInitPkt = (r: Reg, type: number): boolean => r.type === type && r.id === 0 && r.off === 0 && r.isConst() && r.varOff.value === 0n;
+const isInitPkt = (r: Reg, type: number): boolean => r.type === type && r.id === 0 && r.off === 0 && r.isZero();
 
 function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
   const r = st.frames[st.frames.length - 1].regs[regno];
@@ -1936,9 +1950,13 @@ function tnumConstStr(t: { value: bigint; mask: bigint }): string {
   return t.value === 0n ? '0' : `0x${t.value.toString(16)}`;
 }
 
-function tnumIsAlignedTo(varOff: { value: bigint; mask: bigint }, off: number, size: number): boolean {
-  const t = tnumAdd(varOff, tnumConst(BigInt(off)));
-  return ((t.value | t.mask) & BigInt(size - 1)) === 0n;
+const alignScratch: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+/** Whether `varOff + off` is a multiple of `size` (a power of two) for every value. */
+function tnumIsAlignedTo(varOff: TnumFields, off: number, size: number): boolean {
+  const t = alignScratch;
+  t.vHi = off < 0 ? U32 : 0; t.vLo = off | 0; t.mHi = 0; t.mLo = 0;
+  tnumAddTo(t, varOff, t);
+  return ((t.vLo | t.mLo) & (size - 1)) === 0;
 }
 
 /** Helpers that may move or resize packet data (bpf_helper_changes_pkt_data). */
@@ -1951,22 +1969,45 @@ function changesPktData(id: number): boolean {
   return ids.includes(id);
 }
 
-interface Range { umin: bigint; umax: bigint; smin: bigint; smax: bigint; t: { value: bigint; mask: bigint } }
+/**
+ * A conditional jump's operand as 64-bit bounds and tnum in 32-bit halves (int32-stored): the register's own, or
+ * for jmp32 its subregister's (bounds sign- or zero-extended, tnum truncated).
+ */
+class JmpView implements TnumFields {
+  vHi = 0; vLo = 0; mHi = 0; mLo = 0;
+  uminHi = 0; uminLo = 0; umaxHi = 0; umaxLo = 0;
+  sminHi = 0; sminLo = 0; smaxHi = 0; smaxLo = 0;
+}
+const viewA = new JmpView(), viewB = new JmpView();
 
-function view(r: Reg, jmp32: boolean): Range {
-  if (!jmp32) return { umin: r.umin, umax: r.umax, smin: r.smin, smax: r.smax, t: r.varOff };
-  return { umin: BigInt(r.u32min), umax: BigInt(r.u32max), smin: BigInt(r.s32min), smax: BigInt(r.s32max), t: tnumSubreg(r.varOff) };
+function view(v: JmpView, r: Reg, jmp32: boolean): JmpView {
+  if (!jmp32) {
+    v.vHi = r.vHi; v.vLo = r.vLo; v.mHi = r.mHi; v.mLo = r.mLo;
+    v.uminHi = r.uminHi; v.uminLo = r.uminLo; v.umaxHi = r.umaxHi; v.umaxLo = r.umaxLo;
+    v.sminHi = r.sminHi; v.sminLo = r.sminLo; v.smaxHi = r.smaxHi; v.smaxLo = r.smaxLo;
+  } else {
+    v.vHi = 0; v.vLo = r.vLo; v.mHi = 0; v.mLo = r.mLo;
+    v.uminHi = 0; v.uminLo = r.u32min | 0; v.umaxHi = 0; v.umaxLo = r.u32max | 0;
+    v.sminHi = r.s32min < 0 ? U32 : 0; v.sminLo = r.s32min;
+    v.smaxHi = r.s32max < 0 ? U32 : 0; v.smaxLo = r.s32max;
+  }
+  return v;
 }
 
-const isRegConst = (r: Reg, jmp32: boolean): boolean => (jmp32 ? (r.varOff.mask & 0xffffffffn) === 0n : r.varOff.mask === 0n);
-const constValue = (r: Reg, jmp32: boolean): bigint => (jmp32 ? r.varOff.value & 0xffffffffn : r.varOff.value);
+const isRegConst = (r: Reg, jmp32: boolean): boolean => (jmp32 ? r.mLo === 0 : r.isConst());
+/** The known value of a constant operand is zero. */
+const constIsZero = (r: Reg, jmp32: boolean): boolean => (jmp32 ? r.vLo === 0 : (r.vHi | r.vLo) === 0);
+
+/** tnum_overlap: whether some value fits both tnums (their known bits agree). */
+const tnumsOverlap = (a: TnumFields, b: TnumFields): boolean =>
+  ((a.vHi ^ b.vHi) & ~(a.mHi | b.mHi)) === 0 && ((a.vLo ^ b.vLo) & ~(a.mLo | b.mLo)) === 0;
+
+/** Whether the ranges of a and b cannot meet (for JEQ / JNE). */
+const rangesDisjoint = (a: JmpView, b: JmpView): boolean =>
+  ult(b.umaxHi, b.umaxLo, a.uminHi, a.uminLo) || ult(a.umaxHi, a.umaxLo, b.uminHi, b.uminLo) ||
+  slt(b.smaxHi, b.smaxLo, a.sminHi, a.sminLo) || slt(a.smaxHi, a.smaxLo, b.sminHi, b.sminLo);
 
 /** is_branch_taken: 1 = always, 0 = never, -1 = unknown. */
-/** tnum_overlap: whether some value fits both tnums (their known bits agree). */
-function tnumsOverlap(a: { value: bigint; mask: bigint }, b: { value: bigint; mask: bigint }): boolean {
-  return ((a.value ^ b.value) & ~(a.mask | b.mask) & U64_MAX) === 0n;
-}
-
 function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (isPktAny(r1.type) && isPktAny(r2.type) && !jmp32) return pktBranchTaken(r1, r2, op);
   if (r1.isPointer() || r2.isPointer()) {
@@ -1974,39 +2015,36 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
     if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
     const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR;
     if (!notNull) return -1;
-    if (constValue(r2, jmp32) !== 0n) return -1;
+    if (!constIsZero(r2, jmp32)) return -1;
     return op === JMP.JEQ ? 0 : op === JMP.JNE ? 1 : -1;
   }
-  const a = view(r1, jmp32), b = view(r2, jmp32);
+  const a = view(viewA, r1, jmp32), b = view(viewB, r2, jmp32);
   switch (op) {
-    case JMP.JEQ:
-      if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value === b.t.value ? 1 : 0;
-      if (!tnumsOverlap(a.t, b.t)) return 0;
-      if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 0;
-      if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 0;
-      return -1;
-    case JMP.JNE:
-      if (tnumIsConst(a.t) && tnumIsConst(b.t)) return a.t.value !== b.t.value ? 1 : 0;
-      if (!tnumsOverlap(a.t, b.t)) return 1;
-      if (a.umin > b.umax || a.umax < b.umin || a.smin > b.smax || a.smax < b.smin) return 1;
-      if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return 1;
-      return -1;
-    case JMP.JSET: {
-      let t1 = a.t, t2 = b.t;
-      if (!isRegConst(r2, jmp32)) [t1, t2] = [t2, t1];
-      if (t2.mask & (jmp32 ? 0xffffffffn : U64_MAX)) return -1;
-      if ((~t1.mask & t1.value) & t2.value) return 1;
-      if (!((t1.mask | t1.value) & t2.value)) return 0;
+    case JMP.JEQ: case JMP.JNE: {
+      // The result when the operands are certainly equal / certainly different.
+      const eq = op === JMP.JEQ ? 1 : 0, ne = 1 - eq;
+      if ((a.mHi | a.mLo | b.mHi | b.mLo) === 0) return a.vHi === b.vHi && a.vLo === b.vLo ? eq : ne;
+      if (!tnumsOverlap(a, b)) return ne;
+      if (rangesDisjoint(a, b)) return ne;
+      if (!jmp32 && (r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min)) return ne;
       return -1;
     }
-    case JMP.JGT: return a.umin > b.umax ? 1 : a.umax <= b.umin ? 0 : -1;
-    case JMP.JSGT: return a.smin > b.smax ? 1 : a.smax <= b.smin ? 0 : -1;
-    case JMP.JLT: return a.umax < b.umin ? 1 : a.umin >= b.umax ? 0 : -1;
-    case JMP.JSLT: return a.smax < b.smin ? 1 : a.smin >= b.smax ? 0 : -1;
-    case JMP.JGE: return a.umin >= b.umax ? 1 : a.umax < b.umin ? 0 : -1;
-    case JMP.JSGE: return a.smin >= b.smax ? 1 : a.smax < b.smin ? 0 : -1;
-    case JMP.JLE: return a.umax <= b.umin ? 1 : a.umin > b.umax ? 0 : -1;
-    case JMP.JSLE: return a.smax <= b.smin ? 1 : a.smin > b.smax ? 0 : -1;
+    case JMP.JSET: {
+      let t1: JmpView = a, t2: JmpView = b;
+      if (!isRegConst(r2, jmp32)) [t1, t2] = [t2, t1];
+      if (t2.mHi | t2.mLo) return -1;
+      if ((~t1.mHi & t1.vHi & t2.vHi) | (~t1.mLo & t1.vLo & t2.vLo)) return 1;
+      if (!(((t1.mHi | t1.vHi) & t2.vHi) | ((t1.mLo | t1.vLo) & t2.vLo))) return 0;
+      return -1;
+    }
+    case JMP.JGT: return ult(b.umaxHi, b.umaxLo, a.uminHi, a.uminLo) ? 1 : ule(a.umaxHi, a.umaxLo, b.uminHi, b.uminLo) ? 0 : -1;
+    case JMP.JSGT: return slt(b.smaxHi, b.smaxLo, a.sminHi, a.sminLo) ? 1 : sle(a.smaxHi, a.smaxLo, b.sminHi, b.sminLo) ? 0 : -1;
+    case JMP.JLT: return ult(a.umaxHi, a.umaxLo, b.uminHi, b.uminLo) ? 1 : ule(b.umaxHi, b.umaxLo, a.uminHi, a.uminLo) ? 0 : -1;
+    case JMP.JSLT: return slt(a.smaxHi, a.smaxLo, b.sminHi, b.sminLo) ? 1 : sle(b.smaxHi, b.smaxLo, a.sminHi, a.sminLo) ? 0 : -1;
+    case JMP.JGE: return ule(b.umaxHi, b.umaxLo, a.uminHi, a.uminLo) ? 1 : ult(a.umaxHi, a.umaxLo, b.uminHi, b.uminLo) ? 0 : -1;
+    case JMP.JSGE: return sle(b.smaxHi, b.smaxLo, a.sminHi, a.sminLo) ? 1 : slt(a.smaxHi, a.smaxLo, b.sminHi, b.sminLo) ? 0 : -1;
+    case JMP.JLE: return ule(a.umaxHi, a.umaxLo, b.uminHi, b.uminLo) ? 1 : ult(b.umaxHi, b.umaxLo, a.uminHi, a.uminLo) ? 0 : -1;
+    case JMP.JSLE: return sle(a.smaxHi, a.smaxLo, b.sminHi, b.sminLo) ? 1 : slt(b.smaxHi, b.smaxLo, a.sminHi, a.sminLo) ? 0 : -1;
   }
   return -1;
 }
@@ -2028,8 +2066,12 @@ function pktBranchTaken(dst: Reg, src: Reg, op: number): number {
   return -1;
 }
 
-const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+/** The subregister of `r`'s tnum becomes vLo/mLo (tnum_with_subreg). */
+function withSubreg(r: Reg, vLo: number, mLo: number): void {
+  r.mHi &= ~r.vHi;
+  r.vLo = vLo | 0;
+  r.mLo = mLo & ~vLo;
+}
 
 /** regs_refine_cond_op: narrow both operands assuming `r1 op r2` holds. */
 function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
@@ -2043,77 +2085,110 @@ function refineCondOp(r1: Reg, r2: Reg, op: number, jmp32: boolean): void {
         r1.u32min = Math.max(r1.u32min, r2.u32min); r1.u32max = Math.min(r1.u32max, r2.u32max);
         r1.s32min = Math.max(r1.s32min, r2.s32min); r1.s32max = Math.min(r1.s32max, r2.s32max);
         r2.u32min = r1.u32min; r2.u32max = r1.u32max; r2.s32min = r1.s32min; r2.s32max = r1.s32max;
-        const t = tnumIntersect(tnumSubreg(r1.varOff), tnumSubreg(r2.varOff));
-        r1.varOff = tnumWithSubreg(r1.varOff, t);
-        r2.varOff = tnumWithSubreg(r2.varOff, t);
+        // tnum_intersect of the subregisters.
+        const mu = r1.mLo & r2.mLo, v = (r1.vLo | r2.vLo) & ~mu;
+        withSubreg(r1, v, mu);
+        withSubreg(r2, v, mu);
       } else {
-        r1.umin = bmax(r1.umin, r2.umin); r1.umax = bmin(r1.umax, r2.umax);
-        r1.smin = bmax(r1.smin, r2.smin); r1.smax = bmin(r1.smax, r2.smax);
-        r2.umin = r1.umin; r2.umax = r1.umax; r2.smin = r1.smin; r2.smax = r1.smax;
-        r1.varOff = tnumIntersect(r1.varOff, r2.varOff);
-        r2.varOff = r1.varOff;
+        if (ult(r1.uminHi, r1.uminLo, r2.uminHi, r2.uminLo)) { r1.uminHi = r2.uminHi; r1.uminLo = r2.uminLo; }
+        if (ult(r2.umaxHi, r2.umaxLo, r1.umaxHi, r1.umaxLo)) { r1.umaxHi = r2.umaxHi; r1.umaxLo = r2.umaxLo; }
+        if (slt(r1.sminHi, r1.sminLo, r2.sminHi, r2.sminLo)) { r1.sminHi = r2.sminHi; r1.sminLo = r2.sminLo; }
+        if (slt(r2.smaxHi, r2.smaxLo, r1.smaxHi, r1.smaxLo)) { r1.smaxHi = r2.smaxHi; r1.smaxLo = r2.smaxLo; }
+        r2.uminHi = r1.uminHi; r2.uminLo = r1.uminLo; r2.umaxHi = r1.umaxHi; r2.umaxLo = r1.umaxLo;
+        r2.sminHi = r1.sminHi; r2.sminLo = r1.sminLo; r2.smaxHi = r1.smaxHi; r2.smaxLo = r1.smaxLo;
+        tnumIntersectTo(r1, r1, r2);
+        r2.vHi = r1.vHi; r2.vLo = r1.vLo; r2.mHi = r1.mHi; r2.mLo = r1.mLo;
       }
       break;
     case JMP.JNE: {
       if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
       if (!isRegConst(r2, jmp32)) break;
-      const v = constValue(r2, jmp32);
+      // Bounds at the constant's value step over it (the kernel shows they cannot wrap here).
       if (jmp32) {
-        const u = Number(v), s = u | 0;
+        const u = r2.vLo >>> 0, s = r2.vLo;
         if (r1.u32min === u) r1.u32min++;
         if (r1.u32max === u) r1.u32max--;
         if (r1.s32min === s) r1.s32min++;
         if (r1.s32max === s) r1.s32max--;
       } else {
-        const s = BigInt.asIntN(64, v);
-        if (r1.umin === v) r1.umin++;
-        if (r1.umax === v) r1.umax--;
-        if (r1.smin === s) r1.smin++;
-        if (r1.smax === s) r1.smax--;
+        const hi = r2.vHi, lo = r2.vLo;
+        if (r1.uminHi === hi && r1.uminLo === lo) { add64w(hi, lo, 0, 1); r1.uminHi = r64.hi; r1.uminLo = r64.lo; }
+        if (r1.umaxHi === hi && r1.umaxLo === lo) { sub64w(hi, lo, 0, 1); r1.umaxHi = r64.hi; r1.umaxLo = r64.lo; }
+        if (r1.sminHi === hi && r1.sminLo === lo) { add64w(hi, lo, 0, 1); r1.sminHi = r64.hi; r1.sminLo = r64.lo; }
+        if (r1.smaxHi === hi && r1.smaxLo === lo) { sub64w(hi, lo, 0, 1); r1.smaxHi = r64.hi; r1.smaxLo = r64.lo; }
       }
       break;
     }
     case JMP.JSET: {
       if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
       if (!isRegConst(r2, jmp32)) break;
-      const v = constValue(r2, jmp32);
-      if (v === 0n || (v & (v - 1n)) !== 0n) break;
-      if (jmp32) r1.varOff = tnumWithSubreg(r1.varOff, tnumOr(tnumSubreg(r1.varOff), tnumConst(v)));
-      else r1.varOff = tnumOr(r1.varOff, tnumConst(v));
+      // A single-bit constant: that bit is known set (tnum_or with it).
+      const hi = jmp32 ? 0 : r2.vHi, lo = r2.vLo;
+      if (hi && lo) break;
+      if (!hi && !lo) break;
+      if ((hi & (hi - 1)) !== 0 || (lo & (lo - 1)) !== 0) break;
+      if (jmp32) withSubreg(r1, r1.vLo | lo, r1.mLo);
+      else {
+        r1.vHi |= hi; r1.vLo |= lo;
+        r1.mHi &= ~r1.vHi; r1.mLo &= ~r1.vLo;
+      }
       break;
     }
     case JMP.JSET | SRC.X: {
       if (!isRegConst(r2, jmp32)) [r1, r2] = [r2, r1];
       if (!isRegConst(r2, jmp32)) break;
-      const v = constValue(r2, jmp32);
+      // The constant's bits are known clear (tnum_and with its complement).
+      const hi = jmp32 ? 0 : r2.vHi, lo = r2.vLo;
       markUnknownBoundsOnly(r1);
-      if (jmp32) r1.varOff = tnumWithSubreg(r1.varOff, tnumAnd(tnumSubreg(r1.varOff), tnumConst(~v & 0xffffffffn)));
-      else r1.varOff = tnumAnd(r1.varOff, tnumConst(~v & U64_MAX));
+      if (jmp32) {
+        const v = r1.vLo & ~lo;
+        withSubreg(r1, v, (r1.vLo | r1.mLo) & ~lo & ~v);
+      } else {
+        const vHi = r1.vHi & ~hi, vLo = r1.vLo & ~lo;
+        r1.mHi = (r1.vHi | r1.mHi) & ~hi & ~vHi; r1.mLo = (r1.vLo | r1.mLo) & ~lo & ~vLo;
+        r1.vHi = vHi; r1.vLo = vLo;
+      }
       break;
     }
     case JMP.JLE:
       if (jmp32) { r1.u32max = Math.min(r1.u32max, r2.u32max); r2.u32min = Math.max(r1.u32min, r2.u32min); }
-      else { r1.umax = bmin(r1.umax, r2.umax); r2.umin = bmax(r1.umin, r2.umin); }
+      else {
+        if (ult(r2.umaxHi, r2.umaxLo, r1.umaxHi, r1.umaxLo)) { r1.umaxHi = r2.umaxHi; r1.umaxLo = r2.umaxLo; }
+        if (ult(r2.uminHi, r2.uminLo, r1.uminHi, r1.uminLo)) { r2.uminHi = r1.uminHi; r2.uminLo = r1.uminLo; }
+      }
       break;
     case JMP.JLT:
       if (jmp32) { r1.u32max = Math.min(r1.u32max, (r2.u32max - 1) >>> 0); r2.u32min = Math.max((r1.u32min + 1) >>> 0, r2.u32min); }
-      else { r1.umax = bmin(r1.umax, BigInt.asUintN(64, r2.umax - 1n)); r2.umin = bmax(BigInt.asUintN(64, r1.umin + 1n), r2.umin); }
+      else {
+        sub64w(r2.umaxHi, r2.umaxLo, 0, 1);
+        if (ult(r64.hi, r64.lo, r1.umaxHi, r1.umaxLo)) { r1.umaxHi = r64.hi; r1.umaxLo = r64.lo; }
+        add64w(r1.uminHi, r1.uminLo, 0, 1);
+        if (ult(r2.uminHi, r2.uminLo, r64.hi, r64.lo)) { r2.uminHi = r64.hi; r2.uminLo = r64.lo; }
+      }
       break;
     case JMP.JSLE:
       if (jmp32) { r1.s32max = Math.min(r1.s32max, r2.s32max); r2.s32min = Math.max(r1.s32min, r2.s32min); }
-      else { r1.smax = bmin(r1.smax, r2.smax); r2.smin = bmax(r1.smin, r2.smin); }
+      else {
+        if (slt(r2.smaxHi, r2.smaxLo, r1.smaxHi, r1.smaxLo)) { r1.smaxHi = r2.smaxHi; r1.smaxLo = r2.smaxLo; }
+        if (slt(r2.sminHi, r2.sminLo, r1.sminHi, r1.sminLo)) { r2.sminHi = r1.sminHi; r2.sminLo = r1.sminLo; }
+      }
       break;
     case JMP.JSLT:
       if (jmp32) { r1.s32max = Math.min(r1.s32max, (r2.s32max - 1) | 0); r2.s32min = Math.max((r1.s32min + 1) | 0, r2.s32min); }
-      else { r1.smax = bmin(r1.smax, BigInt.asIntN(64, r2.smax - 1n)); r2.smin = bmax(BigInt.asIntN(64, r1.smin + 1n), r2.smin); }
+      else {
+        sub64w(r2.smaxHi, r2.smaxLo, 0, 1);
+        if (slt(r64.hi, r64.lo, r1.smaxHi, r1.smaxLo)) { r1.smaxHi = r64.hi; r1.smaxLo = r64.lo; }
+        add64w(r1.sminHi, r1.sminLo, 0, 1);
+        if (slt(r2.sminHi, r2.sminLo, r64.hi, r64.lo)) { r2.sminHi = r64.hi; r2.sminLo = r64.lo; }
+      }
       break;
   }
 }
 
 function markUnknownBoundsOnly(r: Reg): void {
-  const t = r.varOff;
+  const vHi = r.vHi, vLo = r.vLo, mHi = r.mHi, mLo = r.mLo;
   markUnknown(r);
-  r.varOff = t;
+  r.vHi = vHi; r.vLo = vLo; r.mHi = mHi; r.mLo = mLo;
 }
 
 

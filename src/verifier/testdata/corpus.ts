@@ -87,6 +87,8 @@ export const CORPUS: CorpusCase[] = [
   // ---- memory: maps
   { name: 'map_value_or_null dereference', input: xdp([...lookup, ldx('dw', 0, 0, 0), exit()], [hash]), expect: "R0 invalid mem access 'map_value_or_null'" },
   { name: 'map value out of bounds', input: xdp([...lookup, jmp('eq', 0, 0, 1), ldx('dw', 0, 0, 8), mov(0, 0), exit()], [arr]), expect: 'invalid access to map value, value_size=8 off=8 size=8' },
+  // `scalar += ptr` (the destination is the scalar operand): the pointer keeps the scalar's range.
+  { name: 'map value out of bounds after scalar += ptr', input: xdp([...lookup, jmp('eq', 0, 0, 6), movr(6, 0), call(F.get_prandom_u32), alu('and', 0, 1000), alur('add', 0, 6), ldx('dw', 0, 0, 0), exit(), mov(0, 0), exit()], [arr]), expect: 'invalid access to map value, value_size=8 off=1000 size=8' },
   {
     name: 'map value unbounded index',
     input: xdp([...lookup, jmp('eq', 0, 0, 5), movr(6, 0), call(F.get_prandom_u32), raw(0xbc, 0, 0), alur('add', 6, 0), ldx('b', 0, 6, 0), mov(0, 0), exit()], [arr]),

@@ -1,0 +1,56 @@
+/**
+ * Allocation-free 64-bit arithmetic for the verifier's hot paths: a u64 (or the bits of an s64) is
+ * held as two 32-bit halves, `hi` and `lo`, each stored as an int32 (`x | 0`: the half's bits read
+ * as two's complement), which V8 keeps unboxed (Smi) in object fields. Unsigned readings use
+ * `>>> 0`. Results of two-word operations land in `r64`. Conversions to and from bigint serve the
+ * cold paths and the log.
+ */
+
+/** The all-ones half (0xffffffff) as stored. */
+export const U32 = -1;
+const TWO32 = 0x100000000;
+
+/** Result of the last add64 / sub64 / fromBig (read it before the next call). */
+export const r64 = { hi: 0, lo: 0 };
+
+/** `a + b` mod 2^64 into r64; returns the carry out of bit 63 (1 when the u64 sum overflowed). */
+export function add64(ahi: number, alo: number, bhi: number, blo: number): number {
+  const lo = (alo >>> 0) + (blo >>> 0);
+  const hi = (ahi >>> 0) + (bhi >>> 0) + (lo >= TWO32 ? 1 : 0);
+  r64.lo = lo | 0;
+  r64.hi = hi | 0;
+  return hi >= TWO32 ? 1 : 0;
+}
+
+/** `a - b` mod 2^64 into r64; returns the borrow (1 when a < b as u64). */
+export function sub64(ahi: number, alo: number, bhi: number, blo: number): number {
+  const lo = (alo >>> 0) - (blo >>> 0);
+  const hi = (ahi >>> 0) - (bhi >>> 0) - (lo < 0 ? 1 : 0);
+  r64.lo = lo | 0;
+  r64.hi = hi | 0;
+  return hi < 0 ? 1 : 0;
+}
+
+/** Unsigned a < b. */
+export const ult = (ahi: number, alo: number, bhi: number, blo: number): boolean =>
+  (ahi !== bhi ? ahi >>> 0 < bhi >>> 0 : alo >>> 0 < blo >>> 0);
+/** Unsigned a <= b. */
+export const ule = (ahi: number, alo: number, bhi: number, blo: number): boolean =>
+  (ahi !== bhi ? ahi >>> 0 < bhi >>> 0 : alo >>> 0 <= blo >>> 0);
+/** Signed (two's complement) a < b. */
+export const slt = (ahi: number, alo: number, bhi: number, blo: number): boolean => (ahi !== bhi ? ahi < bhi : alo >>> 0 < blo >>> 0);
+/** Signed (two's complement) a <= b. */
+export const sle = (ahi: number, alo: number, bhi: number, blo: number): boolean => (ahi !== bhi ? ahi < bhi : alo >>> 0 <= blo >>> 0);
+
+/** Splits a bigint (any sign; its low 64 bits count) into r64. */
+export function fromBig(v: bigint): void {
+  r64.hi = Number((v >> 32n) & 0xffffffffn) | 0;
+  r64.lo = Number(v & 0xffffffffn) | 0;
+}
+/** The u64 of two halves. */
+export const toU64 = (hi: number, lo: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+/** The s64 of two halves. */
+export const toS64 = (hi: number, lo: number): bigint => (BigInt(hi | 0) << 32n) + BigInt(lo >>> 0);
+
+/** Number of significant bits of a u64 (0 for zero). */
+export const bitLen64 = (hi: number, lo: number): number => (hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo));
