@@ -39,6 +39,22 @@ function bpf(cmd: number, attr: Buffer): { ret: number; errno: number } {
   return { ret, errno: ret < 0 ? errnoFn!() : 0 };
 }
 
+/** Fills entry 0 of a map with `value` and freezes it (what loaders do with `.rodata`). */
+function freezeWith(fd: number, name: string, value: Uint8Array, valueSize: number): void {
+  const key = Buffer.alloc(4), val = Buffer.alloc(valueSize);
+  val.set(value.subarray(0, valueSize));
+  const upd = Buffer.alloc(32);
+  upd.writeUInt32LE(fd, 0);
+  upd.writeBigUInt64LE(koffi.address(key) as bigint, 8);
+  upd.writeBigUInt64LE(koffi.address(val) as bigint, 16);
+  const fz = Buffer.alloc(8);
+  fz.writeUInt32LE(fd, 0);
+  for (const [cmd, attr] of [[BPF_CMD.MAP_UPDATE_ELEM, upd], [BPF_CMD.MAP_FREEZE, fz]] as const) {
+    const { ret, errno } = bpf(cmd, attr);
+    if (ret < 0) throw new Error(`kernel refused to fill and freeze map ${name}: errno ${errno}`);
+  }
+}
+
 /** Creates the input's maps, loads the program with `logLevel` and closes everything again. */
 export function kernelVerify(input: VerifierInput, logLevel = 1): KernelVerdict {
   const fds: number[] = [];
@@ -53,6 +69,7 @@ export function kernelVerify(input: VerifierInput, logLevel = 1): KernelVerdict 
       const { ret, errno } = bpf(BPF_CMD.MAP_CREATE, attr);
       if (ret < 0) throw new Error(`kernel refused map ${m.name}: errno ${errno}`);
       fds.push(ret);
+      if (m.frozenValue) freezeWith(ret, m.name, m.frozenValue, m.valueSize);
     }
     const insns = input.insns.map((i) => ({ ...i }));
     for (let i = 0; i < insns.length; i++) {

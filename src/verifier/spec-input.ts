@@ -2,10 +2,20 @@
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
 import type { VerifierInput, VerifierMap } from './types.js';
 
+/**
+ * The frozen value of a read-only global-data map as loaders create it: `.rodata*` holds its
+ * initial bytes (zeros where the ELF has none). `.kconfig` is filled from the running kernel's
+ * configuration at load time; its values are left unknown here.
+ */
+const frozenValue = (m: MapSpec): Uint8Array | undefined =>
+  m.frozen && m.source === 'data' ? (m.data ?? new Uint8Array(m.valueSize)) : undefined;
+
 function toVerifierMap(m: MapSpec): VerifierMap {
+  const frozen = frozenValue(m);
   return {
     name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
     ...(m.innerMap ? { innerMap: toVerifierMap(m.innerMap) } : {}),
+    ...(frozen ? { frozenValue: frozen } : {}),
   };
 }
 

@@ -12,6 +12,12 @@ export interface VerifierMap {
   flags: number;
   /** Inner map template of an array/hash of maps (what a lookup returns, after the null check). */
   innerMap?: VerifierMap;
+  /**
+   * The value of a single-entry array created with BPF_F_RDONLY_PROG that the loader filled and
+   * froze before loading the program (global `.rodata`): loads from it at constant offsets give
+   * constants, as the kernel reads frozen read-only maps (bpf_map_direct_read).
+   */
+  frozenValue?: Uint8Array;
 }
 
 /** One `bpf_func_info` record: a function starts at `insnOff`. */

@@ -12,7 +12,7 @@ import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_P
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, isSkPointer, notNullType, statesEqual,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END, ALL_SLOTS,
 } from './state.js';
@@ -21,8 +21,8 @@ import {
   mark32Unbounded, regWidth, S64_MIN, S64_MAX,
 } from './scalar.js';
 import { tnumConst, tnumIsConst, tnumStr, tnumAdd, tnumSub, tnumIntersect, tnumSubreg, tnumWithSubreg, tnumOr, tnumAnd, U64_MAX } from './tnum.js';
-import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable } from './context.js';
-import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, type ArgKind } from './helpers.js';
+import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable, sockAccessOk } from './context.js';
+import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, isReleaseArg, type ArgKind, type RetKind } from './helpers.js';
 
 /** The kernel's limits. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -73,6 +73,14 @@ function exitRange(progType: number, attach: number): [number, number] | undefin
     default: return undefined;
   }
 }
+
+/** Register type of R0 for each pointer-returning helper return kind. */
+const RET_TYPES: Readonly<Record<Exclude<RetKind, 'int' | 'void' | 'map_value_or_null'>, number>> = {
+  ringbuf_mem_or_null: RegType.RINGBUF_MEM_OR_NULL,
+  socket_or_null: RegType.SOCKET_OR_NULL,
+  sock_common_or_null: RegType.SOCK_COMMON_OR_NULL,
+  tcp_sock_or_null: RegType.TCP_SOCK_OR_NULL,
+};
 
 const EXIT_PATH = -1;
 /** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
@@ -945,7 +953,11 @@ class Verifier {
         if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         this.checkMemRegion(regno, off, size, map.valueSize, false);
-        if (!write && value) value.markUnknown();
+        if (!write && value) {
+          if (map.frozenValue && r.isConst() && map.type === BPF_MAP_TYPE.ARRAY && map.maxEntries === 1) {
+            value.markKnown(directRead(map.frozenValue, off + Number(r.varOff.value), size, ldsx));
+          } else value.markUnknown();
+        }
         break;
       }
       case RegType.MAP_KEY: {
@@ -981,6 +993,14 @@ class Verifier {
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into packet`);
         this.checkPacketAccess(regno, off, size, false);
         if (!write && value) value.markUnknown();
+        break;
+      }
+      case RegType.SOCKET: case RegType.SOCK_COMMON: case RegType.TCP_SOCK: {
+        // check_sock_access
+        if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
+        if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+        if (ldsx || !sockAccessOk(r.type, off, size)) this.fail(`R${regno} invalid ${this.typeStr(r.type)} access off=${off} size=${size}`);
+        if (value) value.markUnknown();
         break;
       }
       default:
@@ -1380,14 +1400,18 @@ class Verifier {
         if (!elide) r0.id = ++this.idGen;
         break;
       }
-      case 'ringbuf_mem_or_null': {
-        r0.markPtr(RegType.RINGBUF_MEM_OR_NULL);
+      default: {
+        r0.markPtr(RET_TYPES[proto.ret]);
         r0.memSize = meta.memSize;
-        ++this.idGen; // the maybe-null id, replaced by the reference id (acquire_reference)
-        const refId = ++this.idGen;
-        this.cur.refs.push({ id: refId, insn: idx });
-        r0.id = refId;
-        r0.refObjId = refId;
+        r0.id = ++this.idGen;
+        if (proto.ref === 'cast') r0.refObjId = meta.refObjId;
+        if (proto.ref === 'acquire') {
+          // acquire_reference: the maybe-null id is replaced by the reference id.
+          const refId = ++this.idGen;
+          this.cur.refs.push({ id: refId, insn: idx });
+          r0.id = refId;
+          r0.refObjId = refId;
+        }
         break;
       }
     }
@@ -1470,7 +1494,7 @@ class Verifier {
     const isNull = r.type === RegType.SCALAR && r.isConst() && r.varOff.value === 0n;
     const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null' || kind === 'ctx_or_null';
     if (!(isNull && maybeNull)) this.checkRegType(regno, r, kind);
-    if (kind === 'ringbuf_mem') {
+    if (isReleaseArg(kind)) {
       if (!r.refObjId && !isNull) this.fail(`R${regno} must be referenced when passed to release function`);
       if (r.off) this.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
       meta.releaseRegno = regno;
@@ -1533,11 +1557,17 @@ class Verifier {
     ringbuf_mem: [RegType.RINGBUF_MEM],
     func: [RegType.FUNC],
     stack_or_null: [RegType.STACK],
+    sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
+    btf_sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
+    sock_release: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
     size: [RegType.SCALAR], size_or_zero: [RegType.SCALAR], alloc_size_or_zero: [RegType.SCALAR],
   };
   /** The kernel's names for the compatible lists (mem types include buf and trusted_ptr_). */
   private static readonly EXPECTED: Record<string, string> = {
     mem: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+    sock_common: 'sock_common, sock, tcp_sock, xdp_sock',
+    btf_sock_common: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
+    sock_release: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
   };
 
   /** get_constant_map_key: the key when it is a known constant on the stack, else -1. */
@@ -1569,7 +1599,7 @@ class Verifier {
     }
     const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
       kind === 'map_key' || kind === 'map_value' || kind === 'uninit_map_value';
-    const expected = memLike ? Verifier.EXPECTED.mem : ok.map((t) => this.typeStr(t)).join(', ');
+    const expected = memLike ? Verifier.EXPECTED.mem : Verifier.EXPECTED[kind] ?? ok.map((t) => this.typeStr(t)).join(', ');
     this.fail(`R${regno} type=${this.typeStr(r.type)} expected=${expected}`);
   }
 
@@ -1877,6 +1907,16 @@ function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
 }
 
 /** tnum_strn as the alignment message prints it: a constant as `%#llx` (`0`, `0x10`). */
+/**
+ * bpf_map_direct_read: the `size`-byte little-endian value at `off` of a frozen read-only map
+ * (sign-extended for BPF_MEMSX loads); bytes beyond the initial data are zero.
+ */
+function directRead(data: Uint8Array, off: number, size: number, ldsx: boolean): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(data[off + i] ?? 0);
+  return ldsx ? BigInt.asIntN(size * 8, v) : v;
+}
+
 function tnumConstStr(t: { value: bigint; mask: bigint }): string {
   if (t.mask !== 0n) return tnumStr(t);
   return t.value === 0n ? '0' : `0x${t.value.toString(16)}`;
@@ -1918,7 +1958,8 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (r1.isPointer() || r2.isPointer()) {
     if (!isRegConst(r2, jmp32)) { op = FLIP_OP[op]; [r1, r2] = [r2, r1]; }
     if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
-    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR;
+    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR ||
+      isSkPointer(r1.type);
     if (!notNull) return -1;
     if (constValue(r2, jmp32) !== 0n) return -1;
     return op === JMP.JEQ ? 0 : op === JMP.JNE ? 1 : -1;

@@ -186,6 +186,8 @@ export function loadVmObject(spec: ObjectSpec, o: VmObjectOptions = {}): VmObjec
       v.set(m.data.subarray(0, m.valueSize));
       map.updateElem(new Uint8Array(4), v);
     }
+    // Like libbpf: `.rodata` is frozen once filled (the verifier reads it as constants).
+    if (m.frozen) map.freeze();
     obj.maps.set(m.name, map);
     return map;
   });
