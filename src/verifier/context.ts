@@ -4,7 +4,7 @@
  * and which fields load as packet pointers instead of scalars.
  */
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { SK_BUFF, XDP_MD, BPF_SOCK_OPS, BPF_SOCK_ADDR } from '../uapi/structs.gen.js';
+import { SK_BUFF, XDP_MD, BPF_SOCK_OPS, BPF_SOCK_ADDR, BPF_XDP_SOCK } from '../uapi/structs.gen.js';
 import { CTX_ACCESS_HEX, SOCK_ACCESS_HEX } from './tables.gen.js';
 import { RegType } from './state.js';
 
@@ -43,6 +43,8 @@ export function ctxAccessOk(progType: number, attachType: number, off: number, s
 
 /** True when a `size`-byte load at `off` through a socket pointer of `type` is allowed. */
 export function sockAccessOk(type: number, off: number, size: number): boolean {
+  // bpf_xdp_sock_is_valid_access: only the 4-byte queue_id.
+  if (type === RegType.XDP_SOCK) return off === BPF_XDP_SOCK.fields.queue_id.offset && size === 4;
   const t = sockTables[type];
   return off >= 0 && off < t.length && (t[off] & (1 << sizeBit(size))) !== 0;
 }

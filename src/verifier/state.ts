@@ -31,6 +31,8 @@ export const RegType = {
   SOCK_COMMON_OR_NULL: 17,
   TCP_SOCK: 18,
   TCP_SOCK_OR_NULL: 19,
+  /** An AF_XDP socket (struct bpf_xdp_sock) from an XSKMAP lookup. */
+  XDP_SOCK: 20,
 } as const;
 export type RegType = (typeof RegType)[keyof typeof RegType];
 
@@ -38,7 +40,7 @@ export type RegType = (typeof RegType)[keyof typeof RegType];
 export const REG_TYPE_NAMES: readonly string[] = [
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_value_or_null', 'fp', 'pkt_meta', 'pkt', 'pkt_end',
   'ringbuf_mem', 'ringbuf_mem_or_null', 'map_key', 'func',
-  'sock', 'sock_or_null', 'sock_common', 'sock_common_or_null', 'tcp_sock', 'tcp_sock_or_null',
+  'sock', 'sock_or_null', 'sock_common', 'sock_common_or_null', 'tcp_sock', 'tcp_sock_or_null', 'xdp_sock',
 ];
 
 export const isPktPointer = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META;
@@ -54,7 +56,8 @@ export const isMaybeNull = (t: number): boolean => NOT_NULL[t] !== undefined;
 /** The non-null counterpart of a *_OR_NULL type. */
 export const notNullType = (t: number): number => NOT_NULL[t] ?? t;
 /** Socket pointers (type_is_sk_pointer). */
-export const isSkPointer = (t: number): boolean => t === RegType.SOCKET || t === RegType.SOCK_COMMON || t === RegType.TCP_SOCK;
+export const isSkPointer = (t: number): boolean =>
+  t === RegType.SOCKET || t === RegType.SOCK_COMMON || t === RegType.TCP_SOCK || t === RegType.XDP_SOCK;
 
 /** pkt range markers of the kernel: the pointer is at / beyond pkt_end. */
 export const AT_PKT_END = -1, BEYOND_PKT_END = -2;

@@ -6,7 +6,7 @@ import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, jmp, jmpr, ja, call, exit, callLocal } from './testdata/asm.js';
+import { mov, movr, alu, ldx, stx, jmp, jmpr, ja, call, exit, callLocal, ldMap } from './testdata/asm.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -91,4 +91,15 @@ test('stack precision: a spilled scalar that decides a branch is compared, an un
     assert.equal(k.accepted, !bad);
     assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
   }
+});
+
+test('tail call through a non-prog-array map: the kernel\'s message, without its newline', (t) => {
+  const hash = { name: 'h', type: 1, keySize: 4, valueSize: 16, maxEntries: 16, flags: 0 };
+  const input: VerifierInput = { progType: BPF_PROG_TYPE.XDP, maps: [hash], insns: [ldMap(2, 0), mov(3, 0), call(12), mov(0, 0), exit()].flat() };
+  const r = verify({ ...input, logLevel: 1 });
+  assert.equal(r.error?.message, 'expected prog array map for tail call');
+  const last = r.log.trim().split('\n').pop();
+  assert.equal(last, 'expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  assert.equal(kernelVerify(input, 1).log.trim().split('\n').pop(), last);
 });

@@ -995,7 +995,7 @@ class Verifier {
         if (!write && value) value.markUnknown();
         break;
       }
-      case RegType.SOCKET: case RegType.SOCK_COMMON: case RegType.TCP_SOCK: {
+      case RegType.SOCKET: case RegType.SOCK_COMMON: case RegType.TCP_SOCK: case RegType.XDP_SOCK: {
         // check_sock_access
         if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
         if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
@@ -1376,6 +1376,11 @@ class Verifier {
     const regs = this.frame.regs;
     const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
+    if (id === BPF_FUNC.tail_call && this.maps[meta.mapIdx]?.type !== BPF_MAP_TYPE.PROG_ARRAY) {
+      // record_func_key; the kernel logs this message without a newline.
+      this.verbose('expected prog array map for tail call');
+      throw new Reject('expected prog array map for tail call', this.insnIdx);
+    }
     for (let i = 0; i < meta.rawSize; i++) this.checkMemAccess(meta.rawRegno, i, 1, true, -1, insn);
     if (meta.releaseRegno) {
       if (meta.refObjId) this.releaseReference(meta.refObjId);
@@ -1398,6 +1403,8 @@ class Verifier {
         r0.markPtr(elide ? RegType.MAP_VALUE : RegType.MAP_VALUE_OR_NULL);
         r0.mapIdx = meta.mapIdx;
         if (!elide) r0.id = ++this.idGen;
+        // A sockmap/sockhash lookup acquires a reference to the socket (is_acquire_function).
+        if (map.type === BPF_MAP_TYPE.SOCKMAP || map.type === BPF_MAP_TYPE.SOCKHASH) this.acquire(r0, idx);
         break;
       }
       default: {
@@ -1405,13 +1412,7 @@ class Verifier {
         r0.memSize = meta.memSize;
         r0.id = ++this.idGen;
         if (proto.ref === 'cast') r0.refObjId = meta.refObjId;
-        if (proto.ref === 'acquire') {
-          // acquire_reference: the maybe-null id is replaced by the reference id.
-          const refId = ++this.idGen;
-          this.cur.refs.push({ id: refId, insn: idx });
-          r0.id = refId;
-          r0.refObjId = refId;
-        }
+        if (proto.ref === 'acquire') this.acquire(r0, idx);
         break;
       }
     }
@@ -1421,6 +1422,14 @@ class Verifier {
     }
     if (changesPktData(id)) this.forEachReg(this.cur, (r) => { if (isPktPointer(r.type) || r.type === RegType.PKT_END) this.invalidate(r); });
     return idx + 1;
+  }
+
+  /** acquire_reference: R0's maybe-null id is replaced by a new reference id. */
+  private acquire(r0: Reg, idx: number): void {
+    const refId = ++this.idGen;
+    this.cur.refs.push({ id: refId, insn: idx });
+    r0.id = refId;
+    r0.refObjId = refId;
   }
 
   private refineRetval(r0: Reg, id: number, msizeMax: bigint): void {
@@ -1557,9 +1566,9 @@ class Verifier {
     ringbuf_mem: [RegType.RINGBUF_MEM],
     func: [RegType.FUNC],
     stack_or_null: [RegType.STACK],
-    sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
-    btf_sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
-    sock_release: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK],
+    sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
+    btf_sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
+    sock_release: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
     size: [RegType.SCALAR], size_or_zero: [RegType.SCALAR], alloc_size_or_zero: [RegType.SCALAR],
   };
   /** The kernel's names for the compatible lists (mem types include buf and trusted_ptr_). */
@@ -1748,11 +1757,15 @@ class Verifier {
       }
       r.type = notNullType(r.type);
       r.id = 0;
-      // A lookup in a map of maps yields the inner map.
+      // A lookup in a map of maps yields the inner map; in a socket map, the socket (mark_ptr_not_null_reg).
       const inner = r.type === RegType.MAP_VALUE ? this.innerIdx[r.mapIdx] ?? -1 : -1;
       if (inner >= 0) {
         r.type = RegType.MAP_PTR;
         r.mapIdx = inner;
+      } else if (r.type === RegType.MAP_VALUE) {
+        const mt = this.maps[r.mapIdx].type;
+        if (mt === BPF_MAP_TYPE.SOCKMAP || mt === BPF_MAP_TYPE.SOCKHASH) r.type = RegType.SOCKET;
+        else if (mt === BPF_MAP_TYPE.XSKMAP) r.type = RegType.XDP_SOCK;
       }
     });
   }

@@ -19,6 +19,8 @@ const arr: VerifierMap = { name: 'arr', type: M.ARRAY, keySize: 4, valueSize: 8,
 const hash: VerifierMap = { name: 'h', type: M.HASH, keySize: 4, valueSize: 16, maxEntries: 16, flags: 0 };
 const pea: VerifierMap = { name: 'events', type: M.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 const rb: VerifierMap = { name: 'rb', type: M.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 };
+const sockmap: VerifierMap = { name: 'sm', type: M.SOCKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
+const xskmap: VerifierMap = { name: 'xsks', type: M.XSKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 
 const prog = (progType: number, insns: (Instruction | Instruction[])[], maps: VerifierMap[] = []): VerifierInput =>
   ({ progType, insns: insns.flat(), maps });
@@ -150,6 +152,9 @@ export const CORPUS: CorpusCase[] = [
   { name: 'socket read out of range', input: tc([skLookup(F.skc_lookup_tcp), jmp('eq', 0, 0, 3), ldx('w', 2, 0, 8), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 invalid sock_common access off=8 size=4' },
   { name: 'pointer arithmetic on a socket', input: tc([skLookup(), jmp('eq', 0, 0, 3), alu('add', 0, 4), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 pointer arithmetic on sock prohibited' },
   { name: 'release of a non-socket', input: tc([mov(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' },
+  { name: 'unreleased sockmap socket', input: tc([...lookup, mov(0, 0), exit()], [sockmap]), expect: 'Unreleased reference id=2 alloc_insn=5' },
+  { name: 'write into a sockmap socket', input: tc([...lookup, jmp('eq', 0, 0, 3), st('w', 0, 0, 1), movr(1, 0), call(F.sk_release), mov(0, 0), exit()], [sockmap]), expect: 'R0 cannot write into sock' },
+  { name: 'write into an xdp socket', input: xdp([...lookup, jmp('eq', 0, 0, 1), st('w', 0, 0, 1), mov(0, 0), exit()], [xskmap]), expect: 'R0 cannot write into xdp_sock' },
   { name: 'socket used after release', input: tc([skLookup(), jmp('eq', 0, 0, 4), movr(7, 0), movr(1, 0), call(F.sk_release), ldx('w', 0, 7, 4), mov(0, 0), exit()]), expect: "R7 invalid mem access 'scalar'" },
   // ---- read-only global data: a frozen `.rodata` value decides the branch
   { name: 'frozen rodata leads to the bad read', input: rodataGuard(0), expect: 'invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)' },
@@ -196,6 +201,8 @@ export const VALID: CorpusCase[] = [
     input: tc([skLookup(), jmp('eq', 0, 0, 9), ldx('w', 2, 0, 4), movr(7, 0), movr(1, 0), call(F.tcp_sock), jmp('eq', 0, 0, 1), ldx('w', 2, 0, 0), movr(1, 7), call(F.sk_release), mov(0, 0), exit()]),
     expect: null,
   },
+  { name: 'xskmap socket queue_id read', input: xdp([...lookup, jmp('eq', 0, 0, 1), ldx('w', 1, 0, 0), mov(0, 0), exit()], [xskmap]), expect: null },
+  { name: 'sockmap socket read and release', input: tc([...lookup, jmp('eq', 0, 0, 3), ldx('w', 2, 0, 4), movr(1, 0), call(F.sk_release), mov(0, 0), exit()], [sockmap]), expect: null },
   { name: 'frozen rodata makes the bad read dead', input: rodataGuard(1), expect: null },
   { name: 'lwt_out reads the packet', input: prog(P.LWT_OUT, [ldx('w', 2, 1, 80), ldx('w', 1, 1, 76), movr(3, 1), alu('add', 3, 1), jmpr('gt', 3, 2, 2), ldx('b', 0, 1, 0), exit(), mov(0, 0), exit()]), expect: null },
   { name: 'jmp32 bounds', input: xdp([call(F.get_prandom_u32), raw(0xa6, 0, 0, 2, 8), mov(0, 0), exit(), mov32(0, 1), exit()]), expect: null },
