@@ -15,6 +15,7 @@ import { loadObjectSpec } from '../object/load.js';
 import { loadObject } from '../kernel/index.js';
 import { verify } from '../verifier/index.js';
 import { verifierInputFromSpec, unsupportedFeature } from '../verifier/spec-input.js';
+import { corpusSpec } from '../verifier/corpus.js';
 import { listFiles, testdataDir, repoRoot, isRoot } from '../test-support.js';
 
 const BPF_LOG_STATS = 4;
@@ -24,7 +25,8 @@ export async function run(r: BenchReporter): Promise<void> {
     r.note('needs root for the kernel figures');
     return;
   }
-  const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
+  const samples = path.join(testdataDir, 'ebpf-samples');
+  const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(samples, '.o')];
   // First pass: every program the kernel loads, with the kernel's time and processed count; each
   // is verified once here, which also warms up V8's JIT for the verifier's code.
   const cases: { name: string; input: ReturnType<typeof verifierInputFromSpec>; kernelUsec: number }[] = [];
@@ -34,7 +36,8 @@ export async function run(r: BenchReporter): Promise<void> {
   for (const file of files) {
     let spec;
     try {
-      spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { file });
+      // Objects written for iproute2 and other loaders get their loader's program type (corpus.ts).
+      spec = corpusSpec(path.relative(samples, file), loadObjectSpec(new Uint8Array(readFileSync(file)), { file }));
     } catch {
       continue;
     }

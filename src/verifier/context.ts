@@ -4,8 +4,8 @@
  * and which fields load as packet pointers instead of scalars.
  */
 import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { SK_BUFF, XDP_MD, BPF_SOCK_OPS, BPF_SOCK_ADDR } from '../uapi/structs.gen.js';
-import { CTX_ACCESS_HEX } from './tables.gen.js';
+import { SK_BUFF, XDP_MD, BPF_SOCK_OPS, BPF_SOCK_ADDR, BPF_XDP_SOCK } from '../uapi/structs.gen.js';
+import { CTX_ACCESS_HEX, SOCK_ACCESS_HEX } from './tables.gen.js';
 import { RegType } from './state.js';
 
 /** PERF_MAX_TRACE_SIZE: the tracepoint context limit. */
@@ -13,6 +13,13 @@ const PERF_MAX_TRACE_SIZE = 8192;
 
 const accessTables = new Map<string, Uint8Array>();
 for (const [key, hex] of Object.entries(CTX_ACCESS_HEX)) accessTables.set(key, Uint8Array.from(Buffer.from(hex, 'hex')));
+const decode = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex, 'hex'));
+/** Socket read tables by register type (check_sock_access). */
+const sockTables: Readonly<Record<number, Uint8Array>> = {
+  [RegType.SOCKET]: decode(SOCK_ACCESS_HEX.sock),
+  [RegType.SOCK_COMMON]: decode(SOCK_ACCESS_HEX.sock_common),
+  [RegType.TCP_SOCK]: decode(SOCK_ACCESS_HEX.tcp_sock),
+};
 /** The probed table of a program type (per attach type where the kernel's rules depend on it). */
 const tableOf = (progType: number, attachType: number): Uint8Array | undefined =>
   accessTables.get(`${progType}:${attachType}`) ?? accessTables.get(`${progType}`);
@@ -34,12 +41,22 @@ export function ctxAccessOk(progType: number, attachType: number, off: number, s
   return (t[off] & (1 << (sizeBit(size) + (write ? 4 : 0)))) !== 0;
 }
 
-const SKB_TYPES: readonly number[] = [BPF_PROG_TYPE.SOCKET_FILTER, BPF_PROG_TYPE.SCHED_CLS, BPF_PROG_TYPE.SCHED_ACT, BPF_PROG_TYPE.CGROUP_SKB];
+/** True when a `size`-byte load at `off` through a socket pointer of `type` is allowed. */
+export function sockAccessOk(type: number, off: number, size: number): boolean {
+  // bpf_xdp_sock_is_valid_access: only the 4-byte queue_id.
+  if (type === RegType.XDP_SOCK) return off === BPF_XDP_SOCK.fields.queue_id.offset && size === 4;
+  const t = sockTables[type];
+  return off >= 0 && off < t.length && (t[off] & (1 << sizeBit(size))) !== 0;
+}
+
+const SKB_TYPES: readonly number[] = [BPF_PROG_TYPE.SOCKET_FILTER, BPF_PROG_TYPE.SCHED_CLS, BPF_PROG_TYPE.SCHED_ACT, BPF_PROG_TYPE.CGROUP_SKB,
+  BPF_PROG_TYPE.LWT_IN, BPF_PROG_TYPE.LWT_OUT, BPF_PROG_TYPE.LWT_XMIT];
 const f = SK_BUFF.fields, x = XDP_MD.fields, so = BPF_SOCK_OPS.fields;
 
 /**
  * Register type a context load produces: a packet pointer for data/data_meta/data_end, a scalar
- * otherwise. Returns undefined for pointer fields tsbpf does not model (sk, flow_keys).
+ * otherwise. Returns undefined for pointer fields tsbpf does not take from the context (`sk`: the
+ * VM's contexts have no socket behind them; flow_keys).
  */
 export function ctxLoadType(progType: number, off: number): number | undefined {
   if (progType === BPF_PROG_TYPE.XDP) {
@@ -65,5 +82,6 @@ export function ctxLoadType(progType: number, off: number): number | undefined {
 
 /** True when packet data may be written by this program type (may_access_direct_pkt_data, write). */
 export function pktWritable(progType: number): boolean {
-  return progType === BPF_PROG_TYPE.XDP || progType === BPF_PROG_TYPE.SCHED_CLS || progType === BPF_PROG_TYPE.SCHED_ACT;
+  return progType === BPF_PROG_TYPE.XDP || progType === BPF_PROG_TYPE.SCHED_CLS || progType === BPF_PROG_TYPE.SCHED_ACT ||
+    progType === BPF_PROG_TYPE.LWT_XMIT;
 }

@@ -25,10 +25,16 @@ export type ArgKind =
   | 'ringbuf_mem' // ARG_PTR_TO_RINGBUF_MEM | OBJ_RELEASE
   | 'func' // ARG_PTR_TO_FUNC (callback)
   | 'stack_or_null' // ARG_PTR_TO_STACK_OR_NULL
-  | 'long'; // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_ALIGNED, 8 bytes
+  | 'long' // ARG_PTR_TO_FIXED_SIZE_MEM | MEM_UNINIT | MEM_ALIGNED, 8 bytes
+  | 'sock_common' // ARG_PTR_TO_SOCK_COMMON
+  | 'btf_sock_common' // ARG_PTR_TO_BTF_ID_SOCK_COMMON
+  | 'sock_release'; // ARG_PTR_TO_BTF_ID_SOCK_COMMON | OBJ_RELEASE
 
 /** Return kinds (enum bpf_return_type). */
-export type RetKind = 'int' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null';
+export type RetKind = 'int' | 'void' | 'map_value_or_null' | 'ringbuf_mem_or_null' | 'socket_or_null' | 'sock_common_or_null' | 'tcp_sock_or_null';
+
+/** Arguments that release the reference they are passed (OBJ_RELEASE). */
+export const isReleaseArg = (k: ArgKind): boolean => k === 'ringbuf_mem' || k === 'sock_release';
 
 export interface HelperProto {
   id: number;
@@ -42,6 +48,12 @@ export interface HelperProto {
   mapTypes?: readonly number[];
   /** Return range of a callback argument: [min, max] of R0 at the callback's exit. */
   callbackRet?: readonly [number, number];
+  /**
+   * Reference tracking of the returned pointer: `acquire` = a new reference the program must
+   * release (is_acquire_function), `cast` = another view of the argument's reference
+   * (is_ptr_cast_function).
+   */
+  ref?: 'acquire' | 'cast';
 }
 
 const M = BPF_MAP_TYPE;
@@ -77,6 +89,8 @@ export function mapHelperCompatible(mapType: number, helper: number): boolean {
 }
 
 const PROBE_READ: readonly ArgKind[] = ['uninit_mem', 'size_or_zero', 'anything'];
+/** bpf_sk_lookup_tcp/udp, bpf_skc_lookup_tcp: (ctx, tuple, tuple size, netns, flags). */
+const SK_LOOKUP: readonly ArgKind[] = ['ctx', 'mem', 'size', 'anything', 'anything'];
 
 /** [name, args, ret, extra] for every helper tsbpf models. */
 const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
@@ -147,7 +161,7 @@ const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
   ['xdp_load_bytes', ['ctx', 'anything', 'uninit_mem', 'size'], 'int'],
   ['xdp_store_bytes', ['ctx', 'anything', 'mem', 'size'], 'int'],
   ['ringbuf_output', ['map_ptr', 'mem', 'size_or_zero', 'anything'], 'int', { mapTypes: [M.RINGBUF] }],
-  ['ringbuf_reserve', ['map_ptr', 'alloc_size_or_zero', 'anything'], 'ringbuf_mem_or_null', { mapTypes: [M.RINGBUF] }],
+  ['ringbuf_reserve', ['map_ptr', 'alloc_size_or_zero', 'anything'], 'ringbuf_mem_or_null', { mapTypes: [M.RINGBUF], ref: 'acquire' }],
   ['ringbuf_submit', ['ringbuf_mem', 'anything'], 'void'],
   ['ringbuf_discard', ['ringbuf_mem', 'anything'], 'void'],
   ['ringbuf_query', ['map_ptr', 'anything'], 'int', { mapTypes: [M.RINGBUF] }],
@@ -167,6 +181,9 @@ const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
   ['skb_get_tunnel_key', ['ctx', 'uninit_mem', 'size', 'anything'], 'int'],
   ['skb_set_tunnel_key', ['ctx', 'mem', 'size', 'anything'], 'int'],
   ['skb_cgroup_classid', ['ctx'], 'int'],
+  ['skb_get_tunnel_opt', ['ctx', 'uninit_mem', 'size'], 'int'],
+  ['sock_map_update', ['ctx', 'map_ptr', 'map_key', 'anything'], 'int', { mapTypes: [M.SOCKMAP] }],
+  ['skb_set_tunnel_opt', ['ctx', 'mem', 'size'], 'int'],
   ['probe_write_user', ['anything', 'mem', 'size'], 'int', { gplOnly: true }],
   ['get_ns_current_pid_tgid', ['anything', 'anything', 'uninit_mem', 'size'], 'int'],
   ['override_return', ['ctx', 'anything'], 'int', { gplOnly: true }],
@@ -177,6 +194,14 @@ const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
   ['getsockopt', ['ctx', 'anything', 'anything', 'uninit_mem', 'size'], 'int'],
   ['bind', ['ctx', 'mem', 'size'], 'int'],
   ['get_netns_cookie', ['ctx_or_null'], 'int'],
+  ['sk_lookup_tcp', SK_LOOKUP.slice(), 'socket_or_null', { ref: 'acquire' }],
+  ['sk_lookup_udp', SK_LOOKUP.slice(), 'socket_or_null', { ref: 'acquire' }],
+  ['skc_lookup_tcp', SK_LOOKUP.slice(), 'sock_common_or_null', { ref: 'acquire' }],
+  ['sk_release', ['sock_release'], 'int'],
+  ['sk_assign', ['ctx', 'btf_sock_common', 'anything'], 'int'],
+  ['sk_fullsock', ['sock_common'], 'socket_or_null', { ref: 'cast' }],
+  ['tcp_sock', ['sock_common'], 'tcp_sock_or_null', { ref: 'cast' }],
+  ['get_listener_sock', ['sock_common'], 'socket_or_null'],
   ['strtol', ['mem', 'size', 'anything', 'long'], 'int'],
   ['strtoul', ['mem', 'size', 'anything', 'long'], 'int'],
 ];

@@ -1,7 +1,8 @@
 /**
  * Agreement with the kernel over real objects: every program of examples/ and of
  * ../shared/testdata/ebpf-samples that the kernel here loads or refuses for verifier reasons is
- * verified by tsbpf too, and the verdicts are compared.
+ * verified by tsbpf too, and the verdicts are compared. Objects written for iproute2 or another
+ * loader that names the program type itself get that type from the corpus table (corpus.ts).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,6 +12,7 @@ import { verify } from './index.js';
 import { loadObjectSpec } from '../object/index.js';
 import { loadObject, VerifierError } from '../kernel/index.js';
 import { verifierInputFromSpec, unsupportedFeature } from './spec-input.js';
+import { corpusSpec } from './corpus.js';
 import { listFiles, testdataDir, repoRoot, requireOrSkip, isRoot } from '../test-support.js';
 
 const lastError = (log: string): string =>
@@ -18,7 +20,8 @@ const lastError = (log: string): string =>
 
 test('examples and ebpf-samples: tsbpf agrees with the kernel', (t) => {
   if (!requireOrSkip(t, isRoot, 'root')) return;
-  const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(path.join(testdataDir, 'ebpf-samples'), '.o')];
+  const samples = path.join(testdataDir, 'ebpf-samples');
+  const files = [...listFiles(path.join(repoRoot, 'examples'), '.o'), ...listFiles(samples, '.o')];
   if (!requireOrSkip(t, files.length > 20, 'the ebpf-samples corpus')) return;
   let agree = 0, notCompared = 0;
   const disagreements: string[] = [], unsafe: string[] = [];
@@ -26,7 +29,7 @@ test('examples and ebpf-samples: tsbpf agrees with the kernel', (t) => {
     const name = path.relative(testdataDir, file).startsWith('..') ? path.relative(repoRoot, file) : path.relative(testdataDir, file);
     let spec;
     try {
-      spec = loadObjectSpec(new Uint8Array(readFileSync(file)), { file });
+      spec = corpusSpec(path.relative(samples, file), loadObjectSpec(new Uint8Array(readFileSync(file)), { file }));
     } catch {
       notCompared++;
       continue;

@@ -2,12 +2,20 @@
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../object/types.js';
 import type { VerifierInput, VerifierMap } from './types.js';
 
+/**
+ * The frozen value of a read-only global-data map as loaders create it: `.rodata*` holds its
+ * initial bytes (zeros where the ELF has none). `.kconfig` is filled from the running kernel's
+ * configuration at load time; its values are left unknown here.
+ */
+const frozenValue = (m: MapSpec): Uint8Array | undefined =>
+  m.frozen && m.source === 'data' ? frozenContents(m.data ?? new Uint8Array(0), m.valueSize) : undefined;
+
 function toVerifierMap(m: MapSpec): VerifierMap {
+  const frozen = frozenValue(m);
   return {
     name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags,
     ...(m.innerMap ? { innerMap: toVerifierMap(m.innerMap) } : {}),
-    // Global data the loader writes then freezes (`.kconfig` is filled at load time: not known here).
-    ...(m.frozen && m.source === 'data' && m.data ? { frozenValue: frozenContents(m.data, m.valueSize) } : {}),
+    ...(frozen ? { frozenValue: frozen } : {}),
   };
 }
 

@@ -24,6 +24,15 @@ export const RegType = {
   RINGBUF_MEM_OR_NULL: 11,
   MAP_KEY: 12,
   FUNC: 13,
+  /** Sockets (struct bpf_sock, bpf_sock common fields, bpf_tcp_sock views of a kernel socket). */
+  SOCKET: 14,
+  SOCKET_OR_NULL: 15,
+  SOCK_COMMON: 16,
+  SOCK_COMMON_OR_NULL: 17,
+  TCP_SOCK: 18,
+  TCP_SOCK_OR_NULL: 19,
+  /** An AF_XDP socket (struct bpf_xdp_sock) from an XSKMAP lookup. */
+  XDP_SOCK: 20,
 } as const;
 export type RegType = (typeof RegType)[keyof typeof RegType];
 
@@ -31,13 +40,24 @@ export type RegType = (typeof RegType)[keyof typeof RegType];
 export const REG_TYPE_NAMES: readonly string[] = [
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_value_or_null', 'fp', 'pkt_meta', 'pkt', 'pkt_end',
   'ringbuf_mem', 'ringbuf_mem_or_null', 'map_key', 'func',
+  'sock', 'sock_or_null', 'sock_common', 'sock_common_or_null', 'tcp_sock', 'tcp_sock_or_null', 'xdp_sock',
 ];
 
 export const isPktPointer = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META;
-export const isMaybeNull = (t: number): boolean => t === RegType.MAP_VALUE_OR_NULL || t === RegType.RINGBUF_MEM_OR_NULL;
+/** The non-null counterpart of each *_OR_NULL type. */
+const NOT_NULL: Readonly<Record<number, number>> = {
+  [RegType.MAP_VALUE_OR_NULL]: RegType.MAP_VALUE,
+  [RegType.RINGBUF_MEM_OR_NULL]: RegType.RINGBUF_MEM,
+  [RegType.SOCKET_OR_NULL]: RegType.SOCKET,
+  [RegType.SOCK_COMMON_OR_NULL]: RegType.SOCK_COMMON,
+  [RegType.TCP_SOCK_OR_NULL]: RegType.TCP_SOCK,
+};
+export const isMaybeNull = (t: number): boolean => NOT_NULL[t] !== undefined;
 /** The non-null counterpart of a *_OR_NULL type. */
-export const notNullType = (t: number): number =>
-  t === RegType.MAP_VALUE_OR_NULL ? RegType.MAP_VALUE : t === RegType.RINGBUF_MEM_OR_NULL ? RegType.RINGBUF_MEM : t;
+export const notNullType = (t: number): number => NOT_NULL[t] ?? t;
+/** Socket pointers (type_is_sk_pointer). */
+export const isSkPointer = (t: number): boolean =>
+  t === RegType.SOCKET || t === RegType.SOCK_COMMON || t === RegType.TCP_SOCK || t === RegType.XDP_SOCK;
 
 /** pkt range markers of the kernel: the pointer is at / beyond pkt_end. */
 export const AT_PKT_END = -1, BEYOND_PKT_END = -2;

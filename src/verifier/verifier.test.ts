@@ -222,3 +222,14 @@ test('frozen map loads: sizes, offsets and sign extension read the value the pro
   if (!requireOrSkip(t, isRoot, 'root')) return;
   for (const c of cases) assert.ok(kernelVerify(prog(...c), 1).accepted, `kernel: op ${c[0].toString(16)} at ${c[1]}+${c[2]}`);
 });
+
+test('tail call through a non-prog-array map: the kernel\'s message, without its newline', (t) => {
+  const hash = { name: 'h', type: 1, keySize: 4, valueSize: 16, maxEntries: 16, flags: 0 };
+  const input: VerifierInput = { progType: BPF_PROG_TYPE.XDP, maps: [hash], insns: [ldMap(2, 0), mov(3, 0), call(12), mov(0, 0), exit()].flat() };
+  const r = verify({ ...input, logLevel: 1 });
+  assert.equal(r.error?.message, 'expected prog array map for tail call');
+  const last = r.log.trim().split('\n').pop();
+  assert.equal(last, 'expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0');
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  assert.equal(kernelVerify(input, 1).log.trim().split('\n').pop(), last);
+});

@@ -13,7 +13,7 @@ import { StackLiveness, stackSlotBits } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, packSlotMasks, type SlotMasks,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, isSkPointer, notNullType, statesEqual, packSlotMasks, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
@@ -23,8 +23,8 @@ import {
 } from './scalar.js';
 import { tnumStr, tnumAddTo, tnumSubTo, tnumIntersectTo, type TnumFields } from './tnum.js';
 import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, toU64 } from './u64.js';
-import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable } from './context.js';
-import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, type ArgKind } from './helpers.js';
+import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable, sockAccessOk } from './context.js';
+import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, isReleaseArg, type ArgKind, type RetKind } from './helpers.js';
 
 /** The kernel's limits. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -75,6 +75,14 @@ function exitRange(progType: number, attach: number): [number, number] | undefin
     default: return undefined;
   }
 }
+
+/** Register type of R0 for each pointer-returning helper return kind. */
+const RET_TYPES: Readonly<Record<Exclude<RetKind, 'int' | 'void' | 'map_value_or_null'>, number>> = {
+  ringbuf_mem_or_null: RegType.RINGBUF_MEM_OR_NULL,
+  socket_or_null: RegType.SOCKET_OR_NULL,
+  sock_common_or_null: RegType.SOCK_COMMON_OR_NULL,
+  tcp_sock_or_null: RegType.TCP_SOCK_OR_NULL,
+};
 
 const EXIT_PATH = -1;
 /** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
@@ -1009,6 +1017,14 @@ class Verifier {
         if (!write && value) value.markUnknown();
         break;
       }
+      case RegType.SOCKET: case RegType.SOCK_COMMON: case RegType.TCP_SOCK: case RegType.XDP_SOCK: {
+        // check_sock_access
+        if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
+        if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+        if (ldsx || !sockAccessOk(r.type, off, size)) this.fail(`R${regno} invalid ${this.typeStr(r.type)} access off=${off} size=${size}`);
+        if (value) value.markUnknown();
+        break;
+      }
       default:
         this.fail(`R${regno} invalid mem access '${this.typeStr(r.type)}'`);
     }
@@ -1415,7 +1431,12 @@ class Verifier {
     const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
     if (id === BPF_FUNC.tail_call) {
-      // record_func_key: a constant in-range index may become a direct jump, so it is precise.
+      // record_func_key; the kernel logs this message without a newline.
+      if (this.maps[meta.mapIdx]?.type !== BPF_MAP_TYPE.PROG_ARRAY) {
+        this.verbose('expected prog array map for tail call');
+        throw new Reject('expected prog array map for tail call', this.insnIdx);
+      }
+      // A constant in-range index may become a direct jump, so it is precise.
       const key = regs[3];
       if (key.type === RegType.SCALAR && key.isConst() && key.varOff.value < BigInt(this.maps[meta.mapIdx].maxEntries)) this.markChainPrecision(1 << 3);
     }
@@ -1441,16 +1462,16 @@ class Verifier {
         r0.markPtr(elide ? RegType.MAP_VALUE : RegType.MAP_VALUE_OR_NULL);
         r0.mapIdx = meta.mapIdx;
         if (!elide) r0.id = ++this.idGen;
+        // A sockmap/sockhash lookup acquires a reference to the socket (is_acquire_function).
+        if (map.type === BPF_MAP_TYPE.SOCKMAP || map.type === BPF_MAP_TYPE.SOCKHASH) this.acquire(r0, idx);
         break;
       }
-      case 'ringbuf_mem_or_null': {
-        r0.markPtr(RegType.RINGBUF_MEM_OR_NULL);
+      default: {
+        r0.markPtr(RET_TYPES[proto.ret]);
         r0.memSize = meta.memSize;
-        ++this.idGen; // the maybe-null id, replaced by the reference id (acquire_reference)
-        const refId = ++this.idGen;
-        this.cur.refs.push({ id: refId, insn: idx });
-        r0.id = refId;
-        r0.refObjId = refId;
+        r0.id = ++this.idGen;
+        if (proto.ref === 'cast') r0.refObjId = meta.refObjId;
+        if (proto.ref === 'acquire') this.acquire(r0, idx);
         break;
       }
     }
@@ -1460,6 +1481,14 @@ class Verifier {
     }
     if (changesPktData(id)) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
     return idx + 1;
+  }
+
+  /** acquire_reference: R0's maybe-null id is replaced by a new reference id. */
+  private acquire(r0: Reg, idx: number): void {
+    const refId = ++this.idGen;
+    this.cur.refs.push({ id: refId, insn: idx });
+    r0.id = refId;
+    r0.refObjId = refId;
   }
 
   private refineRetval(r0: Reg, id: number, msizeMax: bigint): void {
@@ -1533,7 +1562,7 @@ class Verifier {
     const isNull = r.type === RegType.SCALAR && r.isZero();
     const maybeNull = kind === 'mem_or_null' || kind === 'stack_or_null' || kind === 'ctx_or_null';
     if (!(isNull && maybeNull)) this.checkRegType(regno, r, kind);
-    if (kind === 'ringbuf_mem') {
+    if (isReleaseArg(kind)) {
       if (!r.refObjId && !isNull) this.fail(`R${regno} must be referenced when passed to release function`);
       if (r.off) this.fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
       meta.releaseRegno = regno;
@@ -1596,11 +1625,17 @@ class Verifier {
     ringbuf_mem: [RegType.RINGBUF_MEM],
     func: [RegType.FUNC],
     stack_or_null: [RegType.STACK],
+    sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
+    btf_sock_common: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
+    sock_release: [RegType.SOCK_COMMON, RegType.SOCKET, RegType.TCP_SOCK, RegType.XDP_SOCK],
     size: [RegType.SCALAR], size_or_zero: [RegType.SCALAR], alloc_size_or_zero: [RegType.SCALAR],
   };
   /** The kernel's names for the compatible lists (mem types include buf and trusted_ptr_). */
   private static readonly EXPECTED: Record<string, string> = {
     mem: 'fp, pkt, pkt_meta, map_key, map_value, mem, ringbuf_mem, buf, trusted_ptr_',
+    sock_common: 'sock_common, sock, tcp_sock, xdp_sock',
+    btf_sock_common: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
+    sock_release: 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_',
   };
 
   /** get_constant_map_key: the key when it is a known constant on the stack, else -1. */
@@ -1632,7 +1667,7 @@ class Verifier {
     }
     const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
       kind === 'map_key' || kind === 'map_value' || kind === 'uninit_map_value';
-    const expected = memLike ? Verifier.EXPECTED.mem : ok.map((t) => this.typeStr(t)).join(', ');
+    const expected = memLike ? Verifier.EXPECTED.mem : Verifier.EXPECTED[kind] ?? ok.map((t) => this.typeStr(t)).join(', ');
     this.fail(`R${regno} type=${this.typeStr(r.type)} expected=${expected}`);
   }
 
@@ -1779,11 +1814,15 @@ class Verifier {
       }
       r.type = notNullType(r.type);
       r.id = 0;
-      // A lookup in a map of maps yields the inner map.
+      // A lookup in a map of maps yields the inner map; in a socket map, the socket (mark_ptr_not_null_reg).
       const inner = r.type === RegType.MAP_VALUE ? this.innerIdx[r.mapIdx] ?? -1 : -1;
       if (inner >= 0) {
         r.type = RegType.MAP_PTR;
         r.mapIdx = inner;
+      } else if (r.type === RegType.MAP_VALUE) {
+        const mt = this.maps[r.mapIdx].type;
+        if (mt === BPF_MAP_TYPE.SOCKMAP || mt === BPF_MAP_TYPE.SOCKHASH) r.type = RegType.SOCKET;
+        else if (mt === BPF_MAP_TYPE.XSKMAP) r.type = RegType.XDP_SOCK;
       }
     });
   }
@@ -2013,7 +2052,8 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (r1.isPointer() || r2.isPointer()) {
     if (!isRegConst(r2, jmp32)) { op = FLIP_OP[op]; [r1, r2] = [r2, r1]; }
     if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
-    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR;
+    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR ||
+      isSkPointer(r1.type);
     if (!notNull) return -1;
     if (!constIsZero(r2, jmp32)) return -1;
     return op === JMP.JEQ ? 0 : op === JMP.JNE ? 1 : -1;

@@ -19,6 +19,8 @@ const arr: VerifierMap = { name: 'arr', type: M.ARRAY, keySize: 4, valueSize: 8,
 const hash: VerifierMap = { name: 'h', type: M.HASH, keySize: 4, valueSize: 16, maxEntries: 16, flags: 0 };
 const pea: VerifierMap = { name: 'events', type: M.PERF_EVENT_ARRAY, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 const rb: VerifierMap = { name: 'rb', type: M.RINGBUF, keySize: 0, valueSize: 0, maxEntries: 4096, flags: 0 };
+const sockmap: VerifierMap = { name: 'sm', type: M.SOCKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
+const xskmap: VerifierMap = { name: 'xsks', type: M.XSKMAP, keySize: 4, valueSize: 4, maxEntries: 4, flags: 0 };
 
 const prog = (progType: number, insns: (Instruction | Instruction[])[], maps: VerifierMap[] = []): VerifierInput =>
   ({ progType, insns: insns.flat(), maps });
@@ -28,6 +30,24 @@ const xdp = (insns: (Instruction | Instruction[])[], maps: VerifierMap[] = []): 
 const lookup: Instruction[] = [st('w', 10, -4, 0), movr(2, 10), alu('add', 2, -4), ldMap(1, 0), call(F.map_lookup_elem)].flat();
 /** r2 = data_end, r1 = data (xdp). */
 const pkt: Instruction[] = [ldx('w', 2, 1, 4), ldx('w', 1, 1, 0)];
+/**
+ * sched_cls: r6 = ctx, a zeroed 40-byte tuple at fp-40, then `helper(ctx, tuple, 12, -1, 0)`
+ * (bpf_sk_lookup_tcp and friends); the call is insn 13.
+ */
+const skLookup = (helper: number = F.sk_lookup_tcp): Instruction[] => [
+  movr(6, 1), mov(1, 0), ...[-8, -16, -24, -32, -40].map((o) => stx('dw', 10, o, 1)),
+  movr(2, 10), alu('add', 2, -40), movr(1, 6), mov(3, 12), mov(4, -1), mov(5, 0), call(helper),
+];
+const tc = (insns: (Instruction | Instruction[])[], maps: VerifierMap[] = []): VerifierInput => prog(P.SCHED_CLS, insns, maps);
+/** A frozen read-only global-data map (`.rodata`) holding one byte. */
+const rodata = (b: number): VerifierMap =>
+  ({ name: '.rodata', type: M.ARRAY, keySize: 4, valueSize: 4, maxEntries: 1, flags: 1 << 7, frozenValue: Uint8Array.of(b) });
+/** r1 = &.rodata (map 0) + 0: BPF_PSEUDO_MAP_IDX_VALUE. */
+const ldRodata = (dst: number): Instruction[] => [raw(0x18, dst, 6, 0, 0), raw(0)];
+/** if (*(u8 *).rodata == 0) read an unchecked packet byte. */
+const rodataGuard = (b: number): VerifierInput =>
+  xdp([movr(6, 1), ldRodata(1), ldx('b', 2, 1, 0), mov(0, 2), jmp('ne', 2, 0, 2), ldx('w', 1, 6, 0), ldx('b', 0, 1, 0), exit()], [rodata(b)]);
+
 /** Nested calls: each subprogram calls the next; `depth` frames in all. */
 function callChain(depth: number): Instruction[] {
   const out: Instruction[] = [];
@@ -127,6 +147,20 @@ export const CORPUS: CorpusCase[] = [
     input: xdp([ldMap(1, 0), mov(2, 8), mov(3, 0), call(F.ringbuf_reserve), mov(0, 0), exit()], [rb]),
     expect: 'Unreleased reference id=2 alloc_insn=4',
   },
+  // ---- sockets
+  { name: 'unreleased socket', input: tc([skLookup(), mov(0, 0), exit()]), expect: 'Unreleased reference id=2 alloc_insn=13' },
+  { name: 'socket read before the null check', input: tc([skLookup(), ldx('w', 1, 0, 4), mov(0, 0), exit()]), expect: "R0 invalid mem access 'sock_or_null'" },
+  { name: 'write into a socket', input: tc([skLookup(), jmp('eq', 0, 0, 3), stx('w', 0, 0, 6), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 cannot write into sock' },
+  { name: 'socket read out of range', input: tc([skLookup(F.skc_lookup_tcp), jmp('eq', 0, 0, 3), ldx('w', 2, 0, 8), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 invalid sock_common access off=8 size=4' },
+  { name: 'pointer arithmetic on a socket', input: tc([skLookup(), jmp('eq', 0, 0, 3), alu('add', 0, 4), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 pointer arithmetic on sock prohibited' },
+  { name: 'release of a non-socket', input: tc([mov(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' },
+  { name: 'unreleased sockmap socket', input: tc([...lookup, mov(0, 0), exit()], [sockmap]), expect: 'Unreleased reference id=2 alloc_insn=5' },
+  { name: 'write into a sockmap socket', input: tc([...lookup, jmp('eq', 0, 0, 3), st('w', 0, 0, 1), movr(1, 0), call(F.sk_release), mov(0, 0), exit()], [sockmap]), expect: 'R0 cannot write into sock' },
+  { name: 'write into an xdp socket', input: xdp([...lookup, jmp('eq', 0, 0, 1), st('w', 0, 0, 1), mov(0, 0), exit()], [xskmap]), expect: 'R0 cannot write into xdp_sock' },
+  { name: 'socket used after release', input: tc([skLookup(), jmp('eq', 0, 0, 4), movr(7, 0), movr(1, 0), call(F.sk_release), ldx('w', 0, 7, 4), mov(0, 0), exit()]), expect: "R7 invalid mem access 'scalar'" },
+  // ---- read-only global data: a frozen `.rodata` value decides the branch
+  { name: 'frozen rodata leads to the bad read', input: rodataGuard(0), expect: 'invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)' },
+  { name: 'lwt_out cannot write into packet', input: prog(P.LWT_OUT, [ldx('w', 2, 1, 80), ldx('w', 1, 1, 76), movr(3, 1), alu('add', 3, 1), jmpr('gt', 3, 2, 1), st('b', 1, 0, 0), mov(0, 0), exit()]), expect: 'cannot write into packet' },
   // ---- calls, limits, loops, return values
   { name: 'call stack too deep', input: xdp(callChain(9)), expect: 'the call stack of 9 frames is too deep' },
   { name: 'combined stack too large', input: xdp([st('dw', 10, -296, 0), callLocal(1), exit(), st('dw', 10, -296, 0), mov(0, 0), exit()]), expect: 'combined stack size of 2 calls is 608. Too large' },
@@ -164,5 +198,14 @@ export const VALID: CorpusCase[] = [
   { name: 'BPF_ST into ctx', input: prog(P.SCHED_CLS, [st('w', 1, 8, 0), mov(0, 0), exit()]), expect: null },
   { name: 'array lookup with constant key is never null', input: xdp([...lookup, ldx('dw', 0, 0, 0), exit()], [arr]), expect: null },
   { name: 'tc writes mark', input: prog(P.SCHED_CLS, [mov(2, 1), stx('w', 1, 8, 2), mov(0, 0), exit()]), expect: null },
+  {
+    name: 'socket lookup, tcp_sock view, release',
+    input: tc([skLookup(), jmp('eq', 0, 0, 9), ldx('w', 2, 0, 4), movr(7, 0), movr(1, 0), call(F.tcp_sock), jmp('eq', 0, 0, 1), ldx('w', 2, 0, 0), movr(1, 7), call(F.sk_release), mov(0, 0), exit()]),
+    expect: null,
+  },
+  { name: 'xskmap socket queue_id read', input: xdp([...lookup, jmp('eq', 0, 0, 1), ldx('w', 1, 0, 0), mov(0, 0), exit()], [xskmap]), expect: null },
+  { name: 'sockmap socket read and release', input: tc([...lookup, jmp('eq', 0, 0, 3), ldx('w', 2, 0, 4), movr(1, 0), call(F.sk_release), mov(0, 0), exit()], [sockmap]), expect: null },
+  { name: 'frozen rodata makes the bad read dead', input: rodataGuard(1), expect: null },
+  { name: 'lwt_out reads the packet', input: prog(P.LWT_OUT, [ldx('w', 2, 1, 80), ldx('w', 1, 1, 76), movr(3, 1), alu('add', 3, 1), jmpr('gt', 3, 2, 2), ldx('b', 0, 1, 0), exit(), mov(0, 0), exit()]), expect: null },
   { name: 'jmp32 bounds', input: xdp([call(F.get_prandom_u32), raw(0xa6, 0, 0, 2, 8), mov(0, 0), exit(), mov32(0, 1), exit()]), expect: null },
 ];
