@@ -9,8 +9,7 @@ import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode,
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
-import { ALL_SLOTS } from './state.js';
-import { stackSlotBits } from './liveness.js';
+import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -240,7 +239,7 @@ function useDef(insns: readonly Instruction[], i: number): [use: number, def: nu
 }
 
 /** Successors of an instruction within its subprogram (calls fall through). */
-function successors(insns: readonly Instruction[], i: number): number[] {
+export function successors(insns: readonly Instruction[], i: number): number[] {
   const op = insns[i].op;
   if (op === OP_LDDW) return [i + 2];
   if (!isJmpCls(op)) return [i + 1];
@@ -431,8 +430,16 @@ export interface PreciseSets {
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
   slots: bigint[];
-  /** Per insn: registers that may hold a stack pointer (for {@link StackLiveness}). */
+  /** Per insn: registers that may hold a stack pointer (for the stack liveness, liveness.ts). */
   mayStack: Uint16Array;
+}
+
+/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
+export function stackSlotBits(off: number, size: number): bigint {
+  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
+  let bits = 0n;
+  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
+  return bits;
 }
 
 /**

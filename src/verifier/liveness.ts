@@ -17,40 +17,17 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
-import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
-
-/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
-export function stackSlotBits(off: number, size: number): bigint {
-  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
-  let bits = 0n;
-  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
-  return bits;
-}
+import { ALL_SLOTS } from './state.js';
+import { stackSlotBits, successors } from './cfg.js';
 
 const ARGS = 0x3e; // R1-R5
 
-/** Per-instruction transfer: live_before = gen | dyn | (live_after & ~kill), nothing after exit. */
-const EXIT = 1;
-
-/** Successors within the subprogram (calls fall through). */
-function successors(insns: readonly Instruction[], i: number): number[] {
-  const op = insns[i].op;
-  if (op === OP_LDDW) return [i + 2];
-  const cls = opClass(op);
-  if (cls !== CLASS.JMP && cls !== CLASS.JMP32) return [i + 1];
-  const o = opCode(op);
-  if (o === JMP.EXIT) return [];
-  if (o === JMP.CALL) return [i + 1];
-  if (o === JMP.JA) return [i + 1 + (op === (CLASS.JMP32 | JMP.JA) ? insns[i].imm : insns[i].off)];
-  return [i + 1, i + 1 + insns[i].off];
-}
-
 /** Live stack slots per instruction, static for R10-relative accesses and recorded for the rest. */
 export class StackLiveness {
-  private readonly n: number;
+  // Per instruction: live_before = gen | dyn | (live_after & ~kill); nothing is live after an exit.
   private readonly gen: bigint[];
   private readonly kill: bigint[];
-  private readonly flags: Uint8Array;
+  private readonly exits: Uint8Array;
   /** Reads recorded by the verifier (bit spi of the current frame). */
   private readonly dyn: bigint[];
   private readonly live: bigint[];
@@ -64,11 +41,11 @@ export class StackLiveness {
    * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
    * reads through them are recorded with markRead; else they make every slot live.
    */
-  constructor(private readonly insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean) {
-    const n = this.n = insns.length;
+  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean) {
+    const n = insns.length;
     this.gen = new Array(n).fill(0n);
     this.kill = new Array(n).fill(0n);
-    this.flags = new Uint8Array(n);
+    this.exits = new Uint8Array(n);
     this.dyn = new Array(n).fill(0n);
     this.live = new Array(n).fill(0n);
     this.liveHalves = new Int32Array(2 * n);
@@ -101,7 +78,7 @@ export class StackLiveness {
         if (insn.src !== 0) this.gen[i] = ALL_SLOTS;
         else if (mayStack[i] & ARGS) this.gen[i] = all;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.EXIT) {
-        this.flags[i] = EXIT;
+        this.exits[i] = 1;
       }
       if (insn.op === OP_LDDW) i++;
     }
@@ -132,7 +109,7 @@ export class StackLiveness {
     while (work.length) {
       const i = work.pop()!;
       let inn = this.gen[i] | this.dyn[i];
-      if (this.flags[i] !== EXIT) {
+      if (!this.exits[i]) {
         let out = 0n;
         for (const s of this.succ[i]) out |= live[s];
         inn |= out & ~this.kill[i];

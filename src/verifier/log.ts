@@ -128,8 +128,12 @@ export function formatFuncState(st: VState, f: FuncState, maps: readonly Verifie
     if (!valid) continue;
     if (!printAll && !scratch.hasSlot(spi)) continue;
     const name = ` fp${-(spi + 1) * BPF_REG_SIZE}=`;
-    if (f.stype[base + 7] === STACK_SPILL && f.spilled[spi]) out += name + formatReg(f.spilled[spi]!, maps, f.frameno);
-    else out += name + types;
+    if (f.stype[base + 7] === STACK_SPILL && f.spilled[spi]) {
+      // The bytes above a narrow spill print as their types, then the spilled register.
+      let j = 0;
+      while (f.stype[base + j] !== STACK_SPILL) j++;
+      out += name + types.slice(0, j) + formatReg(f.spilled[spi]!, maps, f.frameno);
+    } else out += name + types;
   }
   if (st.refs.length) out += ` refs=${st.refs.map((r) => r.id).join(',')}`;
   if (f.inCallback) out += ' cb';
