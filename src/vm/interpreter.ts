@@ -328,309 +328,312 @@ function execute(vm: Vm, prog: VmProgram, pc: number, base: number): void {
   const views = mem.views, start = mem.start, readEnd = mem.readEnd, writeEnd = mem.writeEnd;
   let ins = prog.ins, cost = prog.cost;
   let depth = base;
-  let left = vm.left;
+  let left = vm.left - cost[pc];
   try {
-  for (;;) {
-    left -= cost[pc];
     if (left < 0) ins = budgetTrap(ins, pc, left + cost[pc]);
-  run: for (;;) {
-    // w = op | dst << 8 | src << 12; `w >> 7 & 30` = 2 * dst and `w >> 11 & 30` = 2 * src index the
-    // low halves of the registers in R (high half at + 1).
-    const p4 = pc << 2, w = ins[p4];
-    switch (w & 0xff) {
-      // ---- ALU64 ----
-      case Op.ADD64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
-      case Op.ADD64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + R[s + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
-      case Op.SUB64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (R[d + 1] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
-      case Op.SUB64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (R[d + 1] - R[s + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
-      case Op.MUL64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
-      case Op.MUL64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (umulhi(a, b) + Math.imul(a, R[s + 1]) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
-      case Op.DIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, false); break; }
-      case Op.DIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, false); break; }
-      case Op.SDIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, false); break; }
-      case Op.SDIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, false); break; }
-      case Op.MOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, true); break; }
-      case Op.MOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, true); break; }
-      case Op.SMOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, true); break; }
-      case Op.SMOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, true); break; }
-      case Op.OR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] |= b; R[d + 1] |= b >> 31; break; }
-      case Op.OR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; }
-      case Op.AND64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] &= b; R[d + 1] &= b >> 31; break; }
-      case Op.AND64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] &= R[s]; R[d + 1] &= R[s + 1]; break; }
-      case Op.XOR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] ^= b; R[d + 1] ^= b >> 31; break; }
-      case Op.XOR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; }
-      case Op.LSH64K: lsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
-      case Op.LSH64X: lsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
-      case Op.RSH64K: rsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
-      case Op.RSH64X: rsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
-      case Op.ARSH64K: arsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
-      case Op.ARSH64X: arsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
-      case Op.NEG64: { const d = w >> 7 & 30, a = R[d]; R[d + 1] = (-R[d + 1] - (a !== 0 ? 1 : 0)) | 0; R[d] = -a | 0; break; }
-      case Op.MOV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b; R[d + 1] = b >> 31; break; }
-      case Op.MOV64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] = R[s]; R[d + 1] = R[s + 1]; break; }
-      case Op.MOVSX64_8: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.MOVSX64_16: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.MOVSX64_32: { const d = w >> 7 & 30, v = R[(w >> 11 & 30)]; R[d] = v; R[d + 1] = v >> 31; break; }
+    for (;;) {
+      run: {
+        // w = op | dst << 8 | src << 12; `w >> 7 & 30` = 2 * dst and `w >> 11 & 30` = 2 * src index the
+        // low halves of the registers in R (high half at + 1).
+        const p4 = pc << 2, w = ins[p4];
+        switch (w & 0xff) {
+          // ---- ALU64 ----
+          case Op.ADD64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+          case Op.ADD64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; const r = (a + b) | 0; R[d + 1] = (R[d + 1] + R[s + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; R[d] = r; break; }
+          case Op.SUB64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (R[d + 1] - (b >> 31) - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+          case Op.SUB64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (R[d + 1] - R[s + 1] - ((a >>> 0) < (b >>> 0) ? 1 : 0)) | 0; R[d] = (a - b) | 0; break; }
+          case Op.MUL64K: { const d = w >> 7 & 30, a = R[d], b = ins[p4 + 1]; R[d + 1] = (umulhi(a, b) + Math.imul(a, b >> 31) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+          case Op.MUL64X: { const d = w >> 7 & 30, s = w >> 11 & 30, a = R[d], b = R[s]; R[d + 1] = (umulhi(a, b) + Math.imul(a, R[s + 1]) + Math.imul(R[d + 1], b)) | 0; R[d] = Math.imul(a, b); break; }
+          case Op.DIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, false); break; }
+          case Op.DIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, false); break; }
+          case Op.SDIV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, false); break; }
+          case Op.SDIV64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, false); break; }
+          case Op.MOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, false, true); break; }
+          case Op.MOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], false, true); break; }
+          case Op.SMOD64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; divmod64(R, d, b, b >> 31, true, true); break; }
+          case Op.SMOD64X: { const s = w >> 11 & 30; divmod64(R, (w >> 7 & 30), R[s], R[s + 1], true, true); break; }
+          case Op.OR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] |= b; R[d + 1] |= b >> 31; break; }
+          case Op.OR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] |= R[s]; R[d + 1] |= R[s + 1]; break; }
+          case Op.AND64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] &= b; R[d + 1] &= b >> 31; break; }
+          case Op.AND64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] &= R[s]; R[d + 1] &= R[s + 1]; break; }
+          case Op.XOR64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] ^= b; R[d + 1] ^= b >> 31; break; }
+          case Op.XOR64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] ^= R[s]; R[d + 1] ^= R[s + 1]; break; }
+          case Op.LSH64K: lsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+          case Op.LSH64X: lsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+          case Op.RSH64K: rsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+          case Op.RSH64X: rsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+          case Op.ARSH64K: arsh64(R, (w >> 7 & 30), ins[p4 + 1]); break;
+          case Op.ARSH64X: arsh64(R, (w >> 7 & 30), R[(w >> 11 & 30)] & 63); break;
+          case Op.NEG64: { const d = w >> 7 & 30, a = R[d]; R[d + 1] = (-R[d + 1] - (a !== 0 ? 1 : 0)) | 0; R[d] = -a | 0; break; }
+          case Op.MOV64K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b; R[d + 1] = b >> 31; break; }
+          case Op.MOV64X: { const d = w >> 7 & 30, s = w >> 11 & 30; R[d] = R[s]; R[d + 1] = R[s + 1]; break; }
+          case Op.MOVSX64_8: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 24) >> 24; R[d] = v; R[d + 1] = v >> 31; break; }
+          case Op.MOVSX64_16: { const d = w >> 7 & 30, v = (R[(w >> 11 & 30)] << 16) >> 16; R[d] = v; R[d + 1] = v >> 31; break; }
+          case Op.MOVSX64_32: { const d = w >> 7 & 30, v = R[(w >> 11 & 30)]; R[d] = v; R[d + 1] = v >> 31; break; }
 
-      // ---- ALU32: results zero-extend ----
-      case Op.ADD32K: { const d = w >> 7 & 30; R[d] = (R[d] + ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
-      case Op.ADD32X: { const d = w >> 7 & 30; R[d] = (R[d] + R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
-      case Op.SUB32K: { const d = w >> 7 & 30; R[d] = (R[d] - ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
-      case Op.SUB32X: { const d = w >> 7 & 30; R[d] = (R[d] - R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
-      case Op.MUL32K: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], ins[p4 + 1]); R[d + 1] = 0; break; }
-      case Op.MUL32X: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], R[(w >> 11 & 30)]); R[d + 1] = 0; break; }
-      case Op.DIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
-      case Op.DIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
-      case Op.SDIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
-      case Op.SDIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
-      case Op.MOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
-      case Op.MOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
-      case Op.SMOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
-      case Op.SMOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
-      case Op.OR32K: { const d = w >> 7 & 30; R[d] |= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.OR32X: { const d = w >> 7 & 30; R[d] |= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.AND32K: { const d = w >> 7 & 30; R[d] &= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.AND32X: { const d = w >> 7 & 30; R[d] &= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.XOR32K: { const d = w >> 7 & 30; R[d] ^= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.XOR32X: { const d = w >> 7 & 30; R[d] ^= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.LSH32K: { const d = w >> 7 & 30; R[d] <<= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.LSH32X: { const d = w >> 7 & 30; R[d] <<= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
-      case Op.RSH32K: { const d = w >> 7 & 30; R[d] = R[d] >>> ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.RSH32X: { const d = w >> 7 & 30; R[d] = R[d] >>> (R[(w >> 11 & 30)] & 31); R[d + 1] = 0; break; }
-      case Op.ARSH32K: { const d = w >> 7 & 30; R[d] >>= ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.ARSH32X: { const d = w >> 7 & 30; R[d] >>= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
-      case Op.NEG32: { const d = w >> 7 & 30; R[d] = -R[d] | 0; R[d + 1] = 0; break; }
-      case Op.MOV32K: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = 0; break; }
-      case Op.MOV32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
-      case Op.MOVSX32_8: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 24) >> 24; R[d + 1] = 0; break; }
-      case Op.MOVSX32_16: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 16) >> 16; R[d + 1] = 0; break; }
+          // ---- ALU32: results zero-extend ----
+          case Op.ADD32K: { const d = w >> 7 & 30; R[d] = (R[d] + ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+          case Op.ADD32X: { const d = w >> 7 & 30; R[d] = (R[d] + R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+          case Op.SUB32K: { const d = w >> 7 & 30; R[d] = (R[d] - ins[p4 + 1]) | 0; R[d + 1] = 0; break; }
+          case Op.SUB32X: { const d = w >> 7 & 30; R[d] = (R[d] - R[(w >> 11 & 30)]) | 0; R[d + 1] = 0; break; }
+          case Op.MUL32K: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], ins[p4 + 1]); R[d + 1] = 0; break; }
+          case Op.MUL32X: { const d = w >> 7 & 30; R[d] = Math.imul(R[d], R[(w >> 11 & 30)]); R[d + 1] = 0; break; }
+          case Op.DIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+          case Op.DIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; R[d] = b === 0 ? 0 : ((R[d] >>> 0) / b) >>> 0; R[d + 1] = 0; break; }
+          case Op.SDIV32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+          case Op.SDIV32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; R[d] = b === 0 ? 0 : Math.trunc(R[d] / b) | 0; R[d + 1] = 0; break; }
+          case Op.MOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+          case Op.MOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)] >>> 0; if (b !== 0) R[d] = ((R[d] >>> 0) % b) | 0; R[d + 1] = 0; break; }
+          case Op.SMOD32K: { const d = w >> 7 & 30, b = ins[p4 + 1]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+          case Op.SMOD32X: { const d = w >> 7 & 30, b = R[(w >> 11 & 30)]; if (b !== 0) R[d] = (R[d] % b) | 0; R[d + 1] = 0; break; }
+          case Op.OR32K: { const d = w >> 7 & 30; R[d] |= ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.OR32X: { const d = w >> 7 & 30; R[d] |= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+          case Op.AND32K: { const d = w >> 7 & 30; R[d] &= ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.AND32X: { const d = w >> 7 & 30; R[d] &= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+          case Op.XOR32K: { const d = w >> 7 & 30; R[d] ^= ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.XOR32X: { const d = w >> 7 & 30; R[d] ^= R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+          case Op.LSH32K: { const d = w >> 7 & 30; R[d] <<= ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.LSH32X: { const d = w >> 7 & 30; R[d] <<= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+          case Op.RSH32K: { const d = w >> 7 & 30; R[d] = R[d] >>> ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.RSH32X: { const d = w >> 7 & 30; R[d] = R[d] >>> (R[(w >> 11 & 30)] & 31); R[d + 1] = 0; break; }
+          case Op.ARSH32K: { const d = w >> 7 & 30; R[d] >>= ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.ARSH32X: { const d = w >> 7 & 30; R[d] >>= R[(w >> 11 & 30)] & 31; R[d + 1] = 0; break; }
+          case Op.NEG32: { const d = w >> 7 & 30; R[d] = -R[d] | 0; R[d + 1] = 0; break; }
+          case Op.MOV32K: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = 0; break; }
+          case Op.MOV32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d + 1] = 0; break; }
+          case Op.MOVSX32_8: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 24) >> 24; R[d + 1] = 0; break; }
+          case Op.MOVSX32_16: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] << 16) >> 16; R[d + 1] = 0; break; }
 
-      // ---- byte order (the VM is little-endian) ----
-      case Op.LE16: { const d = w >> 7 & 30; R[d] &= 0xffff; R[d + 1] = 0; break; }
-      case Op.LE32: R[(w >> 7 & 30) + 1] = 0; break;
-      case Op.LE64: break;
-      case Op.BE16: { const d = w >> 7 & 30, a = R[d]; R[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); R[d + 1] = 0; break; }
-      case Op.BE32: { const d = w >> 7 & 30; R[d] = bswap32(R[d]); R[d + 1] = 0; break; }
-      case Op.BE64: { const d = w >> 7 & 30, a = R[d]; R[d] = bswap32(R[d + 1]); R[d + 1] = bswap32(a); break; }
+          // ---- byte order (the VM is little-endian) ----
+          case Op.LE16: { const d = w >> 7 & 30; R[d] &= 0xffff; R[d + 1] = 0; break; }
+          case Op.LE32: R[(w >> 7 & 30) + 1] = 0; break;
+          case Op.LE64: break;
+          case Op.BE16: { const d = w >> 7 & 30, a = R[d]; R[d] = ((a & 0xff) << 8) | ((a >>> 8) & 0xff); R[d + 1] = 0; break; }
+          case Op.BE32: { const d = w >> 7 & 30; R[d] = bswap32(R[d]); R[d + 1] = 0; break; }
+          case Op.BE64: { const d = w >> 7 & 30, a = R[d]; R[d] = bswap32(R[d + 1]); R[d + 1] = bswap32(a); break; }
 
-      // ---- loads of constants and legacy packet loads ----
-      case Op.LDDW: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = ins[p4 + 2]; pc += 2; continue; }
-      case Op.LDABS_B: case Op.LDABS_H: case Op.LDABS_W:
-      case Op.LDIND_B: case Op.LDIND_H: case Op.LDIND_W: {
-        if (!ldAbs(vm, prog, pc)) {
-          // Out of bounds: the kernel ends the program returning 0.
-          R[0] = R[1] = 0;
-          vm.left = left;
-          return;
+          // ---- loads of constants and legacy packet loads ----
+          case Op.LDDW: { const d = w >> 7 & 30; R[d] = ins[p4 + 1]; R[d + 1] = ins[p4 + 2]; pc += 2; continue; }
+          case Op.LDABS_B: case Op.LDABS_H: case Op.LDABS_W:
+          case Op.LDIND_B: case Op.LDIND_H: case Op.LDIND_W: {
+            if (!ldAbs(vm, prog, pc)) {
+              // Out of bounds: the kernel ends the program returning 0.
+              R[0] = R[1] = 0;
+              vm.left = left;
+              return;
+            }
+            pc++;
+            break run;
+          }
+
+          // ---- memory loads ----
+          case Op.LDXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else mem.load(h, t, 1, pc, R, d);
+            break; }
+          case Op.LDXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else mem.load(h, t, 2, pc, R, d);
+            break; }
+          case Op.LDXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else mem.load(h, t, 4, pc, R, d);
+            break; }
+          case Op.LDXDW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; R[d] = v.getInt32(t, true); R[d + 1] = v.getInt32(t + 4, true); }
+            else mem.load(h, t, 8, pc, R, d);
+            break; }
+          case Op.LDSXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            let v: number;
+            if (t >= start[h] && t + 1 <= readEnd[h]) v = views[h].getInt8(t); else { mem.load(h, t, 1, pc, R, d); v = (R[d] << 24) >> 24; }
+            R[d] = v; R[d + 1] = v >> 31; break; }
+          case Op.LDSXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            let v: number;
+            if (t >= start[h] && t + 2 <= readEnd[h]) v = views[h].getInt16(t, true); else { mem.load(h, t, 2, pc, R, d); v = (R[d] << 16) >> 16; }
+            R[d] = v; R[d + 1] = v >> 31; break; }
+          case Op.LDSXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            let v: number;
+            if (t >= start[h] && t + 4 <= readEnd[h]) v = views[h].getInt32(t, true); else { mem.load(h, t, 4, pc, R, d); v = R[d]; }
+            R[d] = v; R[d + 1] = v >> 31; break; }
+
+          // ---- memory stores ----
+          case Op.STB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+            if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, ins[p4 + 1]); else mem.store(h, t, 1, ins[p4 + 1], 0, pc);
+            break; }
+          case Op.STH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+            if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, ins[p4 + 1], true); else mem.store(h, t, 2, ins[p4 + 1], 0, pc);
+            break; }
+          case Op.STW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
+            if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, ins[p4 + 1], true); else mem.store(h, t, 4, ins[p4 + 1], 0, pc);
+            break; }
+          case Op.STDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], k = ins[p4 + 1];
+            if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, k, true); v.setInt32(t + 4, k >> 31, true); }
+            else mem.store(h, t, 8, k, k >> 31, pc);
+            break; }
+          case Op.STXB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+            if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, R[s]); else mem.store(h, t, 1, R[s], 0, pc);
+            break; }
+          case Op.STXH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+            if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, R[s], true); else mem.store(h, t, 2, R[s], 0, pc);
+            break; }
+          case Op.STXW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+            if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, R[s], true); else mem.store(h, t, 4, R[s], 0, pc);
+            break; }
+          case Op.STXDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
+            if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, R[s], true); v.setInt32(t + 4, R[s + 1], true); }
+            else mem.store(h, t, 8, R[s], R[s + 1], pc);
+            break; }
+
+          // ---- atomics (single-threaded VM: plain read-modify-write) ----
+          case Op.AW_ADD: case Op.AW_OR: case Op.AW_AND: case Op.AW_XOR:
+          case Op.AW_FADD: case Op.AW_FOR: case Op.AW_FAND: case Op.AW_FXOR:
+          case Op.AW_XCHG: case Op.AW_CMPXCHG:
+            atomic32(vm, prog, pc);
+            break;
+          case Op.ADW_ADD: case Op.ADW_OR: case Op.ADW_AND: case Op.ADW_XOR:
+          case Op.ADW_FADD: case Op.ADW_FOR: case Op.ADW_FAND: case Op.ADW_FXOR:
+          case Op.ADW_XCHG: case Op.ADW_CMPXCHG:
+            atomic64(vm, prog, pc);
+            break;
+
+          // ---- jumps ----
+          case Op.JA: pc = ins[p4 + 2]; break run;
+          case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] === b && R[d + 1] === b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] === R[s] && R[d + 1] === R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] !== b || R[d + 1] !== b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] !== R[s] || R[d + 1] !== R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
+          case Op.JEQ32K: pc = (R[(w >> 7 & 30)] === ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JEQ32X: pc = (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JNE32K: pc = (R[(w >> 7 & 30)] !== ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JNE32X: pc = (R[(w >> 7 & 30)] !== R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSET32K: pc = ((R[(w >> 7 & 30)] & ins[p4 + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSET32X: pc = ((R[(w >> 7 & 30)] & R[(w >> 11 & 30)]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JGT32K: pc = ((R[(w >> 7 & 30)] >>> 0) > (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JGT32X: pc = ((R[(w >> 7 & 30)] >>> 0) > (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JGE32K: pc = ((R[(w >> 7 & 30)] >>> 0) >= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JGE32X: pc = ((R[(w >> 7 & 30)] >>> 0) >= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JLT32K: pc = ((R[(w >> 7 & 30)] >>> 0) < (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JLT32X: pc = ((R[(w >> 7 & 30)] >>> 0) < (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JLE32K: pc = ((R[(w >> 7 & 30)] >>> 0) <= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JLE32X: pc = ((R[(w >> 7 & 30)] >>> 0) <= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSGT32K: pc = (R[(w >> 7 & 30)] > ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSGT32X: pc = (R[(w >> 7 & 30)] > R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSGE32K: pc = (R[(w >> 7 & 30)] >= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSGE32X: pc = (R[(w >> 7 & 30)] >= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSLT32K: pc = (R[(w >> 7 & 30)] < ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSLT32X: pc = (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSLE32K: pc = (R[(w >> 7 & 30)] <= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
+          case Op.JSLE32X: pc = (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
+
+          // ---- superinstructions (FUSIONS of ./program.ts): the next slot's operations after this one's ----
+          case Op.MOV_ADD64K: case Op.MOV_ADD64K_JGTX: {
+            const d = w >> 7 & 30, s = w >> 11 & 30, a = R[s], b = ins[p4 + 5];
+            const r = (a + b) | 0;
+            R[d + 1] = (R[s + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            R[d] = r;
+            if ((w & 0xff) === Op.MOV_ADD64K) { pc += 2; continue; }
+            const t = ins[p4 + 8] >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[t + 1] >>> 0;
+            pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[t] >>> 0))) ? ins[p4 + 10] : pc + 3;
+            break run;
+          }
+          case Op.MOV_ADD32K: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] + ins[p4 + 5]) | 0; R[d + 1] = 0; pc += 2; continue; }
+          case Op.LDXB_ADD64X: case Op.LDXH_ADD64X: case Op.LDXW_ADD64X: case Op.LDXDW_ADD64X: {
+            const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
+            const size = (1 << ((w & 0xff) - Op.LDXB_ADD64X)) as 1 | 2 | 4 | 8;
+            if (t >= start[h] && t + size <= readEnd[h]) {
+              const v = views[h];
+              R[d] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, true) : v.getInt32(t, true);
+              R[d + 1] = size === 8 ? v.getInt32(t + 4, true) : 0;
+            } else mem.load(h, t, size, pc, R, d);
+            const w2 = ins[p4 + 4], d2 = w2 >> 7 & 30, s2 = w2 >> 11 & 30, a = R[d2], b = R[s2];
+            const r = (a + b) | 0;
+            R[d2 + 1] = (R[d2 + 1] + R[s2 + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            R[d2] = r;
+            pc += 2;
+            continue;
+          }
+          case Op.MOV_ADD32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d] = (R[d] + R[(ins[p4 + 4] >> 11 & 30)]) | 0; R[d + 1] = 0; pc += 2; continue; }
+
+          // ---- calls ----
+          case Op.CALL: case Op.CALLX: {
+            vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
+            let fn = prog.helper[pc];
+            if ((w & 0xff) === Op.CALLX) {
+              const id = R[(w >> 7 & 30)];
+              const found = R[(w >> 7 & 30) + 1] === 0 ? prog.helpers.get(id) : undefined;
+              if (!found) throw new VmFault(`callx: no helper #${vm.regNum(w >> 8 & 15)}`, { insn: pc });
+              fn = found;
+            }
+            const ret = fn(vm);
+            left = vm.left;
+            if (typeof ret !== 'number') vm.setReg(0, ret);
+            else if ((ret | 0) === ret) { R[0] = ret; R[1] = ret >> 31; } // the common small result
+            else { R[0] = ret | 0; R[1] = Math.floor(ret / TWO32) | 0; }
+            pc++;
+            break run;
+          }
+          case Op.CALL_LOCAL: {
+            if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(`the call stack of ${depth + 2} frames is too deep`, { insn: pc });
+            saveRegs(vm, depth);
+            vm.retPc[depth] = pc + 1;
+            vm.retProg[depth] = prog;
+            depth++;
+            R[20] = STACK_SIZE;
+            R[21] = vm.stacks[depth];
+            pc = ins[p4 + 2];
+            break run;
+          }
+          case Op.TAIL_CALL: {
+            const target = tailCallTarget(vm, pc);
+            if (target) {
+              prog = target;
+              ins = prog.ins;
+              cost = prog.cost;
+              pc = 0;
+            } else pc++;
+            break run;
+          }
+          case Op.EXIT: {
+            if (depth === base) { vm.left = left; return; }
+            depth--;
+            restoreRegs(vm, depth);
+            const back = vm.retProg[depth]!;
+            if (back !== prog) {
+              prog = back;
+              ins = prog.ins;
+              cost = prog.cost;
+            }
+            pc = vm.retPc[depth];
+            break run;
+          }
+          case Op.BUDGET:
+            vm.left = 0;
+            throw budgetExceeded(vm, pc);
+          default:
+            throw new VmFault(`internal: undecoded operation ${w & 0xff}`, { insn: pc });
         }
         pc++;
-        break run;
-      }
-
-      // ---- memory loads ----
-      case Op.LDXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 1 <= readEnd[h]) { R[d] = views[h].getUint8(t); R[d + 1] = 0; } else mem.load(h, t, 1, pc, R, d);
-        break; }
-      case Op.LDXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 2 <= readEnd[h]) { R[d] = views[h].getUint16(t, true); R[d + 1] = 0; } else mem.load(h, t, 2, pc, R, d);
-        break; }
-      case Op.LDXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 4 <= readEnd[h]) { R[d] = views[h].getInt32(t, true); R[d + 1] = 0; } else mem.load(h, t, 4, pc, R, d);
-        break; }
-      case Op.LDXDW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        if (t >= start[h] && t + 8 <= readEnd[h]) { const v = views[h]; R[d] = v.getInt32(t, true); R[d + 1] = v.getInt32(t + 4, true); }
-        else mem.load(h, t, 8, pc, R, d);
-        break; }
-      case Op.LDSXB: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        let v: number;
-        if (t >= start[h] && t + 1 <= readEnd[h]) v = views[h].getInt8(t); else { mem.load(h, t, 1, pc, R, d); v = (R[d] << 24) >> 24; }
-        R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.LDSXH: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        let v: number;
-        if (t >= start[h] && t + 2 <= readEnd[h]) v = views[h].getInt16(t, true); else { mem.load(h, t, 2, pc, R, d); v = (R[d] << 16) >> 16; }
-        R[d] = v; R[d + 1] = v >> 31; break; }
-      case Op.LDSXW: { const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        let v: number;
-        if (t >= start[h] && t + 4 <= readEnd[h]) v = views[h].getInt32(t, true); else { mem.load(h, t, 4, pc, R, d); v = R[d]; }
-        R[d] = v; R[d + 1] = v >> 31; break; }
-
-      // ---- memory stores ----
-      case Op.STB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
-        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, ins[p4 + 1]); else mem.store(h, t, 1, ins[p4 + 1], 0, pc);
-        break; }
-      case Op.STH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
-        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, ins[p4 + 1], true); else mem.store(h, t, 2, ins[p4 + 1], 0, pc);
-        break; }
-      case Op.STW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3];
-        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, ins[p4 + 1], true); else mem.store(h, t, 4, ins[p4 + 1], 0, pc);
-        break; }
-      case Op.STDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], k = ins[p4 + 1];
-        if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, k, true); v.setInt32(t + 4, k >> 31, true); }
-        else mem.store(h, t, 8, k, k >> 31, pc);
-        break; }
-      case Op.STXB: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
-        if (t >= start[h] && t + 1 <= writeEnd[h]) views[h].setUint8(t, R[s]); else mem.store(h, t, 1, R[s], 0, pc);
-        break; }
-      case Op.STXH: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
-        if (t >= start[h] && t + 2 <= writeEnd[h]) views[h].setUint16(t, R[s], true); else mem.store(h, t, 2, R[s], 0, pc);
-        break; }
-      case Op.STXW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
-        if (t >= start[h] && t + 4 <= writeEnd[h]) views[h].setInt32(t, R[s], true); else mem.store(h, t, 4, R[s], 0, pc);
-        break; }
-      case Op.STXDW: { const d = w >> 7 & 30, h = R[d + 1], t = (R[d] >>> 0) + ins[p4 + 3], s = w >> 11 & 30;
-        if (t >= start[h] && t + 8 <= writeEnd[h]) { const v = views[h]; v.setInt32(t, R[s], true); v.setInt32(t + 4, R[s + 1], true); }
-        else mem.store(h, t, 8, R[s], R[s + 1], pc);
-        break; }
-
-      // ---- atomics (single-threaded VM: plain read-modify-write) ----
-      case Op.AW_ADD: case Op.AW_OR: case Op.AW_AND: case Op.AW_XOR:
-      case Op.AW_FADD: case Op.AW_FOR: case Op.AW_FAND: case Op.AW_FXOR:
-      case Op.AW_XCHG: case Op.AW_CMPXCHG:
-        atomic32(vm, prog, pc);
-        break;
-      case Op.ADW_ADD: case Op.ADW_OR: case Op.ADW_AND: case Op.ADW_XOR:
-      case Op.ADW_FADD: case Op.ADW_FOR: case Op.ADW_FAND: case Op.ADW_FXOR:
-      case Op.ADW_XCHG: case Op.ADW_CMPXCHG:
-        atomic64(vm, prog, pc);
-        break;
-
-      // ---- jumps ----
-      case Op.JA: pc = ins[p4 + 2]; break run;
-      case Op.JEQK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] === b && R[d + 1] === b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JEQX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] === R[s] && R[d + 1] === R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JNEK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = (R[d] !== b || R[d + 1] !== b >> 31) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JNEX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = (R[d] !== R[s] || R[d + 1] !== R[s + 1]) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSETK: { const d = w >> 7 & 30, b = ins[p4 + 1]; pc = ((R[d] & b) !== 0 || (R[d + 1] & (b >> 31)) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSETX: { const d = w >> 7 & 30, s = w >> 11 & 30; pc = ((R[d] & R[s]) !== 0 || (R[d + 1] & R[s + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1] >>> 0, bh = (b >> 31) >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[s + 1] >>> 0; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSGTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSGTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSGEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSGEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah > bh || (ah === bh && (R[d] >>> 0) >= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSLTK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSLTX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) < (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSLEK: { const d = w >> 7 & 30, b = ins[p4 + 1], ah = R[d + 1], bh = b >> 31; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (b >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JSLEX: { const d = w >> 7 & 30, s = w >> 11 & 30, ah = R[d + 1], bh = R[s + 1]; pc = (ah < bh || (ah === bh && (R[d] >>> 0) <= (R[s] >>> 0))) ? ins[p4 + 2] : pc + 1; break run; }
-      case Op.JEQ32K: pc = (R[(w >> 7 & 30)] === ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JEQ32X: pc = (R[(w >> 7 & 30)] === R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JNE32K: pc = (R[(w >> 7 & 30)] !== ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JNE32X: pc = (R[(w >> 7 & 30)] !== R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSET32K: pc = ((R[(w >> 7 & 30)] & ins[p4 + 1]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSET32X: pc = ((R[(w >> 7 & 30)] & R[(w >> 11 & 30)]) !== 0) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JGT32K: pc = ((R[(w >> 7 & 30)] >>> 0) > (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JGT32X: pc = ((R[(w >> 7 & 30)] >>> 0) > (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JGE32K: pc = ((R[(w >> 7 & 30)] >>> 0) >= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JGE32X: pc = ((R[(w >> 7 & 30)] >>> 0) >= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JLT32K: pc = ((R[(w >> 7 & 30)] >>> 0) < (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JLT32X: pc = ((R[(w >> 7 & 30)] >>> 0) < (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JLE32K: pc = ((R[(w >> 7 & 30)] >>> 0) <= (ins[p4 + 1] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JLE32X: pc = ((R[(w >> 7 & 30)] >>> 0) <= (R[(w >> 11 & 30)] >>> 0)) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSGT32K: pc = (R[(w >> 7 & 30)] > ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSGT32X: pc = (R[(w >> 7 & 30)] > R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSGE32K: pc = (R[(w >> 7 & 30)] >= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSGE32X: pc = (R[(w >> 7 & 30)] >= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSLT32K: pc = (R[(w >> 7 & 30)] < ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSLT32X: pc = (R[(w >> 7 & 30)] < R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSLE32K: pc = (R[(w >> 7 & 30)] <= ins[p4 + 1]) ? ins[p4 + 2] : pc + 1; break run;
-      case Op.JSLE32X: pc = (R[(w >> 7 & 30)] <= R[(w >> 11 & 30)]) ? ins[p4 + 2] : pc + 1; break run;
-
-      // ---- superinstructions (FUSIONS of ./program.ts): the next slot's operations after this one's ----
-      case Op.MOV_ADD64K: case Op.MOV_ADD64K_JGTX: {
-        const d = w >> 7 & 30, s = w >> 11 & 30, a = R[s], b = ins[p4 + 5];
-        const r = (a + b) | 0;
-        R[d + 1] = (R[s + 1] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-        R[d] = r;
-        if ((w & 0xff) === Op.MOV_ADD64K) { pc += 2; continue; }
-        const t = ins[p4 + 8] >> 11 & 30, ah = R[d + 1] >>> 0, bh = R[t + 1] >>> 0;
-        pc = (ah > bh || (ah === bh && (R[d] >>> 0) > (R[t] >>> 0))) ? ins[p4 + 10] : pc + 3;
-        break run;
-      }
-      case Op.MOV_ADD32K: { const d = w >> 7 & 30; R[d] = (R[(w >> 11 & 30)] + ins[p4 + 5]) | 0; R[d + 1] = 0; pc += 2; continue; }
-      case Op.LDXB_ADD64X: case Op.LDXH_ADD64X: case Op.LDXW_ADD64X: case Op.LDXDW_ADD64X: {
-        const s = w >> 11 & 30, h = R[s + 1], t = (R[s] >>> 0) + ins[p4 + 3], d = w >> 7 & 30;
-        const size = (1 << ((w & 0xff) - Op.LDXB_ADD64X)) as 1 | 2 | 4 | 8;
-        if (t >= start[h] && t + size <= readEnd[h]) {
-          const v = views[h];
-          R[d] = size === 1 ? v.getUint8(t) : size === 2 ? v.getUint16(t, true) : v.getInt32(t, true);
-          R[d + 1] = size === 8 ? v.getInt32(t + 4, true) : 0;
-        } else mem.load(h, t, size, pc, R, d);
-        const w2 = ins[p4 + 4], d2 = w2 >> 7 & 30, s2 = w2 >> 11 & 30, a = R[d2], b = R[s2];
-        const r = (a + b) | 0;
-        R[d2 + 1] = (R[d2 + 1] + R[s2 + 1] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
-        R[d2] = r;
-        pc += 2;
         continue;
       }
-      case Op.MOV_ADD32X: { const d = w >> 7 & 30; R[d] = R[(w >> 11 & 30)]; R[d] = (R[d] + R[(ins[p4 + 4] >> 11 & 30)]) | 0; R[d + 1] = 0; pc += 2; continue; }
-
-      // ---- calls ----
-      case Op.CALL: case Op.CALLX: {
-        vm.pc = pc; vm.depth = depth; vm.prog = prog; vm.left = left;
-        let fn = prog.helper[pc];
-        if ((w & 0xff) === Op.CALLX) {
-          const id = R[(w >> 7 & 30)];
-          const found = R[(w >> 7 & 30) + 1] === 0 ? prog.helpers.get(id) : undefined;
-          if (!found) throw new VmFault(`callx: no helper #${vm.regNum(w >> 8 & 15)}`, { insn: pc });
-          fn = found;
-        }
-        const ret = fn(vm);
-        left = vm.left;
-        if (typeof ret !== 'number') vm.setReg(0, ret);
-        else if ((ret | 0) === ret) { R[0] = ret; R[1] = ret >> 31; } // the common small result
-        else { R[0] = ret | 0; R[1] = Math.floor(ret / TWO32) | 0; }
-        pc++;
-        break run;
-      }
-      case Op.CALL_LOCAL: {
-        if (depth + 1 >= MAX_CALL_FRAMES) throw new VmFault(`the call stack of ${depth + 2} frames is too deep`, { insn: pc });
-        saveRegs(vm, depth);
-        vm.retPc[depth] = pc + 1;
-        vm.retProg[depth] = prog;
-        depth++;
-        R[20] = STACK_SIZE;
-        R[21] = vm.stacks[depth];
-        pc = ins[p4 + 2];
-        break run;
-      }
-      case Op.TAIL_CALL: {
-        const target = tailCallTarget(vm, pc);
-        if (target) {
-          prog = target;
-          ins = prog.ins;
-          cost = prog.cost;
-          pc = 0;
-        } else pc++;
-        break run;
-      }
-      case Op.EXIT: {
-        if (depth === base) { vm.left = left; return; }
-        depth--;
-        restoreRegs(vm, depth);
-        const back = vm.retProg[depth]!;
-        if (back !== prog) {
-          prog = back;
-          ins = prog.ins;
-          cost = prog.cost;
-        }
-        pc = vm.retPc[depth];
-        break run;
-      }
-      case Op.BUDGET:
-        vm.left = 0;
-        throw budgetExceeded(vm, pc);
-      default:
-        throw new VmFault(`internal: undecoded operation ${w & 0xff}`, { insn: pc });
+      // A terminator (`break run`) moved pc to the start of the next straight-line run: charge it.
+      left -= cost[pc];
+      if (left < 0) ins = budgetTrap(ins, pc, left + cost[pc]);
     }
-    pc++;
-  }
-  }
   } catch (e) {
     // A fault in one of this frame's instructions: give back what the rest of its run was charged.
     // (A helper call ends its run, and vm.left already counts the callbacks the helper ran.)
