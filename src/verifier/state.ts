@@ -55,9 +55,6 @@ const NOT_NULL: Readonly<Record<number, number>> = {
 export const isMaybeNull = (t: number): boolean => NOT_NULL[t] !== undefined;
 /** The non-null counterpart of a *_OR_NULL type. */
 export const notNullType = (t: number): number => NOT_NULL[t] ?? t;
-/** Socket pointers (type_is_sk_pointer). */
-export const isSkPointer = (t: number): boolean =>
-  t === RegType.SOCKET || t === RegType.SOCK_COMMON || t === RegType.TCP_SOCK || t === RegType.XDP_SOCK;
 
 /** pkt range markers of the kernel: the pointer is at / beyond pkt_end. */
 export const AT_PKT_END = -1, BEYOND_PKT_END = -2;

@@ -13,7 +13,7 @@ import { StackLiveness } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, isSkPointer, notNullType, statesEqual, packSlotMasks, type SlotMasks,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, packSlotMasks, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
@@ -2052,8 +2052,9 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
   if (r1.isPointer() || r2.isPointer()) {
     if (!isRegConst(r2, jmp32)) { op = FLIP_OP[op]; [r1, r2] = [r2, r1]; }
     if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
+    // reg_not_null (which does not list xdp_sock).
     const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR ||
-      isSkPointer(r1.type);
+      r1.type === RegType.SOCKET || r1.type === RegType.SOCK_COMMON || r1.type === RegType.TCP_SOCK;
     if (!notNull) return -1;
     if (!constIsZero(r2, jmp32)) return -1;
     return op === JMP.JEQ ? 0 : op === JMP.JNE ? 1 : -1;

@@ -154,9 +154,15 @@ export const CORPUS: CorpusCase[] = [
   { name: 'socket read out of range', input: tc([skLookup(F.skc_lookup_tcp), jmp('eq', 0, 0, 3), ldx('w', 2, 0, 8), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 invalid sock_common access off=8 size=4' },
   { name: 'pointer arithmetic on a socket', input: tc([skLookup(), jmp('eq', 0, 0, 3), alu('add', 0, 4), movr(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R0 pointer arithmetic on sock prohibited' },
   { name: 'release of a non-socket', input: tc([mov(1, 0), call(F.sk_release), mov(0, 0), exit()]), expect: 'R1 type=scalar expected=sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_' },
+  {
+    name: 'release of an unreferenced listener socket',
+    input: tc([skLookup(), jmp('eq', 0, 0, 8), movr(7, 0), movr(1, 0), call(F.get_listener_sock), jmp('eq', 0, 0, 2), movr(1, 0), call(F.sk_release), movr(1, 7), call(F.sk_release), mov(0, 0), exit()]),
+    expect: 'R1 must be referenced when passed to release function',
+  },
   { name: 'unreleased sockmap socket', input: tc([...lookup, mov(0, 0), exit()], [sockmap]), expect: 'Unreleased reference id=2 alloc_insn=5' },
   { name: 'write into a sockmap socket', input: tc([...lookup, jmp('eq', 0, 0, 3), st('w', 0, 0, 1), movr(1, 0), call(F.sk_release), mov(0, 0), exit()], [sockmap]), expect: 'R0 cannot write into sock' },
   { name: 'write into an xdp socket', input: xdp([...lookup, jmp('eq', 0, 0, 1), st('w', 0, 0, 1), mov(0, 0), exit()], [xskmap]), expect: 'R0 cannot write into xdp_sock' },
+  { name: 'an xdp socket may still compare equal to zero', input: xdp([...lookup, jmp('eq', 0, 0, 4), jmp('eq', 0, 0, 2), mov(0, 0), exit(), movr(0, 3), mov(0, 0), exit()], [xskmap]), expect: 'R3 !read_ok' },
   { name: 'socket used after release', input: tc([skLookup(), jmp('eq', 0, 0, 4), movr(7, 0), movr(1, 0), call(F.sk_release), ldx('w', 0, 7, 4), mov(0, 0), exit()]), expect: "R7 invalid mem access 'scalar'" },
   // ---- read-only global data: a frozen `.rodata` value decides the branch
   { name: 'frozen rodata leads to the bad read', input: rodataGuard(0), expect: 'invalid access to packet, off=0 size=1, R1(id=0,off=0,r=0)' },
