@@ -422,12 +422,16 @@ export type SlotMasks = Int32Array;
 /** Packs per-instruction u64 slot masks (precise, live; missing entries: every slot) for statesEqual. */
 export function packSlotMasks(n: number, precise: readonly bigint[], live: readonly bigint[]): SlotMasks {
   const out = new Int32Array(4 * n);
+  const put = (k: number, m: bigint | undefined): void => {
+    // The common masks (none, all) without bigint arithmetic.
+    if (m === 0n) return;
+    if (m === undefined || m === ALL_SLOTS) { out[k] = out[k + 1] = -1; return; }
+    out[k] = Number(m & 0xffffffffn) | 0;
+    out[k + 1] = Number(m >> 32n) | 0;
+  };
   for (let i = 0; i < n; i++) {
-    const p = precise[i] ?? ALL_SLOTS, l = live[i] ?? ALL_SLOTS;
-    out[4 * i] = Number(p & 0xffffffffn) | 0;
-    out[4 * i + 1] = Number(p >> 32n) | 0;
-    out[4 * i + 2] = Number(l & 0xffffffffn) | 0;
-    out[4 * i + 3] = Number(l >> 32n) | 0;
+    put(4 * i, precise[i]);
+    put(4 * i + 2, live[i]);
   }
   return out;
 }
