@@ -39,8 +39,14 @@ export class Bounds implements TnumFields {
   smaxLo = U32;
   s32min = S32_MIN;
   s32max = S32_MAX;
-  u32min = 0;
-  u32max = U32_MAX;
+  /** The u32 bounds' bits as int32 (unboxed in V8 object fields); read through u32min / u32max. */
+  private u32minBits = 0;
+  private u32maxBits = U32;
+
+  get u32min(): number { return this.u32minBits >>> 0; }
+  set u32min(v: number) { this.u32minBits = v | 0; }
+  get u32max(): number { return this.u32maxBits >>> 0; }
+  set u32max(v: number) { this.u32maxBits = v | 0; }
 
   get varOff(): Tnum { return tnumOfFields(this); }
   set varOff(t: Tnum) { tnumToFields(this, t); }
@@ -58,7 +64,7 @@ export class Bounds implements TnumFields {
     this.vHi = o.vHi; this.vLo = o.vLo; this.mHi = o.mHi; this.mLo = o.mLo;
     this.uminHi = o.uminHi; this.uminLo = o.uminLo; this.umaxHi = o.umaxHi; this.umaxLo = o.umaxLo;
     this.sminHi = o.sminHi; this.sminLo = o.sminLo; this.smaxHi = o.smaxHi; this.smaxLo = o.smaxLo;
-    this.s32min = o.s32min; this.s32max = o.s32max; this.u32min = o.u32min; this.u32max = o.u32max;
+    this.s32min = o.s32min; this.s32max = o.s32max; this.u32minBits = o.u32minBits; this.u32maxBits = o.u32maxBits;
     return this;
   }
   /** True when the tnum is a known value. */

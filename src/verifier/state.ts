@@ -242,6 +242,13 @@ export class VState {
   precise = 0;
   /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on. */
   preciseStack = 0n;
+  /**
+   * Checkpoints: `frame * MAX_BPF_REG + regno` of the register that made the last states_equal
+   * against this checkpoint fail (-1: none), checked first next time.
+   */
+  failReg = -1;
+  /** Checkpoints: `frame * 64 + spi` of the stack slot that made the last states_equal fail (-1: none). */
+  failSlot = -1;
   /** Instructions processed on this path since `parent` (for checkpoints: the path into them). */
   history = new History();
   /** Instruction index of the last jump processed into this state (for the branch log). */
@@ -307,12 +314,36 @@ function sameFields(o: Reg, c: Reg): boolean {
     o.frameno === c.frameno && o.subprog === c.subprog;
 }
 
+const sameBounds = (o: Reg, c: Reg): boolean =>
+  o.vHi === c.vHi && o.vLo === c.vLo && o.mHi === c.mHi && o.mLo === c.mLo &&
+  o.sminHi === c.sminHi && o.sminLo === c.sminLo && o.smaxHi === c.smaxHi && o.smaxLo === c.smaxLo &&
+  o.uminHi === c.uminHi && o.uminLo === c.uminLo && o.umaxHi === c.umaxHi && o.umaxLo === c.umaxLo &&
+  o.s32min === c.s32min && o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max;
+
 function regsExact(o: Reg, c: Reg, idmap: IdMap): boolean {
-  return sameFields(o, c) && o.vHi === c.vHi && o.vLo === c.vLo && o.mHi === c.mHi && o.mLo === c.mLo &&
-    o.sminHi === c.sminHi && o.sminLo === c.sminLo && o.smaxHi === c.smaxHi && o.smaxLo === c.smaxLo &&
-    o.uminHi === c.uminHi && o.uminLo === c.uminLo && o.umaxHi === c.umaxHi && o.umaxLo === c.umaxLo &&
-    o.s32min === c.s32min && o.s32max === c.s32max && o.u32min === c.u32min && o.u32max === c.u32max &&
-    idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+  return sameFields(o, c) && sameBounds(o, c) && idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
+}
+
+/**
+ * Whether regsafe(o, c) fails whatever the id mapping holds (the id-free part of regsafe): a
+ * quick rejection that leaves the outcome of states_equal unchanged.
+ */
+function surelyUnsafe(o: Reg, c: Reg, exact: number, precise: boolean): boolean {
+  if (o.type === RegType.NOT_INIT) return exact !== NOT_EXACT && c.type !== RegType.NOT_INIT;
+  if (c.type === RegType.NOT_INIT) return true;
+  if (exact === EXACT) return !sameFields(o, c) || !sameBounds(o, c);
+  if (o.type !== c.type) return true;
+  switch (o.type) {
+    case RegType.SCALAR:
+      if (!precise && exact === NOT_EXACT) return false;
+      return !rangeWithin(o, c) || !tnumInFields(o, c);
+    case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
+      return !sameFields(o, c) || !rangeWithin(o, c) || !tnumInFields(o, c);
+    case RegType.PKT: case RegType.PKT_META:
+      return o.range > c.range || o.off !== c.off || !rangeWithin(o, c) || !tnumInFields(o, c);
+    default:
+      return !sameFields(o, c) || !sameBounds(o, c);
+  }
 }
 
 /**
@@ -366,42 +397,49 @@ const slotBit = (lo: number, hi: number, spi: number): boolean => ((spi < 32 ? l
  * slots (bit spi, as 32-bit halves) matches any scalar, like an imprecise register.
  */
 function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean,
+  preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): number {
+  for (let spi = 0; spi * BPF_REG_SIZE < o.allocated; spi++) {
+    if (!slotSafe(o, c, spi, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return spi;
+  }
+  return -1;
+}
+
+/** regsafe, or with `idmap` null its id-free part (false only when regsafe fails whatever the map). */
+const regOk = (o: Reg, c: Reg, idmap: IdMap | null, exact: number, precise = true): boolean =>
+  (idmap ? regsafe(o, c, idmap, exact, precise) : !surelyUnsafe(o, c, exact, precise));
+
+/** stacksafe for the 8-byte slot `spi` (with `idmap` null, its id-free part). */
+function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, exact: number, allowUninit: boolean,
   preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): boolean {
-  const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated;
-  for (let base = 0, spi = 0; base < o.allocated; base += BPF_REG_SIZE, spi++) {
-    if (exact === EXACT) {
-      for (let j = 0; j < BPF_REG_SIZE; j++) {
-        const i = base + j;
-        if (ostype[i] !== (i < cAllocated ? cstype[i] : STACK_INVALID)) return false;
-      }
-      if (ostype[base + 7] === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact)) return false;
-      continue;
-    }
-    // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
-    // only when privileged, as unprivileged stores also depend on what a slot holds.
-    if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) continue;
-    const precise = slotBit(preciseLo, preciseHi, spi);
-    // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
-    let scalars = -1;
+  const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated, base = spi * BPF_REG_SIZE;
+  if (exact === EXACT) {
     for (let j = 0; j < BPF_REG_SIZE; j++) {
       const i = base + j;
-      const ot = ostype[i];
-      if (ot === STACK_INVALID) continue;
-      if (allowUninit && ot === STACK_MISC) continue;
-      if (i >= cAllocated) return false;
-      if (scalars < 0) {
-        const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
-        if (or && cr) {
-          if (!regsafe(or, cr, idmap, exact, precise)) return false;
-          break;
-        }
-        scalars = 0;
-      }
-      const ct = cstype[i];
-      if (ot === STACK_MISC && ct === STACK_ZERO) continue;
-      if (ot !== ct) return false;
-      if (j === 7 && ot === STACK_SPILL && !regsafe(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;
+      if (ostype[i] !== (i < cAllocated ? cstype[i] : STACK_INVALID)) return false;
     }
+    return ostype[base + 7] !== STACK_SPILL || regOk(o.spilled[spi]!, c.spilled[spi]!, idmap, exact);
+  }
+  // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
+  // only when privileged, as unprivileged stores also depend on what a slot holds.
+  if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) return true;
+  const precise = slotBit(preciseLo, preciseHi, spi);
+  // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
+  let scalars = -1;
+  for (let j = 0; j < BPF_REG_SIZE; j++) {
+    const i = base + j;
+    const ot = ostype[i];
+    if (ot === STACK_INVALID) continue;
+    if (allowUninit && ot === STACK_MISC) continue;
+    if (i >= cAllocated) return false;
+    if (scalars < 0) {
+      const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
+      if (or && cr) return regOk(or, cr, idmap, exact, precise);
+      scalars = 0;
+    }
+    const ct = cstype[i];
+    if (ot === STACK_MISC && ct === STACK_ZERO) continue;
+    if (ot !== ct) return false;
+    if (j === 7 && ot === STACK_SPILL && !regOk(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;
   }
   return true;
 }
@@ -416,9 +454,12 @@ export type SlotMasks = Int32Array;
 export function packSlotMasks(n: number, precise: readonly bigint[]): SlotMasks {
   const out = new Int32Array(2 * n);
   for (let i = 0; i < n; i++) {
-    const p = precise[i] ?? ALL_SLOTS;
-    out[2 * i] = Number(p & 0xffffffffn) | 0;
-    out[2 * i + 1] = Number(p >> 32n) | 0;
+    const m = precise[i];
+    // The common masks (none, all) without bigint arithmetic.
+    if (m === 0n) continue;
+    if (m === undefined || m === ALL_SLOTS) { out[2 * i] = out[2 * i + 1] = -1; continue; }
+    out[2 * i] = Number(m & 0xffffffffn) | 0;
+    out[2 * i + 1] = Number(m >> 32n) | 0;
   }
   return out;
 }
@@ -443,10 +484,6 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
     const live = fi === old.frames.length - 1 ? liveMasks(at) : liveMasks(at) & 0x3c0;
     const innermost = fi === old.frames.length - 1;
     const precise = old.allPrecise ? 0x7ff : preciseMasks(at) | (innermost ? old.precise : 0);
-    for (let r = 0; r < MAX_BPF_REG; r++) {
-      if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
-      if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) return false;
-    }
     let preciseLo = -1, preciseHi = -1, liveLo = -1, liveHi = -1;
     if (!old.allPrecise) {
       preciseLo = slotMasks[2 * at];
@@ -461,7 +498,25 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       liveLo = liveSlots[2 * at];
       liveHi = liveSlots[2 * at + 1];
     }
-    if (!stacksafe(o, c, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return false;
+    // What failed last time first, id-free: most comparisons fail, most often at the same place.
+    const hint = old.failReg - fi * MAX_BPF_REG;
+    if (hint >= 0 && hint < MAX_BPF_REG && (exact !== NOT_EXACT || hint === BPF_REG_FP || live & (1 << hint)) &&
+      surelyUnsafe(o.regs[hint], c.regs[hint], exact, (precise & (1 << hint)) !== 0)) return false;
+    const slotHint = old.failSlot - fi * 64;
+    if (slotHint >= 0 && slotHint < 64 && slotHint * BPF_REG_SIZE < o.allocated &&
+      !slotSafe(o, c, slotHint, null, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return false;
+    for (let r = 0; r < MAX_BPF_REG; r++) {
+      if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
+      if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) {
+        old.failReg = fi * MAX_BPF_REG + r;
+        return false;
+      }
+    }
+    const failed = stacksafe(o, c, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi);
+    if (failed >= 0) {
+      old.failSlot = fi * 64 + failed;
+      return false;
+    }
   }
   for (let i = 0; i < old.refs.length; i++) if (!idmap.check(old.refs[i].id, cur.refs[i].id)) return false;
   return true;
