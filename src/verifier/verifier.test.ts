@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { verify } from './index.js';
 import type { VerifierInput } from './types.js';
@@ -94,6 +94,22 @@ test('stack precision: a spilled scalar that decides a branch is compared, an un
   }
 });
 
+/**
+ * A pair of programs differing in one place: the good one is accepted, the bad one rejected with
+ * `message`; the kernel gives the same verdicts and processes as many instructions for each.
+ */
+function goodAndBad(t: TestContext, prog: (bad: boolean) => VerifierInput, message: string): void {
+  const good = verify(prog(false));
+  assert.ok(good.accepted, good.error?.message);
+  assert.equal(verify(prog(true)).error?.message, message);
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  for (const bad of [false, true]) {
+    const k = kernelVerify(prog(bad), 1);
+    assert.equal(k.accepted, !bad);
+    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
+  }
+}
+
 test('stack liveness: a helper reads only its key bytes, and those stay live at the checkpoint', (t) => {
   // Two paths join at insn 19 (a checkpoint) and look fp-8 up as an array key, then dereference
   // the result without a null check. Path A stores the in-range constant 1 in the key; path B
@@ -109,16 +125,8 @@ test('stack liveness: a helper reads only its key bytes, and those stay live at 
       variant === 'key' ? mov(1, 0) : stx('dw', 10, -16, 6),
       movr(2, 10), alu('add', 2, -8), ldMap(1, 0), call(BPF_FUNC.map_lookup_elem), ldx('dw', 0, 0, 0), mov(0, 0), exit()].flat(),
   });
-  const dead = verify({ ...prog('dead'), logLevel: 2 });
-  assert.ok(dead.accepted, dead.error?.message);
-  assert.match(dead.log, /^19: safe$/m);
-  assert.equal(verify(prog('key')).error?.message, "R0 invalid mem access 'map_value_or_null'");
-  if (!requireOrSkip(t, isRoot, 'root')) return;
-  for (const v of ['dead', 'key'] as const) {
-    const k = kernelVerify(prog(v), 1);
-    assert.equal(k.accepted, v === 'dead');
-    assert.equal(verify(prog(v)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), v);
-  }
+  assert.match(verify({ ...prog('dead'), logLevel: 2 }).log, /^19: safe$/m);
+  goodAndBad(t, (bad) => prog(bad ? 'key' : 'dead'), "R0 invalid mem access 'map_value_or_null'");
 });
 
 test('precision: a register stored as STACK_ZERO is precise from the store (the slot type holds its value)', (t) => {
@@ -137,14 +145,7 @@ test('precision: a register stored as STACK_ZERO is precise from the store (the 
       jmp('eq', 9, 1, 0), mov(3, 0), jmp('eq', 9, 1, 0), mov(3, 0), mov(3, 0), mov(3, 0), mov(3, 0), ja(0),
       ldx('w', 1, 10, -4), jmp('ne', 1, 0x11, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
   });
-  assert.ok(verify(prog(false)).accepted);
-  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
-  if (!requireOrSkip(t, isRoot, 'root')) return;
-  for (const bad of [false, true]) {
-    const k = kernelVerify(prog(bad), 1);
-    assert.equal(k.accepted, !bad);
-    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
-  }
+  goodAndBad(t, prog, 'R5 !read_ok');
 });
 
 test('stack equivalence: a narrow spill does not hide the types of the other bytes of its slot', (t) => {
@@ -160,14 +161,7 @@ test('stack equivalence: a narrow spill does not hide the types of the other byt
       stx('h', 10, -2, bad ? 6 : 9), mov(1, 0), stx('w', 10, -8, 1),
       ldx('h', 1, 10, -2), jmp('eq', 1, 0, 1), ldx('b', 0, 5, 0), mov(0, 0), exit()],
   });
-  assert.ok(verify(prog(false)).accepted);
-  assert.equal(verify(prog(true)).error?.message, 'R5 !read_ok');
-  if (!requireOrSkip(t, isRoot, 'root')) return;
-  for (const bad of [false, true]) {
-    const k = kernelVerify(prog(bad), 1);
-    assert.equal(k.accepted, !bad);
-    assert.equal(verify(prog(bad)).processedInsns, Number(/processed (\d+) insns/.exec(k.log)![1]), `bad=${bad}`);
-  }
+  goodAndBad(t, prog, 'R5 !read_ok');
 });
 
 test('frozen read-only map values are known constants (bpf_map_direct_read)', (t) => {
