@@ -200,12 +200,13 @@ function deduce32(r: Bounds): void {
       r.s32max = Math.min(r.s32max, smaxLo | 0);
     }
   }
-  // Upper halves differing by one with the low halves crossing the s32 sign boundary.
-  if (uminHi + 1 === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+  // Upper halves differing by one (as u32: 0xffffffff then 0 counts) with the low halves crossing
+  // the s32 sign boundary.
+  if (((uminHi + 1) >>> 0) === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
     r.s32min = Math.max(r.s32min, uminLo | 0);
     r.s32max = Math.min(r.s32max, umaxLo | 0);
   }
-  if (sminHi + 1 === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+  if (((sminHi + 1) >>> 0) === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
     r.s32min = Math.max(r.s32min, sminLo | 0);
     r.s32max = Math.min(r.s32max, smaxLo | 0);
   }

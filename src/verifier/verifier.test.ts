@@ -5,9 +5,9 @@ import type { VerifierInput } from './types.js';
 import { CORPUS, VALID, LOOP_CALLBACK } from './testdata/corpus.js';
 import { kernelVerify } from './kernel-oracle.js';
 import { requireOrSkip, isRoot } from '../test-support.js';
-import { BPF_PROG_TYPE } from '../uapi/index.js';
-import { mov, movr, alu, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw, ld64 } from './testdata/asm.js';
-import { BPF_MAP_TYPE, BPF_FUNC, BPF_F, BPF_PSEUDO } from '../uapi/index.js';
+import type { Instruction } from '../isa/index.js';
+import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_FUNC, BPF_F, BPF_PSEUDO } from '../uapi/index.js';
+import { mov, movr, alu, alur, alu32, ldx, stx, st, jmp, jmpr, ja, call, exit, callLocal, ldMap, raw, ld64 } from './testdata/asm.js';
 
 test('corpus: every invalid program is rejected with the kernel\'s first error line', () => {
   assert.ok(CORPUS.length >= 40, `corpus has ${CORPUS.length} invalid programs`);
@@ -226,4 +226,28 @@ test('tail call through a non-prog-array map: the kernel\'s message, without its
   assert.equal(last, 'expected prog array map for tail callprocessed 3 insns (limit 1000000) max_states_per_insn 0 total_states 0 peak_states 0 mark_read 0');
   if (!requireOrSkip(t, isRoot, 'root')) return;
   assert.equal(kernelVerify(input, 1).log.trim().split('\n').pop(), last);
+});
+
+test('a 0/-1 sign mask ANDed or ORed with a constant forks into both constants, as the kernel logs it', (t) => {
+  const sign64 = [call(BPF_FUNC.get_prandom_u32), alu('lsh', 0, 32), alu('arsh', 0, 63)];
+  const sign32 = [call(BPF_FUNC.get_prandom_u32), alu32('lsh', 0, 31), alu32('arsh', 0, 31)];
+  const programs: Instruction[][] = [
+    [...sign64, alu('and', 0, 5), exit()],
+    [...sign64, alu('or', 0, 5), exit()],
+    [...sign64, alu32('and', 0, 5), exit()],
+    [...sign64, mov(1, 5), alur('and', 0, 1), exit()],
+    [...sign64, mov(1, 5), movr(2, 0), alu('and', 0, 5), exit()],
+    [...sign32, alu32('and', 0, 5), exit()],
+    [...sign32, alu('or', 0, 5), exit()],
+    // Not forked: an unknown operand, or an operation other than AND/OR.
+    [call(BPF_FUNC.get_prandom_u32), movr(6, 0), ...sign64, alur('and', 0, 6), exit()],
+    [...sign64, alu('xor', 0, 5), exit()],
+  ];
+  // The instruction lines and states (the kernel's liveness and precision lines aside).
+  const states = (log: string): string => log.split('\n').filter((l) => !/^ +\d+: [.0-9]|^func#|^Live regs|^mark_precise/.test(l)).join('\n');
+  const input = (insns: Instruction[]): VerifierInput => ({ progType: BPF_PROG_TYPE.SOCKET_FILTER, maps: [], insns });
+  const forked = programs.map((p) => verify({ ...input(p), logLevel: 2 }));
+  assert.deepEqual(forked.map((r) => r.log.includes(': R0=0 R')), [true, true, true, true, true, true, true, false, false]);
+  if (!requireOrSkip(t, isRoot, 'root')) return;
+  programs.forEach((p, i) => assert.equal(states(forked[i].log), states(kernelVerify(input(p), 2).log), `program ${i}`));
 });

@@ -749,7 +749,29 @@ class Verifier {
       if (imm < 0 || imm >= size) this.fail(`invalid shift ${imm}`);
     }
     this.dstReg(d);
+    if (o === ALU.AND || o === ALU.OR) this.maybeForkScalars(insn);
     this.adjustRegMinMax(insn);
+  }
+
+  /**
+   * AND/OR of a scalar that is 0 or -1 (a sign mask: 64-bit [-1, 0], or the subregister [-1, 0]
+   * zero-extended) with a constant: like the 6.18 kernel, both values are explored as constants —
+   * a path with the register 0 is pushed (it re-runs this instruction), this one continues with -1.
+   */
+  private maybeForkScalars(insn: Instruction): void {
+    const dst = this.reg(insn.dst);
+    if (dst.type !== RegType.SCALAR) return;
+    if (opSource(insn.op) === SRC.X) {
+      const src = this.reg(insn.src);
+      if (src.type !== RegType.SCALAR || !src.isConst()) return;
+    }
+    let hi: number;
+    if (dst.smin === -1n && dst.smax === 0n) hi = U32;
+    else if (dst.s32min === -1 && dst.s32max === 0 && dst.umax <= 0xffffffffn) hi = 0;
+    else return;
+    const other = this.pushStack(this.insnIdx, this.insnIdx);
+    other.cur.regs[insn.dst].markKnownBits(0, 0);
+    dst.markKnownBits(hi, U32);
   }
 
   /** BPF_END: `toLe` for ALU|TO_LE (a truncation on little-endian); ALU|TO_BE and ALU64 bswap swap the bytes. */
