@@ -15,6 +15,7 @@ export type ArgKind =
   | 'map_value' // ARG_PTR_TO_MAP_VALUE
   | 'uninit_map_value' // ARG_PTR_TO_MAP_VALUE | MEM_UNINIT
   | 'mem' // ARG_PTR_TO_MEM | MEM_RDONLY, sized by the next argument
+  | 'rw_mem' // ARG_PTR_TO_MEM: initialised bytes the helper reads and may overwrite, sized by the next argument
   | 'mem_or_null' // ARG_PTR_TO_MEM | PTR_MAYBE_NULL | MEM_RDONLY
   | 'uninit_mem' // ARG_PTR_TO_MEM | MEM_UNINIT | MEM_WRITE, sized by the next argument
   | 'size' // ARG_CONST_SIZE
@@ -169,7 +170,7 @@ const PROTOS: [string, ArgKind[], RetKind, Partial<HelperProto>?][] = [
   ['for_each_map_elem', ['map_ptr', 'func', 'stack_or_null', 'anything'], 'int', {
     callbackRet: [0, 1], mapTypes: [M.HASH, M.LRU_HASH, M.ARRAY, M.PERCPU_HASH, M.LRU_PERCPU_HASH, M.PERCPU_ARRAY],
   }],
-  ['fib_lookup', ['ctx', 'mem', 'size', 'anything'], 'int'],
+  ['fib_lookup', ['ctx', 'rw_mem', 'size', 'anything'], 'int'],
   ['current_task_under_cgroup', ['map_ptr', 'anything'], 'int', { mapTypes: [M.CGROUP_ARRAY] }],
   ['skb_under_cgroup', ['ctx', 'map_ptr', 'anything'], 'int', { mapTypes: [M.CGROUP_ARRAY] }],
   ['perf_prog_read_value', ['ctx', 'uninit_mem', 'size'], 'int'],

@@ -1609,13 +1609,13 @@ class Verifier {
         if (r.umin === 0n && !zeroOk) this.fail(`R${regno} invalid zero-sized read: u64=[${r.umin},${r.umax}]`);
         if (r.umax >= BPF_MAX_VAR_SIZ) this.fail(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         const memKind = args[regno - 2];
-        const uninit = memKind === 'uninit_mem';
+        const uninit = memKind === 'uninit_mem', write = uninit || memKind === 'rw_mem';
         const memReg = this.reg(regno - 1);
         if (memKind === 'mem_or_null' && memReg.type === RegType.SCALAR && memReg.isZero()) {
-          if (r.umax !== 0n || !zeroOk) this.checkHelperMemAccess(regno - 1, Number(r.umax), uninit, zeroOk, meta, uninit && r.isConst());
+          if (r.umax !== 0n || !zeroOk) this.checkHelperMemAccess(regno - 1, Number(r.umax), write, zeroOk, meta, uninit && r.isConst());
           break;
         }
-        this.checkHelperMemAccess(regno - 1, Number(r.umax), uninit, zeroOk, meta, uninit && r.isConst());
+        this.checkHelperMemAccess(regno - 1, Number(r.umax), write, zeroOk, meta, uninit && r.isConst());
         break;
       }
       case 'alloc_size_or_zero':
@@ -1640,6 +1640,7 @@ class Verifier {
     uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     mem_or_null: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    rw_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     long: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
     ctx: [RegType.CTX],
@@ -1687,7 +1688,7 @@ class Verifier {
       if ((kind === 'ctx' || kind === 'ctx_or_null') && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
       return;
     }
-    const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'uninit_mem' || kind === 'long' ||
+    const memLike = kind === 'mem' || kind === 'mem_or_null' || kind === 'rw_mem' || kind === 'uninit_mem' || kind === 'long' ||
       kind === 'map_key' || kind === 'map_value' || kind === 'uninit_map_value';
     const expected = memLike ? Verifier.EXPECTED.mem : Verifier.EXPECTED[kind] ?? ok.map((t) => this.typeStr(t)).join(', ');
     this.fail(`R${regno} type=${this.typeStr(r.type)} expected=${expected}`);

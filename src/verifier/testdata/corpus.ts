@@ -176,6 +176,13 @@ export const CORPUS: CorpusCase[] = [
   { name: 'callback without BTF', input: xdp([mov(1, 4), ldFunc(2, 6), mov(3, 0), mov(4, 0), call(F.loop), mov(0, 2), exit(), mov(0, 0), exit()]), expect: 'missing btf func_info' },
   { name: 'cgroup_skb return value', input: prog(P.CGROUP_SKB, [mov(0, 7), exit()]), expect: 'At program exit the register R0 has smin=7 smax=7 should have been in [0, 1]' },
   { name: 'cgroup_skb returns a pointer', input: prog(P.CGROUP_SKB, [movr(0, 1), exit()]), expect: 'At program exit the register R0 is not a known value (ctx)' },
+  {
+    // bpf_fib_lookup writes its parameters back: the zeroes stored before the call are gone.
+    name: 'stack read after bpf_fib_lookup overwrote it',
+    input: xdp([...Array.from({ length: 8 }, (_, i) => st('dw', 10, -64 + 8 * i, 0)), movr(2, 10), alu('add', 2, -64), mov(3, 64), mov(4, 0),
+      call(F.fib_lookup), ldx('dw', 1, 10, -16), jmp('eq', 1, 0, 1), ldx('b', 0, 5, 0), mov(0, 2), exit()]),
+    expect: 'R5 !read_ok',
+  },
 ];
 
 /** bpf_loop with a callback; the kernel needs BTF func_info for it, so it is checked by tsbpf only. */
