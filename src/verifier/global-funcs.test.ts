@@ -47,6 +47,8 @@ const CASES: Case[] = [
   { file: 'ret_ptr', error: 'At subprogram exit the register R0 is not a scalar value (ctx)', processed: 5 },
   { file: 'pkt_change', error: "R6 invalid mem access 'scalar'", processed: 8 },
   { file: 'bad_unguarded', error: 'R1 min value is outside of the allowed memory range', processed: 13 },
+  { file: 'tags', error: null, processed: 21, log: ['17: R1=mem(sz=4) R10=fp0', '19: R1=ctx() R10=fp0'] },
+  { file: 'nonnull_maybe', error: "Caller passes invalid args into func#1 ('gnn')", processed: 8, log: ['arg#0 is expected to be non-NULL'] },
 ];
 
 function load(file: string): { spec: ObjectSpec; prog: ProgramSpec } {
@@ -95,6 +97,10 @@ test('global functions: prototypes from BTF', () => {
   const v = load('void_ret');
   const gvoid = verifierInputFromSpec(v.spec, v.prog).funcs!.find((f) => f.name === 'gvoid');
   assert.equal(gvoid?.unsupported, "Global function gvoid() doesn't return scalar. Only those are supported.");
+  const tg = load('tags');
+  const tagged = new Map(verifierInputFromSpec(tg.spec, tg.prog).funcs!.map((f) => [f.name, f.args]));
+  assert.deepEqual(tagged.get('gnn'), [{ kind: 'mem', size: 4 }]);
+  assert.deepEqual(tagged.get('gvctx'), [{ kind: 'ctx' }]);
 });
 
 test('global functions agree with the kernel: verdicts, error lines, processed counts', (t) => {

@@ -65,8 +65,13 @@ const CTX_STRUCT: Readonly<Partial<Record<number, string>>> = {
 
 /** Each function of `prog` with its linkage and, for global ones, its arguments (btf_prepare_func_args). */
 function funcProtos(btf: BtfSpec, prog: ProgramSpec): FuncProto[] {
-  const tagged = new Set<number>();
-  for (const t of btf.types) if (t.kind === 'DECL_TAG' && t.componentIdx >= 0 && t.name.startsWith('arg:')) tagged.add(t.type);
+  // The `arg:` declaration tags of each function's parameters: function id → parameter → tags.
+  const tags = new Map<number, Map<number, Set<string>>>();
+  for (const t of btf.types) {
+    if (t.kind !== 'DECL_TAG' || t.componentIdx < 0 || !t.name.startsWith('arg:')) continue;
+    const params = tags.get(t.type) ?? new Map<number, Set<string>>();
+    tags.set(t.type, params.set(t.componentIdx, (params.get(t.componentIdx) ?? new Set()).add(t.name.slice(4))));
+  }
   return prog.funcInfo.map((f) => {
     const fn = btf.type(f.typeId);
     if (fn.kind !== 'FUNC') return { insnOff: f.insn, name: '', global: false, args: [] };
@@ -74,7 +79,6 @@ function funcProtos(btf: BtfSpec, prog: ProgramSpec): FuncProto[] {
     const proto = btf.type(fn.type);
     const base = { insnOff: f.insn, name: fn.name, global };
     if (!global || proto.kind !== 'FUNC_PROTO') return { ...base, args: [] };
-    if (tagged.has(f.typeId)) return { ...base, args: [], unsupported: `tsbpf: argument tags (arg:...) of ${fn.name}() are not modelled` };
     if (proto.params.length > 5) {
       return { ...base, args: [], unsupported: `Global function ${fn.name}() with ${proto.params.length} > 5 args. Only 5 are supported` };
     }
@@ -84,7 +88,7 @@ function funcProtos(btf: BtfSpec, prog: ProgramSpec): FuncProto[] {
     }
     const args: FuncArg[] = [];
     for (const [i, p] of proto.params.entries()) {
-      const a = funcArg(btf, p.type, prog.type);
+      const a = funcArg(btf, p.type, prog.type, tags.get(f.typeId)?.get(i) ?? new Set());
       if (typeof a === 'string') return { ...base, args: [], unsupported: a.replace('#', `#${i}`).replace('%f', fn.name) };
       args.push(a);
     }
@@ -92,15 +96,24 @@ function funcProtos(btf: BtfSpec, prog: ProgramSpec): FuncProto[] {
   });
 }
 
-/** One global-function argument's type, or the kernel's complaint about it (`#` and `%f` to fill in). */
-function funcArg(btf: BtfSpec, typeId: number, progType: number): FuncArg | string {
+/** The `arg:` tags tsbpf models: the context, and memory that is or is not nullable. */
+const MODELLED_TAGS: ReadonlySet<string> = new Set(['ctx', 'nonnull', 'nullable']);
+
+/**
+ * One global-function argument's type (its `arg:` tags in `tags`), or the kernel's complaint about
+ * it (`#` and `%f` to fill in).
+ */
+function funcArg(btf: BtfSpec, typeId: number, progType: number, tags: ReadonlySet<string>): FuncArg | string {
+  const unmodelled = [...tags].find((tag) => !MODELLED_TAGS.has(tag));
+  if (unmodelled) return `tsbpf: argument tag arg:${unmodelled} of arg# of %f() is not modelled`;
   const t = btf.skipModifiers(typeId);
+  if (t.kind === 'PTR' && tags.has('ctx')) return { kind: 'ctx' };
   if (t.kind === 'INT' || t.kind === 'ENUM' || t.kind === 'ENUM64') return { kind: 'scalar' };
   if (t.kind !== 'PTR') return `Arg# type ${t.kind} in %f() is not supported yet.`;
   const target = btf.skipModifiers(t.type);
   if (target.kind === 'STRUCT' && target.name && target.name === CTX_STRUCT[progType]) return { kind: 'ctx' };
   try {
-    return { kind: 'mem_or_null', size: btf.size(t.type) };
+    return { kind: tags.has('nonnull') ? 'mem' : 'mem_or_null', size: btf.size(t.type) };
   } catch {
     return `arg# reference type('${target.kind} ${target.name}') size cannot be determined`;
   }

@@ -29,12 +29,13 @@ export interface FuncInfo {
 
 /**
  * How a global function's argument is typed from its BTF prototype (btf_prepare_func_args): an
- * int or enum is any scalar, a pointer to the program type's context struct is the context, any
- * other pointer is `size` bytes of memory (the pointee's size) that may be NULL.
+ * int or enum is any scalar, a pointer to the program type's context struct (or tagged `arg:ctx`)
+ * is the context, any other pointer is `size` bytes of memory (the pointee's size) that may be
+ * NULL, or not when tagged `arg:nonnull`.
  */
 export interface FuncArg {
-  kind: 'scalar' | 'ctx' | 'mem_or_null';
-  /** Bytes of memory (`mem_or_null`). */
+  kind: 'scalar' | 'ctx' | 'mem' | 'mem_or_null';
+  /** Bytes of memory (`mem`, `mem_or_null`). */
   size?: number;
 }
 

@@ -366,9 +366,9 @@ class Verifier {
       if (a.kind === 'scalar') r.markUnknown();
       else if (a.kind === 'ctx') r.markPtr(RegType.CTX);
       else {
-        r.markPtr(RegType.MEM_OR_NULL);
+        r.markPtr(a.kind === 'mem' ? RegType.MEM : RegType.MEM_OR_NULL);
         r.memSize = a.size ?? 0;
-        r.id = ++this.idGen;
+        if (a.kind === 'mem_or_null') r.id = ++this.idGen;
       }
     });
     f.regs[BPF_REG_FP].markPtr(RegType.STACK);
@@ -1556,6 +1556,7 @@ class Verifier {
       } finally {
         r.type = type;
       }
+      if (a.kind === 'mem' && isMaybeNull(type)) this.fail(`arg#${i} is expected to be non-NULL`);
     }
   }
 
