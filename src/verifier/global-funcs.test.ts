@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { verify } from './index.js';
+import { explain } from './explain.js';
 import { loadObjectSpec } from '../object/index.js';
 import { loadObject, VerifierError } from '../kernel/index.js';
 import { verifierInputFromSpec } from './spec-input.js';
@@ -122,4 +123,12 @@ test('global functions agree with the kernel: verdicts, error lines, processed c
     if (c.error !== null) assert.equal(kernelErrorLine(log), c.error, c.file);
     assert.match(log, new RegExp(`^processed ${c.processed} insns`, 'm'), c.file);
   }
+});
+
+test('global functions: --explain follows the failing global function only', () => {
+  const { spec, prog } = load('null_deref');
+  const input = verifierInputFromSpec(spec, prog, true, 1);
+  const text = explain(input, verify(input));
+  assert.match(text, /^path: 9$/m);
+  assert.match(text, /^fix: a global function's pointer argument may be NULL/m);
 });
