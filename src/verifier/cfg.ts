@@ -452,12 +452,19 @@ export function stackSlotBits(off: number, size: number): bigint {
  * or on a constant map key, and values loaded from the stack through other pointers, are marked
  * dynamically by the verifier.
  */
-export function computePrecise(insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean): PreciseSets {
+export function computePrecise(
+  insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean, globalSubprogs: readonly boolean[] = [],
+): PreciseSets {
   const n = insns.length;
   const ptrs = mayPointers(insns, subprogStarts);
   const sens = new Uint16Array(n);
   const slots: bigint[] = new Array(n).fill(0n);
   const mainEnd = subprogStarts[1] ?? n;
+  const subprogOf = (i: number): number => {
+    let sp = 0;
+    while (sp + 1 < subprogStarts.length && subprogStarts[sp + 1] <= i) sp++;
+    return sp;
+  };
   const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
   /** An aligned 8-byte store overwrites its whole slot. */
   const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
@@ -501,11 +508,14 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     if (insn.op === OP_LDDW) return out & ~d;
     if (cls === CLASS.LD) return out & ~CALLER_SAVED;
     const o = opCode(insn.op);
-    if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
+    // A global function (verified on its own) only has to return some scalar.
+    if (o === JMP.EXIT) { outSlots = 0n; return (i < mainEnd && !mainExitChecked) || globalSubprogs[subprogOf(i)] ? 0 : 1; }
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
-      if (insn.src === 0) {
+      // A global function's arguments are checked by type only.
+      if (insn.src === BPF_PSEUDO_CALL && globalSubprogs[subprogStarts.indexOf(i + insn.imm + 1)]) use = 0;
+      else if (insn.src === 0) {
         const proto = helperProto(insn.imm);
         if (proto) {
           use = 0;

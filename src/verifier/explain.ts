@@ -9,6 +9,9 @@ import type { VerifierInput, VerifierResult } from './types.js';
 const ADVICE: [RegExp, string][] = [
   [/invalid access to packet|offset is outside of the packet/, 'add a bounds check such as `if (data + N > data_end) return ...;` covering every byte read, before this access'],
   [/invalid mem access '(map_value_or_null|ringbuf_mem_or_null)'/, 'check the pointer returned by the helper against NULL before dereferencing it'],
+  [/invalid mem access 'mem_or_null'/, 'a global function\'s pointer argument may be NULL: check it first, or tag the parameter `__arg_nonnull`'],
+  [/Caller passes invalid args/, 'pass what the global function\'s prototype declares: numbers for integers, the context itself for a context pointer, enough initialised memory for other pointers'],
+  [/At subprogram exit the register R0/, 'a global function must return a number (an int or enum type), not a pointer'],
   [/invalid mem access 'scalar'/, 'this register holds a number, not a pointer: load the pointer again (spilled pointers must be 8-byte stack slots)'],
   [/invalid access to map value|min value is outside|max value is outside/, 'keep the offset inside the map value: check the index against the value size first'],
   [/unbounded memory access|unbounded min value/, 'bound the variable first, e.g. `idx &= MASK` or `if (idx >= N) return ...;`'],
@@ -41,11 +44,14 @@ export function explain(input: VerifierInput, result: VerifierResult): string {
   return out.join('\n') + '\n';
 }
 
-/** Instruction indices of the path that failed: the trail after the last `from X to Y` branch. */
+/**
+ * Instruction indices of the path that failed: the trail after the last `from X to Y` branch, or
+ * from the start of the global function being verified.
+ */
 function pathFromLog(log: string): number[] {
   const lines = log.split('\n');
   let start = 0;
-  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith('from ')) start = i;
+  for (let i = 0; i < lines.length; i++) if (lines[i].startsWith('from ') || lines[i].startsWith('Validating ')) start = i;
   const path: number[] = [];
   const from = /^from (\d+) to (\d+)/.exec(lines[start] ?? '');
   if (from) path.push(Number(from[1]));

@@ -1,6 +1,6 @@
 /** tsbpf/verifier: the kernel's static verifier, in TypeScript, with the kernel 6.18 log format. */
 export { verify, BPF_COMPLEXITY_LIMIT_INSNS, BPF_COMPLEXITY_LIMIT_JMP_SEQ } from './verifier.js';
-export type { VerifierInput, VerifierResult, VerifierError, VerifierMap, FuncInfo, LineInfo } from './types.js';
+export type { VerifierInput, VerifierResult, VerifierError, VerifierMap, FuncInfo, FuncProto, FuncArg, LineInfo } from './types.js';
 export {
   helperProto, helperAllowed, helpersForProgType, helperArgCount, helperLabel, mapHelperCompatible, HELPERS_BY_PROG_TYPE,
   type HelperProto, type ArgKind, type RetKind,

@@ -71,7 +71,7 @@ export function formatReg(r: Reg, maps: readonly VerifierMap[], curFrame: number
   }
   if (t !== RegType.SCALAR && r.off) parts.push(`off=${snum(r.off)}`);
   if (isPktPointer(t)) parts.push(`r=${unum(r.range)}`);
-  if (t === RegType.RINGBUF_MEM || t === RegType.RINGBUF_MEM_OR_NULL) parts.push(`sz=${unum(r.memSize)}`);
+  if (t === RegType.RINGBUF_MEM || t === RegType.RINGBUF_MEM_OR_NULL || t === RegType.MEM || t === RegType.MEM_OR_NULL) parts.push(`sz=${unum(r.memSize)}`);
   if (tnumIsConst(r.varOff)) {
     if (r.varOff.value) parts.push(`imm=${snum(BigInt.asIntN(64, r.varOff.value))}`);
   } else {

@@ -33,6 +33,9 @@ export const RegType = {
   TCP_SOCK_OR_NULL: 19,
   /** An AF_XDP socket (struct bpf_xdp_sock) from an XSKMAP lookup. */
   XDP_SOCK: 20,
+  /** Memory of `memSize` bytes (PTR_TO_MEM): a global function's pointer argument. */
+  MEM: 21,
+  MEM_OR_NULL: 22,
 } as const;
 export type RegType = (typeof RegType)[keyof typeof RegType];
 
@@ -41,6 +44,7 @@ export const REG_TYPE_NAMES: readonly string[] = [
   '?', 'scalar', 'ctx', 'map_ptr', 'map_value', 'map_value_or_null', 'fp', 'pkt_meta', 'pkt', 'pkt_end',
   'ringbuf_mem', 'ringbuf_mem_or_null', 'map_key', 'func',
   'sock', 'sock_or_null', 'sock_common', 'sock_common_or_null', 'tcp_sock', 'tcp_sock_or_null', 'xdp_sock',
+  'mem', 'mem_or_null',
 ];
 
 export const isPktPointer = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META;
@@ -48,6 +52,7 @@ export const isPktPointer = (t: number): boolean => t === RegType.PKT || t === R
 const NOT_NULL: Readonly<Record<number, number>> = {
   [RegType.MAP_VALUE_OR_NULL]: RegType.MAP_VALUE,
   [RegType.RINGBUF_MEM_OR_NULL]: RegType.RINGBUF_MEM,
+  [RegType.MEM_OR_NULL]: RegType.MEM,
   [RegType.SOCKET_OR_NULL]: RegType.SOCKET,
   [RegType.SOCK_COMMON_OR_NULL]: RegType.SOCK_COMMON,
   [RegType.TCP_SOCK_OR_NULL]: RegType.TCP_SOCK,
@@ -360,7 +365,7 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
       if (!precise && exact === NOT_EXACT) return true;
       // The id mapping last: a failed comparison ends states_equal, whatever the map holds.
       return rangeWithin(o, c) && tnumInFields(o, c) && idmap.checkScalar(o.id, c.id);
-    case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM:
+    case RegType.MAP_VALUE: case RegType.MAP_KEY: case RegType.RINGBUF_MEM: case RegType.MEM:
       return sameFields(o, c) && rangeWithin(o, c) && tnumInFields(o, c) &&
         idmap.check(o.id, c.id) && idmap.check(o.refObjId, c.refObjId);
     case RegType.PKT: case RegType.PKT_META:

@@ -27,6 +27,32 @@ export interface FuncInfo {
   name?: string;
 }
 
+/**
+ * How a global function's argument is typed from its BTF prototype (btf_prepare_func_args): an
+ * int or enum is any scalar, a pointer to the program type's context struct (or tagged `arg:ctx`)
+ * is the context, any other pointer is `size` bytes of memory (the pointee's size) that may be
+ * NULL, or not when tagged `arg:nonnull`.
+ */
+export interface FuncArg {
+  kind: 'scalar' | 'ctx' | 'mem' | 'mem_or_null';
+  /** Bytes of memory (`mem`, `mem_or_null`). */
+  size?: number;
+}
+
+/**
+ * A function of the program as its BTF describes it. A global (non-static) function is verified
+ * once on its own, with arguments typed from its prototype, and its callers only check the
+ * arguments they pass against that prototype.
+ */
+export interface FuncProto {
+  insnOff: number;
+  name: string;
+  global: boolean;
+  args: readonly FuncArg[];
+  /** The kernel's message when the prototype cannot be used for a global function (e.g. a void return). */
+  unsupported?: string;
+}
+
 /** One `bpf_line_info` record resolved to its source text. */
 export interface LineInfo {
   insnOff: number;
@@ -46,6 +72,8 @@ export interface VerifierInput {
   maps: readonly VerifierMap[];
   funcInfo?: readonly FuncInfo[];
   lineInfo?: readonly LineInfo[];
+  /** The program's functions from BTF; without them every bpf-to-bpf call is verified inline (as static). */
+  funcs?: readonly FuncProto[];
   /** Root-like (CAP_SYS_ADMIN + CAP_BPF + CAP_PERFMON) verification; default true. */
   privileged?: boolean;
   /** 0: no log, 1: error trail, 2: every instruction's state. */

@@ -7,7 +7,7 @@ import type { Instruction } from '../isa/index.js';
 import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize, opSource } from '../isa/index.js';
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
-import type { VerifierInput, VerifierResult, VerifierMap } from './types.js';
+import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
 import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
@@ -85,6 +85,8 @@ const RET_TYPES: Readonly<Record<Exclude<RetKind, 'int' | 'void' | 'map_value_or
 };
 
 const EXIT_PATH = -1;
+/** States of a global function in `Verifier.called`. */
+const CALLED_GLOBAL = 1, VERIFIED_GLOBAL = 2;
 /** step() results: a bpf-to-bpf call or return moved `insnIdx`. */
 const RETURNED = -2, CALLED = -3;
 /** Highest helper id of this kernel (__BPF_FUNC_MAX_ID - 1). */
@@ -151,6 +153,12 @@ class Verifier {
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   /** The precise stack slot masks of `precise`, packed for statesEqual. */
   private slotMasks: SlotMasks = new Int32Array(0);
+  /** Per subprogram: its prototype when it is a global function (verified on its own). */
+  private globals: (FuncProto | undefined)[] = [];
+  /** Per subprogram: a global function that a verified path calls (CALLED), and then VERIFIED. */
+  private called: Uint8Array = new Uint8Array(0);
+  /** Per subprogram: it may change packet data (calls such a helper, directly or through its callees). */
+  private changesPkt: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -236,8 +244,11 @@ class Verifier {
     let k = -1;
     for (let i = 0; i < li.length && li[i].insnOff <= idx; i++) k = i;
     if (k < 0 || k === this.lastLinfo) return;
+    const prev = this.lastLinfo >= 0 ? li[this.lastLinfo] : undefined;
     this.lastLinfo = k;
     const l = li[k];
+    // Records of the same source line (other columns) print once, as the verifier shows no columns.
+    if (prev && prev.lineNum === l.lineNum && prev.fileName === l.fileName) return;
     const file = l.fileName ? ` @ ${l.fileName.split('/').pop()}:${l.lineNum ?? 0}` : '';
     this.verbose(`; ${l.line.trimStart()}${file}\n`);
   }
@@ -260,7 +271,8 @@ class Verifier {
       this.fail(e.message);
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
-    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
+    this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined, this.globals.map((g) => !!g));
     this.slotMasks = packSlotMasks(n, this.precise.slots);
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -270,6 +282,7 @@ class Verifier {
     this.callsCallback = new Uint8Array(n);
     this.btCodes = new Int32Array(n);
     for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
+    this.setupGlobals();
     let callbacks = false;
     for (let i = 0; i < n; i++) {
       const insn = this.insns[i];
@@ -288,7 +301,78 @@ class Verifier {
     this.cur = new VState([main]);
     this.scratch.all();
     this.doCheck();
+    this.checkGlobals();
     this.checkMaxStackDepth();
+  }
+
+  /** The global functions among the subprograms, what their calls clobber, and what they may change. */
+  private setupGlobals(): void {
+    const starts = this.cfg.subprogStarts;
+    this.called = new Uint8Array(starts.length);
+    // changes_pkt_data: set by the helpers a subprogram calls, then inherited from its callees.
+    this.changesPkt = new Uint8Array(starts.length);
+    const calls: [number, number][] = [];
+    for (let s = 0; s < starts.length; s++) {
+      const end = s + 1 < starts.length ? starts[s + 1] : this.insns.length;
+      for (let i = starts[s]; i < end; i++) {
+        const insn = this.insns[i];
+        if (insn.op !== (CLASS.JMP | JMP.CALL)) continue;
+        if (insn.src === 0 && changesPktData(insn.imm)) this.changesPkt[s] = 1;
+        if (insn.src !== BPF_PSEUDO_CALL) continue;
+        const callee = starts.indexOf(i + insn.imm + 1);
+        calls.push([s, callee]);
+        // Nothing of the callee is on the caller's path: a global call only kills R0-R5.
+        if (this.globals[callee]) this.btCodes[i] = BT_KILL_ARGS;
+      }
+    }
+    for (let changed = true; changed;) {
+      changed = false;
+      for (const [caller, callee] of calls) {
+        if (this.changesPkt[callee] && !this.changesPkt[caller]) changed = !!(this.changesPkt[caller] = 1);
+      }
+    }
+  }
+
+  /**
+   * do_check_subprogs: each global function that a verified path calls is verified once on its
+   * own, from the state its prototype describes, until no new one is called.
+   */
+  private checkGlobals(): void {
+    for (let again = true; again;) {
+      again = false;
+      for (let s = 1; s < this.globals.length; s++) {
+        const g = this.globals[s];
+        if (!g || this.called[s] !== CALLED_GLOBAL) continue;
+        again = true;
+        this.verbose(`Validating ${g.name}() func#${s}...\n`);
+        this.explored = new Array(this.insns.length);
+        this.lastLinfo = -1;
+        this.cur = new VState([this.globalEntry(s, g)]);
+        this.insnIdx = this.cfg.subprogStarts[s];
+        this.scratch.all();
+        this.doCheck();
+        this.verbose(`Func#${s} ('${g.name}') is safe for any args that match its prototype\n`);
+        this.called[s] = VERIFIED_GLOBAL;
+      }
+    }
+  }
+
+  /** The entry state of a global function: arguments typed from its prototype (do_check_common). */
+  private globalEntry(subprog: number, g: FuncProto): FuncState {
+    const f = new FuncState(0, -1, subprog);
+    if (g.unsupported) this.fail(g.unsupported);
+    g.args.forEach((a, i) => {
+      const r = f.regs[i + 1];
+      if (a.kind === 'scalar') r.markUnknown();
+      else if (a.kind === 'ctx') r.markPtr(RegType.CTX);
+      else {
+        r.markPtr(a.kind === 'mem' ? RegType.MEM : RegType.MEM_OR_NULL);
+        r.memSize = a.size ?? 0;
+        if (a.kind === 'mem_or_null') r.id = ++this.idGen;
+      }
+    });
+    f.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    return f;
   }
 
   private doCheck(): void {
@@ -866,7 +950,7 @@ class Verifier {
     const smin = off.sminNum();
     const allowed = ptr.type === RegType.CTX || ptr.type === RegType.MAP_VALUE || ptr.type === RegType.MAP_KEY ||
       ptr.type === RegType.STACK || ptr.type === RegType.PKT_META || ptr.type === RegType.PKT ||
-      ptr.type === RegType.RINGBUF_MEM || ptr.type === RegType.FUNC ||
+      ptr.type === RegType.RINGBUF_MEM || ptr.type === RegType.MEM || ptr.type === RegType.FUNC ||
       (ptr.type === RegType.MAP_PTR && known && (off.sminHi | off.sminLo) === 0 && o === ALU.ADD);
     if (!allowed) this.fail(`R${d} pointer arithmetic on ${this.typeStr(ptr.type)} prohibited`);
     this.checkRegSaneOffset(off, ptr.type);
@@ -1010,7 +1094,7 @@ class Verifier {
         if (value) value.markUnknown();
         break;
       }
-      case RegType.RINGBUF_MEM: {
+      case RegType.RINGBUF_MEM: case RegType.MEM: {
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into mem`);
         this.checkMemRegion(regno, off, size, r.memSize, false);
         if (!write && value) value.markUnknown();
@@ -1087,7 +1171,6 @@ class Verifier {
   /** check_mem_region_access: fixed offset plus the register's whole variable range must fit. */
   private checkMemRegion(regno: number, off: number, size: number, memSize: number, zeroOk: boolean): void {
     const r = this.reg(regno);
-    this.printState(this.cur, this.cur.frames.length - 1, false);
     const o = BigInt(off);
     if (r.smin < 0n && (r.smin === S64_MIN || o + r.smin !== BigInt.asIntN(32, o + r.smin) || r.smin + o < 0n)) {
       this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
@@ -1399,6 +1482,11 @@ class Verifier {
     }
     const r0 = this.srcReg(0);
     if (this.isPointerValue(r0)) this.fail('R0 leaks addr as return value');
+    if (callee.subprog !== 0) {
+      // A global function (verified on its own) returns a scalar; the program's exit rules are the main program's.
+      if (r0.type !== RegType.SCALAR) this.fail(`At subprogram exit the register R0 is not a scalar value (${this.typeStr(r0.type)})`);
+      return EXIT_PATH;
+    }
     const range = exitRange(this.progType, this.attachType);
     if (range) {
       if (r0.type !== RegType.SCALAR) this.fail(`At program exit the register R0 is not a known value (${this.typeStr(r0.type)})`);
@@ -1424,6 +1512,8 @@ class Verifier {
     if (cur.frames.length >= MAX_CALL_FRAMES) this.fail(`the call stack of ${cur.frames.length + 1} frames is too deep`);
     const target = idx + insn.imm + 1;
     const subprog = this.cfg.subprogStarts.indexOf(target);
+    const global = this.globals[subprog];
+    if (global) return this.checkGlobalCall(idx, subprog, global);
     const caller = this.frame;
     const callee = new FuncState(cur.frames.length, idx, subprog);
     for (let r = 1; r <= 5; r++) callee.regs[r].copyFrom(caller.regs[r]);
@@ -1440,6 +1530,56 @@ class Verifier {
     this.insnIdx = target;
     this.scratch.all();
     return CALLED;
+  }
+
+  /**
+   * A call of a global function: the arguments must match its prototype (btf_check_subprog_call);
+   * the function itself is verified later, on its own, and returns an unknown scalar.
+   */
+  private checkGlobalCall(idx: number, subprog: number, g: FuncProto): number {
+    try {
+      if (g.unsupported) this.fail(g.unsupported);
+      g.args.forEach((a, i) => this.checkGlobalArg(i, a));
+    } catch (e) {
+      if (!(e instanceof Reject)) throw e;
+      this.fail(`Caller passes invalid args into func#${subprog} ('${g.name}')`);
+    }
+    this.verbose(`Func#${subprog} ('${g.name}') is global and assumed valid.\n`);
+    if (this.changesPkt[subprog]) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
+    if (!this.called[subprog]) this.called[subprog] = CALLED_GLOBAL;
+    const regs = this.frame.regs;
+    for (let r = 1; r <= 5; r++) regs[r].markNotInit();
+    regs[0].markUnknown();
+    // The log shows R0 only: the stack the arguments point to is checked, not printed.
+    this.scratch.clear();
+    this.scratch.regs = 0x3f;
+    return idx + 1;
+  }
+
+  /** One argument of a global function call against its prototype (btf_check_func_arg_match). */
+  private checkGlobalArg(i: number, a: FuncProto['args'][number]): void {
+    const regno = i + 1;
+    const r = this.srcReg(regno);
+    if (a.kind === 'scalar') {
+      if (r.type !== RegType.SCALAR) this.fail(`R${regno} is not a scalar`);
+    } else if (a.kind === 'ctx') {
+      if (r.type === RegType.CTX && r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
+      if (r.type !== RegType.CTX) this.fail(`arg#${i} expects pointer to ctx`);
+    } else {
+      // check_mem_reg: NULL is fine; otherwise the memory must be readable and writable, as if
+      // the pointer had been null-checked.
+      if (r.type === RegType.SCALAR && r.isZero()) return;
+      const type = r.type;
+      r.type = notNullType(type);
+      try {
+        const meta = { rawRegno: -1, rawSize: 0 };
+        this.checkHelperMemAccess(regno, a.size ?? 0, false, true, meta);
+        this.checkHelperMemAccess(regno, a.size ?? 0, true, true, meta);
+      } finally {
+        r.type = type;
+      }
+      if (a.kind === 'mem' && isMaybeNull(type)) this.fail(`arg#${i} is expected to be non-NULL`);
+    }
   }
 
   private checkHelperCall(idx: number, insn: Instruction): number {
@@ -1635,14 +1775,14 @@ class Verifier {
 
   private static readonly COMPATIBLE: Record<string, number[]> = {
     map_ptr: [RegType.MAP_PTR],
-    map_key: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    mem_or_null: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    rw_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
-    long: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM],
+    map_key: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    uninit_map_value: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    mem_or_null: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    rw_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    uninit_mem: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
+    long: [RegType.STACK, RegType.PKT, RegType.PKT_META, RegType.MAP_KEY, RegType.MAP_VALUE, RegType.RINGBUF_MEM, RegType.MEM],
     ctx: [RegType.CTX],
     ctx_or_null: [RegType.CTX],
     ringbuf_mem: [RegType.RINGBUF_MEM],
@@ -1713,7 +1853,7 @@ class Verifier {
         this.checkMemRegion(regno, r.off, size, map.valueSize, zeroOk);
         return;
       }
-      case RegType.RINGBUF_MEM:
+      case RegType.RINGBUF_MEM: case RegType.MEM:
         this.checkMemRegion(regno, r.off, size, r.memSize, zeroOk);
         return;
       case RegType.STACK: {
@@ -2076,7 +2216,7 @@ function isBranchTaken(r1: Reg, r2: Reg, op: number, jmp32: boolean): number {
     if (!isRegConst(r2, jmp32)) { op = FLIP_OP[op]; [r1, r2] = [r2, r1]; }
     if (!isRegConst(r2, jmp32) || r2.isPointer()) return -1;
     // reg_not_null (which does not list xdp_sock).
-    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MAP_PTR ||
+    const notNull = r1.type === RegType.MAP_VALUE || r1.type === RegType.MAP_KEY || r1.type === RegType.RINGBUF_MEM || r1.type === RegType.MEM || r1.type === RegType.MAP_PTR ||
       r1.type === RegType.SOCKET || r1.type === RegType.SOCK_COMMON || r1.type === RegType.TCP_SOCK;
     if (!notNull) return -1;
     if (!constIsZero(r2, jmp32)) return -1;
