@@ -9,7 +9,7 @@ import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode,
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
-import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
+import { ALL_SLOTS, MAX_BPF_STACK, type SlotMasks } from './state.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -429,17 +429,23 @@ export interface PreciseSets {
    * through R10-relative fills. Loads through other pointers are left to the verifier, which marks
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
-  slots: bigint[];
+  slots: SlotMasks;
   /** Per insn: registers that may hold a stack pointer (for the stack liveness, liveness.ts). */
   mayStack: Uint16Array;
 }
 
-/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
-export function stackSlotBits(off: number, size: number): bigint {
-  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
-  let bits = 0n;
-  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
-  return bits;
+/** Bits a..b (0 <= a <= b <= 31) of a 32-bit word. */
+const bitRange = (a: number, b: number): number => ((b === 31 ? -1 : (1 << (b + 1)) - 1) & ~((1 << a) - 1)) | 0;
+
+/**
+ * The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches,
+ * as one 32-bit half: `half` 0 gives slots 0-31, 1 gives slots 32-63.
+ */
+export function stackSlotHalf(off: number, size: number, half: number): number {
+  if (off >= 0 || off < -MAX_BPF_STACK) return 0;
+  const first = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3);
+  const a = Math.max(last, 32 * half), b = Math.min(first, 32 * half + 31);
+  return a > b ? 0 : bitRange(a - 32 * half, b - 32 * half);
 }
 
 /**
@@ -456,14 +462,20 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
   const n = insns.length;
   const ptrs = mayPointers(insns, subprogStarts);
   const sens = new Uint16Array(n);
-  const slots: bigint[] = new Array(n).fill(0n);
+  const slots = new Int32Array(2 * n);
+  // Successors of each insn (-1: none), computed once for the fixpoint.
+  const succ = new Int32Array(2 * n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    let k = 0;
+    for (const t of successors(insns, i)) if (t < n) succ[2 * i + k++] = t;
+  }
   const mainEnd = subprogStarts[1] ?? n;
   const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
   /** An aligned 8-byte store overwrites its whole slot. */
   const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
-  let outSlots = 0n;
+  let outLo = 0, outHi = 0;
   // Per insn: [uses that are always value-sensitive, registers defined, propagation rule]; the
-  // slots before the insn are left in `outSlots`.
+  // slots before the insn are left in `outLo` (slots 0-31) and `outHi` (32-63).
   const transfer = (i: number, out: number): number => {
     const insn = insns[i];
     const d = 1 << insn.dst, s = 1 << insn.src;
@@ -474,11 +486,17 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
       return out & d ? out | (x ? s : 0) : out & ~d;
     }
     if (cls === CLASS.LDX) {
-      if (out & d && insn.src === 10) outSlots |= stackSlotBits(insn.off, size(insn.op));
+      if (out & d && insn.src === 10) {
+        outLo |= stackSlotHalf(insn.off, size(insn.op), 0);
+        outHi |= stackSlotHalf(insn.off, size(insn.op), 1);
+      }
       return out & ~d;
     }
     if (cls === CLASS.ST) {
-      if (insn.dst === 10 && whole(insn)) outSlots &= ~stackSlotBits(insn.off, 8);
+      if (insn.dst === 10 && whole(insn)) {
+        outLo &= ~stackSlotHalf(insn.off, 8, 0);
+        outHi &= ~stackSlotHalf(insn.off, 8, 1);
+      }
       return out;
     }
     if (cls === CLASS.STX) {
@@ -487,13 +505,13 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
         if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
         if (insn.imm === 0xf1) r |= 1;
         // Atomics on the stack (rare): every slot and the operand matter.
-        if (insn.dst === 10 || ptrs.stack[i] & d) { outSlots = ALL_SLOTS; r |= s; }
+        if (insn.dst === 10 || ptrs.stack[i] & d) { outLo = outHi = -1; r |= s; }
         return r;
       }
       if (insn.dst === 10) {
-        const bits = stackSlotBits(insn.off, size(insn.op));
-        if (outSlots & bits) r |= s;
-        if (whole(insn)) outSlots &= ~bits;
+        const lo = stackSlotHalf(insn.off, size(insn.op), 0), hi = stackSlotHalf(insn.off, size(insn.op), 1);
+        if ((outLo & lo) | (outHi & hi)) r |= s;
+        if (whole(insn)) { outLo &= ~lo; outHi &= ~hi; }
         return r;
       }
       return ptrs.stack[i] & d ? r | s : r;
@@ -501,7 +519,7 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     if (insn.op === OP_LDDW) return out & ~d;
     if (cls === CLASS.LD) return out & ~CALLER_SAVED;
     const o = opCode(insn.op);
-    if (o === JMP.EXIT) { outSlots = 0n; return i < mainEnd && !mainExitChecked ? 0 : 1; }
+    if (o === JMP.EXIT) { outLo = outHi = 0; return i < mainEnd && !mainExitChecked ? 0 : 1; }
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
@@ -526,10 +544,15 @@ export function computePrecise(insns: readonly Instruction[], subprogStarts: rea
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       let out = 0;
-      outSlots = 0n;
-      for (const succ of successors(insns, i)) if (succ < n) { out |= sens[succ]; outSlots |= slots[succ]; }
+      outLo = outHi = 0;
+      for (let k = 2 * i; k < 2 * i + 2; k++) {
+        const t = succ[k];
+        if (t >= 0) { out |= sens[t]; outLo |= slots[2 * t]; outHi |= slots[2 * t + 1]; }
+      }
       const inn = transfer(i, out) & 0x3ff;
-      if (inn !== sens[i] || outSlots !== slots[i]) { sens[i] = inn; slots[i] = outSlots; changed = true; }
+      if (inn !== sens[i] || outLo !== slots[2 * i] || outHi !== slots[2 * i + 1]) {
+        sens[i] = inn; slots[2 * i] = outLo; slots[2 * i + 1] = outHi; changed = true;
+      }
     }
   }
   return { regs: sens, slots, mayStack: ptrs.stack };

@@ -17,21 +17,9 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
-import { MAX_BPF_STACK } from './state.js';
-import { successors } from './cfg.js';
+import { stackSlotHalf, successors } from './cfg.js';
 
 const ARGS = 0x3e; // R1-R5
-
-/** Bits a..b (0 <= a <= b <= 31) of a 32-bit word. */
-const bitRange = (a: number, b: number): number => ((b === 31 ? -1 : (1 << (b + 1)) - 1) & ~((1 << a) - 1)) | 0;
-
-/** Halves of stackSlotBits(off, size): `half` 0 gives slots 0-31, 1 gives slots 32-63. */
-function slotHalf(off: number, size: number, half: number): number {
-  if (off >= 0 || off < -MAX_BPF_STACK) return 0;
-  const first = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3);
-  const a = Math.max(last, 32 * half), b = Math.min(first, 32 * half + 31);
-  return a > b ? 0 : bitRange(a - 32 * half, b - 32 * half);
-}
 
 /**
  * Live stack slots per instruction, static for R10-relative accesses and recorded for the rest.
@@ -68,8 +56,8 @@ export class StackLiveness {
     const predStart = this.predStart = new Int32Array(n + 1);
     const all = dynamic ? 0 : -1;
     const setGen = (i: number, off: number, size: number): void => {
-      gen[2 * i] = slotHalf(off, size, 0);
-      gen[2 * i + 1] = slotHalf(off, size, 1);
+      gen[2 * i] = stackSlotHalf(off, size, 0);
+      gen[2 * i + 1] = stackSlotHalf(off, size, 1);
     };
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
@@ -90,8 +78,8 @@ export class StackLiveness {
         // it, and stores through other pointers are not known to overwrite anything. A store
         // reads nothing for root; liveness is ignored for unprivileged programs.
         if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) {
-          kill[2 * i] = slotHalf(insn.off, 8, 0);
-          kill[2 * i + 1] = slotHalf(insn.off, 8, 1);
+          kill[2 * i] = stackSlotHalf(insn.off, 8, 0);
+          kill[2 * i + 1] = stackSlotHalf(insn.off, 8, 1);
         }
       } else if (cls === CLASS.STX) {
         // Atomics read the bytes they modify (load-acquire reads through the source register).
@@ -122,7 +110,7 @@ export class StackLiveness {
    * the frame pointer). Reads the static pass already counts change nothing.
    */
   markRead(i: number, off: number, size: number): void {
-    const lo = slotHalf(off, size, 0), hi = slotHalf(off, size, 1);
+    const lo = stackSlotHalf(off, size, 0), hi = stackSlotHalf(off, size, 1);
     const { gen, dyn } = this;
     const knownLo = gen[2 * i] | dyn[2 * i], knownHi = gen[2 * i + 1] | dyn[2 * i + 1];
     if ((knownLo | lo) === knownLo && (knownHi | hi) === knownHi) return;
