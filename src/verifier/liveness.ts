@@ -17,7 +17,7 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
-import { stackSlotHalf, successors } from './cfg.js';
+import { stackSlotHalf, successorTable } from './cfg.js';
 
 const ARGS = 0x3e; // R1-R5
 
@@ -45,14 +45,14 @@ export class StackLiveness {
    * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
    * reads through them are recorded with markRead; else they make every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean) {
+  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, succ: Int32Array = successorTable(insns)) {
     const n = insns.length;
     const gen = this.gen = new Int32Array(2 * n);
     const kill = this.kill = new Int32Array(2 * n);
     this.exits = new Uint8Array(n);
     this.dyn = new Int32Array(2 * n);
     this.liveHalves = new Int32Array(2 * n);
-    const succ = this.succ = new Int32Array(2 * n).fill(-1);
+    this.succ = succ;
     const predStart = this.predStart = new Int32Array(n + 1);
     const all = dynamic ? 0 : -1;
     const setGen = (i: number, off: number, size: number): void => {
@@ -61,12 +61,7 @@ export class StackLiveness {
     };
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
-      let k = 0;
-      for (const s of successors(insns, i)) {
-        if (s >= n) continue;
-        succ[2 * i + k++] = s;
-        predStart[s + 1]++;
-      }
+      for (let k = 2 * i; k < 2 * i + 2; k++) if (succ[k] >= 0) predStart[succ[k] + 1]++;
       const cls = opClass(insn.op);
       const size = SIZE_BYTES[opSize(insn.op) >> 3];
       const viaStack = (r: number): boolean => r !== 10 && (mayStack[i] & (1 << r)) !== 0;

@@ -260,7 +260,7 @@ class Verifier {
       this.fail(e.message);
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
-    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined);
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined, this.cfg.succ);
     this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -281,7 +281,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks);
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg.succ);
     const main = new FuncState(0, -1, 0);
     main.regs[1].markPtr(RegType.CTX);
     main.regs[BPF_REG_FP].markPtr(RegType.STACK);
