@@ -9,7 +9,7 @@ import { CLASS, ALU, JMP, MODE, SIZE, SIZE_BYTES, SRC, OP_LDDW, opClass, opCode,
 import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_FUNC } from '../uapi/index.js';
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
-import { ALL_SLOTS, MAX_BPF_STACK } from './state.js';
+import { MAX_BPF_STACK, type SlotMasks } from './state.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -24,6 +24,8 @@ export interface CfgInfo {
   points: Uint8Array;
   /** Per instruction: registers live before it (bit i = Ri). */
   liveRegs: Uint16Array;
+  /** Successors inside the program, two per instruction (see successorTable). */
+  succ: Int32Array;
 }
 
 export const PRUNE_POINT = 1, JMP_POINT = 2;
@@ -250,8 +252,23 @@ export function successors(insns: readonly Instruction[], i: number): number[] {
   return [i + 1, i + 1 + insns[i].off];
 }
 
+/**
+ * The successors of every instruction inside the program, two entries per instruction (index 2i
+ * and 2i + 1, -1 for none; none for the second slot of a lddw), for the dataflow analyses.
+ */
+export function successorTable(insns: readonly Instruction[]): Int32Array {
+  const n = insns.length, succ = new Int32Array(2 * n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    let k = 0;
+    for (const t of successors(insns, i)) if (t < n) succ[2 * i + k++] = t;
+    // The second slot of a lddw is no instruction.
+    if (insns[i].op === OP_LDDW) i++;
+  }
+  return succ;
+}
+
 /** Backward dataflow to a fixpoint: registers live before each instruction. */
-function computeLiveRegs(insns: readonly Instruction[]): Uint16Array {
+function computeLiveRegs(insns: readonly Instruction[], succ: Int32Array): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
   const use = new Uint16Array(n), def = new Uint16Array(n);
@@ -263,8 +280,8 @@ function computeLiveRegs(insns: readonly Instruction[]): Uint16Array {
     changed = false;
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
-      let out = 0;
-      for (const s of successors(insns, i)) if (s < n) out |= live[s];
+      const s0 = succ[2 * i], s1 = succ[2 * i + 1];
+      const out = (s0 >= 0 ? live[s0] : 0) | (s1 >= 0 ? live[s1] : 0);
       const inn = (use[i] | (out & ~def[i])) & 0x3ff;
       if (inn !== live[i]) { live[i] = inn; changed = true; }
     }
@@ -281,7 +298,8 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   checkLdImm64AndOpcodes(insns, maps);
   const points = new Uint8Array(insns.length + 1);
   checkCfg(insns, privileged, points);
-  return { subprogStarts, points, liveRegs: computeLiveRegs(insns) };
+  const succ = successorTable(insns);
+  return { subprogStarts, points, liveRegs: computeLiveRegs(insns, succ), succ };
 }
 
 /**
@@ -359,24 +377,27 @@ const ARGS = 0x3e; // R1-R5
 function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
   const n = insns.length;
   const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
-  /** Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer. */
-  const slots: bigint[] = new Array(n).fill(0n);
+  /** Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer (2 halves). */
+  const slots = new Int32Array(2 * n);
   const seen = new Uint8Array(n);
   const work: number[] = [];
-  const join = (i: number, st: number, cx: number, pt: number, sl: bigint): void => {
+  const join = (i: number, st: number, cx: number, pt: number, slLo: number, slHi: number): void => {
     if (i >= n) return;
-    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt, d = slots[i] | sl;
-    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i] && d === slots[i]) return;
-    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; slots[i] = d; seen[i] = 1;
+    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt, dLo = slots[2 * i] | slLo, dHi = slots[2 * i + 1] | slHi;
+    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i] && dLo === slots[2 * i] && dHi === slots[2 * i + 1]) return;
+    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; slots[2 * i] = dLo; slots[2 * i + 1] = dHi; seen[i] = 1;
     work.push(i);
   };
-  join(0, FP, 2, FP | 2, 0n);
-  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS, 0n);
-  const slotBit = (off: number): bigint => (off < 0 && off >= -512 ? 1n << BigInt((-off - 1) >> 3) : 0n);
+  join(0, FP, 2, FP | 2, 0, 0);
+  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS, 0, 0);
+  /** The slot of a fixed offset (spi; -1 outside the stack). */
+  const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
+  /** Bit `spi` of the half `half` (0: slots 0-31, 1: 32-63); 0 for spi -1 or another half. */
+  const bitOf = (spi: number, half: number): number => (spi >= 0 && spi >> 5 === half ? 1 << (spi & 31) : 0);
   while (work.length) {
     const i = work.pop()!;
     const insn = insns[i];
-    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i], sl = slots[i];
+    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i], slLo = slots[2 * i], slHi = slots[2 * i + 1];
     const d = 1 << insn.dst, s = 1 << insn.src;
     const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
       st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
@@ -392,16 +413,17 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
       } else setDst(false, false, false);
     } else if (cls === CLASS.LDX) {
       let fill = false;
-      if (dw && insn.src === 10) fill = (sl & slotBit(insn.off)) !== 0n;
-      else if (dw && st & s) fill = sl !== 0n || insn.src !== 10;
+      if (dw && insn.src === 10) { const spi = slotOf(insn.off); fill = ((slLo & bitOf(spi, 0)) | (slHi & bitOf(spi, 1))) !== 0; }
+      else if (dw && st & s) fill = (slLo | slHi) !== 0 || insn.src !== 10;
       setDst(fill, fill, fill || !!(cx & s));
     } else if (cls === CLASS.STX || cls === CLASS.ST) {
       const srcPtr = cls === CLASS.STX && !!(pt & s);
       if (insn.dst === 10) {
-        const bit = slotBit(insn.off);
-        sl = dw && srcPtr && opMode(insn.op) === MODE.MEM ? sl | bit : sl & ~bit;
+        const spi = slotOf(insn.off), lo = bitOf(spi, 0), hi = bitOf(spi, 1);
+        if (dw && srcPtr && opMode(insn.op) === MODE.MEM) { slLo |= lo; slHi |= hi; }
+        else { slLo &= ~lo; slHi &= ~hi; }
       } else if (st & d && srcPtr) {
-        sl = ALL_SLOTS;
+        slLo = slHi = -1;
       }
       if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
         const r = insn.imm === 0xf1 ? 1 : s;
@@ -413,9 +435,9 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
     } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
-      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl = ALL_SLOTS; }
+      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; slLo = slHi = -1; }
     }
-    for (const succ of successors(insns, i)) join(succ, st, cx, pt, sl);
+    for (const succ of successors(insns, i)) join(succ, st, cx, pt, slLo, slHi);
   }
   return sets;
 }
@@ -429,17 +451,23 @@ export interface PreciseSets {
    * through R10-relative fills. Loads through other pointers are left to the verifier, which marks
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
-  slots: bigint[];
+  slots: SlotMasks;
   /** Per insn: registers that may hold a stack pointer (for the stack liveness, liveness.ts). */
   mayStack: Uint16Array;
 }
 
-/** The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches. */
-export function stackSlotBits(off: number, size: number): bigint {
-  if (off >= 0 || off < -MAX_BPF_STACK) return 0n;
-  let bits = 0n;
-  for (let spi = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3); spi >= last; spi--) bits |= 1n << BigInt(spi);
-  return bits;
+/** Bits a..b (0 <= a <= b <= 31) of a 32-bit word. */
+const bitRange = (a: number, b: number): number => ((b === 31 ? -1 : (1 << (b + 1)) - 1) & ~((1 << a) - 1)) | 0;
+
+/**
+ * The 8-byte slots (bit spi) that a fixed-offset stack access of `size` bytes at `off` touches,
+ * as one 32-bit half: `half` 0 gives slots 0-31, 1 gives slots 32-63.
+ */
+export function stackSlotHalf(off: number, size: number, half: number): number {
+  if (off >= 0 || off < -MAX_BPF_STACK) return 0;
+  const first = (-off - 1) >> 3, last = Math.max(0, (-(off + size - 1) - 1) >> 3);
+  const a = Math.max(last, 32 * half), b = Math.min(first, 32 * half + 31);
+  return a > b ? 0 : bitRange(a - 32 * half, b - 32 * half);
 }
 
 /**
@@ -454,11 +482,12 @@ export function stackSlotBits(off: number, size: number): bigint {
  */
 export function computePrecise(
   insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean, globalSubprogs: readonly boolean[] = [],
+  succ: Int32Array = successorTable(insns),
 ): PreciseSets {
   const n = insns.length;
   const ptrs = mayPointers(insns, subprogStarts);
   const sens = new Uint16Array(n);
-  const slots: bigint[] = new Array(n).fill(0n);
+  const slots = new Int32Array(2 * n);
   const mainEnd = subprogStarts[1] ?? n;
   const subprogOf = (i: number): number => {
     let sp = 0;
@@ -468,9 +497,9 @@ export function computePrecise(
   const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
   /** An aligned 8-byte store overwrites its whole slot. */
   const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
-  let outSlots = 0n;
+  let outLo = 0, outHi = 0;
   // Per insn: [uses that are always value-sensitive, registers defined, propagation rule]; the
-  // slots before the insn are left in `outSlots`.
+  // slots before the insn are left in `outLo` (slots 0-31) and `outHi` (32-63).
   const transfer = (i: number, out: number): number => {
     const insn = insns[i];
     const d = 1 << insn.dst, s = 1 << insn.src;
@@ -481,11 +510,17 @@ export function computePrecise(
       return out & d ? out | (x ? s : 0) : out & ~d;
     }
     if (cls === CLASS.LDX) {
-      if (out & d && insn.src === 10) outSlots |= stackSlotBits(insn.off, size(insn.op));
+      if (out & d && insn.src === 10) {
+        outLo |= stackSlotHalf(insn.off, size(insn.op), 0);
+        outHi |= stackSlotHalf(insn.off, size(insn.op), 1);
+      }
       return out & ~d;
     }
     if (cls === CLASS.ST) {
-      if (insn.dst === 10 && whole(insn)) outSlots &= ~stackSlotBits(insn.off, 8);
+      if (insn.dst === 10 && whole(insn)) {
+        outLo &= ~stackSlotHalf(insn.off, 8, 0);
+        outHi &= ~stackSlotHalf(insn.off, 8, 1);
+      }
       return out;
     }
     if (cls === CLASS.STX) {
@@ -494,13 +529,13 @@ export function computePrecise(
         if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
         if (insn.imm === 0xf1) r |= 1;
         // Atomics on the stack (rare): every slot and the operand matter.
-        if (insn.dst === 10 || ptrs.stack[i] & d) { outSlots = ALL_SLOTS; r |= s; }
+        if (insn.dst === 10 || ptrs.stack[i] & d) { outLo = outHi = -1; r |= s; }
         return r;
       }
       if (insn.dst === 10) {
-        const bits = stackSlotBits(insn.off, size(insn.op));
-        if (outSlots & bits) r |= s;
-        if (whole(insn)) outSlots &= ~bits;
+        const lo = stackSlotHalf(insn.off, size(insn.op), 0), hi = stackSlotHalf(insn.off, size(insn.op), 1);
+        if ((outLo & lo) | (outHi & hi)) r |= s;
+        if (whole(insn)) { outLo &= ~lo; outHi &= ~hi; }
         return r;
       }
       return ptrs.stack[i] & d ? r | s : r;
@@ -509,7 +544,7 @@ export function computePrecise(
     if (cls === CLASS.LD) return out & ~CALLER_SAVED;
     const o = opCode(insn.op);
     // A global function (verified on its own) only has to return some scalar.
-    if (o === JMP.EXIT) { outSlots = 0n; return (i < mainEnd && !mainExitChecked) || globalSubprogs[subprogOf(i)] ? 0 : 1; }
+    if (o === JMP.EXIT) { outLo = outHi = 0; return (i < mainEnd && !mainExitChecked) || globalSubprogs[subprogOf(i)] ? 0 : 1; }
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
@@ -536,10 +571,15 @@ export function computePrecise(
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       let out = 0;
-      outSlots = 0n;
-      for (const succ of successors(insns, i)) if (succ < n) { out |= sens[succ]; outSlots |= slots[succ]; }
+      outLo = outHi = 0;
+      for (let k = 2 * i; k < 2 * i + 2; k++) {
+        const t = succ[k];
+        if (t >= 0) { out |= sens[t]; outLo |= slots[2 * t]; outHi |= slots[2 * t + 1]; }
+      }
       const inn = transfer(i, out) & 0x3ff;
-      if (inn !== sens[i] || outSlots !== slots[i]) { sens[i] = inn; slots[i] = outSlots; changed = true; }
+      if (inn !== sens[i] || outLo !== slots[2 * i] || outHi !== slots[2 * i + 1]) {
+        sens[i] = inn; slots[2 * i] = outLo; slots[2 * i + 1] = outHi; changed = true;
+      }
     }
   }
   return { regs: sens, slots, mayStack: ptrs.stack };

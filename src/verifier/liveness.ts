@@ -17,79 +17,87 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
-import { ALL_SLOTS } from './state.js';
-import { stackSlotBits, successors } from './cfg.js';
+import { stackSlotHalf, successorTable } from './cfg.js';
 
 const ARGS = 0x3e; // R1-R5
 
-/** Live stack slots per instruction, static for R10-relative accesses and recorded for the rest. */
+/**
+ * Live stack slots per instruction, static for R10-relative accesses and recorded for the rest.
+ * Slot sets are kept as two 32-bit halves per instruction (index 2i: slots 0-31, 2i+1: 32-63).
+ */
 export class StackLiveness {
   // Per instruction: live_before = gen | dyn | (live_after & ~kill); nothing is live after an exit.
-  private readonly gen: bigint[];
-  private readonly kill: bigint[];
+  private readonly gen: Int32Array;
+  private readonly kill: Int32Array;
   private readonly exits: Uint8Array;
   /** Reads recorded by the verifier (bit spi of the current frame). */
-  private readonly dyn: bigint[];
-  private readonly live: bigint[];
-  /** `live` as 32-bit halves, two per instruction (low slots 0-31, high 32-63), for statesEqual. */
+  private readonly dyn: Int32Array;
+  /** Live slots before each instruction, for statesEqual. */
   readonly liveHalves: Int32Array;
-  private readonly succ: number[][];
-  private readonly preds: number[][];
+  /** Up to two successors per instruction (-1: none). */
+  private readonly succ: Int32Array;
+  /** Predecessors of instruction i: predList[predStart[i] .. predStart[i + 1]). */
+  private readonly predStart: Int32Array;
+  private readonly predList: Int32Array;
   private readonly work: number[] = [];
 
   /**
    * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
    * reads through them are recorded with markRead; else they make every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean) {
+  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, succ: Int32Array = successorTable(insns)) {
     const n = insns.length;
-    this.gen = new Array(n).fill(0n);
-    this.kill = new Array(n).fill(0n);
+    const gen = this.gen = new Int32Array(2 * n);
+    const kill = this.kill = new Int32Array(2 * n);
     this.exits = new Uint8Array(n);
-    this.dyn = new Array(n).fill(0n);
-    this.live = new Array(n).fill(0n);
+    this.dyn = new Int32Array(2 * n);
     this.liveHalves = new Int32Array(2 * n);
-    this.succ = new Array(n);
-    this.preds = Array.from({ length: n }, () => []);
-    const all = dynamic ? 0n : ALL_SLOTS;
+    this.succ = succ;
+    const predStart = this.predStart = new Int32Array(n + 1);
+    const all = dynamic ? 0 : -1;
+    const setGen = (i: number, off: number, size: number): void => {
+      gen[2 * i] = stackSlotHalf(off, size, 0);
+      gen[2 * i + 1] = stackSlotHalf(off, size, 1);
+    };
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
-      this.succ[i] = successors(insns, i).filter((s) => s < n);
-      for (const s of this.succ[i]) this.preds[s].push(i);
+      for (let k = 2 * i; k < 2 * i + 2; k++) if (succ[k] >= 0) predStart[succ[k] + 1]++;
       const cls = opClass(insn.op);
       const size = SIZE_BYTES[opSize(insn.op) >> 3];
       const viaStack = (r: number): boolean => r !== 10 && (mayStack[i] & (1 << r)) !== 0;
       if (cls === CLASS.LDX) {
-        if (insn.src === 10) this.gen[i] = stackSlotBits(insn.off, size);
-        else if (viaStack(insn.src)) this.gen[i] = all;
+        if (insn.src === 10) setGen(i, insn.off, size);
+        else if (viaStack(insn.src)) gen[2 * i] = gen[2 * i + 1] = all;
       } else if (cls === CLASS.ST || (cls === CLASS.STX && opMode(insn.op) === MODE.MEM)) {
         // An aligned 8-byte store through R10 overwrites its slot; narrower ones leave part of
         // it, and stores through other pointers are not known to overwrite anything. A store
         // reads nothing for root; liveness is ignored for unprivileged programs.
-        if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) this.kill[i] = stackSlotBits(insn.off, 8);
+        if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) {
+          kill[2 * i] = stackSlotHalf(insn.off, 8, 0);
+          kill[2 * i + 1] = stackSlotHalf(insn.off, 8, 1);
+        }
       } else if (cls === CLASS.STX) {
         // Atomics read the bytes they modify (load-acquire reads through the source register).
         const ptr = insn.imm === ATOMIC.LOAD_ACQ ? insn.src : insn.dst;
-        if (ptr === 10) this.gen[i] = stackSlotBits(insn.off, size);
-        else if (viaStack(ptr)) this.gen[i] = all;
+        if (ptr === 10) setGen(i, insn.off, size);
+        else if (viaStack(ptr)) gen[2 * i] = gen[2 * i + 1] = all;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.CALL) {
         // Callees and kfuncs may read the caller's stack from their own frame; helpers read
         // their memory arguments.
-        if (insn.src !== 0) this.gen[i] = ALL_SLOTS;
-        else if (mayStack[i] & ARGS) this.gen[i] = all;
+        if (insn.src !== 0) gen[2 * i] = gen[2 * i + 1] = -1;
+        else if (mayStack[i] & ARGS) gen[2 * i] = gen[2 * i + 1] = all;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.EXIT) {
         this.exits[i] = 1;
       }
       if (insn.op === OP_LDDW) i++;
     }
+    for (let i = 0; i < n; i++) predStart[i + 1] += predStart[i];
+    const predList = this.predList = new Int32Array(predStart[n]);
+    const fill = predStart.slice(0, n);
+    for (let i = 0; i < 2 * n; i++) if (succ[i] >= 0) predList[fill[succ[i]]++] = i >> 1;
     // Initial fixpoint: every instruction once, then whatever changes.
     for (let i = 0; i < n; i++) if (!(i > 0 && insns[i - 1].op === OP_LDDW)) this.work.push(i);
     this.propagate();
-  }
-
-  /** Slots that may be read at or after insn `i` (bit spi). */
-  liveBefore(i: number): bigint {
-    return this.live[i] ?? ALL_SLOTS;
   }
 
   /**
@@ -97,28 +105,33 @@ export class StackLiveness {
    * the frame pointer). Reads the static pass already counts change nothing.
    */
   markRead(i: number, off: number, size: number): void {
-    const bits = stackSlotBits(off, size), known = this.gen[i] | this.dyn[i];
-    if ((known | bits) === known) return;
-    this.dyn[i] |= bits;
+    const lo = stackSlotHalf(off, size, 0), hi = stackSlotHalf(off, size, 1);
+    const { gen, dyn } = this;
+    const knownLo = gen[2 * i] | dyn[2 * i], knownHi = gen[2 * i + 1] | dyn[2 * i + 1];
+    if ((knownLo | lo) === knownLo && (knownHi | hi) === knownHi) return;
+    dyn[2 * i] |= lo;
+    dyn[2 * i + 1] |= hi;
     this.work.push(i);
     this.propagate();
   }
 
   private propagate(): void {
-    const { work, live } = this;
+    const { work, liveHalves: live, gen, dyn, kill, succ, predStart, predList, exits } = this;
     while (work.length) {
       const i = work.pop()!;
-      let inn = this.gen[i] | this.dyn[i];
-      if (!this.exits[i]) {
-        let out = 0n;
-        for (const s of this.succ[i]) out |= live[s];
-        inn |= out & ~this.kill[i];
+      let lo = gen[2 * i] | dyn[2 * i], hi = gen[2 * i + 1] | dyn[2 * i + 1];
+      if (!exits[i]) {
+        let outLo = 0, outHi = 0;
+        const s0 = succ[2 * i], s1 = succ[2 * i + 1];
+        if (s0 >= 0) { outLo |= live[2 * s0]; outHi |= live[2 * s0 + 1]; }
+        if (s1 >= 0) { outLo |= live[2 * s1]; outHi |= live[2 * s1 + 1]; }
+        lo |= outLo & ~kill[2 * i];
+        hi |= outHi & ~kill[2 * i + 1];
       }
-      if (inn === live[i]) continue;
-      live[i] = inn;
-      this.liveHalves[2 * i] = Number(inn & 0xffffffffn) | 0;
-      this.liveHalves[2 * i + 1] = Number(inn >> 32n) | 0;
-      for (const p of this.preds[i]) work.push(p);
+      if (lo === live[2 * i] && hi === live[2 * i + 1]) continue;
+      live[2 * i] = lo;
+      live[2 * i + 1] = hi;
+      for (let p = predStart[i]; p < predStart[i + 1]; p++) work.push(predList[p]);
     }
   }
 }

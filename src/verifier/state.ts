@@ -403,7 +403,14 @@ const slotBit = (lo: number, hi: number, spi: number): boolean => ((spi < 32 ? l
  */
 function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allowUninit: boolean,
   preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): number {
+  // A stack both frames still share (copy-on-write) holds the same bytes and spilled registers:
+  // a slot whose spilled register carries no id subsumes itself whatever the mode.
+  const shared = o.stype === c.stype && o.spilled === c.spilled && o.allocated <= c.allocated;
   for (let spi = 0; spi * BPF_REG_SIZE < o.allocated; spi++) {
+    if (shared) {
+      const sp = o.spilled[spi];
+      if (sp === undefined || (sp.id === 0 && sp.refObjId === 0)) continue;
+    }
     if (!slotSafe(o, c, spi, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return spi;
   }
   return -1;
@@ -454,20 +461,6 @@ function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, 
  * then 32-63): the spilled slots whose values matter there, or the slots that may still be read.
  */
 export type SlotMasks = Int32Array;
-
-/** Packs per-instruction u64 precise-slot masks (missing entries: every slot) for statesEqual. */
-export function packSlotMasks(n: number, precise: readonly bigint[]): SlotMasks {
-  const out = new Int32Array(2 * n);
-  for (let i = 0; i < n; i++) {
-    const m = precise[i];
-    // The common masks (none, all) without bigint arithmetic.
-    if (m === 0n) continue;
-    if (m === undefined || m === ALL_SLOTS) { out[2 * i] = out[2 * i + 1] = -1; continue; }
-    out[2 * i] = Number(m & 0xffffffffn) | 0;
-    out[2 * i + 1] = Number(m >> 32n) | 0;
-  }
-  return out;
-}
 
 /**
  * states_equal: `old` (a checkpoint) subsumes `cur`. `liveMasks(insn)` gives the registers live

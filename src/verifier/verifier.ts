@@ -8,12 +8,12 @@ import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCod
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
-import { analyzeCfg, computePrecise, stackSlotBits, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, packSlotMasks, type SlotMasks,
+  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
@@ -148,7 +148,7 @@ class Verifier {
   private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: [], mayStack: new Uint16Array(0) };
+  private precise: PreciseSets = { regs: new Uint16Array(0), slots: new Int32Array(0), mayStack: new Uint16Array(0) };
   private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   /** The precise stack slot masks of `precise`, packed for statesEqual. */
@@ -272,8 +272,9 @@ class Verifier {
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
-    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined, this.globals.map((g) => !!g));
-    this.slotMasks = packSlotMasks(n, this.precise.slots);
+    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
+      this.globals.map((g) => !!g), this.cfg.succ);
+    this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
@@ -294,7 +295,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks);
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg.succ);
     const main = new FuncState(0, -1, 0);
     main.regs[1].markPtr(RegType.CTX);
     main.regs[BPF_REG_FP].markPtr(RegType.STACK);
