@@ -851,8 +851,8 @@ class Verifier {
       if (src.type !== RegType.SCALAR || !src.isConst()) return;
     }
     let hi: number;
-    if (dst.smin === -1n && dst.smax === 0n) hi = U32;
-    else if (dst.s32min === -1 && dst.s32max === 0 && dst.umax <= 0xffffffffn) hi = 0;
+    if (dst.sminHi === -1 && dst.sminLo === -1 && dst.smaxHi === 0 && dst.smaxLo === 0) hi = U32;
+    else if (dst.s32min === -1 && dst.s32max === 0 && dst.umaxHi === 0) hi = 0;
     else return;
     const other = this.pushStack(this.insnIdx, this.insnIdx);
     other.cur.regs[insn.dst].markKnownBits(0, 0);
