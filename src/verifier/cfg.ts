@@ -377,27 +377,43 @@ const ARGS = 0x3e; // R1-R5
 function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
   const n = insns.length;
   const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
-  /** Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer (2 halves). */
-  const slots = new Int32Array(2 * n);
+  /**
+   * Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer, by kind
+   * (stack, ctx, any pointer), each as two 32-bit halves: 6 words per insn.
+   */
+  const slots = new Int32Array(6 * n);
+  const sl = new Int32Array(6);
   const seen = new Uint8Array(n);
   const work: number[] = [];
-  const join = (i: number, st: number, cx: number, pt: number, slLo: number, slHi: number): void => {
+  const join = (i: number, st: number, cx: number, pt: number): void => {
     if (i >= n) return;
-    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt, dLo = slots[2 * i] | slLo, dHi = slots[2 * i + 1] | slHi;
-    if (seen[i] && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i] && dLo === slots[2 * i] && dHi === slots[2 * i + 1]) return;
-    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; slots[2 * i] = dLo; slots[2 * i + 1] = dHi; seen[i] = 1;
+    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt;
+    let same = seen[i] === 1 && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i];
+    for (let k = 0; k < 6; k++) {
+      const v = slots[6 * i + k] | sl[k];
+      if (v !== slots[6 * i + k]) { slots[6 * i + k] = v; same = false; }
+    }
+    if (same) return;
+    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; seen[i] = 1;
     work.push(i);
   };
-  join(0, FP, 2, FP | 2, 0, 0);
-  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS, 0, 0);
+  join(0, FP, 2, FP | 2);
+  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
   /** The slot of a fixed offset (spi; -1 outside the stack). */
   const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
-  /** Bit `spi` of the half `half` (0: slots 0-31, 1: 32-63); 0 for spi -1 or another half. */
-  const bitOf = (spi: number, half: number): number => (spi >= 0 && spi >> 5 === half ? 1 << (spi & 31) : 0);
+  /** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any). */
+  const holds = (k: number, spi: number): boolean => spi >= 0 && ((sl[2 * k + (spi >> 5)] >>> (spi & 31)) & 1) === 1;
+  /** Slot `spi` now holds a pointer of the kinds set (or none). */
+  const setSlot = (spi: number, kinds: readonly boolean[]): void => {
+    if (spi < 0) return;
+    const w = spi >> 5, bit = 1 << (spi & 31);
+    for (let k = 0; k < 3; k++) sl[2 * k + w] = kinds[k] ? sl[2 * k + w] | bit : sl[2 * k + w] & ~bit;
+  };
   while (work.length) {
     const i = work.pop()!;
     const insn = insns[i];
-    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i], slLo = slots[2 * i], slHi = slots[2 * i + 1];
+    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i];
+    for (let k = 0; k < 6; k++) sl[k] = slots[6 * i + k];
     const d = 1 << insn.dst, s = 1 << insn.src;
     const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
       st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
@@ -412,18 +428,22 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
         if (x) setDst(!!(st & (d | s)), !!(cx & (d | s)), !!(pt & (d | s)));
       } else setDst(false, false, false);
     } else if (cls === CLASS.LDX) {
-      let fill = false;
-      if (dw && insn.src === 10) { const spi = slotOf(insn.off); fill = ((slLo & bitOf(spi, 0)) | (slHi & bitOf(spi, 1))) !== 0; }
-      else if (dw && st & s) fill = (slLo | slHi) !== 0 || insn.src !== 10;
-      setDst(fill, fill, fill || !!(cx & s));
+      if (dw && insn.src === 10) {
+        const spi = slotOf(insn.off);
+        setDst(holds(0, spi), holds(1, spi), holds(2, spi) || !!(cx & s));
+      } else if (dw && st & s) {
+        // Through another stack pointer: any slot, or a pointer the callee left.
+        setDst(true, true, true);
+      } else {
+        setDst(false, false, !!(cx & s));
+      }
     } else if (cls === CLASS.STX || cls === CLASS.ST) {
       const srcPtr = cls === CLASS.STX && !!(pt & s);
+      const kinds = [cls === CLASS.STX && !!(st & s), cls === CLASS.STX && !!(cx & s), srcPtr];
       if (insn.dst === 10) {
-        const spi = slotOf(insn.off), lo = bitOf(spi, 0), hi = bitOf(spi, 1);
-        if (dw && srcPtr && opMode(insn.op) === MODE.MEM) { slLo |= lo; slHi |= hi; }
-        else { slLo &= ~lo; slHi &= ~hi; }
+        setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : [false, false, false]);
       } else if (st & d && srcPtr) {
-        slLo = slHi = -1;
+        for (let k = 0; k < 3; k++) if (kinds[k]) sl[2 * k] = sl[2 * k + 1] = -1;
       }
       if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
         const r = insn.imm === 0xf1 ? 1 : s;
@@ -435,9 +455,9 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
     } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
       st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
-      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; slLo = slHi = -1; }
+      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl.fill(-1); }
     }
-    for (const succ of successors(insns, i)) join(succ, st, cx, pt, slLo, slHi);
+    for (const succ of successors(insns, i)) join(succ, st, cx, pt);
   }
   return sets;
 }
@@ -548,9 +568,13 @@ export function computePrecise(
     if (o === JMP.JA) return out;
     if (o === JMP.CALL) {
       let use = ARGS;
-      // A global function's arguments are checked by type only.
-      if (insn.src === BPF_PSEUDO_CALL && globalSubprogs[subprogStarts.indexOf(i + insn.imm + 1)]) use = 0;
-      else if (insn.src === 0) {
+      if (insn.src === BPF_PSEUDO_CALL) {
+        // A global function's arguments are checked by type only; a static one needs the
+        // arguments whose values matter at its entry (its exits need R0, so arguments that flow
+        // into the returned value count too).
+        const target = i + insn.imm + 1;
+        use = globalSubprogs[subprogStarts.indexOf(target)] ? 0 : sens[target] & ARGS;
+      } else if (insn.src === 0) {
         const proto = helperProto(insn.imm);
         if (proto) {
           use = 0;
