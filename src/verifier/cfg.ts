@@ -403,11 +403,11 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
   const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
   /** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any). */
   const holds = (k: number, spi: number): boolean => spi >= 0 && ((sl[2 * k + (spi >> 5)] >>> (spi & 31)) & 1) === 1;
-  /** Slot `spi` now holds a pointer of the kinds set (or none). */
-  const setSlot = (spi: number, kinds: readonly boolean[]): void => {
+  /** Slot `spi` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
+  const setSlot = (spi: number, kinds: number): void => {
     if (spi < 0) return;
     const w = spi >> 5, bit = 1 << (spi & 31);
-    for (let k = 0; k < 3; k++) sl[2 * k + w] = kinds[k] ? sl[2 * k + w] | bit : sl[2 * k + w] & ~bit;
+    for (let k = 0; k < 3; k++) sl[2 * k + w] = (kinds >> k) & 1 ? sl[2 * k + w] | bit : sl[2 * k + w] & ~bit;
   };
   while (work.length) {
     const i = work.pop()!;
@@ -439,11 +439,11 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
       }
     } else if (cls === CLASS.STX || cls === CLASS.ST) {
       const srcPtr = cls === CLASS.STX && !!(pt & s);
-      const kinds = [cls === CLASS.STX && !!(st & s), cls === CLASS.STX && !!(cx & s), srcPtr];
+      const kinds = cls === CLASS.STX ? (st & s ? 1 : 0) | (cx & s ? 2 : 0) | (srcPtr ? 4 : 0) : 0;
       if (insn.dst === 10) {
-        setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : [false, false, false]);
+        setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : 0);
       } else if (st & d && srcPtr) {
-        for (let k = 0; k < 3; k++) if (kinds[k]) sl[2 * k] = sl[2 * k + 1] = -1;
+        for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[2 * k] = sl[2 * k + 1] = -1;
       }
       if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
         const r = insn.imm === 0xf1 ? 1 : s;
