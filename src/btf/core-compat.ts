@@ -66,11 +66,7 @@ export function typesAreCompat(local: BtfSpec, localId: number, targ: BtfSpec, t
         return true;
       case 'INT':
         return lt.bitsOffset === 0 && (tt as typeof lt).bitsOffset === 0;
-      case 'PTR':
-        localId = lt.type;
-        targId = (tt as typeof lt).type;
-        continue;
-      case 'ARRAY':
+      case 'PTR': case 'ARRAY':
         localId = lt.type;
         targId = (tt as typeof lt).type;
         continue;
