@@ -140,8 +140,9 @@ export const SLOT_TYPE_CHARS = '?rm0';
 
 /**
  * One call frame: registers and its 512-byte stack. The stack (`stype` and `spilled`) is shared
- * copy-on-write between a frame and its clones: call `ownStack()` before writing either of them
- * or any spilled register.
+ * copy-on-write between a frame and its clones: call `ownStack()` before writing either of them.
+ * Spilled registers are never modified in place (they may belong to several stacks): a changed
+ * spill is a new Reg stored in the slot.
  */
 export class FuncState {
   regs: Reg[];
@@ -186,12 +187,7 @@ export class FuncState {
   ownStack(): void {
     if (!this.stackShared) return;
     this.stype = this.stype.slice();
-    const old = this.spilled, n = old.length, spilled = new Array<Reg | undefined>(n);
-    for (let i = 0; i < n; i++) {
-      const r = old[i];
-      spilled[i] = r === undefined ? undefined : r.clone();
-    }
-    this.spilled = spilled;
+    this.spilled = this.spilled.slice();
     this.stackShared = false;
   }
 }

@@ -658,7 +658,9 @@ class Verifier {
         const sp = f.spilled[spi];
         if (!sp || f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || !match(sp)) continue;
         f.ownStack();
-        update(f.spilled[spi]!);
+        const copy = sp.clone();
+        update(copy);
+        f.spilled[spi] = copy;
       }
     }
   }
@@ -1323,7 +1325,7 @@ class Verifier {
         if (size <= spillSize && off % BPF_REG_SIZE === 0) {
           if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) {
             f.ownStack();
-            sp = f.spilled[spi]!;
+            sp = f.spilled[spi] = sp.clone();
             this.assignScalarId(sp);
           }
           dst.copyFrom(sp);
