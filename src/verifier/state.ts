@@ -135,6 +135,17 @@ export class Reg extends Bounds {
   }
 }
 
+/** Every register (bit i). */
+const ALL_REGS = (1 << MAX_BPF_REG) - 1;
+/**
+ * Set TSBPF_VERIFIER_CHECK_SHARING=1 to freeze every register that frames share: a write that
+ * skips `FuncState.reg` then throws (tests run with it).
+ */
+const CHECK_SHARING = process.env.TSBPF_VERIFIER_CHECK_SHARING === '1';
+/** The register of every NOT_INIT slot set by `setNotInit` (never written: frames own a copy first). */
+const NOT_INIT_REG = new Reg();
+if (CHECK_SHARING) Object.freeze(NOT_INIT_REG);
+
 export const STACK_INVALID = 0, STACK_SPILL = 1, STACK_MISC = 2, STACK_ZERO = 3;
 export const SLOT_TYPE_CHARS = '?rm0';
 
@@ -145,7 +156,13 @@ export const SLOT_TYPE_CHARS = '?rm0';
  * spill is a new Reg stored in the slot.
  */
 export class FuncState {
+  /**
+   * Registers, for reading. An entry may be shared with copies of this frame and must not be
+   * modified through this array: `reg(i)` gives a register to write.
+   */
   regs: Reg[];
+  /** Registers (bit i) that are this frame's own, not shared with a copy. */
+  private ownedRegs = 0;
   /** Slot type of each stack byte, indexed by `-off - 1` (read-only unless owned). */
   stype: Uint8Array;
   /** Spilled register of each 8-byte slot, valid when its bytes are STACK_SPILL (read-only unless owned). */
@@ -166,22 +183,36 @@ export class FuncState {
     this.callsite = callsite;
     this.subprog = subprog;
     if (copy) {
-      const regs = new Array<Reg>(MAX_BPF_REG);
-      for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = copy.regs[i].clone();
-      this.regs = regs;
+      // Registers are shared copy-on-write too: neither frame owns them any more.
+      this.regs = copy.regs.slice();
+      copy.ownedRegs = 0;
       this.stype = copy.stype;
       this.spilled = copy.spilled;
+      if (CHECK_SHARING) for (const r of [...this.regs, ...this.spilled]) if (r) Object.freeze(r);
       this.stackShared = copy.stackShared = true;
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
       this.regs = Array.from({ length: MAX_BPF_REG }, () => new Reg());
+      this.ownedRegs = ALL_REGS;
       this.stype = new Uint8Array(MAX_BPF_STACK);
       this.spilled = new Array(MAX_BPF_STACK / BPF_REG_SIZE).fill(undefined);
     }
   }
   clone(): FuncState {
     return new FuncState(this.frameno, this.callsite, this.subprog, this);
+  }
+  /** Register `i` to write: this frame's own copy of it. */
+  reg(i: number): Reg {
+    const r = this.regs[i];
+    if ((this.ownedRegs >> i) & 1) return r;
+    this.ownedRegs |= 1 << i;
+    return (this.regs[i] = r.clone());
+  }
+  /** Makes register `i` NOT_INIT (mark_reg_not_init), sharing one unwritable register. */
+  setNotInit(i: number): void {
+    this.regs[i] = NOT_INIT_REG;
+    this.ownedRegs &= ~(1 << i);
   }
   /** Gives this frame its own copy of a shared stack, before a write. */
   ownStack(): void {
@@ -420,6 +451,14 @@ const regOk = (o: Reg, c: Reg, idmap: IdMap | null, exact: number, precise = tru
 function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, exact: number, allowUninit: boolean,
   preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): boolean {
   const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated, base = spi * BPF_REG_SIZE;
+  // The same bytes and the same spilled register (spills are shared between copies of a stack,
+  // never modified): the slot subsumes itself in every mode, unless its ids need mapping.
+  if (base + BPF_REG_SIZE <= cAllocated && o.spilled[spi] === c.spilled[spi]) {
+    const sp = o.spilled[spi];
+    let j = 0;
+    while (j < BPF_REG_SIZE && ostype[base + j] === cstype[base + j]) j++;
+    if (j === BPF_REG_SIZE && (ostype[base + 7] !== STACK_SPILL || sp === undefined || (sp.id === 0 && sp.refObjId === 0))) return true;
+  }
   if (exact === EXACT) {
     for (let j = 0; j < BPF_REG_SIZE; j++) {
       const i = base + j;
@@ -501,7 +540,10 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
       !slotSafe(o, c, slotHint, null, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return false;
     for (let r = 0; r < MAX_BPF_REG; r++) {
       if (exact === NOT_EXACT && r !== BPF_REG_FP && !(live & (1 << r))) continue;
-      if (!regsafe(o.regs[r], c.regs[r], idmap, exact, (precise & (1 << r)) !== 0)) {
+      // A register both states still share (copy-on-write) subsumes itself, unless its ids need mapping.
+      const or = o.regs[r], cr = c.regs[r];
+      if (or === cr && or.id === 0 && or.refObjId === 0) continue;
+      if (!regsafe(or, cr, idmap, exact, (precise & (1 << r)) !== 0)) {
         old.failReg = fi * MAX_BPF_REG + r;
         return false;
       }

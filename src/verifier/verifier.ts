@@ -297,8 +297,8 @@ class Verifier {
     // the instruction that caused them, and stack liveness stays static.
     this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg.succ);
     const main = new FuncState(0, -1, 0);
-    main.regs[1].markPtr(RegType.CTX);
-    main.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    main.reg(1).markPtr(RegType.CTX);
+    main.reg(BPF_REG_FP).markPtr(RegType.STACK);
     this.cur = new VState([main]);
     this.scratch.all();
     this.doCheck();
@@ -363,7 +363,7 @@ class Verifier {
     const f = new FuncState(0, -1, subprog);
     if (g.unsupported) this.fail(g.unsupported);
     g.args.forEach((a, i) => {
-      const r = f.regs[i + 1];
+      const r = f.reg(i + 1);
       if (a.kind === 'scalar') r.markUnknown();
       else if (a.kind === 'ctx') r.markPtr(RegType.CTX);
       else {
@@ -372,7 +372,7 @@ class Verifier {
         if (a.kind === 'mem_or_null') r.id = ++this.idGen;
       }
     });
-    f.regs[BPF_REG_FP].markPtr(RegType.STACK);
+    f.reg(BPF_REG_FP).markPtr(RegType.STACK);
     return f;
   }
 
@@ -620,8 +620,14 @@ class Verifier {
     return this.cur.frames[this.cur.frames.length - 1];
   }
 
+  /** Register `regno` of the current frame, to read (see FuncState.regs). */
   private reg(regno: number): Reg {
     return this.frame.regs[regno];
+  }
+
+  /** Register `regno` of the current frame, to write. */
+  private wreg(regno: number): Reg {
+    return this.frame.reg(regno);
   }
 
   /** check_reg_arg(SRC_OP). */
@@ -638,7 +644,7 @@ class Verifier {
     if (regno >= MAX_BPF_REG) this.fail(`R${regno} is invalid`);
     if (regno === BPF_REG_FP) this.fail('frame pointer is read only');
     this.scratch.regs |= 1 << regno;
-    return this.frame.regs[regno];
+    return this.frame.reg(regno);
   }
 
   /** Pointer values are opaque to unprivileged programs (is_pointer_value). */
@@ -653,7 +659,7 @@ class Verifier {
   /** Applies `update` to every register and spilled register of every frame that `match` selects. */
   private forEachReg(st: VState, match: (r: Reg) => boolean, update: (r: Reg) => void): void {
     for (const f of st.frames) {
-      for (const r of f.regs) if (match(r)) update(r);
+      for (let i = 0; i < MAX_BPF_REG; i++) if (match(f.regs[i])) update(f.reg(i));
       for (let spi = 0; spi < f.spilled.length; spi++) {
         const sp = f.spilled[spi];
         if (!sp || f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || !match(sp)) continue;
@@ -745,10 +751,9 @@ class Verifier {
     if (mode === MODE.IND) this.srcReg(insn.src);
     if (this.cur.refs.length) this.fail('BPF_LD_[ABS|IND] would lead to reference leak');
     if (ctx.type !== RegType.CTX) this.fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');
-    for (let r = 1; r <= 5; r++) this.reg(r).markNotInit();
+    for (let r = 1; r <= 5; r++) this.frame.setNotInit(r);
     this.scratch.regs |= 0x3f;
-    const r0 = this.reg(0);
-    r0.markUnknown();
+    this.wreg(0).markUnknown();
   }
 
   // ---- ALU
@@ -764,9 +769,8 @@ class Verifier {
       } else if (s !== 0 || off !== 0 || (imm !== 16 && imm !== 32 && imm !== 64) || (alu64 && x)) {
         this.fail('BPF_END uses reserved fields');
       }
-      const r = this.srcReg(d);
-      if (this.isPointerValue(r)) this.fail(`R${d} pointer arithmetic prohibited`);
-      this.dstReg(d);
+      if (this.isPointerValue(this.srcReg(d))) this.fail(`R${d} pointer arithmetic prohibited`);
+      const r = this.dstReg(d);
       if (r.type !== RegType.SCALAR) { r.markUnknown(); return; }
       if (o === ALU.NEG) scalarAlu(r, r, 'neg', !alu64);
       else this.byteSwap(r, imm, !alu64 && !x);
@@ -785,7 +789,7 @@ class Verifier {
         dst.markKnownBits(alu64 && imm < 0 ? U32 : 0, imm >>> 0);
         return;
       }
-      const src = this.reg(s);
+      const src = this.wreg(s);
       if (alu64) {
         if (off === 0) {
           this.assignScalarId(src);
@@ -857,8 +861,8 @@ class Verifier {
     else if (dst.s32min === -1 && dst.s32max === 0 && dst.umaxHi === 0) hi = 0;
     else return;
     const other = this.pushStack(this.insnIdx, this.insnIdx);
-    other.cur.regs[insn.dst].markKnownBits(0, 0);
-    dst.markKnownBits(hi, U32);
+    other.cur.reg(insn.dst).markKnownBits(0, 0);
+    this.wreg(insn.dst).markKnownBits(hi, U32);
   }
 
   /** BPF_END: `toLe` for ALU|TO_LE (a truncation on little-endian); ALU|TO_BE and ALU64 bswap swap the bytes. */
@@ -894,7 +898,7 @@ class Verifier {
   /** adjust_reg_min_max_vals. */
   private adjustRegMinMax(insn: Instruction): void {
     const o = opCode(insn.op);
-    const dst = this.reg(insn.dst);
+    const dst = this.wreg(insn.dst);
     let src: Reg;
     if (opSource(insn.op) === SRC.X) {
       src = this.reg(insn.src);
@@ -943,7 +947,7 @@ class Verifier {
   private adjustPtr(insn: Instruction, ptr: Reg, off: Reg, swapped: boolean): void {
     const o = opCode(insn.op);
     const d = insn.dst;
-    const dst = this.reg(d);
+    const dst = this.wreg(d);
     if (opClass(insn.op) !== CLASS.ALU64) {
       if (o === ALU.SUB && this.privileged) { dst.markUnknown(); return; }
       this.fail(`R${d} 32-bit pointer arithmetic prohibited`);
@@ -1068,10 +1072,10 @@ class Verifier {
 
   /** check_mem_access: one load (`valueRegno` receives it) or store (`valueRegno` is stored, -1 = imm). */
   private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false, strictAlign = false): void {
+    // A load's destination first: the base register may be the same one.
+    const value = valueRegno < 0 ? undefined : write ? this.reg(valueRegno) : this.wreg(valueRegno);
     const r = this.reg(regno);
     const off = insnOff + r.off;
-    const regs = this.frame.regs;
-    const value = valueRegno >= 0 ? regs[valueRegno] : undefined;
     // Stack accesses are always strictly aligned; atomics (strictAlign) are, whatever the pointer.
     if ((r.type === RegType.STACK || strictAlign) && size > 1 && !tnumIsAlignedTo(r, r.off + insnOff, size)) {
       const desc = r.type === RegType.STACK ? 'stack ' : r.type === RegType.MAP_VALUE ? 'value ' : r.type === RegType.MAP_KEY ? 'key ' : '';
@@ -1258,13 +1262,16 @@ class Verifier {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
     const spilled = f.stype[base + 7] === STACK_SPILL ? f.spilled[spi] : undefined;
     if (!this.privileged && spilled && spilled.type !== RegType.SCALAR && size !== BPF_REG_SIZE) this.fail('attempt to corrupt spilled pointer on stack');
-    const value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
+    let value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     this.scratch.markSlot(spi);
     const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
     f.ownStack();
     if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
       const fits = regWidth(value) <= 8 * size;
-      if (fits) this.assignScalarId(value);
+      if (fits) {
+        value = this.wreg(valueRegno);
+        this.assignScalarId(value);
+      }
       this.saveRegisterState(f, spi, value, size);
       if (!fits) f.spilled[spi]!.id = 0;
     } else if (!value && off % BPF_REG_SIZE === 0 && isStImm && this.privileged) {
@@ -1310,7 +1317,7 @@ class Verifier {
   private stackReadFixed(f: FuncState, off: number, size: number, dstRegno: number): void {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
     this.scratch.markSlot(spi);
-    const dst = dstRegno >= 0 ? this.frame.regs[dstRegno] : undefined;
+    const dst = dstRegno >= 0 ? this.wreg(dstRegno) : undefined;
     let sp = f.spilled[spi];
     if (f.stype[base + 7] === STACK_SPILL && sp) {
       this.countHistEntry();
@@ -1366,7 +1373,7 @@ class Verifier {
       if (f.stype[slot] !== STACK_ZERO) break;
       zeros++;
     }
-    const dst = this.frame.regs[dstRegno];
+    const dst = this.wreg(dstRegno);
     if (zeros === maxOff - minOff) dst.markKnown(0n);
     else dst.markUnknown();
   }
@@ -1418,7 +1425,6 @@ class Verifier {
       const sp = f.spilled[spi];
       if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
         if (clobber) {
-          sp.markUnknown();
           for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
           f.spilled[spi] = undefined;
         }
@@ -1467,7 +1473,7 @@ class Verifier {
       const r0 = callee.regs[0];
       if (r0.type === RegType.STACK && r0.frameno === callee.frameno) this.fail('cannot return stack pointer to the caller');
       const caller = cur.frames[cur.frames.length - 2];
-      if (!callee.inCallback) caller.regs[0].copyFrom(r0);
+      if (!callee.inCallback) caller.reg(0).copyFrom(r0);
       this.insnIdx = callee.inCallback ? callee.callsite : callee.callsite + 1;
       if (this.level) {
         this.verbose('returning from callee:\n');
@@ -1519,10 +1525,11 @@ class Verifier {
     if (global) return this.checkGlobalCall(idx, subprog, global);
     const caller = this.frame;
     const callee = new FuncState(cur.frames.length, idx, subprog);
-    for (let r = 1; r <= 5; r++) callee.regs[r].copyFrom(caller.regs[r]);
-    callee.regs[BPF_REG_FP].markPtr(RegType.STACK);
-    callee.regs[BPF_REG_FP].frameno = callee.frameno;
-    for (let r = 0; r <= 5; r++) caller.regs[r].markNotInit();
+    for (let r = 1; r <= 5; r++) callee.reg(r).copyFrom(caller.regs[r]);
+    const fp = callee.reg(BPF_REG_FP);
+    fp.markPtr(RegType.STACK);
+    fp.frameno = callee.frameno;
+    for (let r = 0; r <= 5; r++) caller.setNotInit(r);
     cur.frames.push(callee);
     if (this.level) {
       this.verbose('caller:\n');
@@ -1550,9 +1557,8 @@ class Verifier {
     this.verbose(`Func#${subprog} ('${g.name}') is global and assumed valid.\n`);
     if (this.changesPkt[subprog]) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
     if (!this.called[subprog]) this.called[subprog] = CALLED_GLOBAL;
-    const regs = this.frame.regs;
-    for (let r = 1; r <= 5; r++) regs[r].markNotInit();
-    regs[0].markUnknown();
+    for (let r = 1; r <= 5; r++) this.frame.setNotInit(r);
+    this.wreg(0).markUnknown();
     // The log shows R0 only: the stack the arguments point to is checked, not printed.
     this.scratch.clear();
     this.scratch.regs = 0x3f;
@@ -1573,13 +1579,14 @@ class Verifier {
       // the pointer had been null-checked.
       if (r.type === RegType.SCALAR && r.isZero()) return;
       const type = r.type;
-      r.type = notNullType(type);
+      const w = this.wreg(regno);
+      w.type = notNullType(type);
       try {
         const meta = { rawRegno: -1, rawSize: 0 };
         this.checkHelperMemAccess(regno, a.size ?? 0, false, true, meta);
         this.checkHelperMemAccess(regno, a.size ?? 0, true, true, meta);
       } finally {
-        r.type = type;
+        w.type = type;
       }
       if (a.kind === 'mem' && isMaybeNull(type)) this.fail(`arg#${i} is expected to be non-NULL`);
     }
@@ -1614,8 +1621,8 @@ class Verifier {
     }
     if (id === BPF_FUNC.tail_call && this.cur.refs.length) this.fail('tail_call would lead to reference leak');
     if (proto.callbackRet) this.pushCallback(idx, id, meta.subprog);
-    for (let r = 0; r <= 5; r++) { regs[r].markNotInit(); this.scratch.regs |= 1 << r; }
-    const r0 = regs[0];
+    for (let r = 0; r <= 5; r++) { this.frame.setNotInit(r); this.scratch.regs |= 1 << r; }
+    const r0 = this.wreg(0);
     switch (proto.ret) {
       case 'int': r0.markUnknown(); break;
       case 'void': break;
@@ -1686,18 +1693,22 @@ class Verifier {
     const cframe = st.frames[st.frames.length - 1];
     const callee = new FuncState(st.frames.length, idx, subprog);
     callee.inCallback = true;
-    callee.regs[BPF_REG_FP].markPtr(RegType.STACK);
-    callee.regs[BPF_REG_FP].frameno = callee.frameno;
+    const fp = callee.reg(BPF_REG_FP);
+    fp.markPtr(RegType.STACK);
+    fp.frameno = callee.frameno;
     if (id === BPF_FUNC.loop) {
-      callee.regs[1].markUnknown();
-      callee.regs[2].copyFrom(cframe.regs[3]);
+      callee.reg(1).markUnknown();
+      callee.reg(2).copyFrom(cframe.regs[3]);
     } else {
       // for_each_map_elem: (map, key, value, ctx)
       const mapIdx = cframe.regs[1].mapIdx;
-      callee.regs[1].markPtr(RegType.MAP_PTR); callee.regs[1].mapIdx = mapIdx;
-      callee.regs[2].markPtr(RegType.MAP_KEY); callee.regs[2].mapIdx = mapIdx;
-      callee.regs[3].markPtr(RegType.MAP_VALUE); callee.regs[3].mapIdx = mapIdx;
-      callee.regs[4].copyFrom(cframe.regs[3]);
+      const types = [RegType.MAP_PTR, RegType.MAP_KEY, RegType.MAP_VALUE];
+      for (let i = 0; i < 3; i++) {
+        const r = callee.reg(i + 1);
+        r.markPtr(types[i]);
+        r.mapIdx = mapIdx;
+      }
+      callee.reg(4).copyFrom(cframe.regs[3]);
     }
     st.frames.push(callee);
     this.callbackDepth.set(cframe, (this.callbackDepth.get(caller) ?? 0) + 1);
@@ -1890,7 +1901,7 @@ class Verifier {
   private checkCondJmp(idx: number, insn: Instruction): number {
     const o = opCode(insn.op);
     const jmp32 = opClass(insn.op) === CLASS.JMP32;
-    const dst = this.srcReg(insn.dst);
+    let dst = this.srcReg(insn.dst);
     let src: Reg;
     if (opSource(insn.op) === SRC.X) {
       if (insn.imm !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
@@ -1928,10 +1939,13 @@ class Verifier {
     }
     const xSrc = opSource(insn.op) === SRC.X;
     const other = this.pushStack(target, idx);
-    const oregs = other.frames[other.frames.length - 1].regs;
-    const odst = oregs[insn.dst];
-    const osrc = xSrc ? oregs[insn.src] : src.clone();
-    const tsrc = xSrc ? src : src.clone();
+    // Both paths now share the registers: each refines its own copies.
+    const ocur = other.cur;
+    const odst = ocur.reg(insn.dst);
+    const osrc = xSrc ? ocur.reg(insn.src) : src.clone();
+    const tsrc = xSrc ? this.wreg(insn.src) : src.clone();
+    dst = this.wreg(insn.dst);
+    if (xSrc) src = tsrc;
     let deadThis = false, deadOther = false;
     if (dst.type === RegType.SCALAR && tsrc.type === RegType.SCALAR) {
       refineCondOp(dst, tsrc, REV_OP[o], jmp32);
@@ -2144,9 +2158,9 @@ const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_
 const isInitPkt = (r: Reg, type: number): boolean => r.type === type && r.id === 0 && r.off === 0 && r.isZero();
 
 function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
-  const r = st.frames[st.frames.length - 1].regs[regno];
-  if (r.type !== RegType.PKT) return;
-  r.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
+  const f = st.frames[st.frames.length - 1];
+  if (f.regs[regno].type !== RegType.PKT) return;
+  f.reg(regno).range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
 }
 
 /** tnum_strn as the alignment message prints it: a constant as `%#llx` (`0`, `0x10`). */
