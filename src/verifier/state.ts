@@ -272,8 +272,10 @@ export class VState {
   allPrecise = false;
   /** Checkpoints: registers (innermost frame) whose values later decisions depended on. */
   precise = 0;
-  /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on. */
-  preciseStack = 0n;
+  /** Checkpoints: spilled stack slots (bit spi, innermost frame) whose values later decisions depended on: slots 0-31. */
+  preciseStackLo = 0;
+  /** Checkpoints: the precise spilled slots 32-63 (bit spi - 32). */
+  preciseStackHi = 0;
   /**
    * Checkpoints: `frame * MAX_BPF_REG + regno` of the register that made the last states_equal
    * against this checkpoint fail (-1: none), checked first next time.
@@ -521,9 +523,9 @@ export function statesEqual(old: VState, cur: VState, idmap: IdMap, exact: numbe
     if (!old.allPrecise) {
       preciseLo = slotMasks[2 * at];
       preciseHi = slotMasks[2 * at + 1];
-      if (innermost && old.preciseStack) {
-        preciseLo |= Number(old.preciseStack & 0xffffffffn);
-        preciseHi |= Number(old.preciseStack >> 32n);
+      if (innermost) {
+        preciseLo |= old.preciseStackLo;
+        preciseHi |= old.preciseStackHi;
       }
     }
     // Stack liveness is per function: outer frames' stacks may be read through pointers by callees.

@@ -146,8 +146,8 @@ class Verifier {
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Set once the current instruction has its jmp_history entry (push_jmp_history merges per insn). */
   private histEntry = false;
-  /** Slot masks referenced by LINKED_SLOTS history markers. */
-  private linkedSlots: bigint[] = [];
+  /** Slot masks referenced by LINKED_SLOTS history markers: marker k's bits at 2k (slots 0-31) and 2k + 1. */
+  private linkedSlots: number[] = [];
   private precise: PreciseSets = { regs: new Uint16Array(0), slots: new Int32Array(0), mayStack: new Uint16Array(0) };
   private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
@@ -483,7 +483,7 @@ class Verifier {
           sl.hitCnt++;
           // The pruned path relies on what the checkpoint's subtree relied on (propagate_precision).
           if (sl.allPrecise) this.markPathPrecise();
-          else if (sl.precise || sl.preciseStack) this.markChainPrecision(sl.precise, false, sl.preciseStack);
+          else if (sl.precise || sl.preciseStackLo || sl.preciseStackHi) this.markChainPrecision(sl.precise, false, sl.preciseStackLo, sl.preciseStackHi);
           return true;
         }
         if (addNew) sl.missCnt++;
@@ -520,14 +520,14 @@ class Verifier {
 
   /**
    * mark_chain_precision: a decision at the current instruction depended on the scalar registers in
-   * `mask` and the spilled stack slots in `slots` (bit spi, innermost frame); walk the path back
+   * `mask` and the spilled stack slots in `slotsLo` / `slotsHi` (bit spi, innermost frame); walk the path back
    * through the recorded instructions and record, at each checkpoint, which of its registers and
    * slots those values came from. `atCurrent` skips the instruction being processed (the masks are
    * as of before it). Paths that cross a call or return, or values read from another frame's
    * stack, fall back to marking every checkpoint fully precise.
    */
-  private markChainPrecision(mask: number, atCurrent = true, slots = 0n): void {
-    let m = mask & 0x3ff, sm = slots;
+  private markChainPrecision(mask: number, atCurrent = true, slotsLo = 0, slotsHi = 0): void {
+    let m = mask & 0x3ff, smLo = slotsLo, smHi = slotsHi;
     // The walk position: entries of `seg` before index k, then its prefix.
     let seg = this.cur.history;
     let k = seg.entries.length;
@@ -539,16 +539,19 @@ class Verifier {
       }
     }
     let st: VState | null = this.cur.parent;
-    const bt = this.btCodes;
+    const bt = this.btCodes, linkedSlots = this.linkedSlots;
     for (;;) {
-      let linked = 0, stackMark = 0, slotGroup = 0n;
-      while (m || sm) {
+      let linked = 0, stackMark = 0, groupLo = 0, groupHi = 0;
+      while (m || smLo || smHi) {
         while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
         if (k === 0) break;
         const e = seg.entries[--k];
         if (e < 0) {
-          if (e <= LINKED_SLOTS) slotGroup = this.linkedSlots[LINKED_SLOTS - e];
-          else if (e <= STACK_MARK) stackMark = e;
+          if (e <= LINKED_SLOTS) {
+            const g = 2 * (LINKED_SLOTS - e);
+            groupLo = linkedSlots[g];
+            groupHi = linkedSlots[g + 1];
+          } else if (e <= STACK_MARK) stackMark = e;
           else linked = -e - 1;
           continue;
         }
@@ -556,32 +559,45 @@ class Verifier {
         const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
         let add = 0;
         if (stackMark) {
-          add = backtrackStack(this.insns[e], m, sm, stackMark);
+          add = backtrackStack(this.insns[e], m, smLo, smHi, stackMark);
           if (add < 0) { this.markPathPrecise(); return; }
-          sm = btSlots;
+          smLo = btSlotsLo;
+          smHi = btSlotsHi;
         }
         // Spilled scalars linked to a jump's operands were refined with them (sync_linked_regs).
-        if (slotGroup && sm & slotGroup) m |= dst;
+        const inGroup = (smLo & groupLo) | (smHi & groupHi);
+        if (inGroup) m |= dst;
         const next = backtrackInsn(code, m, linked);
-        if (slotGroup && next & dst) sm |= slotGroup;
+        if ((groupLo | groupHi) && next & dst) { smLo |= groupLo; smHi |= groupHi; }
         linked = 0;
         stackMark = 0;
-        slotGroup = 0n;
+        groupLo = groupHi = 0;
         if (next < 0) { this.markPathPrecise(); return; }
         m = next | add;
       }
       if (!st || st.allPrecise) return;
       // Only spilled scalars carry a value to mark; marks already on the checkpoint have been
       // propagated from it before (its own path never changes).
-      if (sm) sm &= spilledScalars(st.frames[st.frames.length - 1]) & ~st.preciseStack;
+      if (smLo | smHi) {
+        spilledScalars(st.frames[st.frames.length - 1]);
+        smLo &= spilledLo & ~st.preciseStackLo;
+        smHi &= spilledHi & ~st.preciseStackHi;
+      }
       m &= ~st.precise;
-      if (!m && !sm) return;
+      if (!m && !smLo && !smHi) return;
       st.precise |= m;
-      st.preciseStack |= sm;
+      st.preciseStackLo |= smLo;
+      st.preciseStackHi |= smHi;
       seg = st.history;
       k = seg.entries.length;
       st = st.parent;
     }
+  }
+
+  /** markChainPrecision of the value spilled in slot `spi` of the current frame. */
+  private markSlotPrecise(spi: number): void {
+    if (spi < 32) this.markChainPrecision(0, true, 1 << spi, 0);
+    else this.markChainPrecision(0, true, 0, 1 << (spi - 32));
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
@@ -1245,7 +1261,7 @@ class Verifier {
       // A fill through a pointer other than R10 is outside the static slot sets: when the loaded
       // register may matter later, the slot it came from matters on this path.
       if (!write && valueRegno >= 0 && regno !== BPF_REG_FP && (this.preciseMask(this.insnIdx + 1) & (1 << valueRegno))) {
-        if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+        if (f === this.frame) this.markSlotPrecise(spi);
         else this.markPathPrecise();
       }
       if (write) this.stackWriteFixed(f, o, size, valueRegno, insn);
@@ -1830,7 +1846,7 @@ class Verifier {
     if (spill !== keySize || !sp.isConst()) return -1;
     if (sp.varOff.value > 0x7fffffffn) return -1;
     // The lookup now depends on the spilled value: mark it precise.
-    if (f === this.frame) this.markChainPrecision(0, true, 1n << BigInt(spi));
+    if (f === this.frame) this.markSlotPrecise(spi);
     else this.markPathPrecise();
     return Number(sp.varOff.value);
   }
@@ -1915,17 +1931,19 @@ class Verifier {
     const target = idx + insn.off + 1;
     const xSrcReg = opSource(insn.op) === SRC.X;
     // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
-    let linked = 0, linkedSlots = 0n;
+    let linked = 0, linkedLo = 0, linkedHi = 0;
     for (const r of xSrcReg ? [dst, src] : [dst]) {
       if (r.type !== RegType.SCALAR || !r.id) continue;
       this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
-      linkedSlots |= spilledScalars(this.frame, r.id);
+      spilledScalars(this.frame, r.id);
+      linkedLo |= spilledLo;
+      linkedHi |= spilledHi;
     }
     if (linked) this.cur.history.push(-(linked + 1));
-    if (popcount(linked) + popcount(linkedSlots) > 1) this.countHistEntry();
-    if (linkedSlots) {
-      this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length);
-      this.linkedSlots.push(linkedSlots);
+    if (popcount(linked) + popcount(linkedLo) + popcount(linkedHi) > 1) this.countHistEntry();
+    if (linkedLo | linkedHi) {
+      this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length / 2);
+      this.linkedSlots.push(linkedLo, linkedHi);
     }
     const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
     if (pred >= 0 && operands) this.markChainPrecision(operands);
@@ -2110,16 +2128,17 @@ const STACK_MARK = -0x1000, STACK_NONLOCAL = -0x2000;
 /** History marker of the spilled scalars linked to a jump's operands: `LINKED_SLOTS - k` for `linkedSlots[k]`. */
 const LINKED_SLOTS = -0x10000;
 
-/** The slots before the instruction of the last backtrackStack call. */
-let btSlots = 0n;
+/** The slots before the instruction of the last backtrackStack call (bits of slots 0-31, 32-63). */
+let btSlotsLo = 0, btSlotsHi = 0;
 
 /**
  * The stack part of backtrack_insn for an instruction that accessed the stack (`mark`): the slots
  * before `insn` that the registers `m` and slots `sm` after it came from (into btSlots), and
  * returns the registers a spill adds; -1 when a needed value was read from another frame's stack.
  */
-function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number): number {
-  btSlots = sm;
+function backtrackStack(insn: Instruction, m: number, smLo: number, smHi: number, mark: number): number {
+  btSlotsLo = smLo;
+  btSlotsHi = smHi;
   const cls = opClass(insn.op);
   if (cls !== CLASS.LDX && cls !== CLASS.STX && cls !== CLASS.ST) return 0;
   const atomic = cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC;
@@ -2129,21 +2148,29 @@ function backtrackStack(insn: Instruction, m: number, sm: bigint, mark: number):
   const reads = loaded >= 0 && (m & (1 << loaded)) !== 0;
   if (mark === STACK_NONLOCAL) return reads ? -1 : 0;
   // No slot matters and the value read does not: nothing changes.
-  if (!reads && !sm) return 0;
-  const bit = 1n << BigInt(STACK_MARK - mark);
-  let slots = reads ? sm | bit : sm, regs = 0;
-  if (cls !== CLASS.LDX && sm & bit) {
+  if (!reads && !smLo && !smHi) return 0;
+  const spi = STACK_MARK - mark, hi = spi >= 32, bit = 1 << (spi & 31);
+  let slots = hi ? smHi : smLo, regs = 0;
+  if (reads) slots |= bit;
+  if (cls !== CLASS.LDX && ((hi ? smHi : smLo) & bit)) {
     // A store into a slot that matters: the stored register matters, and the slot's value before
     // does not (a store either spills the register or leaves bytes a fill reads as unknown).
     if (cls === CLASS.STX) regs = 1 << insn.src;
     if (!atomic) slots &= ~bit;
   }
-  btSlots = slots;
+  if (hi) btSlotsHi = slots;
+  else btSlotsLo = slots;
   return regs;
 }
 
-/** The slots of a frame (bit spi) holding a spilled scalar (is_spilled_scalar_reg), of scalar id `id` when non-zero. */
-function spilledScalars(f: FuncState, id = 0): bigint {
+/** spilledScalars' result: bits of slots 0-31 and 32-63. */
+let spilledLo = 0, spilledHi = 0;
+
+/**
+ * The slots of a frame (bit spi, into spilledLo / spilledHi) holding a spilled scalar
+ * (is_spilled_scalar_reg), of scalar id `id` when non-zero.
+ */
+function spilledScalars(f: FuncState, id = 0): void {
   let lo = 0, hi = 0;
   for (let spi = 0; spi < f.allocated >> 3; spi++) {
     const sp = f.spilled[spi];
@@ -2151,7 +2178,8 @@ function spilledScalars(f: FuncState, id = 0): bigint {
     if (spi < 32) lo |= 1 << spi;
     else hi |= 1 << (spi - 32);
   }
-  return lo | hi ? toU64(hi, lo) : 0n;
+  spilledLo = lo;
+  spilledHi = hi;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
@@ -2414,8 +2442,8 @@ function markUnknownBoundsOnly(r: Reg): void {
 
 
 /** Number of set bits of a register mask or a slot mask. */
-function popcount(x: number | bigint): number {
+function popcount(x: number): number {
   let n = 0;
-  for (let v = BigInt(x); v; v &= v - 1n) n++;
+  for (let v = x; v; v &= v - 1) n++;
   return n;
 }
