@@ -122,16 +122,16 @@ export function formatFuncState(st: VState, f: FuncState, maps: readonly Verifie
     const base = spi * BPF_REG_SIZE;
     let valid = false, types = '';
     for (let j = 0; j < BPF_REG_SIZE; j++) {
-      if (f.stype[base + j] !== STACK_INVALID) valid = true;
-      types += SLOT_TYPE_CHARS[f.stype[base + j]];
+      if (f.byteType(base + j) !== STACK_INVALID) valid = true;
+      types += SLOT_TYPE_CHARS[f.byteType(base + j)];
     }
     if (!valid) continue;
     if (!printAll && !scratch.hasSlot(spi)) continue;
     const name = ` fp${-(spi + 1) * BPF_REG_SIZE}=`;
-    if (f.stype[base + 7] === STACK_SPILL && f.spilled[spi]) {
+    if (f.byteType(base + 7) === STACK_SPILL && f.spilled[spi]) {
       // The bytes above a narrow spill print as their types, then the spilled register.
       let j = 0;
-      while (f.stype[base + j] !== STACK_SPILL) j++;
+      while (f.byteType(base + j) !== STACK_SPILL) j++;
       out += name + types.slice(0, j) + formatReg(f.spilled[spi]!, maps, f.frameno);
     } else out += name + types;
   }

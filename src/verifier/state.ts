@@ -163,8 +163,11 @@ export class FuncState {
   regs: Reg[];
   /** Registers (bit i) that are this frame's own, not shared with a copy. */
   private ownedRegs = 0;
-  /** Slot type of each stack byte, indexed by `-off - 1` (read-only unless owned). */
-  stype: Uint8Array;
+  /**
+   * Slot types of the stack bytes, 2 bits per byte, a 16-bit word per 8-byte slot: byte
+   * `i = -off - 1` is bits `2 * (i & 7)` of `stype[i >> 3]` (read-only unless owned; see byteType).
+   */
+  stype: number[];
   /** Spilled register of each 8-byte slot, valid when its bytes are STACK_SPILL (read-only unless owned). */
   spilled: (Reg | undefined)[];
   /** Bytes of stack in use (multiple of 8). */
@@ -195,12 +198,28 @@ export class FuncState {
     } else {
       this.regs = Array.from({ length: MAX_BPF_REG }, () => new Reg());
       this.ownedRegs = ALL_REGS;
-      this.stype = new Uint8Array(MAX_BPF_STACK);
+      this.stype = new Array<number>(MAX_BPF_STACK / BPF_REG_SIZE).fill(0);
       this.spilled = new Array(MAX_BPF_STACK / BPF_REG_SIZE).fill(undefined);
     }
   }
   clone(): FuncState {
     return new FuncState(this.frameno, this.callsite, this.subprog, this);
+  }
+  /** Slot type (STACK_*) of stack byte `i` (`-off - 1`). */
+  byteType(i: number): number {
+    return (this.stype[i >> 3] >> ((i & 7) << 1)) & 3;
+  }
+  /** Sets the slot type of stack byte `i` (after `ownStack`). */
+  setByteType(i: number, t: number): void {
+    const sh = (i & 7) << 1;
+    this.stype[i >> 3] = (this.stype[i >> 3] & ~(3 << sh)) | (t << sh);
+  }
+  /** The bytes of slot `spi` that are not STACK_INVALID become STACK_MISC (after `ownStack`). */
+  slotToMisc(spi: number): void {
+    const w = this.stype[spi];
+    // Each non-zero 2-bit field becomes STACK_MISC (2).
+    const nonZero = (w | (w >> 1)) & 0x5555;
+    this.stype[spi] = nonZero << 1;
   }
   /** Register `i` to write: this frame's own copy of it. */
   reg(i: number): Reg {
@@ -407,6 +426,9 @@ export function regsafe(o: Reg, c: Reg, idmap: IdMap, exact: number, precise = t
 const fakeUnknown = new Reg();
 fakeUnknown.markUnknown();
 
+/** Every byte of a slot word STACK_MISC; the low bit of each byte's field (set for SPILL and ZERO). */
+const ALL_MISC = 0xaaaa, LOW_BITS = 0x5555;
+
 /**
  * A 64-bit spilled scalar or an all-MISC slot (uninitialised bytes count as MISC when
  * `allowUninit`) as a scalar register, else undefined (scalar_reg_for_stack). A narrower spill
@@ -414,13 +436,9 @@ fakeUnknown.markUnknown();
  */
 function scalarForStack(f: FuncState, spi: number, allowUninit: boolean): Reg | undefined {
   const sp = f.spilled[spi];
-  const base = spi * BPF_REG_SIZE;
-  if (f.stype[base] === STACK_SPILL && sp && sp.type === RegType.SCALAR) return sp;
-  for (let j = 0; j < BPF_REG_SIZE; j++) {
-    const t = f.stype[base + j];
-    if (t !== STACK_MISC && !(t === STACK_INVALID && allowUninit)) return undefined;
-  }
-  return fakeUnknown;
+  const w = f.stype[spi];
+  if ((w & 3) === STACK_SPILL && sp && sp.type === RegType.SCALAR) return sp;
+  return w === ALL_MISC || (allowUninit && (w & LOW_BITS) === 0) ? fakeUnknown : undefined;
 }
 
 /** True when bit `spi` (0..63) is set in the slot mask held as two 32-bit halves. */
@@ -452,22 +470,17 @@ const regOk = (o: Reg, c: Reg, idmap: IdMap | null, exact: number, precise = tru
 /** stacksafe for the 8-byte slot `spi` (with `idmap` null, its id-free part). */
 function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, exact: number, allowUninit: boolean,
   preciseLo: number, preciseHi: number, liveLo: number, liveHi: number): boolean {
-  const ostype = o.stype, cstype = c.stype, cAllocated = c.allocated, base = spi * BPF_REG_SIZE;
+  // Bytes beyond `cur`'s allocated stack are uninitialised there.
+  const cBeyond = spi * BPF_REG_SIZE >= c.allocated;
+  const ow = o.stype[spi], cw = cBeyond ? 0 : c.stype[spi];
+  const oSpill = (ow >> 14) === STACK_SPILL;
   // The same bytes and the same spilled register (spills are shared between copies of a stack,
   // never modified): the slot subsumes itself in every mode, unless its ids need mapping.
-  if (base + BPF_REG_SIZE <= cAllocated && o.spilled[spi] === c.spilled[spi]) {
+  if (ow === cw && o.spilled[spi] === c.spilled[spi]) {
     const sp = o.spilled[spi];
-    let j = 0;
-    while (j < BPF_REG_SIZE && ostype[base + j] === cstype[base + j]) j++;
-    if (j === BPF_REG_SIZE && (ostype[base + 7] !== STACK_SPILL || sp === undefined || (sp.id === 0 && sp.refObjId === 0))) return true;
+    if (!oSpill || sp === undefined || (sp.id === 0 && sp.refObjId === 0)) return true;
   }
-  if (exact === EXACT) {
-    for (let j = 0; j < BPF_REG_SIZE; j++) {
-      const i = base + j;
-      if (ostype[i] !== (i < cAllocated ? cstype[i] : STACK_INVALID)) return false;
-    }
-    return ostype[base + 7] !== STACK_SPILL || regOk(o.spilled[spi]!, c.spilled[spi]!, idmap, exact);
-  }
+  if (exact === EXACT) return ow === cw && (!oSpill || regOk(o.spilled[spi]!, c.spilled[spi]!, idmap, exact));
   // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
   // only when privileged, as unprivileged stores also depend on what a slot holds.
   if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) return true;
@@ -475,17 +488,16 @@ function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, 
   // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
   let scalars = -1;
   for (let j = 0; j < BPF_REG_SIZE; j++) {
-    const i = base + j;
-    const ot = ostype[i];
+    const ot = (ow >> (2 * j)) & 3;
     if (ot === STACK_INVALID) continue;
     if (allowUninit && ot === STACK_MISC) continue;
-    if (i >= cAllocated) return false;
+    if (cBeyond) return false;
     if (scalars < 0) {
       const or = scalarForStack(o, spi, allowUninit), cr = scalarForStack(c, spi, allowUninit);
       if (or && cr) return regOk(or, cr, idmap, exact, precise);
       scalars = 0;
     }
-    const ct = cstype[i];
+    const ct = (cw >> (2 * j)) & 3;
     if (ot === STACK_MISC && ct === STACK_ZERO) continue;
     if (ot !== ct) return false;
     if (j === 7 && ot === STACK_SPILL && !regOk(o.spilled[spi]!, c.spilled[spi]!, idmap, exact, precise)) return false;

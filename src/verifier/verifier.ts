@@ -678,7 +678,7 @@ class Verifier {
       for (let i = 0; i < MAX_BPF_REG; i++) if (match(f.regs[i])) update(f.reg(i));
       for (let spi = 0; spi < f.spilled.length; spi++) {
         const sp = f.spilled[spi];
-        if (!sp || f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || !match(sp)) continue;
+        if (!sp || f.byteType(spi * BPF_REG_SIZE + 7) !== STACK_SPILL || !match(sp)) continue;
         f.ownStack();
         const copy = sp.clone();
         update(copy);
@@ -1276,7 +1276,7 @@ class Verifier {
 
   private stackWriteFixed(f: FuncState, off: number, size: number, valueRegno: number, insn: Instruction): void {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
-    const spilled = f.stype[base + 7] === STACK_SPILL ? f.spilled[spi] : undefined;
+    const spilled = f.byteType(base + 7) === STACK_SPILL ? f.spilled[spi] : undefined;
     if (!this.privileged && spilled && spilled.type !== RegType.SCALAR && size !== BPF_REG_SIZE) this.fail('attempt to corrupt spilled pointer on stack');
     let value = valueRegno >= 0 ? this.frame.regs[valueRegno] : undefined;
     this.scratch.markSlot(spi);
@@ -1303,16 +1303,16 @@ class Verifier {
       this.saveRegisterState(f, spi, value, size);
     } else {
       let type = STACK_MISC;
-      const wasSpill = f.stype[base + 7] === STACK_SPILL;
+      const wasSpill = f.byteType(base + 7) === STACK_SPILL;
       f.spilled[spi] = undefined;
-      if (wasSpill) for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[base + j] !== STACK_INVALID) f.stype[base + j] = STACK_MISC;
+      if (wasSpill) f.slotToMisc(spi);
       if ((value && value.type === RegType.SCALAR && value.isZero()) || (isStImm && insn.imm === 0)) {
         // STACK_ZERO records the stored register's value, which backtracking cannot follow
         // through the slot: the register is precise from here.
         if (value) this.markChainPrecision(1 << valueRegno);
         type = STACK_ZERO;
       }
-      for (let i = 0; i < size; i++) f.stype[slot - i] = type;
+      for (let i = 0; i < size; i++) f.setByteType(slot - i, type);
     }
   }
 
@@ -1322,11 +1322,11 @@ class Verifier {
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
-    for (; i > BPF_REG_SIZE - size; i--) f.stype[base + i - 1] = STACK_SPILL;
+    for (; i > BPF_REG_SIZE - size; i--) f.setByteType(base + i - 1, STACK_SPILL);
     for (; i; i--) {
-      const t = f.stype[base + i - 1];
+      const t = f.byteType(base + i - 1);
       if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) continue;
-      f.stype[base + i - 1] = STACK_MISC;
+      f.setByteType(base + i - 1, STACK_MISC);
     }
   }
 
@@ -1335,10 +1335,10 @@ class Verifier {
     this.scratch.markSlot(spi);
     const dst = dstRegno >= 0 ? this.wreg(dstRegno) : undefined;
     let sp = f.spilled[spi];
-    if (f.stype[base + 7] === STACK_SPILL && sp) {
+    if (f.byteType(base + 7) === STACK_SPILL && sp) {
       this.countHistEntry();
       let spillSize = 1;
-      for (let i = BPF_REG_SIZE - 1; i > 0 && f.stype[base + i - 1] === STACK_SPILL; i--) spillSize++;
+      for (let i = BPF_REG_SIZE - 1; i > 0 && f.byteType(base + i - 1) === STACK_SPILL; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
         if (sp.type !== RegType.SCALAR) {
           this.linfo(this.insnIdx);
@@ -1356,7 +1356,7 @@ class Verifier {
         } else {
           let spillCnt = 0, zeroCnt = 0;
           for (let i = 0; i < size; i++) {
-            const t = f.stype[slot - i];
+            const t = f.byteType(slot - i);
             if (t === STACK_SPILL) { spillCnt++; continue; }
             if (t === STACK_MISC) continue;
             if (t === STACK_ZERO) { zeroCnt++; continue; }
@@ -1374,7 +1374,7 @@ class Verifier {
       return;
     }
     for (let i = 0; i < size; i++) {
-      const t = f.stype[slot - i];
+      const t = f.byteType(slot - i);
       if (t === STACK_MISC || t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) continue;
       this.fail(`invalid read from stack off ${off}+${i} size ${size}`);
     }
@@ -1386,7 +1386,7 @@ class Verifier {
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       this.scratch.markSlot(slot >> 3);
-      if (f.stype[slot] !== STACK_ZERO) break;
+      if (f.byteType(slot) !== STACK_ZERO) break;
       zeros++;
     }
     const dst = this.wreg(dstRegno);
@@ -1401,23 +1401,23 @@ class Verifier {
     f.ownStack();
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1, spi = slot >> 3;
-      const t = f.stype[slot];
+      const t = f.byteType(slot);
       this.scratch.markSlot(spi);
       if (!this.privileged && t !== STACK_MISC && t !== STACK_ZERO) {
         this.fail(`spilled ptr in range of var-offset stack write; insn ${this.insnIdx}, ptr off: ${i}`);
       }
       const sp = f.spilled[spi];
       if (writingZero && t === STACK_SPILL && sp?.type === RegType.SCALAR && sp.isZero()) { zeroUsed = true; continue; }
-      if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL) {
+      if (f.byteType(spi * BPF_REG_SIZE + 7) === STACK_SPILL) {
         f.spilled[spi] = undefined;
-        for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
+        f.slotToMisc(spi);
       }
       let nt = STACK_MISC;
-      if (writingZero && f.stype[slot] === STACK_ZERO) { nt = STACK_ZERO; zeroUsed = true; }
-      if (f.stype[slot] === STACK_INVALID && !this.privileged) {
+      if (writingZero && f.byteType(slot) === STACK_ZERO) { nt = STACK_ZERO; zeroUsed = true; }
+      if (f.byteType(slot) === STACK_INVALID && !this.privileged) {
         this.fail(`uninit stack in range of var-offset write prohibited for !root; insn ${this.insnIdx}, off: ${i}`);
       }
-      f.stype[slot] = nt;
+      f.setByteType(slot, nt);
     }
     // Zeroes kept in the slots carry the stored register's value (see stackWriteFixed).
     if (zeroUsed && value) this.markChainPrecision(1 << valueRegno);
@@ -1431,17 +1431,17 @@ class Verifier {
     for (let i = minOff; i < maxOff + size; i++) {
       const slot = -i - 1, spi = slot >> 3;
       if (f.allocated <= slot) this.fail('allocated_stack too small');
-      const t = f.stype[slot];
+      const t = f.byteType(slot);
       this.scratch.markSlot(spi);
       if (t === STACK_MISC) continue;
       if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
-        if (clobber) f.stype[slot] = STACK_MISC;
+        if (clobber) f.setByteType(slot, STACK_MISC);
         continue;
       }
       const sp = f.spilled[spi];
-      if (f.stype[spi * BPF_REG_SIZE + 7] === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
+      if (f.byteType(spi * BPF_REG_SIZE + 7) === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
         if (clobber) {
-          for (let j = 0; j < BPF_REG_SIZE; j++) if (f.stype[spi * BPF_REG_SIZE + j] !== STACK_INVALID) f.stype[spi * BPF_REG_SIZE + j] = STACK_MISC;
+          f.slotToMisc(spi);
           f.spilled[spi] = undefined;
         }
         continue;
@@ -1838,11 +1838,11 @@ class Verifier {
     const slot = -(key.off + key.valueS64()) - 1;
     const spi = slot >> 3, base = spi * BPF_REG_SIZE, off = slot & 7;
     let zero = 0, spill = 0;
-    for (let i = off; i >= 0 && f.stype[base + i] === STACK_ZERO; i--) zero++;
+    for (let i = off; i >= 0 && f.byteType(base + i) === STACK_ZERO; i--) zero++;
     if (zero >= keySize) return 0;
     const sp = f.spilled[spi];
-    if (f.stype[base + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
-    for (let i = off; i >= 0 && f.stype[base + i] === STACK_SPILL; i--) spill++;
+    if (f.byteType(base + 7) !== STACK_SPILL || sp?.type !== RegType.SCALAR) return -1;
+    for (let i = off; i >= 0 && f.byteType(base + i) === STACK_SPILL; i--) spill++;
     if (spill !== keySize || !sp.isConst()) return -1;
     if (sp.varOff.value > 0x7fffffffn) return -1;
     // The lookup now depends on the spilled value: mark it precise.
@@ -2174,7 +2174,7 @@ function spilledScalars(f: FuncState, id = 0): void {
   let lo = 0, hi = 0;
   for (let spi = 0; spi < f.allocated >> 3; spi++) {
     const sp = f.spilled[spi];
-    if (f.stype[spi * BPF_REG_SIZE + 7] !== STACK_SPILL || sp?.type !== RegType.SCALAR || (id && sp.id !== id)) continue;
+    if (f.byteType(spi * BPF_REG_SIZE + 7) !== STACK_SPILL || sp?.type !== RegType.SCALAR || (id && sp.id !== id)) continue;
     if (spi < 32) lo |= 1 << spi;
     else hi |= 1 << (spi - 32);
   }
