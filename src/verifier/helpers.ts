@@ -229,9 +229,25 @@ function helperSet(progType: number, attachType = 0): readonly number[] | undefi
   return HELPERS_BY_PROG_TYPE[`${progType}:${attachType}`] ?? HELPERS_BY_PROG_TYPE[`${progType}`];
 }
 
+/** Per `progType:attachType`: a byte per helper id, 1 when allowed (built on first use). */
+const allowedById = new Map<string, Uint8Array>();
+
+/** A byte per helper id, 1 when a program of type `progType` may call it (the kernel's get_func_proto). */
+export function allowedHelpers(progType: number, attachType = 0): Uint8Array {
+  const key = `${progType}:${attachType}`;
+  let bytes = allowedById.get(key);
+  if (!bytes) {
+    const set = helperSet(progType, attachType) ?? [];
+    bytes = new Uint8Array(Math.max(0, ...set) + 1);
+    for (const h of set) bytes[h] = 1;
+    allowedById.set(key, bytes);
+  }
+  return bytes;
+}
+
 /** True when a program of type `progType` may call helper `id` (the kernel's get_func_proto). */
 export function helperAllowed(progType: number, id: number, attachType = 0): boolean {
-  return helperSet(progType, attachType)?.includes(id) ?? false;
+  return allowedHelpers(progType, attachType)[id] === 1;
 }
 
 /** The helper ids a program type may call (undefined when tsbpf does not model the type). */

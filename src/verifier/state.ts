@@ -196,7 +196,9 @@ export class FuncState {
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
-      this.regs = Array.from({ length: MAX_BPF_REG }, () => new Reg());
+      const regs = new Array<Reg>(MAX_BPF_REG);
+      for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = new Reg();
+      this.regs = regs;
       this.ownedRegs = ALL_REGS;
       this.stype = new Array<number>(MAX_BPF_STACK / BPF_REG_SIZE).fill(0);
       this.spilled = new Array(MAX_BPF_STACK / BPF_REG_SIZE).fill(undefined);

@@ -24,7 +24,7 @@ import {
 import { tnumStr, tnumAddTo, tnumSubTo, tnumIntersectTo, type TnumFields } from './tnum.js';
 import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, toU64 } from './u64.js';
 import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable, sockAccessOk } from './context.js';
-import { helperProto, helperAllowed, helperLabel, mapHelperCompatible, isReleaseArg, type ArgKind, type RetKind } from './helpers.js';
+import { helperProto, allowedHelpers, helperLabel, mapHelperCompatible, isReleaseArg, type ArgKind, type RetKind } from './helpers.js';
 
 /** The kernel's limits. */
 export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -143,6 +143,8 @@ class Verifier {
   private prevInsnPrintPos = 0;
   private lastLinfo = -1;
   private readonly nrCpus = possibleCpuCount();
+  /** The helpers this program type may call (a byte per helper id). */
+  private allowedHelpers!: Uint8Array;
   private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Set once the current instruction has its jmp_history entry (push_jmp_history merges per insn). */
   private histEntry = false;
@@ -166,6 +168,7 @@ class Verifier {
     this.innerIdx = input.maps.map((m) => (m.innerMap ? this.maps.push(m.innerMap) - 1 : -1));
     this.progType = input.progType;
     this.attachType = input.expectedAttachType ?? 0;
+    this.allowedHelpers = allowedHelpers(this.progType, this.attachType);
     this.privileged = input.privileged ?? true;
     this.level = input.logLevel ?? 0;
     this.limit = input.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS;
@@ -1612,7 +1615,7 @@ class Verifier {
     const id = insn.imm;
     const name = helperLabel(id);
     if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${name}`);
-    if (!helperAllowed(this.progType, id, this.attachType)) this.fail(`program of this type cannot use helper ${name}`);
+    if (this.allowedHelpers[id] !== 1) this.fail(`program of this type cannot use helper ${name}`);
     const proto = helperProto(id);
     if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
     const regs = this.frame.regs;
