@@ -1260,7 +1260,6 @@ class Verifier {
       const o = minOff;
       // For precision backtracking: which slot this instruction accessed.
       const spi = (-o - 1) >> 3;
-      this.cur.history.push(f === this.frame ? STACK_MARK - spi : STACK_NONLOCAL);
       // A fill through a pointer other than R10 is outside the static slot sets: when the loaded
       // register may matter later, the slot it came from matters on this path.
       if (!write && valueRegno >= 0 && regno !== BPF_REG_FP && (this.preciseMask(this.insnIdx + 1) & (1 << valueRegno))) {
@@ -1319,8 +1318,18 @@ class Verifier {
     }
   }
 
-  private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+  /**
+   * push_jmp_history with INSN_F_STACK_ACCESS: this instruction spilled a register to slot `spi`
+   * of `f` or filled one from it, which precision backtracking follows (other stack accesses it
+   * does not).
+   */
+  private recordStackAccess(f: FuncState, spi: number): void {
     this.countHistEntry();
+    this.cur.history.push(f === this.frame ? STACK_MARK - spi : STACK_NONLOCAL);
+  }
+
+  private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
+    this.recordStackAccess(f, spi);
     f.ownStack();
     f.spilled[spi] = r.clone();
     const base = spi * BPF_REG_SIZE;
@@ -1339,7 +1348,6 @@ class Verifier {
     const dst = dstRegno >= 0 ? this.wreg(dstRegno) : undefined;
     let sp = f.spilled[spi];
     if (f.byteType(base + 7) === STACK_SPILL && sp) {
-      this.countHistEntry();
       let spillSize = 1;
       for (let i = BPF_REG_SIZE - 1; i > 0 && f.byteType(base + i - 1) === STACK_SPILL; i--) spillSize++;
       if (size !== BPF_REG_SIZE || spillSize !== BPF_REG_SIZE) {
@@ -1354,6 +1362,7 @@ class Verifier {
             sp = f.spilled[spi] = sp.clone();
             this.assignScalarId(sp);
           }
+          this.recordStackAccess(f, spi);
           dst.copyFrom(sp);
           if (size !== 4 || spillSize !== 4) dst.id = 0;
         } else {
@@ -1366,10 +1375,15 @@ class Verifier {
             if (t === STACK_INVALID && this.privileged) continue;
             this.fail(`invalid read from stack off ${off}+${i} size ${size}`);
           }
+          // Only a zero read from the spill itself restores the spilled register's value.
+          if (spillCnt === size && sp.isZero()) this.recordStackAccess(f, spi);
           if ((spillCnt === size && sp.isZero()) || zeroCnt === size) dst.markKnown(0n);
           else dst.markUnknown();
         }
-      } else if (dst) {
+        return;
+      }
+      this.recordStackAccess(f, spi);
+      if (dst) {
         dst.copyFrom(sp);
       } else if (this.isPointerValue(sp)) {
         this.fail(`leaking pointer from stack off ${off}`);
