@@ -273,7 +273,7 @@ class Verifier {
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
-      this.globals.map((g) => !!g), this.cfg.succ);
+      this.globals.map((g) => !!g), this.cfg);
     this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -295,7 +295,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg.succ);
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg);
     const main = new FuncState(0, -1, 0);
     main.regs[1].markPtr(RegType.CTX);
     main.regs[BPF_REG_FP].markPtr(RegType.STACK);
