@@ -10,6 +10,7 @@ import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_F
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
 import { MAX_BPF_STACK, type SlotMasks } from './state.js';
+import { zeroedU8, zeroedU16, zeroedI32 } from './slab.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
@@ -152,11 +153,11 @@ const EXPLORED = 3, DISCOVERED = 1;
 /** Depth-first walk: every edge in range, no unreachable code, no jump into an lddw (check_cfg). */
 function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Uint8Array): void {
   const n = insns.length;
-  const state = new Uint8Array(n);
+  const state = zeroedU8(n);
   // Per insn: bit0 = fall-through edge pushed, bit1 = branch edge pushed.
-  const edges = new Uint8Array(n);
+  const edges = zeroedU8(n);
   // Each instruction is pushed once, when discovered.
-  const stack = new Int32Array(n);
+  const stack = zeroedI32(n);
   let top = 1;
   state[0] = DISCOVERED;
   // Returns 1 when w was newly pushed.
@@ -259,7 +260,7 @@ function useDef(insn: Instruction): number {
 
 /** The successor table and loop heads of a program, for the dataflow analyses (see {@link Flow}). */
 export function flowOf(insns: readonly Instruction[]): Flow {
-  const n = insns.length, succ = new Int32Array(2 * n).fill(-1), back = new Uint8Array(n);
+  const n = insns.length, succ = zeroedI32(2 * n).fill(-1), back = zeroedU8(n);
   for (let i = 0; i < n; i++) {
     const insn = insns[i], op = insn.op;
     // Up to two successors; n: none.
@@ -286,7 +287,7 @@ export function flowOf(insns: readonly Instruction[]): Flow {
 /** Backward dataflow to a fixpoint: registers live before each instruction. */
 function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): Uint16Array {
   const n = insns.length;
-  const live = new Uint16Array(n);
+  const live = zeroedU16(n);
   for (let again = true; again;) {
     again = false;
     for (let i = n - 1; i >= 0; i--) {
@@ -308,7 +309,7 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   onSubprogs?.(subprogStarts);
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
-  const points = new Uint8Array(insns.length + 1);
+  const points = zeroedU8(insns.length + 1);
   checkCfg(insns, privileged, points);
   const flow = flowOf(insns);
   return { subprogStarts, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
@@ -404,12 +405,12 @@ const kindsOf = (st: number, cx: number, pt: number, m: number): number => (st &
  */
 function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Uint16Array {
   const n = insns.length;
-  const stack = new Uint16Array(n);
+  const stack = zeroedU16(n);
   // Per insn: registers that may hold a ctx pointer (2i), any pointer (2i + 1).
-  const other = new Uint16Array(2 * n);
+  const other = zeroedU16(2 * n);
   // Per insn: the spilled-pointer slots, as `sl` (6 words per insn).
-  const slots = new Int32Array(6 * n);
-  const flags = new Uint8Array(n);
+  const slots = zeroedI32(6 * n);
+  const flags = zeroedU8(n);
   /** Joins (st, cx, pt, sl) into the input of insn i; true when that changed it. */
   const join = (i: number, st: number, cx: number, pt: number): boolean => {
     if (i >= n) return false;
@@ -533,8 +534,8 @@ export function computePrecise(
   const n = insns.length;
   const { succ, back } = flow;
   const mayStack = mayPointers(insns, subprogStarts, succ);
-  const sens = new Uint16Array(n);
-  const slots = new Int32Array(2 * n);
+  const sens = zeroedU16(n);
+  const slots = zeroedI32(2 * n);
   const mainEnd = subprogStarts[1] ?? n;
   // Descending sweeps: each instruction's input from its successors, then its transfer: the
   // value-sensitive registers before it (`inn`) and slots (`lo`: slots 0-31, `hi`: 32-63).

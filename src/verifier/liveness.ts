@@ -18,6 +18,7 @@
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
 import { stackSlotHalf, flowOf, type Flow } from './cfg.js';
+import { zeroedU8, zeroedI32 } from './slab.js';
 
 const ARGS = 0x3e; // R1-R5
 
@@ -51,8 +52,8 @@ export class StackLiveness {
    */
   constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, flow: Flow = flowOf(insns)) {
     const n = insns.length;
-    const gk = this.genKill = new Int32Array(4 * n);
-    this.liveHalves = new Int32Array(2 * n);
+    const gk = this.genKill = zeroedI32(4 * n);
+    this.liveHalves = zeroedI32(2 * n);
     this.succ = flow.succ;
     const all = dynamic ? 0 : -1;
     for (let i = 0; i < n; i++) {
@@ -151,12 +152,12 @@ export class StackLiveness {
     const succ = this.succ, n = succ.length >> 1;
     // Count per target, prefix sums (predStart[t]: end of t's range), then fill each range
     // from its end so that predStart[t] ends at its start.
-    const predStart = this.predStart = new Int32Array(n + 1);
+    const predStart = this.predStart = zeroedI32(n + 1);
     for (let e = 0; e < 2 * n; e++) if (succ[e] >= 0) predStart[succ[e]]++;
     for (let t = 1; t <= n; t++) predStart[t] += predStart[t - 1];
-    const predList = this.predList = new Int32Array(predStart[n]);
+    const predList = this.predList = zeroedI32(predStart[n]);
     for (let e = 2 * n - 1; e >= 0; e--) if (succ[e] >= 0) predList[--predStart[succ[e]]] = e >> 1;
-    this.work = new Int32Array(n);
-    this.onList = new Uint8Array(n);
+    this.work = zeroedI32(n);
+    this.onList = zeroedU8(n);
   }
 }

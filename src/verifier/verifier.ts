@@ -10,6 +10,7 @@ import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
 import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
+import { zeroedI8, zeroedU8, zeroedI32 } from './slab.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -279,9 +280,9 @@ class Verifier {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
     this.explored = new Array(n);
-    this.auxPtrType = new Int8Array(n).fill(-1);
-    this.callsCallback = new Uint8Array(n);
-    this.btCodes = new Int32Array(n);
+    this.auxPtrType = zeroedI8(n).fill(-1);
+    this.callsCallback = zeroedU8(n);
+    this.btCodes = zeroedI32(n);
     for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
     this.setupGlobals();
     let callbacks = false;
