@@ -381,18 +381,19 @@ const SEEN = 1, PENDING = 2;
 
 /**
  * mayPointers' scratch: the spilled-pointer slots of the instruction being processed, by kind
- * (stack, ctx, any pointer), each as two 32-bit halves (index 2 * kind + half).
+ * (0 stack, 1 ctx, 2 any pointer), as 32-bit halves: index kind for slots 0-31, 3 + kind for
+ * slots 32-63.
  */
 const sl = new Int32Array(6);
 /** The slot of a fixed offset (spi; -1 outside the stack). */
 const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
 /** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any) in `sl`: 1 or 0. */
-const holds = (k: number, spi: number): number => (spi >= 0 ? (sl[2 * k + (spi >> 5)] >>> (spi & 31)) & 1 : 0);
+const holds = (k: number, spi: number): number => (spi >= 0 ? (sl[3 * (spi >> 5) + k] >>> (spi & 31)) & 1 : 0);
 /** Slot `spi` of `sl` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
 function setSlot(spi: number, kinds: number): void {
   if (spi < 0) return;
   const w = spi >> 5, bit = 1 << (spi & 31);
-  for (let k = 0; k < 3; k++) sl[2 * k + w] = (kinds >> k) & 1 ? sl[2 * k + w] | bit : sl[2 * k + w] & ~bit;
+  for (let k = 3 * w; k < 3 * w + 3; k++) sl[k] = (kinds >> (k - 3 * w)) & 1 ? sl[k] | bit : sl[k] & ~bit;
 }
 /** The kinds (bit 0 stack, 1 ctx, 2 any pointer) of the registers `m` may hold. */
 const kindsOf = (st: number, cx: number, pt: number, m: number): number => (st & m ? 1 : 0) | (cx & m ? 2 : 0) | (pt & m ? 4 : 0);
@@ -408,17 +409,24 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
   const stack = zeroedU16(n);
   // Per insn: registers that may hold a ctx pointer (2i), any pointer (2i + 1).
   const other = zeroedU16(2 * n);
-  // Per insn: the spilled-pointer slots, as `sl` (6 words per insn).
-  const slots = zeroedI32(6 * n);
+  // The spilled-pointer slots matter only to 8-byte fills through R10: track the words of `sl`
+  // that they read (0: none, 3: slots 0-31, 6: all), per insn.
+  let highest = -1;
+  for (let i = 0; i < n; i++) {
+    const insn = insns[i];
+    if (opClass(insn.op) === CLASS.LDX && opSize(insn.op) === SIZE.DW && insn.src === 10) highest = Math.max(highest, slotOf(insn.off));
+  }
+  const words = highest < 0 ? 0 : highest < 32 ? 3 : 6;
+  const slots = zeroedI32(words * n);
   const flags = zeroedU8(n);
   /** Joins (st, cx, pt, sl) into the input of insn i; true when that changed it. */
   const join = (i: number, st: number, cx: number, pt: number): boolean => {
     if (i >= n) return false;
     const a = stack[i] | st, b = other[2 * i] | cx, c = other[2 * i + 1] | pt;
     let same = flags[i] !== 0 && a === stack[i] && b === other[2 * i] && c === other[2 * i + 1];
-    for (let k = 0; k < 6; k++) {
-      const v = slots[6 * i + k] | sl[k];
-      if (v !== slots[6 * i + k]) { slots[6 * i + k] = v; same = false; }
+    for (let k = 0; k < words; k++) {
+      const v = slots[words * i + k] | sl[k];
+      if (v !== slots[words * i + k]) { slots[words * i + k] = v; same = false; }
     }
     if (same) return false;
     stack[i] = a; other[2 * i] = b; other[2 * i + 1] = c; flags[i] = SEEN | PENDING;
@@ -434,7 +442,7 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
       flags[i] = SEEN;
       const insn = insns[i];
       let st = stack[i], cx = other[2 * i], pt = other[2 * i + 1];
-      for (let k = 0; k < 6; k++) sl[k] = slots[6 * i + k];
+      for (let k = 0; k < words; k++) sl[k] = slots[words * i + k];
       const d = 1 << insn.dst, s = 1 << insn.src;
       // The kinds (bit 0 stack, 1 ctx, 2 any pointer) the destination register now may hold;
       // -1: it keeps its own.
@@ -464,7 +472,7 @@ function mayPointers(insns: readonly Instruction[], subprogStarts: readonly numb
         if (insn.dst === 10) {
           setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : 0);
         } else if (st & d && srcPtr) {
-          for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[2 * k] = sl[2 * k + 1] = -1;
+          for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[k] = sl[k + 3] = -1;
         }
         if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
           const r = insn.imm === 0xf1 ? 1 : s;

@@ -133,11 +133,11 @@ class Verifier {
   private idGen = 0;
   private stackDepth: number[] = [];
   /** Per instruction: the pointer type its memory operand had first (save_aux_ptr_type). */
-  private auxPtrType: Int8Array = new Int8Array(0);
+  private auxPtrType!: Int8Array;
   /** Per instruction: set when it is a helper call that runs a callback. */
-  private callsCallback: Uint8Array = new Uint8Array(0);
+  private callsCallback!: Uint8Array;
   /** Per instruction: its backtrackCode (mark_chain_precision's walk). */
-  private btCodes: Int32Array = new Int32Array(0);
+  private btCodes!: Int32Array;
   private readonly idmap = new IdMap();
   private readonly scratch = new Scratch();
   private prevLogPos = -1;
@@ -149,17 +149,17 @@ class Verifier {
   private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers. */
   private linkedSlots: bigint[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: new Int32Array(0), mayStack: new Uint16Array(0) };
+  private precise!: PreciseSets;
   private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   /** The precise stack slot masks of `precise`, packed for statesEqual. */
-  private slotMasks: SlotMasks = new Int32Array(0);
+  private slotMasks!: SlotMasks;
   /** Per subprogram: its prototype when it is a global function (verified on its own). */
   private globals: (FuncProto | undefined)[] = [];
   /** Per subprogram: a global function that a verified path calls (CALLED), and then VERIFIED. */
-  private called: Uint8Array = new Uint8Array(0);
+  private called!: Uint8Array;
   /** Per subprogram: it may change packet data (calls such a helper, directly or through its callees). */
-  private changesPkt: Uint8Array = new Uint8Array(0);
+  private changesPkt!: Uint8Array;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -180,7 +180,7 @@ class Verifier {
       if (!(e instanceof Reject)) throw e;
       error = e;
     }
-    this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
+    if (this.level) this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
     return {
       accepted: !error,
       log: this.log.join(''),
