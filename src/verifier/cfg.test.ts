@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { computePrecise } from './cfg.js';
-import { mov, movr, alu, ldx, stx, call, exit, callLocal } from './testdata/asm.js';
+import { computePrecise, flowOf } from './cfg.js';
+import { mov, movr, alu, ldx, stx, call, exit, callLocal, ld64, jmp, ja } from './testdata/asm.js';
 
 const R3 = 1 << 3;
 
@@ -24,4 +24,20 @@ test('static precision: a static callee needs only the arguments that matter at 
   const insns = [call(7), movr(1, 0), movr(2, 0), callLocal(1), exit(), movr(0, 2), exit()];
   const p = computePrecise(insns, [0, 5], true);
   assert.equal(p.regs[3] & 0x3e, 1 << 2);
+});
+
+test('flow: successors (calls fall through, none after exit or for a lddw second slot) and loop heads', () => {
+  const insns = [
+    ...ld64(1, 7), // 0-1
+    jmp('eq', 1, 0, 2), // 2: to 3 and 5
+    callLocal(3), // 3: subprogram at 7; falls through
+    ja(-3), // 4: back to 2
+    exit(), // 5
+    exit(), // 6 (unreachable here; no successor)
+    callLocal(-8), // 7: calls insn 0 from a later insn
+    exit(), // 8
+  ];
+  const { succ, back } = flowOf(insns);
+  assert.deepEqual([...succ], [2, -1, -1, -1, 3, 5, 4, -1, 2, -1, -1, -1, -1, -1, 8, -1, -1, -1]);
+  assert.deepEqual([...back], [1, 0, 1, 0, 0, 0, 0, 0, 0]);
 });

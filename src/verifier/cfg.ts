@@ -10,22 +10,36 @@ import { BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_PSEUDO_KFUNC_CALL, BPF_MAP_TYPE, BPF_F
 import type { VerifierMap } from './types.js';
 import { helperArgCount, helperProto } from './helpers.js';
 import { MAX_BPF_STACK, type SlotMasks } from './state.js';
+import { zeroedU8, zeroedU16, zeroedI32 } from './slab.js';
 
 /** A structural error: the kernel's message and the instruction it names. */
 export class CfgError {
   constructor(readonly message: string, readonly insn: number) {}
 }
 
+/** The control flow the dataflow analyses follow (see {@link flowOf}). */
+export interface Flow {
+  /**
+   * The successors of every instruction inside the program, two entries per instruction (index
+   * 2i and 2i + 1, -1 for none; none for the second slot of a lddw). Calls fall through.
+   */
+  succ: Int32Array;
+  /**
+   * Per instruction: 1 when an edge, or a bpf-to-bpf call, leads to it from itself or a later
+   * instruction. A sweep in instruction order (backward analyses: descending) has seen every
+   * input of an instruction that is no such target, so a value changed there needs no new sweep.
+   */
+  back: Uint8Array;
+}
+
 /** What the CFG pass learns about a program. */
-export interface CfgInfo {
+export interface CfgInfo extends Flow {
   /** Start instruction of each subprogram, ascending (subprogram 0 starts at 0). */
   subprogStarts: number[];
   /** Per instruction: 1 = prune point, 2 = jump point (both flags may be set). */
   points: Uint8Array;
   /** Per instruction: registers live before it (bit i = Ri). */
   liveRegs: Uint16Array;
-  /** Successors inside the program, two per instruction (see successorTable). */
-  succ: Int32Array;
 }
 
 export const PRUNE_POINT = 1, JMP_POINT = 2;
@@ -63,7 +77,7 @@ export const jumpTarget = (insns: readonly Instruction[], i: number): number =>
 
 /** Subprogram starts (add_subprog_and_kfunc). */
 function findSubprogs(insns: readonly Instruction[], privileged: boolean): number[] {
-  const starts = new Set<number>([0]);
+  const starts = [0];
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i];
     if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_KFUNC_CALL) {
@@ -73,9 +87,9 @@ function findSubprogs(insns: readonly Instruction[], privileged: boolean): numbe
     if (!privileged) throw new CfgError('loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN', i);
     const target = i + insn.imm + 1;
     if (target < 0 || target >= insns.length) throw new CfgError('call to invalid destination', i);
-    starts.add(target);
+    if (!starts.includes(target)) starts.push(target);
   }
-  return [...starts].sort((a, b) => a - b);
+  return starts.sort((a, b) => a - b);
 }
 
 /** Jumps stay inside their subprogram; each subprogram ends in exit or goto (check_subprogs). */
@@ -139,10 +153,12 @@ const EXPLORED = 3, DISCOVERED = 1;
 /** Depth-first walk: every edge in range, no unreachable code, no jump into an lddw (check_cfg). */
 function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Uint8Array): void {
   const n = insns.length;
-  const state = new Uint8Array(n);
+  const state = zeroedU8(n);
   // Per insn: bit0 = fall-through edge pushed, bit1 = branch edge pushed.
-  const edges = new Uint8Array(n);
-  const stack: number[] = [0];
+  const edges = zeroedU8(n);
+  // Each instruction is pushed once, when discovered.
+  const stack = zeroedI32(n);
+  let top = 1;
   state[0] = DISCOVERED;
   // Returns 1 when w was newly pushed.
   const push = (t: number, w: number, branch: boolean): number => {
@@ -153,14 +169,14 @@ function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Ui
     edges[t] |= bit;
     if (state[w] === 0) {
       state[w] = DISCOVERED;
-      stack.push(w);
+      stack[top++] = w;
       return 1;
     }
     if (state[w] === DISCOVERED && !privileged) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
     return 0;
   };
-  while (stack.length) {
-    const t = stack[stack.length - 1];
+  while (top) {
+    const t = stack[top - 1];
     const insn = insns[t];
     let pushed = 0;
     if (isPseudoFunc(insn)) {
@@ -189,7 +205,7 @@ function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Ui
     }
     if (!pushed) {
       state[t] = EXPLORED;
-      stack.pop();
+      top--;
     }
   }
   for (let i = 0; i < n; i++) {
@@ -203,87 +219,84 @@ function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Ui
 
 const CALLER_SAVED = 0x3f; // R0-R5
 
-/** Registers used and defined by one instruction (compute_insn_live_regs). */
-function useDef(insns: readonly Instruction[], i: number): [use: number, def: number] {
-  const insn = insns[i];
+/**
+ * Registers used and defined by one instruction (compute_insn_live_regs), packed as
+ * `use | def << 16`.
+ */
+function useDef(insn: Instruction): number {
   const { op, dst, src } = insn;
   const d = 1 << dst, s = 1 << src;
   switch (opClass(op)) {
     case CLASS.ALU: case CLASS.ALU64: {
       const o = opCode(op);
-      if (o === ALU.MOV) return [opSource(op) === SRC.X ? s : 0, d];
-      if (o === ALU.NEG || o === ALU.END) return [d, d];
-      return [d | (opSource(op) === SRC.X ? s : 0), d];
+      if (o === ALU.MOV) return (opSource(op) === SRC.X ? s : 0) | d << 16;
+      if (o === ALU.NEG || o === ALU.END) return d | d << 16;
+      return d | (opSource(op) === SRC.X ? s : 0) | d << 16;
     }
-    case CLASS.LDX: return [s, d];
-    case CLASS.ST: return [d, 0];
+    case CLASS.LDX: return s | d << 16;
+    case CLASS.ST: return d;
     case CLASS.STX: {
-      if (opMode(op) !== MODE.ATOMIC) return [d | s, 0];
-      if (insn.imm === 0xf1) return [d | s | 1, 1];
-      if (insn.imm === 0x100) return [s, d];
-      return [d | s, insn.imm & 1 ? s : 0];
+      if (opMode(op) !== MODE.ATOMIC) return d | s;
+      if (insn.imm === 0xf1) return d | s | 1 | 1 << 16;
+      if (insn.imm === 0x100) return s | d << 16;
+      return d | s | (insn.imm & 1 ? s : 0) << 16;
     }
     case CLASS.LD:
-      if (op === OP_LDDW) return [0, d];
+      if (op === OP_LDDW) return d << 16;
       // LD_ABS/IND may end the program: the kernel counts every register as used.
-      return [0x3ff, CALLER_SAVED];
+      return 0x3ff | CALLER_SAVED << 16;
     default: {
       const o = opCode(op);
-      if (o === JMP.EXIT) return [1, 0];
+      if (o === JMP.EXIT) return 1;
       if (o === JMP.CALL) {
         const n = insn.src === 0 ? helperArgCount(insn.imm) : 5;
-        return [((1 << (n + 1)) - 1) & ~1, CALLER_SAVED];
+        return (((1 << (n + 1)) - 1) & ~1) | CALLER_SAVED << 16;
       }
-      if (o === JMP.JA) return [0, 0];
-      return [d | (opSource(op) === SRC.X ? s : 0), 0];
+      if (o === JMP.JA) return 0;
+      return d | (opSource(op) === SRC.X ? s : 0);
     }
   }
 }
 
-/** Successors of an instruction within its subprogram (calls fall through). */
-export function successors(insns: readonly Instruction[], i: number): number[] {
-  const op = insns[i].op;
-  if (op === OP_LDDW) return [i + 2];
-  if (!isJmpCls(op)) return [i + 1];
-  const o = opCode(op);
-  if (o === JMP.EXIT) return [];
-  if (o === JMP.CALL) return [i + 1];
-  if (o === JMP.JA) return [jumpTarget(insns, i)];
-  return [i + 1, i + 1 + insns[i].off];
-}
-
-/**
- * The successors of every instruction inside the program, two entries per instruction (index 2i
- * and 2i + 1, -1 for none; none for the second slot of a lddw), for the dataflow analyses.
- */
-export function successorTable(insns: readonly Instruction[]): Int32Array {
-  const n = insns.length, succ = new Int32Array(2 * n).fill(-1);
+/** The successor table and loop heads of a program, for the dataflow analyses (see {@link Flow}). */
+export function flowOf(insns: readonly Instruction[]): Flow {
+  const n = insns.length, succ = zeroedI32(2 * n).fill(-1), back = zeroedU8(n);
   for (let i = 0; i < n; i++) {
-    let k = 0;
-    for (const t of successors(insns, i)) if (t < n) succ[2 * i + k++] = t;
+    const insn = insns[i], op = insn.op;
+    // Up to two successors; n: none.
+    let a = i + 1, b = n;
+    if (op === OP_LDDW) a = i + 2;
+    else if (isJmpCls(op)) {
+      const o = opCode(op);
+      if (o === JMP.EXIT) a = n;
+      else if (o === JMP.JA) a = jumpTarget(insns, i);
+      else if (o === JMP.CALL) {
+        const callee = i + insn.imm + 1;
+        if (insn.src === BPF_PSEUDO_CALL && callee >= 0 && callee <= i) back[callee] = 1;
+      } else b = i + 1 + insn.off;
+    }
+    let k = 2 * i;
+    if (a < n) { succ[k++] = a; if (a >= 0 && a <= i) back[a] = 1; }
+    if (b < n) { succ[k] = b; if (b >= 0 && b <= i) back[b] = 1; }
     // The second slot of a lddw is no instruction.
-    if (insns[i].op === OP_LDDW) i++;
+    if (op === OP_LDDW) i++;
   }
-  return succ;
+  return { succ, back };
 }
 
 /** Backward dataflow to a fixpoint: registers live before each instruction. */
-function computeLiveRegs(insns: readonly Instruction[], succ: Int32Array): Uint16Array {
+function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): Uint16Array {
   const n = insns.length;
-  const live = new Uint16Array(n);
-  const use = new Uint16Array(n), def = new Uint16Array(n);
-  for (let i = 0; i < n; i++) {
-    [use[i], def[i]] = useDef(insns, i);
-    if (insns[i].op === OP_LDDW) i++;
-  }
-  for (let changed = true; changed;) {
-    changed = false;
+  const live = zeroedU16(n);
+  for (let again = true; again;) {
+    again = false;
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       const s0 = succ[2 * i], s1 = succ[2 * i + 1];
       const out = (s0 >= 0 ? live[s0] : 0) | (s1 >= 0 ? live[s1] : 0);
-      const inn = (use[i] | (out & ~def[i])) & 0x3ff;
-      if (inn !== live[i]) { live[i] = inn; changed = true; }
+      const ud = useDef(insns[i]);
+      const inn = (ud | (out & ~(ud >>> 16))) & 0x3ff;
+      if (inn !== live[i]) { live[i] = inn; if (back[i]) again = true; }
     }
   }
   return live;
@@ -296,10 +309,10 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   onSubprogs?.(subprogStarts);
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
-  const points = new Uint8Array(insns.length + 1);
+  const points = zeroedU8(insns.length + 1);
   checkCfg(insns, privileged, points);
-  const succ = successorTable(insns);
-  return { subprogStarts, points, liveRegs: computeLiveRegs(insns, succ), succ };
+  const flow = flowOf(insns);
+  return { subprogStarts, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
 }
 
 /**
@@ -308,20 +321,21 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
  */
 export function computeScc(insns: readonly Instruction[]): Uint32Array {
   const n = insns.length;
+  const { succ } = flowOf(insns);
   const index = new Int32Array(n).fill(-1), low = new Int32Array(n), onStack = new Uint8Array(n);
   const scc = new Uint32Array(n);
   const stack: number[] = [];
   let counter = 0, nextId = 1;
   const strong = (v0: number): void => {
+    // [instruction, next successor slot to follow]
     const work: [number, number][] = [[v0, 0]];
     index[v0] = low[v0] = counter++; stack.push(v0); onStack[v0] = 1;
     while (work.length) {
       const top = work[work.length - 1];
       const [v, k] = top;
-      const succ = successors(insns, v).filter((w) => w < n);
-      if (k < succ.length) {
+      const w = k < 2 ? succ[2 * v + k] : -1;
+      if (w >= 0) {
         top[1]++;
-        const w = succ[k];
         if (index[w] < 0) {
           index[w] = low[w] = counter++; stack.push(w); onStack[w] = 1;
           work.push([w, 0]);
@@ -332,9 +346,9 @@ export function computeScc(insns: readonly Instruction[]): Uint32Array {
       if (work.length) { const p = work[work.length - 1][0]; low[p] = Math.min(low[p], low[v]); }
       if (low[v] !== index[v]) continue;
       const members: number[] = [];
-      let w: number;
-      do { w = stack.pop()!; onStack[w] = 0; members.push(w); } while (w !== v);
-      if (members.length > 1 || successors(insns, v).includes(v)) {
+      let u: number;
+      do { u = stack.pop()!; onStack[u] = 0; members.push(u); } while (u !== v);
+      if (members.length > 1 || succ[2 * v] === v || succ[2 * v + 1] === v) {
         for (const m of members) scc[m] = nextId;
         nextId++;
       }
@@ -360,106 +374,127 @@ export function formatLiveRegs(insns: readonly Instruction[], live: Uint16Array,
   return out;
 }
 
-/** Bit sets of registers that may hold a stack pointer, a ctx pointer, or any pointer. */
-interface PtrSets {
-  stack: Uint16Array;
-  ctx: Uint16Array;
-  ptr: Uint16Array;
-}
-
 const FP = 1 << 10;
 const ARGS = 0x3e; // R1-R5
+/** mayPointers' per-instruction flags. */
+const SEEN = 1, PENDING = 2;
 
 /**
- * Forward may-analysis: which registers may hold (stack / ctx / any) pointers before each insn,
- * following pointers spilled to fixed stack slots (`*(u64 *)(r10 - N)`).
+ * mayPointers' scratch: the spilled-pointer slots of the instruction being processed, by kind
+ * (0 stack, 1 ctx, 2 any pointer), as 32-bit halves: index kind for slots 0-31, 3 + kind for
+ * slots 32-63.
  */
-function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[]): PtrSets {
+const sl = new Int32Array(6);
+/** The slot of a fixed offset (spi; -1 outside the stack). */
+const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
+/** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any) in `sl`: 1 or 0. */
+const holds = (k: number, spi: number): number => (spi >= 0 ? (sl[3 * (spi >> 5) + k] >>> (spi & 31)) & 1 : 0);
+/** Slot `spi` of `sl` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
+function setSlot(spi: number, kinds: number): void {
+  if (spi < 0) return;
+  const w = spi >> 5, bit = 1 << (spi & 31);
+  for (let k = 3 * w; k < 3 * w + 3; k++) sl[k] = (kinds >> (k - 3 * w)) & 1 ? sl[k] | bit : sl[k] & ~bit;
+}
+/** The kinds (bit 0 stack, 1 ctx, 2 any pointer) of the registers `m` may hold. */
+const kindsOf = (st: number, cx: number, pt: number, m: number): number => (st & m ? 1 : 0) | (cx & m ? 2 : 0) | (pt & m ? 4 : 0);
+
+/**
+ * Forward may-analysis: the registers that may hold a stack pointer before each insn, following
+ * stack, ctx and other pointers spilled to fixed stack slots (`*(u64 *)(r10 - N)`). Instructions
+ * are processed in ascending order, each when its input grew, until a sweep changes no input of
+ * an instruction it had passed.
+ */
+function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Uint16Array {
   const n = insns.length;
-  const sets: PtrSets = { stack: new Uint16Array(n), ctx: new Uint16Array(n), ptr: new Uint16Array(n) };
-  /**
-   * Per insn: 8-byte stack slots of the current frame that may hold a spilled pointer, by kind
-   * (stack, ctx, any pointer), each as two 32-bit halves: 6 words per insn.
-   */
-  const slots = new Int32Array(6 * n);
-  const sl = new Int32Array(6);
-  const seen = new Uint8Array(n);
-  const work: number[] = [];
-  const join = (i: number, st: number, cx: number, pt: number): void => {
-    if (i >= n) return;
-    const a = sets.stack[i] | st, b = sets.ctx[i] | cx, c = sets.ptr[i] | pt;
-    let same = seen[i] === 1 && a === sets.stack[i] && b === sets.ctx[i] && c === sets.ptr[i];
-    for (let k = 0; k < 6; k++) {
-      const v = slots[6 * i + k] | sl[k];
-      if (v !== slots[6 * i + k]) { slots[6 * i + k] = v; same = false; }
+  const stack = zeroedU16(n);
+  // Per insn: registers that may hold a ctx pointer (2i), any pointer (2i + 1).
+  const other = zeroedU16(2 * n);
+  // The spilled-pointer slots matter only to 8-byte fills through R10: track the words of `sl`
+  // that they read (0: none, 3: slots 0-31, 6: all), per insn.
+  let highest = -1;
+  for (let i = 0; i < n; i++) {
+    const insn = insns[i];
+    if (opClass(insn.op) === CLASS.LDX && opSize(insn.op) === SIZE.DW && insn.src === 10) highest = Math.max(highest, slotOf(insn.off));
+  }
+  const words = highest < 0 ? 0 : highest < 32 ? 3 : 6;
+  const slots = zeroedI32(words * n);
+  const flags = zeroedU8(n);
+  /** Joins (st, cx, pt, sl) into the input of insn i; true when that changed it. */
+  const join = (i: number, st: number, cx: number, pt: number): boolean => {
+    if (i >= n) return false;
+    const a = stack[i] | st, b = other[2 * i] | cx, c = other[2 * i + 1] | pt;
+    let same = flags[i] !== 0 && a === stack[i] && b === other[2 * i] && c === other[2 * i + 1];
+    for (let k = 0; k < words; k++) {
+      const v = slots[words * i + k] | sl[k];
+      if (v !== slots[words * i + k]) { slots[words * i + k] = v; same = false; }
     }
-    if (same) return;
-    sets.stack[i] = a; sets.ctx[i] = b; sets.ptr[i] = c; seen[i] = 1;
-    work.push(i);
+    if (same) return false;
+    stack[i] = a; other[2 * i] = b; other[2 * i + 1] = c; flags[i] = SEEN | PENDING;
+    return true;
   };
+  sl.fill(0);
   join(0, FP, 2, FP | 2);
   for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
-  /** The slot of a fixed offset (spi; -1 outside the stack). */
-  const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
-  /** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any). */
-  const holds = (k: number, spi: number): boolean => spi >= 0 && ((sl[2 * k + (spi >> 5)] >>> (spi & 31)) & 1) === 1;
-  /** Slot `spi` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
-  const setSlot = (spi: number, kinds: number): void => {
-    if (spi < 0) return;
-    const w = spi >> 5, bit = 1 << (spi & 31);
-    for (let k = 0; k < 3; k++) sl[2 * k + w] = (kinds >> k) & 1 ? sl[2 * k + w] | bit : sl[2 * k + w] & ~bit;
-  };
-  while (work.length) {
-    const i = work.pop()!;
-    const insn = insns[i];
-    let st = sets.stack[i], cx = sets.ctx[i], pt = sets.ptr[i];
-    for (let k = 0; k < 6; k++) sl[k] = slots[6 * i + k];
-    const d = 1 << insn.dst, s = 1 << insn.src;
-    const setDst = (bs: boolean, bc: boolean, bp: boolean): void => {
-      st = (st & ~d) | (bs ? d : 0); cx = (cx & ~d) | (bc ? d : 0); pt = (pt & ~d) | (bp ? d : 0);
-    };
-    const cls = opClass(insn.op);
-    const dw = opSize(insn.op) === SIZE.DW;
-    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
-      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
-      if (o === ALU.MOV) setDst(x && !!(st & s), x && !!(cx & s), x && !!(pt & s));
-      else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) {
-        // ptr += scalar keeps a pointer; scalar += ptr makes one.
-        if (x) setDst(!!(st & (d | s)), !!(cx & (d | s)), !!(pt & (d | s)));
-      } else setDst(false, false, false);
-    } else if (cls === CLASS.LDX) {
-      if (dw && insn.src === 10) {
-        const spi = slotOf(insn.off);
-        setDst(holds(0, spi), holds(1, spi), holds(2, spi) || !!(cx & s));
-      } else if (dw && st & s) {
-        // Through another stack pointer: any slot, or a pointer the callee left.
-        setDst(true, true, true);
-      } else {
-        setDst(false, false, !!(cx & s));
+  for (let again = true; again;) {
+    again = false;
+    for (let i = 0; i < n; i++) {
+      if (!(flags[i] & PENDING)) continue;
+      flags[i] = SEEN;
+      const insn = insns[i];
+      let st = stack[i], cx = other[2 * i], pt = other[2 * i + 1];
+      for (let k = 0; k < words; k++) sl[k] = slots[words * i + k];
+      const d = 1 << insn.dst, s = 1 << insn.src;
+      // The kinds (bit 0 stack, 1 ctx, 2 any pointer) the destination register now may hold;
+      // -1: it keeps its own.
+      let dstKinds = -1;
+      const cls = opClass(insn.op);
+      const dw = opSize(insn.op) === SIZE.DW;
+      if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+        const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
+        if (o === ALU.MOV) dstKinds = x ? kindsOf(st, cx, pt, s) : 0;
+        else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) {
+          // ptr += scalar keeps a pointer; scalar += ptr makes one.
+          if (x) dstKinds = kindsOf(st, cx, pt, d | s);
+        } else dstKinds = 0;
+      } else if (cls === CLASS.LDX) {
+        if (dw && insn.src === 10) {
+          const spi = slotOf(insn.off);
+          dstKinds = holds(0, spi) | holds(1, spi) << 1 | (holds(2, spi) | (cx & s ? 1 : 0)) << 2;
+        } else if (dw && st & s) {
+          // Through another stack pointer: any slot, or a pointer the callee left.
+          dstKinds = 7;
+        } else {
+          dstKinds = cx & s ? 4 : 0;
+        }
+      } else if (cls === CLASS.STX || cls === CLASS.ST) {
+        const srcPtr = cls === CLASS.STX && !!(pt & s);
+        const kinds = cls === CLASS.STX ? (st & s ? 1 : 0) | (cx & s ? 2 : 0) | (srcPtr ? 4 : 0) : 0;
+        if (insn.dst === 10) {
+          setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : 0);
+        } else if (st & d && srcPtr) {
+          for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[k] = sl[k + 3] = -1;
+        }
+        if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
+          const r = insn.imm === 0xf1 ? 1 : s;
+          st &= ~r; cx &= ~r; pt |= r;
+        }
+      } else if (insn.op === OP_LDDW) {
+        dstKinds = insn.src !== 0 ? 4 : 0;
+      } else if (cls === CLASS.LD) {
+        st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
+      } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
+        st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
+        if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl.fill(-1); }
       }
-    } else if (cls === CLASS.STX || cls === CLASS.ST) {
-      const srcPtr = cls === CLASS.STX && !!(pt & s);
-      const kinds = cls === CLASS.STX ? (st & s ? 1 : 0) | (cx & s ? 2 : 0) | (srcPtr ? 4 : 0) : 0;
-      if (insn.dst === 10) {
-        setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : 0);
-      } else if (st & d && srcPtr) {
-        for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[2 * k] = sl[2 * k + 1] = -1;
+      if (dstKinds >= 0) {
+        st = (st & ~d) | (dstKinds & 1 ? d : 0); cx = (cx & ~d) | (dstKinds & 2 ? d : 0); pt = (pt & ~d) | (dstKinds & 4 ? d : 0);
       }
-      if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
-        const r = insn.imm === 0xf1 ? 1 : s;
-        st &= ~r; cx &= ~r; pt |= r;
-      }
-    } else if (insn.op === OP_LDDW) {
-      setDst(false, false, insn.src !== 0);
-    } else if (cls === CLASS.LD) {
-      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
-    } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
-      st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
-      if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl.fill(-1); }
+      const s0 = succ[2 * i], s1 = succ[2 * i + 1];
+      if (s0 >= 0 && join(s0, st, cx, pt) && s0 <= i) again = true;
+      if (s1 >= 0 && join(s1, st, cx, pt) && s1 <= i) again = true;
     }
-    for (const succ of successors(insns, i)) join(succ, st, cx, pt);
   }
-  return sets;
+  return stack;
 }
 
 /** Static precision sets (see computePrecise). */
@@ -502,109 +537,104 @@ export function stackSlotHalf(off: number, size: number, half: number): number {
  */
 export function computePrecise(
   insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean, globalSubprogs: readonly boolean[] = [],
-  succ: Int32Array = successorTable(insns),
+  flow: Flow = flowOf(insns),
 ): PreciseSets {
   const n = insns.length;
-  const ptrs = mayPointers(insns, subprogStarts);
-  const sens = new Uint16Array(n);
-  const slots = new Int32Array(2 * n);
+  const { succ, back } = flow;
+  const mayStack = mayPointers(insns, subprogStarts, succ);
+  const sens = zeroedU16(n);
+  const slots = zeroedI32(2 * n);
   const mainEnd = subprogStarts[1] ?? n;
-  const subprogOf = (i: number): number => {
-    let sp = 0;
-    while (sp + 1 < subprogStarts.length && subprogStarts[sp + 1] <= i) sp++;
-    return sp;
-  };
-  const size = (op: number): number => SIZE_BYTES[opSize(op) >> 3];
-  /** An aligned 8-byte store overwrites its whole slot. */
-  const whole = (insn: Instruction): boolean => size(insn.op) === 8 && insn.off % 8 === 0;
-  let outLo = 0, outHi = 0;
-  // Per insn: [uses that are always value-sensitive, registers defined, propagation rule]; the
-  // slots before the insn are left in `outLo` (slots 0-31) and `outHi` (32-63).
-  const transfer = (i: number, out: number): number => {
-    const insn = insns[i];
-    const d = 1 << insn.dst, s = 1 << insn.src;
-    const cls = opClass(insn.op);
-    if (cls === CLASS.ALU || cls === CLASS.ALU64) {
-      const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
-      if (o === ALU.MOV) return (out & ~d) | (x && out & d ? s : 0);
-      return out & d ? out | (x ? s : 0) : out & ~d;
-    }
-    if (cls === CLASS.LDX) {
-      if (out & d && insn.src === 10) {
-        outLo |= stackSlotHalf(insn.off, size(insn.op), 0);
-        outHi |= stackSlotHalf(insn.off, size(insn.op), 1);
-      }
-      return out & ~d;
-    }
-    if (cls === CLASS.ST) {
-      if (insn.dst === 10 && whole(insn)) {
-        outLo &= ~stackSlotHalf(insn.off, 8, 0);
-        outHi &= ~stackSlotHalf(insn.off, 8, 1);
-      }
-      return out;
-    }
-    if (cls === CLASS.STX) {
-      let r = out;
-      if (opMode(insn.op) === MODE.ATOMIC) {
-        if (insn.imm & 1) r &= ~(insn.imm === 0xf1 ? 1 : s);
-        if (insn.imm === 0xf1) r |= 1;
-        // Atomics on the stack (rare): every slot and the operand matter.
-        if (insn.dst === 10 || ptrs.stack[i] & d) { outLo = outHi = -1; r |= s; }
-        return r;
-      }
-      if (insn.dst === 10) {
-        const lo = stackSlotHalf(insn.off, size(insn.op), 0), hi = stackSlotHalf(insn.off, size(insn.op), 1);
-        if ((outLo & lo) | (outHi & hi)) r |= s;
-        if (whole(insn)) { outLo &= ~lo; outHi &= ~hi; }
-        return r;
-      }
-      return ptrs.stack[i] & d ? r | s : r;
-    }
-    if (insn.op === OP_LDDW) return out & ~d;
-    if (cls === CLASS.LD) return out & ~CALLER_SAVED;
-    const o = opCode(insn.op);
-    // A global function (verified on its own) only has to return some scalar.
-    if (o === JMP.EXIT) { outLo = outHi = 0; return (i < mainEnd && !mainExitChecked) || globalSubprogs[subprogOf(i)] ? 0 : 1; }
-    if (o === JMP.JA) return out;
-    if (o === JMP.CALL) {
-      let use = ARGS;
-      if (insn.src === BPF_PSEUDO_CALL) {
-        // A global function's arguments are checked by type only; a static one needs the
-        // arguments whose values matter at its entry (its exits need R0, so arguments that flow
-        // into the returned value count too).
-        const target = i + insn.imm + 1;
-        use = globalSubprogs[subprogStarts.indexOf(target)] ? 0 : sens[target] & ARGS;
-      } else if (insn.src === 0) {
-        const proto = helperProto(insn.imm);
-        if (proto) {
-          use = 0;
-          proto.args.forEach((k, a) => {
-            if (k === 'size' || k === 'size_or_zero' || k === 'alloc_size_or_zero' || (insn.imm === BPF_FUNC.loop && a === 0)) use |= 1 << (a + 1);
-          });
-        }
-      }
-      return (out & ~CALLER_SAVED) | use;
-    }
-    // A conditional jump is value-sensitive only when its outcome is predicted, which the
-    // verifier records dynamically (VState.allPrecise); here it only links its two operands.
-    if (opSource(insn.op) === SRC.X && out & (d | s)) return out | d | s;
-    return out;
-  };
-  for (let changed = true; changed;) {
-    changed = false;
+  // Descending sweeps: each instruction's input from its successors, then its transfer: the
+  // value-sensitive registers before it (`inn`) and slots (`lo`: slots 0-31, `hi`: 32-63).
+  for (let again = true; again;) {
+    again = false;
+    // The subprogram of insn i (the last start <= i).
+    let sp = subprogStarts.length - 1;
     for (let i = n - 1; i >= 0; i--) {
       if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
-      let out = 0;
-      outLo = outHi = 0;
-      for (let k = 2 * i; k < 2 * i + 2; k++) {
-        const t = succ[k];
-        if (t >= 0) { out |= sens[t]; outLo |= slots[2 * t]; outHi |= slots[2 * t + 1]; }
+      while (sp > 0 && subprogStarts[sp] > i) sp--;
+      const s0 = succ[2 * i], s1 = succ[2 * i + 1];
+      let out = 0, lo = 0, hi = 0;
+      if (s0 >= 0) { out = sens[s0]; lo = slots[2 * s0]; hi = slots[2 * s0 + 1]; }
+      if (s1 >= 0) { out |= sens[s1]; lo |= slots[2 * s1]; hi |= slots[2 * s1 + 1]; }
+      const insn = insns[i], op = insn.op;
+      const d = 1 << insn.dst, s = 1 << insn.src;
+      const cls = opClass(op);
+      const size = SIZE_BYTES[opSize(op) >> 3];
+      // An aligned 8-byte store overwrites its whole slot.
+      const whole = size === 8 && insn.off % 8 === 0;
+      let inn = out;
+      if (cls === CLASS.ALU || cls === CLASS.ALU64) {
+        const x = opSource(op) === SRC.X;
+        if (opCode(op) === ALU.MOV) inn = (out & ~d) | (x && out & d ? s : 0);
+        else inn = out & d ? out | (x ? s : 0) : out & ~d;
+      } else if (cls === CLASS.LDX) {
+        if (out & d && insn.src === 10) {
+          lo |= stackSlotHalf(insn.off, size, 0);
+          hi |= stackSlotHalf(insn.off, size, 1);
+        }
+        inn = out & ~d;
+      } else if (cls === CLASS.ST) {
+        if (insn.dst === 10 && whole) {
+          lo &= ~stackSlotHalf(insn.off, 8, 0);
+          hi &= ~stackSlotHalf(insn.off, 8, 1);
+        }
+      } else if (cls === CLASS.STX) {
+        if (opMode(op) === MODE.ATOMIC) {
+          if (insn.imm & 1) inn &= ~(insn.imm === 0xf1 ? 1 : s);
+          if (insn.imm === 0xf1) inn |= 1;
+          // Atomics on the stack (rare): every slot and the operand matter.
+          if (insn.dst === 10 || mayStack[i] & d) { lo = hi = -1; inn |= s; }
+        } else if (insn.dst === 10) {
+          const l = stackSlotHalf(insn.off, size, 0), h = stackSlotHalf(insn.off, size, 1);
+          if ((lo & l) | (hi & h)) inn |= s;
+          if (whole) { lo &= ~l; hi &= ~h; }
+        } else if (mayStack[i] & d) inn |= s;
+      } else if (op === OP_LDDW) {
+        inn = out & ~d;
+      } else if (cls === CLASS.LD) {
+        inn = out & ~CALLER_SAVED;
+      } else {
+        const o = opCode(op);
+        if (o === JMP.EXIT) {
+          // A global function (verified on its own) only has to return some scalar.
+          lo = hi = 0;
+          inn = (i < mainEnd && !mainExitChecked) || globalSubprogs[sp] ? 0 : 1;
+        } else if (o === JMP.CALL) {
+          let use = ARGS;
+          if (insn.src === BPF_PSEUDO_CALL) {
+            // A global function's arguments are checked by type only; a static one needs the
+            // arguments whose values matter at its entry (its exits need R0, so arguments that
+            // flow into the returned value count too).
+            const target = i + insn.imm + 1;
+            use = globalSubprogs[subprogStarts.indexOf(target)] ? 0 : sens[target] & ARGS;
+          } else if (insn.src === 0) use = valueArgs(insn.imm);
+          inn = (out & ~CALLER_SAVED) | use;
+        } else if (o !== JMP.JA && opSource(op) === SRC.X && out & (d | s)) {
+          // A conditional jump is value-sensitive only when its outcome is predicted, which the
+          // verifier records dynamically (VState.allPrecise); here it only links its two operands.
+          inn = out | d | s;
+        }
       }
-      const inn = transfer(i, out) & 0x3ff;
-      if (inn !== sens[i] || outLo !== slots[2 * i] || outHi !== slots[2 * i + 1]) {
-        sens[i] = inn; slots[2 * i] = outLo; slots[2 * i + 1] = outHi; changed = true;
+      inn &= 0x3ff;
+      if (inn !== sens[i] || lo !== slots[2 * i] || hi !== slots[2 * i + 1]) {
+        sens[i] = inn; slots[2 * i] = lo; slots[2 * i + 1] = hi;
+        if (back[i]) again = true;
       }
     }
   }
-  return { regs: sens, slots, mayStack: ptrs.stack };
+  return { regs: sens, slots, mayStack };
+}
+
+/** The arguments of helper `id` whose values the verifier decides on (sizes, bpf_loop's count); all when not modelled. */
+function valueArgs(id: number): number {
+  const proto = helperProto(id);
+  if (!proto) return ARGS;
+  let use = 0;
+  for (let a = 0; a < proto.args.length; a++) {
+    const k = proto.args[a];
+    if (k === 'size' || k === 'size_or_zero' || k === 'alloc_size_or_zero' || (id === BPF_FUNC.loop && a === 0)) use |= 1 << (a + 1);
+  }
+  return use;
 }

@@ -17,7 +17,8 @@
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
-import { stackSlotHalf, successorTable } from './cfg.js';
+import { stackSlotHalf, flowOf, type Flow } from './cfg.js';
+import { zeroedU8, zeroedI32 } from './slab.js';
 
 const ARGS = 0x3e; // R1-R5
 
@@ -26,78 +27,77 @@ const ARGS = 0x3e; // R1-R5
  * Slot sets are kept as two 32-bit halves per instruction (index 2i: slots 0-31, 2i+1: 32-63).
  */
 export class StackLiveness {
-  // Per instruction: live_before = gen | dyn | (live_after & ~kill); nothing is live after an exit.
-  private readonly gen: Int32Array;
-  private readonly kill: Int32Array;
-  private readonly exits: Uint8Array;
-  /** Reads recorded by the verifier (bit spi of the current frame). */
-  private readonly dyn: Int32Array;
+  /**
+   * Per instruction: live_before = gen | (live_after & ~kill), as [gen, kill] halves (index 4i:
+   * gen 0-31, 4i+1: gen 32-63, 4i+2: kill 0-31, 4i+3: kill 32-63). Recorded reads join gen.
+   * Nothing is live after an exit, which has no successor.
+   */
+  private readonly genKill: Int32Array;
   /** Live slots before each instruction, for statesEqual. */
   readonly liveHalves: Int32Array;
   /** Up to two successors per instruction (-1: none). */
   private readonly succ: Int32Array;
-  /** Predecessors of instruction i: predList[predStart[i] .. predStart[i + 1]). */
-  private readonly predStart: Int32Array;
-  private readonly predList: Int32Array;
-  private readonly work: number[] = [];
+  /**
+   * Predecessors of instruction i: predList[predStart[i] .. predStart[i + 1]), and a worklist
+   * with its on-list flags, built for the first recorded read that adds slots.
+   */
+  private predStart?: Int32Array;
+  private predList?: Int32Array;
+  private work?: Int32Array;
+  private onList?: Uint8Array;
 
   /**
    * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
    * reads through them are recorded with markRead; else they make every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, succ: Int32Array = successorTable(insns)) {
+  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, flow: Flow = flowOf(insns)) {
     const n = insns.length;
-    const gen = this.gen = new Int32Array(2 * n);
-    const kill = this.kill = new Int32Array(2 * n);
-    this.exits = new Uint8Array(n);
-    this.dyn = new Int32Array(2 * n);
-    this.liveHalves = new Int32Array(2 * n);
-    this.succ = succ;
-    const predStart = this.predStart = new Int32Array(n + 1);
+    const gk = this.genKill = zeroedI32(4 * n);
+    this.liveHalves = zeroedI32(2 * n);
+    this.succ = flow.succ;
     const all = dynamic ? 0 : -1;
-    const setGen = (i: number, off: number, size: number): void => {
-      gen[2 * i] = stackSlotHalf(off, size, 0);
-      gen[2 * i + 1] = stackSlotHalf(off, size, 1);
-    };
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
-      for (let k = 2 * i; k < 2 * i + 2; k++) if (succ[k] >= 0) predStart[succ[k] + 1]++;
       const cls = opClass(insn.op);
       const size = SIZE_BYTES[opSize(insn.op) >> 3];
-      const viaStack = (r: number): boolean => r !== 10 && (mayStack[i] & (1 << r)) !== 0;
+      // The register through which the insn reads the stack at insn.off (-1: none), or which
+      // may point to the stack anywhere.
+      let via = -1;
       if (cls === CLASS.LDX) {
-        if (insn.src === 10) setGen(i, insn.off, size);
-        else if (viaStack(insn.src)) gen[2 * i] = gen[2 * i + 1] = all;
+        via = insn.src;
       } else if (cls === CLASS.ST || (cls === CLASS.STX && opMode(insn.op) === MODE.MEM)) {
         // An aligned 8-byte store through R10 overwrites its slot; narrower ones leave part of
         // it, and stores through other pointers are not known to overwrite anything. A store
         // reads nothing for root; liveness is ignored for unprivileged programs.
         if (insn.dst === 10 && size === 8 && insn.off % 8 === 0) {
-          kill[2 * i] = stackSlotHalf(insn.off, 8, 0);
-          kill[2 * i + 1] = stackSlotHalf(insn.off, 8, 1);
+          gk[4 * i + 2] = stackSlotHalf(insn.off, 8, 0);
+          gk[4 * i + 3] = stackSlotHalf(insn.off, 8, 1);
         }
       } else if (cls === CLASS.STX) {
         // Atomics read the bytes they modify (load-acquire reads through the source register).
-        const ptr = insn.imm === ATOMIC.LOAD_ACQ ? insn.src : insn.dst;
-        if (ptr === 10) setGen(i, insn.off, size);
-        else if (viaStack(ptr)) gen[2 * i] = gen[2 * i + 1] = all;
+        via = insn.imm === ATOMIC.LOAD_ACQ ? insn.src : insn.dst;
       } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.CALL) {
         // Callees and kfuncs may read the caller's stack from their own frame; helpers read
         // their memory arguments.
-        if (insn.src !== 0) gen[2 * i] = gen[2 * i + 1] = -1;
-        else if (mayStack[i] & ARGS) gen[2 * i] = gen[2 * i + 1] = all;
-      } else if ((cls === CLASS.JMP || cls === CLASS.JMP32) && opCode(insn.op) === JMP.EXIT) {
-        this.exits[i] = 1;
+        if (insn.src !== 0) gk[4 * i] = gk[4 * i + 1] = -1;
+        else if (mayStack[i] & ARGS) gk[4 * i] = gk[4 * i + 1] = all;
+      }
+      if (via === 10) {
+        gk[4 * i] = stackSlotHalf(insn.off, size, 0);
+        gk[4 * i + 1] = stackSlotHalf(insn.off, size, 1);
+      } else if (via >= 0 && mayStack[i] & (1 << via)) {
+        gk[4 * i] = gk[4 * i + 1] = all;
       }
       if (insn.op === OP_LDDW) i++;
     }
-    for (let i = 0; i < n; i++) predStart[i + 1] += predStart[i];
-    const predList = this.predList = new Int32Array(predStart[n]);
-    const fill = predStart.slice(0, n);
-    for (let i = 0; i < 2 * n; i++) if (succ[i] >= 0) predList[fill[succ[i]]++] = i >> 1;
-    // Initial fixpoint: every instruction once, then whatever changes.
-    for (let i = 0; i < n; i++) if (!(i > 0 && insns[i - 1].op === OP_LDDW)) this.work.push(i);
-    this.propagate();
+    // Descending sweeps until no loop head changed (see Flow.back).
+    for (let again = true; again;) {
+      again = false;
+      for (let i = n - 1; i >= 0; i--) {
+        if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+        if (this.update(i) && flow.back[i]) again = true;
+      }
+    }
   }
 
   /**
@@ -106,32 +106,58 @@ export class StackLiveness {
    */
   markRead(i: number, off: number, size: number): void {
     const lo = stackSlotHalf(off, size, 0), hi = stackSlotHalf(off, size, 1);
-    const { gen, dyn } = this;
-    const knownLo = gen[2 * i] | dyn[2 * i], knownHi = gen[2 * i + 1] | dyn[2 * i + 1];
+    const gk = this.genKill;
+    const knownLo = gk[4 * i], knownHi = gk[4 * i + 1];
     if ((knownLo | lo) === knownLo && (knownHi | hi) === knownHi) return;
-    dyn[2 * i] |= lo;
-    dyn[2 * i + 1] |= hi;
-    this.work.push(i);
-    this.propagate();
+    gk[4 * i] |= lo;
+    gk[4 * i + 1] |= hi;
+    this.propagateFrom(i);
   }
 
-  private propagate(): void {
-    const { work, liveHalves: live, gen, dyn, kill, succ, predStart, predList, exits } = this;
-    while (work.length) {
-      const i = work.pop()!;
-      let lo = gen[2 * i] | dyn[2 * i], hi = gen[2 * i + 1] | dyn[2 * i + 1];
-      if (!exits[i]) {
-        let outLo = 0, outHi = 0;
-        const s0 = succ[2 * i], s1 = succ[2 * i + 1];
-        if (s0 >= 0) { outLo |= live[2 * s0]; outHi |= live[2 * s0 + 1]; }
-        if (s1 >= 0) { outLo |= live[2 * s1]; outHi |= live[2 * s1 + 1]; }
-        lo |= outLo & ~kill[2 * i];
-        hi |= outHi & ~kill[2 * i + 1];
+  /** Recomputes the live slots before insn i; true when they changed. */
+  private update(i: number): boolean {
+    const { liveHalves: live, genKill: gk, succ } = this;
+    let lo = gk[4 * i], hi = gk[4 * i + 1];
+    let outLo = 0, outHi = 0;
+    const s0 = succ[2 * i], s1 = succ[2 * i + 1];
+    if (s0 >= 0) { outLo |= live[2 * s0]; outHi |= live[2 * s0 + 1]; }
+    if (s1 >= 0) { outLo |= live[2 * s1]; outHi |= live[2 * s1 + 1]; }
+    lo |= outLo & ~gk[4 * i + 2];
+    hi |= outHi & ~gk[4 * i + 3];
+    if (lo === live[2 * i] && hi === live[2 * i + 1]) return false;
+    live[2 * i] = lo;
+    live[2 * i + 1] = hi;
+    return true;
+  }
+
+  /** Propagates a change of insn i's gen to its predecessors, transitively. */
+  private propagateFrom(i: number): void {
+    if (!this.predStart) this.buildPreds();
+    const predStart = this.predStart!, predList = this.predList!, work = this.work!, onList = this.onList!;
+    let top = 0;
+    work[top++] = i;
+    onList[i] = 1;
+    while (top) {
+      const j = work[--top];
+      onList[j] = 0;
+      if (!this.update(j)) continue;
+      for (let p = predStart[j]; p < predStart[j + 1]; p++) {
+        const q = predList[p];
+        if (!onList[q]) { onList[q] = 1; work[top++] = q; }
       }
-      if (lo === live[2 * i] && hi === live[2 * i + 1]) continue;
-      live[2 * i] = lo;
-      live[2 * i + 1] = hi;
-      for (let p = predStart[i]; p < predStart[i + 1]; p++) work.push(predList[p]);
     }
+  }
+
+  private buildPreds(): void {
+    const succ = this.succ, n = succ.length >> 1;
+    // Count per target, prefix sums (predStart[t]: end of t's range), then fill each range
+    // from its end so that predStart[t] ends at its start.
+    const predStart = this.predStart = zeroedI32(n + 1);
+    for (let e = 0; e < 2 * n; e++) if (succ[e] >= 0) predStart[succ[e]]++;
+    for (let t = 1; t <= n; t++) predStart[t] += predStart[t - 1];
+    const predList = this.predList = zeroedI32(predStart[n]);
+    for (let e = 2 * n - 1; e >= 0; e--) if (succ[e] >= 0) predList[--predStart[succ[e]]] = e >> 1;
+    this.work = zeroedI32(n);
+    this.onList = zeroedU8(n);
   }
 }

@@ -10,6 +10,7 @@ import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
 import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
+import { zeroedI8, zeroedU8, zeroedI32 } from './slab.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
@@ -132,11 +133,11 @@ class Verifier {
   private idGen = 0;
   private stackDepth: number[] = [];
   /** Per instruction: the pointer type its memory operand had first (save_aux_ptr_type). */
-  private auxPtrType: Int8Array = new Int8Array(0);
+  private auxPtrType!: Int8Array;
   /** Per instruction: set when it is a helper call that runs a callback. */
-  private callsCallback: Uint8Array = new Uint8Array(0);
+  private callsCallback!: Uint8Array;
   /** Per instruction: its backtrackCode (mark_chain_precision's walk). */
-  private btCodes: Int32Array = new Int32Array(0);
+  private btCodes!: Int32Array;
   private readonly idmap = new IdMap();
   private readonly scratch = new Scratch();
   private prevLogPos = -1;
@@ -150,17 +151,17 @@ class Verifier {
   private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers: marker k's bits at 2k (slots 0-31) and 2k + 1. */
   private linkedSlots: number[] = [];
-  private precise: PreciseSets = { regs: new Uint16Array(0), slots: new Int32Array(0), mayStack: new Uint16Array(0) };
+  private precise!: PreciseSets;
   private stackLive!: StackLiveness;
   private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
   /** The precise stack slot masks of `precise`, packed for statesEqual. */
-  private slotMasks: SlotMasks = new Int32Array(0);
+  private slotMasks!: SlotMasks;
   /** Per subprogram: its prototype when it is a global function (verified on its own). */
   private globals: (FuncProto | undefined)[] = [];
   /** Per subprogram: a global function that a verified path calls (CALLED), and then VERIFIED. */
-  private called: Uint8Array = new Uint8Array(0);
+  private called!: Uint8Array;
   /** Per subprogram: it may change packet data (calls such a helper, directly or through its callees). */
-  private changesPkt: Uint8Array = new Uint8Array(0);
+  private changesPkt!: Uint8Array;
 
   constructor(private readonly input: VerifierInput) {
     this.insns = input.insns;
@@ -182,7 +183,7 @@ class Verifier {
       if (!(e instanceof Reject)) throw e;
       error = e;
     }
-    this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
+    if (this.level) this.verbose(`processed ${this.processed} insns (limit ${this.limit}) max_states_per_insn ${this.maxStatesPerInsn} total_states ${this.totalStates} peak_states ${this.peakStates} mark_read 0\n`);
     return {
       accepted: !error,
       log: this.log.join(''),
@@ -276,15 +277,15 @@ class Verifier {
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
-      this.globals.map((g) => !!g), this.cfg.succ);
+      this.globals.map((g) => !!g), this.cfg);
     this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
     }
     this.explored = new Array(n);
-    this.auxPtrType = new Int8Array(n).fill(-1);
-    this.callsCallback = new Uint8Array(n);
-    this.btCodes = new Int32Array(n);
+    this.auxPtrType = zeroedI8(n).fill(-1);
+    this.callsCallback = zeroedU8(n);
+    this.btCodes = zeroedI32(n);
     for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
     this.setupGlobals();
     let callbacks = false;
@@ -298,7 +299,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg.succ);
+    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg);
     const main = new FuncState(0, -1, 0);
     main.reg(1).markPtr(RegType.CTX);
     main.reg(BPF_REG_FP).markPtr(RegType.STACK);
