@@ -25,30 +25,26 @@ function carve(bytes: number): number {
   return off;
 }
 
+/** A typed-array constructor (both forms: a length, or a view of a buffer). */
+interface TypedArrayOf<T> {
+  new (len: number): T;
+  new (buffer: ArrayBuffer, byteOffset: number, len: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+/** A zeroed typed array of `len` elements: a view of the current slab when it is small. */
+function zeroed<T>(Type: TypedArrayOf<T>, len: number): T {
+  const bytes = len * Type.BYTES_PER_ELEMENT;
+  if (bytes > MAX_CARVED) return new Type(len);
+  const off = carve(bytes); // may start a new slab
+  return new Type(slab, off, len);
+}
+
 /** A zeroed Uint8Array of `len` elements. */
-export function zeroedU8(len: number): Uint8Array {
-  if (len > MAX_CARVED) return new Uint8Array(len);
-  const off = carve(len);
-  return new Uint8Array(slab, off, len);
-}
-
+export const zeroedU8 = (len: number): Uint8Array => zeroed(Uint8Array, len);
 /** A zeroed Int8Array of `len` elements. */
-export function zeroedI8(len: number): Int8Array {
-  if (len > MAX_CARVED) return new Int8Array(len);
-  const off = carve(len);
-  return new Int8Array(slab, off, len);
-}
-
+export const zeroedI8 = (len: number): Int8Array => zeroed(Int8Array, len);
 /** A zeroed Uint16Array of `len` elements. */
-export function zeroedU16(len: number): Uint16Array {
-  if (2 * len > MAX_CARVED) return new Uint16Array(len);
-  const off = carve(2 * len);
-  return new Uint16Array(slab, off, len);
-}
-
+export const zeroedU16 = (len: number): Uint16Array => zeroed(Uint16Array, len);
 /** A zeroed Int32Array of `len` elements. */
-export function zeroedI32(len: number): Int32Array {
-  if (4 * len > MAX_CARVED) return new Int32Array(len);
-  const off = carve(4 * len);
-  return new Int32Array(slab, off, len);
-}
+export const zeroedI32 = (len: number): Int32Array => zeroed(Int32Array, len);

@@ -2225,14 +2225,14 @@ function tnumIsAlignedTo(varOff: TnumFields, off: number, size: number): boolean
 }
 
 /** Helpers that may move or resize packet data (bpf_helper_changes_pkt_data). */
-function changesPktData(id: number): boolean {
-  const F = BPF_FUNC;
-  const ids: number[] = [F.skb_store_bytes, F.skb_change_head, F.skb_change_tail, F.skb_pull_data, F.skb_change_proto, F.skb_vlan_push,
-    F.skb_vlan_pop, F.skb_adjust_room, F.skb_change_type, F.l3_csum_replace, F.l4_csum_replace, F.clone_redirect,
-    F.xdp_adjust_head, F.xdp_adjust_meta, F.xdp_adjust_tail, F.msg_pull_data, F.msg_push_data, F.msg_pop_data,
-    F.lwt_push_encap, F.lwt_seg6_store_bytes, F.lwt_seg6_adjust_srh, F.lwt_seg6_action, F.skb_ecn_set_ce];
-  return ids.includes(id);
-}
+const CHANGES_PKT_DATA: ReadonlySet<number> = new Set([
+  BPF_FUNC.skb_store_bytes, BPF_FUNC.skb_change_head, BPF_FUNC.skb_change_tail, BPF_FUNC.skb_pull_data, BPF_FUNC.skb_change_proto,
+  BPF_FUNC.skb_vlan_push, BPF_FUNC.skb_vlan_pop, BPF_FUNC.skb_adjust_room, BPF_FUNC.skb_change_type, BPF_FUNC.l3_csum_replace,
+  BPF_FUNC.l4_csum_replace, BPF_FUNC.clone_redirect, BPF_FUNC.xdp_adjust_head, BPF_FUNC.xdp_adjust_meta, BPF_FUNC.xdp_adjust_tail,
+  BPF_FUNC.msg_pull_data, BPF_FUNC.msg_push_data, BPF_FUNC.msg_pop_data, BPF_FUNC.lwt_push_encap, BPF_FUNC.lwt_seg6_store_bytes,
+  BPF_FUNC.lwt_seg6_adjust_srh, BPF_FUNC.lwt_seg6_action, BPF_FUNC.skb_ecn_set_ce,
+]);
+const changesPktData = (id: number): boolean => CHANGES_PKT_DATA.has(id);
 
 /**
  * A conditional jump's operand as 64-bit bounds and tnum in 32-bit halves (int32-stored): the register's own, or
