@@ -7,9 +7,9 @@
  */
 import {
   type Tnum, type TnumFields, tnumRangeTo, tnumIntersectTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo,
-  tnumOfFields, tnumToFields, tnumSubreg, tnumMul, tnumLshift, tnumRshift, tnumArshift, tnumStepTo,
+  tnumOfFields, tnumToFields, tnumMul, tnumStepTo, tnumShiftTo, tnumShift32To,
 } from './tnum.js';
-import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32 } from './u64.js';
+import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32, shift64, SHL, LSHR, ASHR } from './u64.js';
 
 export const S64_MIN = -0x8000000000000000n;
 export const S64_MAX = 0x7fffffffffffffffn;
@@ -329,7 +329,6 @@ const ovf64 = (x: bigint): boolean => x < S64_MIN || x > S64_MAX;
 const ovfU64 = (x: bigint): boolean => x < 0n || x > U64_MAX;
 const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
-const u64 = (x: bigint): bigint => BigInt.asUintN(64, x);
 const U64_MAX = 0xffffffffffffffffn;
 
 function add32(d: Bounds, s: Bounds): void {
@@ -443,10 +442,19 @@ function lsh32Bounds(d: Bounds, umin: number, umax: number): void {
   else { d.u32min = (d.u32min * 2 ** umin) >>> 0; d.u32max = (d.u32max * 2 ** umax) >>> 0; }
 }
 function lsh64Bounds(d: Bounds, umin: number, umax: number): void {
-  d.smax = umin === 32 && umax === 32 && d.s32max >= 0 ? BigInt(d.s32max) << 32n : S64_MAX;
-  d.smin = umin === 32 && umax === 32 && d.s32min >= 0 ? BigInt(d.s32min) << 32n : S64_MIN;
-  if (d.umax > 1n << BigInt(63 - umax)) { d.umin = 0n; d.umax = U64_MAX; }
-  else { d.umin = u64(d.umin << BigInt(umin)); d.umax = u64(d.umax << BigInt(umax)); }
+  // Only a shift by exactly 32 of a non-negative subregister keeps signed bounds.
+  const by32 = umin === 32 && umax === 32;
+  if (by32 && d.s32max >= 0) { d.smaxHi = d.s32max; d.smaxLo = 0; } else { d.smaxHi = S64_MAX_HI; d.smaxLo = U32; }
+  if (by32 && d.s32min >= 0) { d.sminHi = d.s32min; d.sminLo = 0; } else { d.sminHi = S64_MIN_HI; d.sminLo = 0; }
+  shift64(0, 1, 63 - umax, SHL);
+  if (ult(r64.hi, r64.lo, d.umaxHi, d.umaxLo)) {
+    d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32;
+    return;
+  }
+  shift64(d.uminHi, d.uminLo, umin, SHL);
+  d.uminHi = r64.hi; d.uminLo = r64.lo;
+  shift64(d.umaxHi, d.umaxLo, umax, SHL);
+  d.umaxHi = r64.hi; d.umaxLo = r64.lo;
 }
 
 /** Operations of adjust_scalar_min_max_vals, indexed by the ALU op nibble. */
@@ -487,53 +495,57 @@ export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void
       break;
     }
     case 'lsh': {
-      const umin = Number(s.umin), umax = Number(s.umax);
+      // The shift amount is below the width (checked above); the 32-bit ops take the subregister's
+      // bounds, as the kernel's scalar32_min_max_* do.
       if (alu32) {
-        const sub = tnumSubreg(d.varOff);
-        lsh32Bounds(d, umin, umax);
-        d.varOff = tnumSubreg(tnumLshift(sub, umin));
+        lsh32Bounds(d, s.u32min, s.u32max);
+        tnumShift32To(d, d, s.u32min, SHL);
         mark64Unbounded(d);
         updateBounds32(d);
       } else {
-        lsh64Bounds(d, umin, umax);
-        lsh32Bounds(d, umin, umax);
-        d.varOff = tnumLshift(d.varOff, umin);
+        lsh64Bounds(d, s.uminLo, s.umaxLo);
+        lsh32Bounds(d, s.uminLo, s.umaxLo);
+        tnumShiftTo(d, d, s.uminLo, SHL);
         updateBounds(d);
       }
       break;
     }
     case 'rsh': {
-      const umin = Number(s.umin), umax = Number(s.umax);
       if (alu32) {
-        const sub = tnumSubreg(d.varOff);
         d.s32min = S32_MIN; d.s32max = S32_MAX;
-        d.varOff = tnumRshift(sub, umin);
-        d.u32min = Math.floor(d.u32min / 2 ** umax);
-        d.u32max = Math.floor(d.u32max / 2 ** umin);
+        tnumShift32To(d, d, s.u32min, LSHR);
+        d.u32min = d.u32min >>> s.u32max;
+        d.u32max = d.u32max >>> s.u32min;
         mark64Unbounded(d);
         updateBounds32(d);
       } else {
-        d.smin = S64_MIN; d.smax = S64_MAX;
-        d.varOff = tnumRshift(d.varOff, umin);
-        d.umin >>= BigInt(umax);
-        d.umax >>= BigInt(umin);
+        d.sminHi = S64_MIN_HI; d.sminLo = 0; d.smaxHi = S64_MAX_HI; d.smaxLo = U32;
+        tnumShiftTo(d, d, s.uminLo, LSHR);
+        shift64(d.uminHi, d.uminLo, s.umaxLo, LSHR);
+        d.uminHi = r64.hi; d.uminLo = r64.lo;
+        shift64(d.umaxHi, d.umaxLo, s.uminLo, LSHR);
+        d.umaxHi = r64.hi; d.umaxLo = r64.lo;
         mark32Unbounded(d);
         updateBounds(d);
       }
       break;
     }
     case 'arsh': {
-      const sh = Number(s.umin);
+      // The kernel shifts by the minimum (the amount is a known constant here).
+      const sh = alu32 ? s.u32min : s.uminLo;
       if (alu32) {
         d.s32min >>= sh; d.s32max >>= sh;
-        d.varOff = tnumArshift(tnumSubreg(d.varOff), sh, 32);
+        tnumShift32To(d, d, sh, ASHR);
         d.u32min = 0; d.u32max = U32_MAX;
         mark64Unbounded(d);
         updateBounds32(d);
       } else {
-        d.smin >>= BigInt(sh); d.smax >>= BigInt(sh);
-        d.varOff = tnumArshift(d.varOff, sh, 64);
-        d.umin = 0n; d.umax = U64_MAX;
+        shift64(d.sminHi, d.sminLo, sh, ASHR);
+        d.sminHi = r64.hi; d.sminLo = r64.lo;
+        shift64(d.smaxHi, d.smaxLo, sh, ASHR);
+        d.smaxHi = r64.hi; d.smaxLo = r64.lo;
+        tnumShiftTo(d, d, sh, ASHR);
+        d.uminHi = 0; d.uminLo = 0; d.umaxHi = U32; d.umaxLo = U32;
         mark32Unbounded(d);
         updateBounds(d);
       }
@@ -561,6 +573,17 @@ function constAluFields(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): boolea
     case 'and': hi = aHi & bHi; lo = aLo & bLo; break;
     case 'or': hi = aHi | bHi; lo = aLo | bLo; break;
     case 'xor': hi = aHi ^ bHi; lo = aLo ^ bLo; break;
+    case 'lsh': case 'rsh': case 'arsh': {
+      const kind = op === 'lsh' ? SHL : op === 'rsh' ? LSHR : ASHR;
+      if (alu32) {
+        hi = 0;
+        lo = kind === SHL ? aLo << bLo : kind === LSHR ? (aLo >>> bLo) | 0 : aLo >> bLo;
+      } else {
+        shift64(aHi, aLo, bLo, kind);
+        hi = r64.hi; lo = r64.lo;
+      }
+      break;
+    }
     default: return false;
   }
   markKnownBits(d, alu32 ? 0 : hi, lo);

@@ -4,7 +4,7 @@
  * TnumFields (value and mask as 32-bit halves, what a register stores, allocation-free); the Tnum
  * form (u64 bigints) serves the cold paths and the log.
  */
-import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32 } from './u64.js';
+import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32, shift64, SHL, LSHR } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
 
@@ -129,16 +129,19 @@ export function tnumRange(min: bigint, max: bigint): Tnum {
 export const tnumIsConst = (a: Tnum): boolean => a.mask === 0n;
 export const tnumIsUnknown = (a: Tnum): boolean => a.mask === U64_MAX;
 
-export const tnumLshift = (a: Tnum, s: number): Tnum => ({ value: u64(a.value << BigInt(s)), mask: u64(a.mask << BigInt(s)) });
-export const tnumRshift = (a: Tnum, s: number): Tnum => ({ value: a.value >> BigInt(s), mask: a.mask >> BigInt(s) });
+/** `out` = `a` shifted by `s` (0..63; `kind` SHL, LSHR or ASHR of u64.ts) at 64 bits. */
+export function tnumShiftTo(out: TnumFields, a: TnumFields, s: number, kind: number): void {
+  shift64(a.vHi, a.vLo, s, kind);
+  const vHi = r64.hi, vLo = r64.lo;
+  shift64(a.mHi, a.mLo, s, kind);
+  out.vHi = vHi; out.vLo = vLo; out.mHi = r64.hi; out.mLo = r64.lo;
+}
 
-/** Arithmetic right shift at `width` (32 or 64) bits. */
-export function tnumArshift(a: Tnum, s: number, width: 32 | 64): Tnum {
-  const sh = BigInt(s);
-  return {
-    value: BigInt.asUintN(width, BigInt.asIntN(width, a.value) >> sh),
-    mask: BigInt.asUintN(width, BigInt.asIntN(width, a.mask) >> sh),
-  };
+/** `out` = the 32-bit subregister of `a` shifted by `s` (0..31) within 32 bits, zero-extended. */
+export function tnumShift32To(out: TnumFields, a: TnumFields, s: number, kind: number): void {
+  const shift = (x: number): number => (kind === SHL ? x << s : kind === LSHR ? (x >>> s) | 0 : x >> s);
+  const vLo = shift(a.vLo), mLo = shift(a.mLo);
+  out.vHi = 0; out.vLo = vLo; out.mHi = 0; out.mLo = mLo;
 }
 
 export const tnumAdd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAddTo, a, b);
@@ -158,14 +161,6 @@ export function tnumMul(a: Tnum, b: Tnum): Tnum {
   }
   return tnumAdd({ value: accV, mask: 0n }, accM);
 }
-
-/** Truncates to the low `size` bytes. */
-export function tnumCast(a: Tnum, size: number): Tnum {
-  const m = size >= 8 ? U64_MAX : (1n << BigInt(size * 8)) - 1n;
-  return { value: a.value & m, mask: a.mask & m };
-}
-
-export const tnumSubreg = (a: Tnum): Tnum => tnumCast(a, 4);
 
 /** True when every value of `b` is a value of `a`. */
 export const tnumIn = (a: Tnum, b: Tnum): boolean => tnumInFields(load(fa, a), load(fb, b));

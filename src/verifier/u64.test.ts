@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { r64, add64, sub64, ult, ule, slt, sle, fromBig, toU64, toS64, bitLen64 } from './u64.js';
+import { r64, add64, sub64, ult, ule, slt, sle, fromBig, toU64, toS64, bitLen64, shift64, SHL, LSHR, ASHR } from './u64.js';
 import {
-  type Tnum, type TnumFields, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo, tnumIntersectTo, tnumInFields,
+  type Tnum, type TnumFields, tnumShiftTo, tnumShift32To, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo, tnumIntersectTo, tnumInFields,
   tnumRangeTo, tnumOfFields, tnumToFields,
 } from './tnum.js';
 import { rng } from './fuzz.js';
@@ -116,5 +116,55 @@ test('tnum operations on halves agree with the kernel algorithms on u64 bigints'
     const out = fields(a);
     tnumRangeTo(out, ...split(lo), ...split(hi));
     assert.deepEqual(tnumOfFields(out), ref.range(lo, hi));
+  }
+});
+
+test('shift64 agrees with bigint shifts for every shift amount', () => {
+  const vals = [0n, 1n, 0x80000000n, 0xffffffffn, 0x100000000n, 0x8000000000000000n, 0xffffffffffffffffn, 0x0123456789abcdefn, 0xfedcba9876543210n];
+  for (const v of vals) {
+    for (let s = 0; s < 64; s++) {
+      const hi = Number(v >> 32n) | 0, lo = Number(v & 0xffffffffn) | 0, b = BigInt(s);
+      const want = [(v << b) & 0xffffffffffffffffn, v >> b, BigInt.asUintN(64, BigInt.asIntN(64, v) >> b)];
+      for (const kind of [SHL, LSHR, ASHR]) {
+        shift64(hi, lo, s, kind);
+        assert.equal(toU64(r64.hi, r64.lo), want[kind], `${v.toString(16)} kind ${kind} by ${s}`);
+        assert.equal(r64.hi, r64.hi | 0);
+        assert.equal(r64.lo, r64.lo | 0);
+      }
+    }
+  }
+});
+
+test('tnum shifts on fields agree with the kernel\'s tnum_lshift / tnum_rshift / tnum_arshift', () => {
+  const U64 = 0xffffffffffffffffn;
+  const tnums: Tnum[] = [
+    { value: 0n, mask: U64 }, { value: 0x8000000000000000n, mask: 0x00ff00ff00ff00ffn }, { value: 0x12340000n, mask: 0xffffn },
+    { value: 0xfffffff0n, mask: 0xfn }, { value: 0x8000000000000001n, mask: 0n }, { value: 0x80000000n, mask: 0x7f000000n },
+  ];
+  const f: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+  const load = (t: Tnum): void => {
+    f.vHi = Number(t.value >> 32n) | 0; f.vLo = Number(t.value & 0xffffffffn) | 0;
+    f.mHi = Number(t.mask >> 32n) | 0; f.mLo = Number(t.mask & 0xffffffffn) | 0;
+  };
+  const asTnum = (): Tnum => ({ value: toU64(f.vHi, f.vLo), mask: toU64(f.mHi, f.mLo) });
+  for (const t of tnums) {
+    for (let s = 0; s < 64; s++) {
+      const b = BigInt(s);
+      const ar = (x: bigint, w: number): bigint => BigInt.asUintN(w, BigInt.asIntN(w, x) >> b);
+      const want64 = [{ value: (t.value << b) & U64, mask: (t.mask << b) & U64 }, { value: t.value >> b, mask: t.mask >> b },
+        { value: ar(t.value, 64), mask: ar(t.mask, 64) }];
+      for (const kind of [SHL, LSHR, ASHR]) {
+        load(t);
+        tnumShiftTo(f, f, s, kind);
+        assert.deepEqual(asTnum(), want64[kind], `64-bit kind ${kind} by ${s}`);
+        if (s >= 32) continue;
+        const v = t.value & 0xffffffffn, m = t.mask & 0xffffffffn;
+        const want32 = [{ value: (v << b) & 0xffffffffn, mask: (m << b) & 0xffffffffn }, { value: v >> b, mask: m >> b },
+          { value: ar(v, 32), mask: ar(m, 32) }];
+        load(t);
+        tnumShift32To(f, f, s, kind);
+        assert.deepEqual(asTnum(), want32[kind], `32-bit kind ${kind} by ${s}`);
+      }
+    }
   }
 });

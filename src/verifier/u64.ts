@@ -54,3 +54,21 @@ export const toS64 = (hi: number, lo: number): bigint => (BigInt(hi | 0) << 32n)
 
 /** Number of significant bits of a u64 (0 for zero). */
 export const bitLen64 = (hi: number, lo: number): number => (hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(lo));
+
+/** Shift kinds of shift64: left, logical right, arithmetic right. */
+export const SHL = 0, LSHR = 1, ASHR = 2;
+
+/** The u64 `hi:lo` shifted by `s` (0..63) into r64 (`kind`: SHL, LSHR or ASHR). */
+export function shift64(hi: number, lo: number, s: number, kind: number): void {
+  if (s === 0) {
+    r64.hi = hi | 0; r64.lo = lo | 0;
+  } else if (kind === SHL) {
+    if (s < 32) { r64.hi = (hi << s) | (lo >>> (32 - s)); r64.lo = lo << s; } else { r64.hi = lo << (s - 32); r64.lo = 0; }
+  } else if (s < 32) {
+    r64.lo = (lo >>> s) | (hi << (32 - s));
+    r64.hi = kind === LSHR ? (hi >>> s) | 0 : hi >> s;
+  } else {
+    r64.lo = kind === LSHR ? (hi >>> (s - 32)) | 0 : hi >> (s - 32);
+    r64.hi = kind === LSHR ? 0 : hi >> 31;
+  }
+}

@@ -680,7 +680,7 @@ class Verifier {
   private forEachReg(st: VState, match: (r: Reg) => boolean, update: (r: Reg) => void): void {
     for (const f of st.frames) {
       for (let i = 0; i < MAX_BPF_REG; i++) if (match(f.regs[i])) update(f.reg(i));
-      for (let spi = 0; spi < f.spilled.length; spi++) {
+      for (let spi = 0; spi < f.allocated >> 3; spi++) {
         const sp = f.spilled[spi];
         if (!sp || f.byteType(spi * BPF_REG_SIZE + 7) !== STACK_SPILL || !match(sp)) continue;
         f.ownStack();
