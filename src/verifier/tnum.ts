@@ -32,7 +32,8 @@ export function tnumRangeTo(out: TnumFields, minHi: number, minLo: number, maxHi
     out.vHi = 0; out.vLo = 0; out.mHi = U32; out.mLo = U32;
     return;
   }
-  const dHi = bits >= 32 ? 2 ** (bits - 32) - 1 : 0, dLo = bits >= 32 ? U32 : 2 ** bits - 1;
+  // The low `bits` bits set (as int32 halves).
+  const dHi = bits > 32 ? -1 >>> (64 - bits) | 0 : 0, dLo = bits >= 32 ? U32 : bits ? -1 >>> (32 - bits) | 0 : 0;
   out.vHi = (minHi & ~dHi); out.vLo = (minLo & ~dLo);
   out.mHi = dHi; out.mLo = dLo;
 }
