@@ -271,7 +271,7 @@ function boundOffset(r: Bounds): void {
   tnumIntersectTo(r, r, scratch);
   // The subregister intersected with tnum_range(u32min, u32max), computed on u32 numbers.
   const chi = (r.u32min ^ r.u32max) >>> 0;
-  const delta = chi ? 2 ** (32 - Math.clz32(chi)) - 1 : 0;
+  const delta = chi ? -1 >>> Math.clz32(chi) : 0;
   const mu = r.mLo & delta;
   const lo = (r.vLo | (r.u32min & ~delta)) & ~mu;
   r.vLo = lo;
