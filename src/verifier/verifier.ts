@@ -798,8 +798,9 @@ class Verifier {
     }
     if (o === ALU.MOV) {
       if (x) {
-        const okOff = alu64 ? [0, 8, 16, 32] : [0, 8, 16];
-        if (!okOff.includes(off) || imm !== 0) this.fail('BPF_MOV uses reserved fields');
+        // movsx: off 8, 16 (and 32 for ALU64) sign-extends.
+        const okOff = off === 0 || off === 8 || off === 16 || (alu64 && off === 32);
+        if (!okOff || imm !== 0) this.fail('BPF_MOV uses reserved fields');
         this.srcReg(s);
       } else if (s !== 0 || off !== 0) {
         this.fail('BPF_MOV uses reserved fields');
@@ -1950,10 +1951,12 @@ class Verifier {
     const xSrcReg = opSource(insn.op) === SRC.X;
     // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
     let linked = 0, linkedLo = 0, linkedHi = 0;
-    for (const r of xSrcReg ? [dst, src] : [dst]) {
-      if (r.type !== RegType.SCALAR || !r.id) continue;
-      this.frame.regs.forEach((o, i) => { if (o.type === RegType.SCALAR && o.id === r.id) linked |= 1 << i; });
-      spilledScalars(this.frame, r.id);
+    for (let k = xSrcReg ? 1 : 0; k >= 0; k--) {
+      const id = k ? src.id : dst.id;
+      if (!id || (k ? src : dst).type !== RegType.SCALAR) continue;
+      const regs = this.frame.regs;
+      for (let i = 0; i < MAX_BPF_REG; i++) if (regs[i].type === RegType.SCALAR && regs[i].id === id) linked |= 1 << i;
+      spilledScalars(this.frame, id);
       linkedLo |= spilledLo;
       linkedHi |= spilledHi;
     }
@@ -1986,8 +1989,11 @@ class Verifier {
     if (dst.type === RegType.SCALAR && tsrc.type === RegType.SCALAR) {
       refineCondOp(dst, tsrc, REV_OP[o], jmp32);
       refineCondOp(odst, osrc, o, jmp32);
-      for (const r of [dst, tsrc]) { boundsSync(r); if (boundsInvalid(r)) deadThis = true; }
-      for (const r of [odst, osrc]) { boundsSync(r); if (boundsInvalid(r)) deadOther = true; }
+      // Synced and checked in turn (the two may be one register).
+      boundsSync(dst); deadThis = boundsInvalid(dst);
+      boundsSync(tsrc); deadThis = boundsInvalid(tsrc) || deadThis;
+      boundsSync(odst); deadOther = boundsInvalid(odst);
+      boundsSync(osrc); deadOther = boundsInvalid(osrc) || deadOther;
       if (xSrc && src.id) { this.syncLinked(this.cur, src); this.syncLinked(other, osrc); }
       if (dst.id) { this.syncLinked(this.cur, dst); this.syncLinked(other, odst); }
     }
