@@ -486,6 +486,8 @@ function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, 
   // A slot no later instruction reads is treated as uninitialised in `old` (clean_live_states);
   // only when privileged, as unprivileged stores also depend on what a slot holds.
   if (allowUninit && exact === NOT_EXACT && !slotBit(liveLo, liveHi, spi)) return true;
+  // No byte of `old` that matters (uninitialised ones, and MISC ones when uninitialised reads are allowed).
+  if (allowUninit ? (ow & LOW_BITS) === 0 : ow === 0) return true;
   const precise = slotBit(preciseLo, preciseHi, spi);
   // Byte by byte: the first byte that matters decides whether the slot compares as a scalar.
   let scalars = -1;

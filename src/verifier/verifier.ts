@@ -583,9 +583,9 @@ class Verifier {
       // Only spilled scalars carry a value to mark; marks already on the checkpoint have been
       // propagated from it before (its own path never changes).
       if (smLo | smHi) {
-        spilledScalars(st.frames[st.frames.length - 1]);
-        smLo &= spilledLo & ~st.preciseStackLo;
-        smHi &= spilledHi & ~st.preciseStackHi;
+        spilledScalars(st.frames[st.frames.length - 1], 0, smLo & ~st.preciseStackLo, smHi & ~st.preciseStackHi);
+        smLo = spilledLo;
+        smHi = spilledHi;
       }
       m &= ~st.precise;
       if (!m && !smLo && !smHi) return;
@@ -2192,18 +2192,22 @@ let spilledLo = 0, spilledHi = 0;
 
 /**
  * The slots of a frame (bit spi, into spilledLo / spilledHi) holding a spilled scalar
- * (is_spilled_scalar_reg), of scalar id `id` when non-zero.
+ * (is_spilled_scalar_reg), of scalar id `id` when non-zero, among the slots `lo` / `hi` (bits of
+ * slots 0-31 and 32-63; default: all).
  */
-function spilledScalars(f: FuncState, id = 0): void {
-  let lo = 0, hi = 0;
-  for (let spi = 0; spi < f.allocated >> 3; spi++) {
+function spilledScalars(f: FuncState, id = 0, lo = -1, hi = -1): void {
+  const n = f.allocated >> 3;
+  let outLo = 0, outHi = 0;
+  for (let spi = 0; spi < n; spi++) {
+    const bit = 1 << (spi & 31);
+    if (!((spi < 32 ? lo : hi) & bit)) continue;
     const sp = f.spilled[spi];
     if (f.byteType(spi * BPF_REG_SIZE + 7) !== STACK_SPILL || sp?.type !== RegType.SCALAR || (id && sp.id !== id)) continue;
-    if (spi < 32) lo |= 1 << spi;
-    else hi |= 1 << (spi - 32);
+    if (spi < 32) outLo |= bit;
+    else outHi |= bit;
   }
-  spilledLo = lo;
-  spilledHi = hi;
+  spilledLo = outLo;
+  spilledHi = outHi;
 }
 
 const isPktAny = (t: number): boolean => t === RegType.PKT || t === RegType.PKT_META || t === RegType.PKT_END;
