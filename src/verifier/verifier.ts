@@ -1199,6 +1199,9 @@ class Verifier {
   /** check_mem_region_access: fixed offset plus the register's whole variable range must fit. */
   private checkMemRegion(regno: number, off: number, size: number, memSize: number, zeroOk: boolean): void {
     const r = this.reg(regno);
+    // The common case in numbers: a non-negative range below BPF_MAX_VAR_OFF, inside the region.
+    if (r.sminHi === 0 && r.umaxHi === 0 && r.sminLo >= 0 && r.umaxLo >= 0 && r.umaxLo < BPF_MAX_VAR_OFF &&
+      (size > 0 || (size === 0 && zeroOk)) && r.sminLo + off >= 0 && r.umaxLo + off >= 0 && r.umaxLo + off + size <= memSize) return;
     const o = BigInt(off);
     if (r.smin < 0n && (r.smin === S64_MIN || o + r.smin !== BigInt.asIntN(32, o + r.smin) || r.smin + o < 0n)) {
       this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
