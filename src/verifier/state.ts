@@ -455,11 +455,13 @@ function stacksafe(o: FuncState, c: FuncState, idmap: IdMap, exact: number, allo
   // A stack both frames still share (copy-on-write) holds the same bytes and spilled registers:
   // a slot whose spilled register carries no id subsumes itself whatever the mode.
   const shared = o.stype === c.stype && o.spilled === c.spilled && o.allocated <= c.allocated;
+  const deadOk = allowUninit && exact === NOT_EXACT;
   for (let spi = 0; spi * BPF_REG_SIZE < o.allocated; spi++) {
-    if (shared) {
-      const sp = o.spilled[spi];
-      if (sp === undefined || (sp.id === 0 && sp.refObjId === 0)) continue;
-    }
+    // slotSafe's quick answers first, without the call: the same slot in both, or a dead one.
+    const sp = o.spilled[spi];
+    const same = shared || (spi * BPF_REG_SIZE < c.allocated && o.stype[spi] === c.stype[spi] && sp === c.spilled[spi]);
+    if (same && (sp === undefined || (sp.id === 0 && sp.refObjId === 0))) continue;
+    if (deadOk && !slotBit(liveLo, liveHi, spi)) continue;
     if (!slotSafe(o, c, spi, idmap, exact, allowUninit, preciseLo, preciseHi, liveLo, liveHi)) return spi;
   }
   return -1;
