@@ -7,7 +7,7 @@
  */
 import {
   type Tnum, type TnumFields, tnumRangeTo, tnumIntersectTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo,
-  tnumOfFields, tnumToFields, tnumMul, tnumStepTo, tnumShiftTo, tnumShift32To,
+  tnumOfFields, tnumToFields, tnumMulTo, tnumStepTo, tnumShiftTo, tnumShift32To,
 } from './tnum.js';
 import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32, shift64, SHL, LSHR, ASHR } from './u64.js';
 
@@ -485,7 +485,7 @@ export function scalarAlu(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): void
       tnumSubTo(d, TNUM_ZERO, old);
       break;
     }
-    case 'mul': d.varOff = tnumMul(d.varOff, s.varOff); mul32(d, s); mul64(d, s); break;
+    case 'mul': tnumMulTo(d, d, s); mul32(d, s); mul64(d, s); break;
     case 'and': case 'or': case 'xor': {
       if (op === 'and') tnumAndTo(d, d, s);
       else if (op === 'or') tnumOrTo(d, d, s);

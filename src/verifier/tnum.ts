@@ -4,7 +4,7 @@
  * TnumFields (value and mask as 32-bit halves, what a register stores, allocation-free); the Tnum
  * form (u64 bigints) serves the cold paths and the log.
  */
-import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32, shift64, SHL, LSHR } from './u64.js';
+import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32, shift64, mul64, SHL, LSHR } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
 
@@ -148,20 +148,40 @@ export function tnumShift32To(out: TnumFields, a: TnumFields, s: number, kind: n
 export const tnumAdd = (a: Tnum, b: Tnum): Tnum => viaFields(tnumAddTo, a, b);
 
 
-/** Multiplication, as the kernel's long-multiplication over known/unknown bits. */
-export function tnumMul(a: Tnum, b: Tnum): Tnum {
-  let av = a.value, am = a.mask;
-  let bv = b.value, bm = b.mask;
-  let accV = u64(av * bv);
-  let accM: Tnum = tnumConst(0n);
-  while (av !== 0n || am !== 0n) {
-    if (av & 1n) accM = tnumAdd(accM, { value: 0n, mask: bm });
-    else if (am & 1n) accM = tnumAdd(accM, { value: 0n, mask: bv | bm });
-    av >>= 1n; am >>= 1n;
-    bv = u64(bv << 1n); bm = u64(bm << 1n);
+const mulAcc: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+const mulTerm: TnumFields = { vHi: 0, vLo: 0, mHi: 0, mLo: 0 };
+
+/**
+ * `out` = a * b (`out` may be either operand), as the kernel's tnum_mul: the product of the
+ * values, plus the sum of b's (shifted) uncertain bits for every bit of a that is 1 or unknown.
+ */
+export function tnumMulTo(out: TnumFields, a: TnumFields, b: TnumFields): void {
+  let avHi = a.vHi, avLo = a.vLo, amHi = a.mHi, amLo = a.mLo;
+  let bvHi = b.vHi, bvLo = b.vLo, bmHi = b.mHi, bmLo = b.mLo;
+  mul64(avHi, avLo, bvHi, bvLo);
+  const accHi = r64.hi, accLo = r64.lo;
+  const acc = mulAcc, term = mulTerm;
+  acc.vHi = 0; acc.vLo = 0; acc.mHi = 0; acc.mLo = 0;
+  term.vHi = 0; term.vLo = 0;
+  while (avHi | avLo | amHi | amLo) {
+    if (avLo & 1) {
+      term.mHi = bmHi; term.mLo = bmLo;
+      tnumAddTo(acc, acc, term);
+    } else if (amLo & 1) {
+      term.mHi = bvHi | bmHi; term.mLo = bvLo | bmLo;
+      tnumAddTo(acc, acc, term);
+    }
+    avLo = (avLo >>> 1) | (avHi << 31); avHi = avHi >>> 1;
+    amLo = (amLo >>> 1) | (amHi << 31); amHi = amHi >>> 1;
+    bvHi = (bvHi << 1) | (bvLo >>> 31); bvLo <<= 1;
+    bmHi = (bmHi << 1) | (bmLo >>> 31); bmLo <<= 1;
   }
-  return tnumAdd({ value: accV, mask: 0n }, accM);
+  term.vHi = accHi; term.vLo = accLo; term.mHi = 0; term.mLo = 0;
+  tnumAddTo(out, term, acc);
 }
+
+/** Multiplication of Tnums (see tnumMulTo). */
+export const tnumMul = (a: Tnum, b: Tnum): Tnum => viaFields(tnumMulTo, a, b);
 
 /** True when every value of `b` is a value of `a`. */
 export const tnumIn = (a: Tnum, b: Tnum): boolean => tnumInFields(load(fa, a), load(fb, b));

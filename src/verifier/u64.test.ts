@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { r64, add64, sub64, ult, ule, slt, sle, fromBig, toU64, toS64, bitLen64, shift64, SHL, LSHR, ASHR } from './u64.js';
+import { r64, add64, sub64, mul64, ult, ule, slt, sle, fromBig, toU64, toS64, bitLen64, shift64, SHL, LSHR, ASHR } from './u64.js';
 import {
-  type Tnum, type TnumFields, tnumShiftTo, tnumShift32To, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo, tnumIntersectTo, tnumInFields,
+  type Tnum, type TnumFields, tnumShiftTo, tnumShift32To, tnumMulTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo, tnumIntersectTo, tnumInFields,
   tnumRangeTo, tnumOfFields, tnumToFields,
 } from './tnum.js';
 import { rng } from './fuzz.js';
@@ -70,6 +70,17 @@ const ref = {
     const mu = a.mask | b.mask;
     return { value: (a.value ^ b.value) & ~mu & M, mask: mu };
   },
+  /** tnum_mul of the kernel. */
+  mul(a: Tnum, b: Tnum): Tnum {
+    let av = a.value, am = a.mask, bv = b.value, bm = b.mask;
+    let acc: Tnum = { value: 0n, mask: 0n };
+    while (av || am) {
+      if (av & 1n) acc = ref.add(acc, { value: 0n, mask: bm });
+      else if (am & 1n) acc = ref.add(acc, { value: 0n, mask: bv | bm });
+      av >>= 1n; am >>= 1n; bv = u64(bv << 1n); bm = u64(bm << 1n);
+    }
+    return ref.add({ value: u64(a.value * b.value), mask: 0n }, acc);
+  },
   intersect(a: Tnum, b: Tnum): Tnum {
     const mu = a.mask & b.mask;
     return { value: (a.value | b.value) & ~mu & M, mask: mu };
@@ -100,7 +111,7 @@ test('tnum operations on halves agree with the kernel algorithms on u64 bigints'
   const r = rng(65);
   const ops: [string, (o: TnumFields, a: TnumFields, b: TnumFields) => void, (a: Tnum, b: Tnum) => Tnum][] = [
     ['add', tnumAddTo, ref.add], ['sub', tnumSubTo, ref.sub], ['and', tnumAndTo, ref.and], ['or', tnumOrTo, ref.or],
-    ['xor', tnumXorTo, ref.xor], ['intersect', tnumIntersectTo, ref.intersect],
+    ['xor', tnumXorTo, ref.xor], ['intersect', tnumIntersectTo, ref.intersect], ['mul', tnumMulTo, ref.mul],
   ];
   for (let i = 0; i < 50000; i++) {
     const a = randomTnum(r), b = randomTnum(r);
@@ -166,5 +177,16 @@ test('tnum shifts on fields agree with the kernel\'s tnum_lshift / tnum_rshift /
         assert.deepEqual(asTnum(), want32[kind], `32-bit kind ${kind} by ${s}`);
       }
     }
+  }
+});
+
+test('mul64 gives the low 64 bits of the product', () => {
+  const r = rng(66);
+  const vals = [0n, 1n, 0xffffn, 0x10000n, 0xffffffffn, 0x100000000n, 0xffffffffffffffffn, 0x8000000000000000n];
+  for (let i = 0; i < 20000; i++) vals.push(randomU64(r));
+  for (let i = 0; i < vals.length; i++) {
+    const a = vals[i], b = vals[(i * 7 + 3) % vals.length];
+    mul64(Number(a >> 32n) | 0, Number(a & 0xffffffffn) | 0, Number(b >> 32n) | 0, Number(b & 0xffffffffn) | 0);
+    assert.equal(toU64(r64.hi, r64.lo), (a * b) & 0xffffffffffffffffn, `${a} * ${b}`);
   }
 });

@@ -72,3 +72,15 @@ export function shift64(hi: number, lo: number, s: number, kind: number): void {
     r64.hi = kind === LSHR ? 0 : hi >> 31;
   }
 }
+
+/** The low 64 bits of the product of the u64s `a` and `b` into r64. */
+export function mul64(ahi: number, alo: number, bhi: number, blo: number): void {
+  // The 64-bit product of the low halves from 16-bit limbs (each partial product is exact).
+  const a = alo >>> 0, b = blo >>> 0;
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  const mid = (p00 >>> 16) + (p01 & 0xffff) + (p10 & 0xffff);
+  r64.lo = ((mid & 0xffff) << 16) | (p00 & 0xffff);
+  const carry = p11 + (p01 >>> 16) + (p10 >>> 16) + (mid >>> 16);
+  r64.hi = (carry + Math.imul(ahi, blo) + Math.imul(alo, bhi)) | 0;
+}
