@@ -9,7 +9,7 @@ import {
   type Tnum, type TnumFields, tnumRangeTo, tnumIntersectTo, tnumAddTo, tnumSubTo, tnumAndTo, tnumOrTo, tnumXorTo,
   tnumOfFields, tnumToFields, tnumMulTo, tnumStepTo, tnumShiftTo, tnumShift32To,
 } from './tnum.js';
-import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32, shift64, SHL, LSHR, ASHR } from './u64.js';
+import { r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, fromBig, toU64, toS64, U32, shift64, shift32, SHL, LSHR, ASHR } from './u64.js';
 
 export const S64_MIN = -0x8000000000000000n;
 export const S64_MAX = 0x7fffffffffffffffn;
@@ -577,7 +577,7 @@ function constAluFields(d: Bounds, s: Bounds, op: AluOp, alu32: boolean): boolea
       const kind = op === 'lsh' ? SHL : op === 'rsh' ? LSHR : ASHR;
       if (alu32) {
         hi = 0;
-        lo = kind === SHL ? aLo << bLo : kind === LSHR ? (aLo >>> bLo) | 0 : aLo >> bLo;
+        lo = shift32(aLo, bLo, kind);
       } else {
         shift64(aHi, aLo, bLo, kind);
         hi = r64.hi; lo = r64.lo;

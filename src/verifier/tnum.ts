@@ -4,7 +4,7 @@
  * TnumFields (value and mask as 32-bit halves, what a register stores, allocation-free); the Tnum
  * form (u64 bigints) serves the cold paths and the log.
  */
-import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32, shift64, mul64, SHL, LSHR } from './u64.js';
+import { r64, add64, sub64, fromBig, toU64, bitLen64, ult, U32, shift64, shift32, mul64 } from './u64.js';
 
 export const U64_MAX = 0xffffffffffffffffn;
 
@@ -140,8 +140,7 @@ export function tnumShiftTo(out: TnumFields, a: TnumFields, s: number, kind: num
 
 /** `out` = the 32-bit subregister of `a` shifted by `s` (0..31) within 32 bits, zero-extended. */
 export function tnumShift32To(out: TnumFields, a: TnumFields, s: number, kind: number): void {
-  const shift = (x: number): number => (kind === SHL ? x << s : kind === LSHR ? (x >>> s) | 0 : x >> s);
-  const vLo = shift(a.vLo), mLo = shift(a.mLo);
+  const vLo = shift32(a.vLo, s, kind), mLo = shift32(a.mLo, s, kind);
   out.vHi = 0; out.vLo = vLo; out.mHi = 0; out.mLo = mLo;
 }
 

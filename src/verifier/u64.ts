@@ -58,6 +58,10 @@ export const bitLen64 = (hi: number, lo: number): number => (hi ? 64 - Math.clz3
 /** Shift kinds of shift64: left, logical right, arithmetic right. */
 export const SHL = 0, LSHR = 1, ASHR = 2;
 
+/** The u32 `x` (int32-stored) shifted by `s` (0..31) within 32 bits (`kind`: SHL, LSHR or ASHR), int32-stored. */
+export const shift32 = (x: number, s: number, kind: number): number =>
+  (kind === SHL ? x << s : kind === LSHR ? (x >>> s) | 0 : x >> s);
+
 /** The u64 `hi:lo` shifted by `s` (0..63) into r64 (`kind`: SHL, LSHR or ASHR). */
 export function shift64(hi: number, lo: number, s: number, kind: number): void {
   if (s === 0) {
