@@ -230,6 +230,22 @@ export class FuncState {
     this.ownedRegs |= 1 << i;
     return (this.regs[i] = r.clone());
   }
+  /**
+   * Register `i`, to store somewhere else as well (a spill slot, another register): it becomes
+   * shared, so the next write to register `i` copies it first.
+   */
+  share(i: number): Reg {
+    this.ownedRegs &= ~(1 << i);
+    const r = this.regs[i];
+    if (CHECK_SHARING) Object.freeze(r);
+    return r;
+  }
+  /** Sets register `i` to `r`, which stays shared (spilled registers, `share`). */
+  setShared(i: number, r: Reg): void {
+    this.regs[i] = r;
+    this.ownedRegs &= ~(1 << i);
+    if (CHECK_SHARING) Object.freeze(r);
+  }
   /** Makes register `i` NOT_INIT (mark_reg_not_init), sharing one unwritable register. */
   setNotInit(i: number): void {
     this.regs[i] = NOT_INIT_REG;

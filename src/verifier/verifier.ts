@@ -659,12 +659,16 @@ class Verifier {
     return r;
   }
 
-  /** check_reg_arg(DST_OP_NO_MARK). */
+  /** check_reg_arg(DST_OP_NO_MARK): register `regno` of the current frame, to write. */
   private dstReg(regno: number): Reg {
+    this.checkDst(regno);
+    return this.frame.reg(regno);
+  }
+
+  private checkDst(regno: number): void {
     if (regno >= MAX_BPF_REG) this.fail(`R${regno} is invalid`);
     if (regno === BPF_REG_FP) this.fail('frame pointer is read only');
     this.scratch.regs |= 1 << regno;
-    return this.frame.reg(regno);
   }
 
   /** Pointer values are opaque to unprivileged programs (is_pointer_value). */
@@ -805,21 +809,24 @@ class Verifier {
       } else if (s !== 0 || off !== 0) {
         this.fail('BPF_MOV uses reserved fields');
       }
+      if (x && alu64 && off === 0) {
+        // A plain copy: both registers share the (linked) value.
+        this.checkDst(d);
+        this.frame.setShared(d, this.shareLinked(s));
+        return;
+      }
       const dst = this.dstReg(d);
       if (!x) {
         dst.markKnownBits(alu64 && imm < 0 ? U32 : 0, imm >>> 0);
         return;
       }
-      const src = this.wreg(s);
+      let src = this.reg(s);
       if (alu64) {
-        if (off === 0) {
-          this.assignScalarId(src);
-          dst.copyFrom(src);
-        } else if (this.isPointerValue(src)) {
+        if (this.isPointerValue(src)) {
           this.fail(`R${s} sign-extension part of pointer`);
         } else if (src.type === RegType.SCALAR) {
           const noSext = src.umax < 1n << BigInt(off - 1);
-          if (noSext) this.assignScalarId(src);
+          if (noSext) this.assignScalarId(src = this.wreg(s));
           dst.copyFrom(src);
           if (!noSext) dst.id = 0;
           signExtend(dst, off >> 3);
@@ -831,7 +838,7 @@ class Verifier {
       if (src.type === RegType.SCALAR) {
         if (off === 0) {
           const u32 = regWidth(src) <= 32;
-          if (u32) this.assignScalarId(src);
+          if (u32) this.assignScalarId(src = this.wreg(s));
           dst.copyFrom(src);
           if (!u32) dst.id = 0;
           zext32To64(dst);
@@ -914,6 +921,16 @@ class Verifier {
 
   private assignScalarId(r: Reg): void {
     if (r.type === RegType.SCALAR && !r.id && !r.isConst()) r.id = ++this.idGen;
+  }
+
+  /**
+   * Register `regno` of the current frame, to copy into another register or a stack slot: a
+   * scalar gets an id first (assign_scalar_id_before_mov), then the register is shared.
+   */
+  private shareLinked(regno: number): Reg {
+    const r = this.frame.regs[regno];
+    if (r.type === RegType.SCALAR && !r.id && !r.isConst()) this.wreg(regno).id = ++this.idGen;
+    return this.frame.share(regno);
   }
 
   /** adjust_reg_min_max_vals. */
@@ -1290,13 +1307,17 @@ class Verifier {
     const isStImm = valueRegno < 0 && opClass(insn.op) === CLASS.ST;
     f.ownStack();
     if (value && off % BPF_REG_SIZE === 0 && value.type === RegType.SCALAR && this.privileged) {
-      const fits = regWidth(value) <= 8 * size;
-      if (fits) {
-        value = this.wreg(valueRegno);
-        this.assignScalarId(value);
+      // A value that fits the slot shares an id with the spill (the register gets one first);
+      // one that does not is spilled without its id.
+      if (regWidth(value) <= 8 * size) {
+        value = this.shareLinked(valueRegno);
+      } else if (value.id) {
+        value = value.clone();
+        value.id = 0;
+      } else {
+        value = this.frame.share(valueRegno);
       }
       this.saveRegisterState(f, spi, value, size);
-      if (!fits) f.spilled[spi]!.id = 0;
     } else if (!value && off % BPF_REG_SIZE === 0 && isStImm && this.privileged) {
       const tmp = new Reg();
       tmp.markKnown(BigInt(insn.imm));
@@ -1307,7 +1328,7 @@ class Verifier {
         this.fail('invalid size of register spill');
       }
       if (f !== this.frame && value.type === RegType.STACK) this.fail('cannot spill pointers to stack into stack frame of the caller');
-      this.saveRegisterState(f, spi, value, size);
+      this.saveRegisterState(f, spi, this.frame.share(valueRegno), size);
     } else {
       let type = STACK_MISC;
       const wasSpill = f.byteType(base + 7) === STACK_SPILL;
@@ -1333,10 +1354,11 @@ class Verifier {
     this.cur.history.push(f === this.frame ? STACK_MARK - spi : STACK_NONLOCAL);
   }
 
+  /** save_register_state: spills `r`, which is stored as it is (shared, never written again). */
   private saveRegisterState(f: FuncState, spi: number, r: Reg, size: number): void {
     this.recordStackAccess(f, spi);
     f.ownStack();
-    f.spilled[spi] = r.clone();
+    f.spilled[spi] = r;
     const base = spi * BPF_REG_SIZE;
     let i = BPF_REG_SIZE;
     for (; i > BPF_REG_SIZE - size; i--) f.setByteType(base + i - 1, STACK_SPILL);
@@ -1350,7 +1372,6 @@ class Verifier {
   private stackReadFixed(f: FuncState, off: number, size: number, dstRegno: number): void {
     const slot = -off - 1, spi = slot >> 3, base = spi * BPF_REG_SIZE;
     this.scratch.markSlot(spi);
-    const dst = dstRegno >= 0 ? this.wreg(dstRegno) : undefined;
     let sp = f.spilled[spi];
     if (f.byteType(base + 7) === STACK_SPILL && sp) {
       let spillSize = 1;
@@ -1360,7 +1381,7 @@ class Verifier {
           this.linfo(this.insnIdx);
           this.fail('invalid size of register fill');
         }
-        if (!dst) return;
+        if (dstRegno < 0) return;
         if (size <= spillSize && off % BPF_REG_SIZE === 0) {
           if (this.privileged && size === 4 && spillSize === 4 && regWidth(sp) <= 32) {
             f.ownStack();
@@ -1368,8 +1389,13 @@ class Verifier {
             this.assignScalarId(sp);
           }
           this.recordStackAccess(f, spi);
-          dst.copyFrom(sp);
-          if (size !== 4 || spillSize !== 4) dst.id = 0;
+          if (size === 4 && spillSize === 4) {
+            this.frame.setShared(dstRegno, sp);
+          } else {
+            const dst = this.wreg(dstRegno);
+            dst.copyFrom(sp);
+            dst.id = 0;
+          }
         } else {
           let spillCnt = 0, zeroCnt = 0;
           for (let i = 0; i < size; i++) {
@@ -1382,14 +1408,15 @@ class Verifier {
           }
           // Only a zero read from the spill itself restores the spilled register's value.
           if (spillCnt === size && sp.isZero()) this.recordStackAccess(f, spi);
+          const dst = this.wreg(dstRegno);
           if ((spillCnt === size && sp.isZero()) || zeroCnt === size) dst.markKnown(0n);
           else dst.markUnknown();
         }
         return;
       }
       this.recordStackAccess(f, spi);
-      if (dst) {
-        dst.copyFrom(sp);
+      if (dstRegno >= 0) {
+        this.frame.setShared(dstRegno, sp);
       } else if (this.isPointerValue(sp)) {
         this.fail(`leaking pointer from stack off ${off}`);
       }
