@@ -149,61 +149,68 @@ function checkLdImm64AndOpcodes(insns: readonly Instruction[], maps: readonly Ve
 }
 
 const EXPLORED = 3, DISCOVERED = 1;
+/** An edge check_cfg does not have (checkCfg's successor table). */
+const NO_EDGE = -0x80000000;
 
 /** Depth-first walk: every edge in range, no unreachable code, no jump into an lddw (check_cfg). */
 function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Uint8Array): void {
   const n = insns.length;
+  // The edges of each instruction in the kernel's visiting order (fall-through first, then the
+  // branch: a jump target, a callee, a callback), and the prune and jump points they make.
+  const edges = zeroedI32(2 * n).fill(NO_EDGE);
+  for (let t = 0; t < n; t++) {
+    const insn = insns[t], op = insn.op;
+    let a = t + 1, b = NO_EDGE;
+    if (isPseudoFunc(insn)) {
+      a = t + 2;
+      b = t + insn.imm + 1;
+      points[t] |= PRUNE_POINT;
+      points[t + 2] |= PRUNE_POINT | JMP_POINT;
+    } else if (op === OP_LDDW) {
+      a = t + 2;
+    } else if (isJmpCls(op)) {
+      const o = opCode(op);
+      if (o === JMP.EXIT) {
+        a = NO_EDGE;
+      } else if (o === JMP.CALL) {
+        points[t + 1] |= PRUNE_POINT | JMP_POINT;
+        if (insn.src === BPF_PSEUDO_CALL) { b = t + insn.imm + 1; points[t] |= PRUNE_POINT; }
+      } else if (o === JMP.JA) {
+        a = jumpTarget(insns, t);
+        if (a >= 0 && a < n) points[a] |= PRUNE_POINT | JMP_POINT;
+      } else {
+        b = t + insn.off + 1;
+        points[t] |= PRUNE_POINT;
+      }
+    }
+    if (b !== NO_EDGE && b >= 0 && b < n) points[b] |= PRUNE_POINT | JMP_POINT;
+    edges[2 * t] = a;
+    edges[2 * t + 1] = b;
+  }
   const state = zeroedU8(n);
-  // Per insn: bit0 = fall-through edge pushed, bit1 = branch edge pushed.
-  const edges = zeroedU8(n);
+  // Per insn on the stack: how many of its edges were followed.
+  const followed = zeroedU8(n);
   // Each instruction is pushed once, when discovered.
   const stack = zeroedI32(n);
   let top = 1;
   state[0] = DISCOVERED;
-  // Returns 1 when w was newly pushed.
-  const push = (t: number, w: number, branch: boolean): number => {
-    const bit = branch ? 2 : 1;
-    if (edges[t] & bit) return 0;
-    if (w < 0 || w >= n) throw new CfgError(`jump out of range from insn ${t} to ${w}`, t);
-    if (branch) points[w] |= PRUNE_POINT | JMP_POINT;
-    edges[t] |= bit;
-    if (state[w] === 0) {
-      state[w] = DISCOVERED;
-      stack[top++] = w;
-      return 1;
-    }
-    if (state[w] === DISCOVERED && !privileged) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
-    return 0;
-  };
   while (top) {
     const t = stack[top - 1];
-    const insn = insns[t];
-    let pushed = 0;
-    if (isPseudoFunc(insn)) {
-      pushed = push(t, t + 2, false);
-      points[t + 2] |= PRUNE_POINT | JMP_POINT;
-      if (!pushed) { points[t] |= PRUNE_POINT; pushed = push(t, t + insn.imm + 1, true); }
-    } else if (!isJmpCls(insn.op)) {
-      pushed = push(t, t + (insn.op === OP_LDDW ? 2 : 1), false);
-    } else {
-      const o = opCode(insn.op);
-      if (o === JMP.EXIT) {
-        pushed = 0;
-      } else if (o === JMP.CALL) {
-        pushed = push(t, t + 1, false);
-        points[t + 1] |= PRUNE_POINT | JMP_POINT;
-        if (!pushed && isPseudoCall(insn)) { points[t] |= PRUNE_POINT; pushed = push(t, t + insn.imm + 1, true); }
-      } else if (o === JMP.JA) {
-        const w = jumpTarget(insns, t);
-        pushed = push(t, w, false);
-        if (w >= 0 && w < n) points[w] |= PRUNE_POINT | JMP_POINT;
-      } else {
-        points[t] |= PRUNE_POINT;
-        pushed = push(t, t + 1, false);
-        if (!pushed) pushed = push(t, t + insn.off + 1, true);
+    let k = followed[t];
+    for (; k < 2; k++) {
+      const w = edges[2 * t + k];
+      if (w === NO_EDGE) continue;
+      if (w < 0 || w >= n) throw new CfgError(`jump out of range from insn ${t} to ${w}`, t);
+      if (state[w] === 0) {
+        state[w] = DISCOVERED;
+        stack[top++] = w;
+        break;
       }
+      if (state[w] === DISCOVERED && !privileged) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
     }
-    if (!pushed) {
+    if (k < 2) {
+      followed[t] = k + 1;
+    } else {
       state[t] = EXPLORED;
       top--;
     }
@@ -288,13 +295,19 @@ export function flowOf(insns: readonly Instruction[]): Flow {
 function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): Uint16Array {
   const n = insns.length;
   const live = zeroedU16(n);
+  // useDef of each instruction; -1 for the second slot of a lddw.
+  const uds = zeroedI32(n);
+  for (let i = 0; i < n; i++) {
+    uds[i] = useDef(insns[i]);
+    if (insns[i].op === OP_LDDW && i + 1 < n) uds[++i] = -1;
+  }
   for (let again = true; again;) {
     again = false;
     for (let i = n - 1; i >= 0; i--) {
-      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
+      const ud = uds[i];
+      if (ud < 0) continue;
       const s0 = succ[2 * i], s1 = succ[2 * i + 1];
       const out = (s0 >= 0 ? live[s0] : 0) | (s1 >= 0 ? live[s1] : 0);
-      const ud = useDef(insns[i]);
       const inn = (ud | (out & ~(ud >>> 16))) & 0x3ff;
       if (inn !== live[i]) { live[i] = inn; if (back[i]) again = true; }
     }

@@ -135,8 +135,6 @@ export class Reg extends Bounds {
   }
 }
 
-/** Every register (bit i). */
-const ALL_REGS = (1 << MAX_BPF_REG) - 1;
 /**
  * Set TSBPF_VERIFIER_CHECK_SHARING=1 to freeze every register that frames share: a write that
  * skips `FuncState.reg` then throws (tests run with it).
@@ -166,11 +164,15 @@ export class FuncState {
   /**
    * Slot types of the stack bytes, 2 bits per byte, a 16-bit word per 8-byte slot: byte
    * `i = -off - 1` is bits `2 * (i & 7)` of `stype[i >> 3]` (read-only unless owned; see byteType).
+   * One word per allocated slot.
    */
   stype: number[];
-  /** Spilled register of each 8-byte slot, valid when its bytes are STACK_SPILL (read-only unless owned). */
+  /**
+   * Spilled register of each allocated 8-byte slot, valid when its bytes are STACK_SPILL
+   * (read-only unless owned).
+   */
   spilled: (Reg | undefined)[];
-  /** Bytes of stack in use (multiple of 8). */
+  /** Bytes of stack in use (multiple of 8): the slots `stype` and `spilled` have. */
   allocated = 0;
   frameno: number;
   /** Instruction of the call that created this frame (-1 for the main frame). */
@@ -196,12 +198,9 @@ export class FuncState {
       this.allocated = copy.allocated;
       this.inCallback = copy.inCallback;
     } else {
-      const regs = new Array<Reg>(MAX_BPF_REG);
-      for (let i = 0; i < MAX_BPF_REG; i++) regs[i] = new Reg();
-      this.regs = regs;
-      this.ownedRegs = ALL_REGS;
-      this.stype = new Array<number>(MAX_BPF_STACK / BPF_REG_SIZE).fill(0);
-      this.spilled = new Array(MAX_BPF_STACK / BPF_REG_SIZE).fill(undefined);
+      this.regs = new Array<Reg>(MAX_BPF_REG).fill(NOT_INIT_REG);
+      this.stype = [];
+      this.spilled = [];
     }
   }
   clone(): FuncState {
@@ -250,6 +249,15 @@ export class FuncState {
   setNotInit(i: number): void {
     this.regs[i] = NOT_INIT_REG;
     this.ownedRegs &= ~(1 << i);
+  }
+  /** Grows the stack to `bytes` (a multiple of 8, more than `allocated`): new slots are STACK_INVALID. */
+  growStack(bytes: number): void {
+    this.ownStack();
+    for (let spi = this.allocated >> 3; spi < bytes >> 3; spi++) {
+      this.stype.push(0);
+      this.spilled.push(undefined);
+    }
+    this.allocated = bytes;
   }
   /** Gives this frame its own copy of a shared stack, before a write. */
   ownStack(): void {
@@ -496,7 +504,7 @@ function slotSafe(o: FuncState, c: FuncState, spi: number, idmap: IdMap | null, 
   const oSpill = (ow >> 14) === STACK_SPILL;
   // The same bytes and the same spilled register (spills are shared between copies of a stack,
   // never modified): the slot subsumes itself in every mode, unless its ids need mapping.
-  if (ow === cw && o.spilled[spi] === c.spilled[spi]) {
+  if (ow === cw && o.spilled[spi] === (cBeyond ? undefined : c.spilled[spi])) {
     const sp = o.spilled[spi];
     if (!oSpill || sp === undefined || (sp.id === 0 && sp.refObjId === 0)) return true;
   }

@@ -1270,7 +1270,7 @@ class Verifier {
 
   private growStack(f: FuncState, size: number): void {
     const n = Math.ceil(size / BPF_REG_SIZE) * BPF_REG_SIZE;
-    if (n > f.allocated) f.allocated = n;
+    if (n > f.allocated) f.growStack(n);
     if (f.allocated > this.stackDepth[f.subprog]) this.stackDepth[f.subprog] = f.allocated;
   }
 
@@ -1590,7 +1590,7 @@ class Verifier {
     if (global) return this.checkGlobalCall(idx, subprog, global);
     const caller = this.frame;
     const callee = new FuncState(cur.frames.length, idx, subprog);
-    for (let r = 1; r <= 5; r++) callee.reg(r).copyFrom(caller.regs[r]);
+    for (let r = 1; r <= 5; r++) callee.setShared(r, caller.share(r));
     const fp = callee.reg(BPF_REG_FP);
     fp.markPtr(RegType.STACK);
     fp.frameno = callee.frameno;
