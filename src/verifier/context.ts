@@ -20,9 +20,17 @@ const sockTables: Readonly<Record<number, Uint8Array>> = {
   [RegType.SOCK_COMMON]: decode(SOCK_ACCESS_HEX.sock_common),
   [RegType.TCP_SOCK]: decode(SOCK_ACCESS_HEX.tcp_sock),
 };
+/** tableOf's last answer (a verifier asks for the same program type at every context access). */
+let lastProg = -1, lastAttach = -1, lastTable: Uint8Array | undefined;
 /** The probed table of a program type (per attach type where the kernel's rules depend on it). */
-const tableOf = (progType: number, attachType: number): Uint8Array | undefined =>
-  accessTables.get(`${progType}:${attachType}`) ?? accessTables.get(`${progType}`);
+function tableOf(progType: number, attachType: number): Uint8Array | undefined {
+  if (progType !== lastProg || attachType !== lastAttach) {
+    lastTable = accessTables.get(`${progType}:${attachType}`) ?? accessTables.get(`${progType}`);
+    lastProg = progType;
+    lastAttach = attachType;
+  }
+  return lastTable;
+}
 
 const sizeBit = (size: number): number => (size === 1 ? 0 : size === 2 ? 1 : size === 4 ? 2 : 3);
 

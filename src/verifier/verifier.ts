@@ -462,7 +462,8 @@ class Verifier {
     let statesCnt = 0;
     cur.insnIdx = idx;
     if (list) {
-      for (let i = 0; i < list.length; i++) {
+      // Newest first (the list is in insertion order).
+      for (let i = list.length - 1; i >= 0; i--) {
         const sl = list[i];
         statesCnt++;
         let hit = false;
@@ -493,7 +494,7 @@ class Verifier {
         if (addNew) sl.missCnt++;
         const nMiss = force && sl.branches > 0 ? 64 : 3;
         if (sl.missCnt > sl.hitCnt * nMiss + nMiss) {
-          list.splice(i--, 1);
+          list.splice(i, 1);
           if (sl.branches === 0) this.peakStates--;
         }
       }
@@ -513,7 +514,7 @@ class Verifier {
     cur.history = new History();
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
-    list.unshift(snap);
+    list.push(snap);
     return false;
   }
 
