@@ -338,7 +338,21 @@ export class VState {
   get cur(): FuncState {
     return this.frames[this.frames.length - 1];
   }
+  /** A copy of this path's state: both paths continue in fresh history segments after the shared prefix. */
   clone(): VState {
+    const s = this.copyState();
+    s.history = this.history.fork();
+    this.history = this.history.fork();
+    return s;
+  }
+  /** A checkpoint of this state: it takes the history so far, and this path starts a new one. */
+  checkpoint(): VState {
+    const s = this.copyState();
+    s.history = this.history;
+    this.history = new History();
+    return s;
+  }
+  private copyState(): VState {
     const n = this.frames.length, frames = new Array<FuncState>(n);
     for (let i = 0; i < n; i++) frames[i] = this.frames[i].clone();
     const refs: RefState[] = [];
@@ -347,9 +361,6 @@ export class VState {
     s.parent = this.parent;
     s.branches = this.branches;
     s.insnIdx = this.insnIdx;
-    // Both paths continue in fresh segments after the shared prefix.
-    s.history = this.history.fork();
-    this.history = this.history.fork();
     return s;
   }
 }

@@ -14,7 +14,7 @@ import { zeroedI8, zeroedU8, zeroedI32 } from './slab.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, History, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, type SlotMasks,
+  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, type SlotMasks,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
@@ -506,12 +506,9 @@ class Verifier {
     this.peakStates++;
     this.prevJmps = this.jmps;
     this.prevProcessed = this.processed;
-    const snap = cur.clone();
+    const snap = cur.checkpoint();
     snap.insnIdx = idx;
     snap.branches = 1;
-    snap.parent = cur.parent;
-    snap.history = cur.history;
-    cur.history = new History();
     cur.parent = snap;
     if (!list) list = this.explored[idx] = [];
     list.push(snap);
@@ -752,7 +749,7 @@ class Verifier {
     const dst = this.dstReg(insn.dst);
     const next = this.insns[idx + 1];
     if (insn.src === 0) {
-      dst.markKnown((BigInt(next.imm >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+      dst.markKnownBits(next.imm, insn.imm);
       return;
     }
     if (insn.src === BPF_PSEUDO.FUNC) {
