@@ -640,14 +640,19 @@ export function computePrecise(
   return { regs: sens, slots, mayStack };
 }
 
+/** valueArgs' answers by helper id (holes: not asked yet). */
+const valueArgsOf: number[] = [];
+
 /** The arguments of helper `id` whose values the verifier decides on (sizes, bpf_loop's count); all when not modelled. */
 function valueArgs(id: number): number {
+  const known = valueArgsOf[id];
+  if (known !== undefined) return known;
   const proto = helperProto(id);
-  if (!proto) return ARGS;
-  let use = 0;
-  for (let a = 0; a < proto.args.length; a++) {
+  let use = proto ? 0 : ARGS;
+  for (let a = 0; proto && a < proto.args.length; a++) {
     const k = proto.args[a];
     if (k === 'size' || k === 'size_or_zero' || k === 'alloc_size_or_zero' || (id === BPF_FUNC.loop && a === 0)) use |= 1 << (a + 1);
   }
+  if (id >= 0 && id < 1024) valueArgsOf[id] = use;
   return use;
 }
