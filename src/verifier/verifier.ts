@@ -1318,7 +1318,7 @@ class Verifier {
       this.saveRegisterState(f, spi, value, size);
     } else if (!value && off % BPF_REG_SIZE === 0 && isStImm && this.privileged) {
       const tmp = new Reg();
-      tmp.markKnown(BigInt(insn.imm));
+      tmp.markKnownBits(insn.imm < 0 ? U32 : 0, insn.imm);
       this.saveRegisterState(f, spi, tmp, size);
     } else if (value && value.isPointer()) {
       if (size !== BPF_REG_SIZE) {
