@@ -23,7 +23,7 @@ import {
   mark32Unbounded, regWidth, S64_MIN, S64_MAX, add64, sub64,
 } from './scalar.js';
 import { tnumStr, tnumAddTo, tnumSubTo, tnumIntersectTo, type TnumFields } from './tnum.js';
-import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle, toU64 } from './u64.js';
+import { U32, r64, add64 as add64w, sub64 as sub64w, ult, ule, slt, sle } from './u64.js';
 import { ctxAccessOk, ctxLoadType, ctxSupported, pktWritable, sockAccessOk } from './context.js';
 import { helperProto, allowedHelpers, helperLabel, mapHelperCompatible, isReleaseArg, type ArgKind, type RetKind } from './helpers.js';
 
@@ -918,7 +918,7 @@ class Verifier {
   }
 
   private assignScalarId(r: Reg): void {
-    if (r.type === RegType.SCALAR && !r.id && !r.isConst()) r.id = ++this.idGen;
+    if (needsScalarId(r)) r.id = ++this.idGen;
   }
 
   /**
@@ -926,8 +926,7 @@ class Verifier {
    * scalar gets an id first (assign_scalar_id_before_mov), then the register is shared.
    */
   private shareLinked(regno: number): Reg {
-    const r = this.frame.regs[regno];
-    if (r.type === RegType.SCALAR && !r.id && !r.isConst()) this.wreg(regno).id = ++this.idGen;
+    if (needsScalarId(this.frame.regs[regno])) this.assignScalarId(this.wreg(regno));
     return this.frame.share(regno);
   }
 
@@ -2214,6 +2213,9 @@ function backtrackStack(insn: Instruction, m: number, smLo: number, smHi: number
   else btSlotsLo = slots;
   return regs;
 }
+
+/** A scalar that gets an id when copied (assign_scalar_id_before_mov): unknown and without one. */
+const needsScalarId = (r: Reg): boolean => r.type === RegType.SCALAR && !r.id && !r.isConst();
 
 /** spilledScalars' result: bits of slots 0-31 and 32-63. */
 let spilledLo = 0, spilledHi = 0;
