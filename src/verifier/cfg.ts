@@ -149,70 +149,52 @@ function checkLdImm64AndOpcodes(insns: readonly Instruction[], maps: readonly Ve
 }
 
 const EXPLORED = 3, DISCOVERED = 1;
-/** An edge check_cfg does not have (checkCfg's successor table). */
-const NO_EDGE = -0x80000000;
 
-/** Depth-first walk: every edge in range, no unreachable code, no jump into an lddw (check_cfg). */
-function checkCfg(insns: readonly Instruction[], privileged: boolean, points: Uint8Array): void {
+/**
+ * No unreachable code and no jump into an lddw (check_cfg), from the successor table: the other
+ * edge checks of the kernel's walk are done by checkSubprogs and findSubprogs. Unprivileged
+ * programs (which have no calls) get the kernel's depth-first walk, which also refuses loops.
+ */
+function checkCfg(insns: readonly Instruction[], privileged: boolean, { succ }: Flow): void {
   const n = insns.length;
-  // The edges of each instruction in the kernel's visiting order (fall-through first, then the
-  // branch: a jump target, a callee, a callback), and the prune and jump points they make.
-  const edges = zeroedI32(2 * n).fill(NO_EDGE);
-  for (let t = 0; t < n; t++) {
-    const insn = insns[t], op = insn.op;
-    let a = t + 1, b = NO_EDGE;
-    if (isPseudoFunc(insn)) {
-      a = t + 2;
-      b = t + insn.imm + 1;
-      points[t] |= PRUNE_POINT;
-      points[t + 2] |= PRUNE_POINT | JMP_POINT;
-    } else if (op === OP_LDDW) {
-      a = t + 2;
-    } else if (isJmpCls(op)) {
-      const o = opCode(op);
-      if (o === JMP.EXIT) {
-        a = NO_EDGE;
-      } else if (o === JMP.CALL) {
-        points[t + 1] |= PRUNE_POINT | JMP_POINT;
-        if (insn.src === BPF_PSEUDO_CALL) { b = t + insn.imm + 1; points[t] |= PRUNE_POINT; }
-      } else if (o === JMP.JA) {
-        a = jumpTarget(insns, t);
-        if (a >= 0 && a < n) points[a] |= PRUNE_POINT | JMP_POINT;
-      } else {
-        b = t + insn.off + 1;
-        points[t] |= PRUNE_POINT;
-      }
-    }
-    if (b !== NO_EDGE && b >= 0 && b < n) points[b] |= PRUNE_POINT | JMP_POINT;
-    edges[2 * t] = a;
-    edges[2 * t + 1] = b;
-  }
   const state = zeroedU8(n);
-  // Per insn on the stack: how many of its edges were followed.
-  const followed = zeroedU8(n);
   // Each instruction is pushed once, when discovered.
   const stack = zeroedI32(n);
   let top = 1;
-  state[0] = DISCOVERED;
-  while (top) {
-    const t = stack[top - 1];
-    let k = followed[t];
-    for (; k < 2; k++) {
-      const w = edges[2 * t + k];
-      if (w === NO_EDGE) continue;
-      if (w < 0 || w >= n) throw new CfgError(`jump out of range from insn ${t} to ${w}`, t);
-      if (state[w] === 0) {
-        state[w] = DISCOVERED;
-        stack[top++] = w;
-        break;
-      }
-      if (state[w] === DISCOVERED && !privileged) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
+  if (privileged) {
+    state[0] = EXPLORED;
+    const reach = (w: number): void => {
+      if (state[w] === 0) { state[w] = EXPLORED; stack[top++] = w; }
+    };
+    while (top) {
+      const t = stack[--top], insn = insns[t];
+      if (succ[2 * t] >= 0) reach(succ[2 * t]);
+      if (succ[2 * t + 1] >= 0) reach(succ[2 * t + 1]);
+      if (isPseudoCall(insn) || isPseudoFunc(insn)) reach(t + insn.imm + 1);
     }
-    if (k < 2) {
-      followed[t] = k + 1;
-    } else {
-      state[t] = EXPLORED;
-      top--;
+  } else {
+    // Per insn on the stack: how many of its edges were followed.
+    const followed = zeroedU8(n);
+    state[0] = DISCOVERED;
+    while (top) {
+      const t = stack[top - 1];
+      let k = followed[t];
+      for (; k < 2; k++) {
+        const w = succ[2 * t + k];
+        if (w < 0) continue;
+        if (state[w] === 0) {
+          state[w] = DISCOVERED;
+          stack[top++] = w;
+          break;
+        }
+        if (state[w] === DISCOVERED) throw new CfgError(`back-edge from insn ${t} to ${w}`, t);
+      }
+      if (k < 2) {
+        followed[t] = k + 1;
+      } else {
+        state[t] = EXPLORED;
+        top--;
+      }
     }
   }
   for (let i = 0; i < n; i++) {
@@ -265,22 +247,41 @@ function useDef(insn: Instruction): number {
   }
 }
 
-/** The successor table and loop heads of a program, for the dataflow analyses (see {@link Flow}). */
-export function flowOf(insns: readonly Instruction[]): Flow {
+/**
+ * The successor table and loop heads of a program (see {@link Flow}). With `points`, also marks
+ * the prune and jump points (check_cfg's): conditional jumps and calls, and what follows or is
+ * reached by a jump, a call or a callback.
+ */
+export function flowOf(insns: readonly Instruction[], points?: Uint8Array): Flow {
   const n = insns.length, succ = zeroedI32(2 * n).fill(-1), back = zeroedU8(n);
   for (let i = 0; i < n; i++) {
     const insn = insns[i], op = insn.op;
     // Up to two successors; n: none.
     let a = i + 1, b = n;
-    if (op === OP_LDDW) a = i + 2;
-    else if (isJmpCls(op)) {
+    if (op === OP_LDDW) {
+      a = i + 2;
+      if (points && insn.src === BPF_PSEUDO.FUNC) {
+        points[i] |= PRUNE_POINT;
+        points[i + 2] |= PRUNE_POINT | JMP_POINT;
+        mark(points, i + insn.imm + 1, n);
+      }
+    } else if (isJmpCls(op)) {
       const o = opCode(op);
       if (o === JMP.EXIT) a = n;
-      else if (o === JMP.JA) a = jumpTarget(insns, i);
-      else if (o === JMP.CALL) {
+      else if (o === JMP.JA) {
+        a = jumpTarget(insns, i);
+        if (points) mark(points, a, n);
+      } else if (o === JMP.CALL) {
         const callee = i + insn.imm + 1;
         if (insn.src === BPF_PSEUDO_CALL && callee >= 0 && callee <= i) back[callee] = 1;
-      } else b = i + 1 + insn.off;
+        if (points) {
+          points[i + 1] |= PRUNE_POINT | JMP_POINT;
+          if (insn.src === BPF_PSEUDO_CALL) { points[i] |= PRUNE_POINT; mark(points, callee, n); }
+        }
+      } else {
+        b = i + 1 + insn.off;
+        if (points) { points[i] |= PRUNE_POINT; mark(points, b, n); }
+      }
     }
     let k = 2 * i;
     if (a < n) { succ[k++] = a; if (a >= 0 && a <= i) back[a] = 1; }
@@ -289,6 +290,11 @@ export function flowOf(insns: readonly Instruction[]): Flow {
     if (op === OP_LDDW) i++;
   }
   return { succ, back };
+}
+
+/** Marks insn `t` (when in range) as reached by a jump: a prune and jump point. */
+function mark(points: Uint8Array, t: number, n: number): void {
+  if (t >= 0 && t < n) points[t] |= PRUNE_POINT | JMP_POINT;
 }
 
 /** Backward dataflow to a fixpoint: registers live before each instruction. */
@@ -323,8 +329,8 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
   const points = zeroedU8(insns.length + 1);
-  checkCfg(insns, privileged, points);
-  const flow = flowOf(insns);
+  const flow = flowOf(insns, points);
+  checkCfg(insns, privileged, flow);
   return { subprogStarts, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
 }
 
@@ -393,121 +399,134 @@ const ARGS = 0x3e; // R1-R5
 const SEEN = 1, PENDING = 2;
 
 /**
- * mayPointers' scratch: the spilled-pointer slots of the instruction being processed, by kind
- * (0 stack, 1 ctx, 2 any pointer), as 32-bit halves: index kind for slots 0-31, 3 + kind for
- * slots 32-63.
+ * mayPointers' slot tracking. Only the slots that 8-byte fills through R10 read are tracked, each
+ * under a compact index c (`tracked[spi]`, -1: untracked); the scratch `sl` holds the slots of
+ * the instruction being processed: bit k * nTracked + c says slot c may hold a pointer of kind k
+ * (0 stack, 1 ctx, 2 any).
  */
 const sl = new Int32Array(6);
+const tracked = new Int8Array(64);
+let nTracked = 0;
 /** The slot of a fixed offset (spi; -1 outside the stack). */
 const slotOf = (off: number): number => (off < 0 && off >= -512 ? (-off - 1) >> 3 : -1);
-/** Whether slot `spi` may hold a pointer of kind `k` (0 stack, 1 ctx, 2 any) in `sl`: 1 or 0. */
-const holds = (k: number, spi: number): number => (spi >= 0 ? (sl[3 * (spi >> 5) + k] >>> (spi & 31)) & 1 : 0);
-/** Slot `spi` of `sl` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
-function setSlot(spi: number, kinds: number): void {
-  if (spi < 0) return;
-  const w = spi >> 5, bit = 1 << (spi & 31);
-  for (let k = 3 * w; k < 3 * w + 3; k++) sl[k] = (kinds >> (k - 3 * w)) & 1 ? sl[k] | bit : sl[k] & ~bit;
+/** Whether tracked slot `c` may hold a pointer of kind `k` in `sl`: 1 or 0. */
+const holds = (k: number, c: number): number => {
+  const b = k * nTracked + c;
+  return (sl[b >> 5] >>> (b & 31)) & 1;
+};
+/** Sets (`on`) or clears the bit of tracked slot `c` and kind `k` in `sl`. */
+function setBit(k: number, c: number, on: boolean): void {
+  const b = k * nTracked + c, bit = 1 << (b & 31);
+  sl[b >> 5] = on ? sl[b >> 5] | bit : sl[b >> 5] & ~bit;
 }
-/** The kinds (bit 0 stack, 1 ctx, 2 any pointer) of the registers `m` may hold. */
-const kindsOf = (st: number, cx: number, pt: number, m: number): number => (st & m ? 1 : 0) | (cx & m ? 2 : 0) | (pt & m ? 4 : 0);
+/** Slot `spi` now may hold a stack / ctx / any pointer as `kinds` says (bit 0, 1, 2; 0: none). */
+function setSlot(spi: number, kinds: number): void {
+  const c = spi >= 0 ? tracked[spi] : -1;
+  if (c >= 0) for (let k = 0; k < 3; k++) setBit(k, c, ((kinds >> k) & 1) !== 0);
+}
+/**
+ * mayPointers' facts about the registers before an instruction, packed in one 32-bit word: bits
+ * 0-10 may hold a stack pointer (bit r: Rr), 11-20 a ctx pointer (R0-R9), 21-31 any pointer.
+ */
+const CX_SHIFT = 11, PT_SHIFT = 21;
+/** The word's bits of the registers `m` (bit r: Rr) for every kind. */
+const allKinds = (m: number): number => m | (m & 0x3ff) << CX_SHIFT | m << PT_SHIFT;
+/** The kinds (bit 0 stack, 1 ctx, 2 any pointer) of the registers `m` may hold in word `w`. */
+const kindsOf = (w: number, m: number): number => (w & m ? 1 : 0) | (w & (m & 0x3ff) << CX_SHIFT ? 2 : 0) | (w & m << PT_SHIFT ? 4 : 0);
+/** Word `w` with register `d` (one bit) holding the kinds `k` (as kindsOf gives them). */
+const withKinds = (w: number, d: number, k: number): number =>
+  (w & ~allKinds(d)) | (k & 1 ? d : 0) | (k & 2 ? (d & 0x3ff) << CX_SHIFT : 0) | (k & 4 ? d << PT_SHIFT : 0);
 
 /**
- * Forward may-analysis: the registers that may hold a stack pointer before each insn, following
- * stack, ctx and other pointers spilled to fixed stack slots (`*(u64 *)(r10 - N)`). Instructions
- * are processed in ascending order, each when its input grew, until a sweep changes no input of
- * an instruction it had passed.
+ * Forward may-analysis: the registers that may hold a stack pointer before each insn (bits 0-10
+ * of each word, see kindsOf), following stack, ctx and other pointers spilled to fixed stack
+ * slots (`*(u64 *)(r10 - N)`). Instructions are processed in ascending order, each when its
+ * input grew, until a sweep changes no input of an instruction it had passed.
  */
-function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Uint16Array {
+function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Int32Array {
   const n = insns.length;
-  const stack = zeroedU16(n);
-  // Per insn: registers that may hold a ctx pointer (2i), any pointer (2i + 1).
-  const other = zeroedU16(2 * n);
-  // The spilled-pointer slots matter only to 8-byte fills through R10: track the words of `sl`
-  // that they read (0: none, 3: slots 0-31, 6: all), per insn.
-  let highest = -1;
+  const regs = zeroedI32(n);
+  // The spilled-pointer slots matter only to 8-byte fills through R10: track those, in `words`
+  // words of `sl` per insn.
+  tracked.fill(-1);
+  nTracked = 0;
   for (let i = 0; i < n; i++) {
     const insn = insns[i];
-    if (opClass(insn.op) === CLASS.LDX && opSize(insn.op) === SIZE.DW && insn.src === 10) highest = Math.max(highest, slotOf(insn.off));
+    if (insn.op !== (CLASS.LDX | MODE.MEM | SIZE.DW) || insn.src !== 10) continue;
+    const spi = slotOf(insn.off);
+    if (spi >= 0 && tracked[spi] < 0) tracked[spi] = nTracked++;
   }
-  const words = highest < 0 ? 0 : highest < 32 ? 3 : 6;
+  const words = (3 * nTracked + 31) >> 5;
   const slots = zeroedI32(words * n);
   const flags = zeroedU8(n);
-  /** Joins (st, cx, pt, sl) into the input of insn i; true when that changed it. */
-  const join = (i: number, st: number, cx: number, pt: number): boolean => {
+  /** Joins (w, sl) into the input of insn i; true when that changed it. */
+  const join = (i: number, w: number): boolean => {
     if (i >= n) return false;
-    const a = stack[i] | st, b = other[2 * i] | cx, c = other[2 * i + 1] | pt;
-    let same = flags[i] !== 0 && a === stack[i] && b === other[2 * i] && c === other[2 * i + 1];
+    const a = regs[i] | w;
+    let same = flags[i] !== 0 && a === regs[i];
     for (let k = 0; k < words; k++) {
       const v = slots[words * i + k] | sl[k];
       if (v !== slots[words * i + k]) { slots[words * i + k] = v; same = false; }
     }
     if (same) return false;
-    stack[i] = a; other[2 * i] = b; other[2 * i + 1] = c; flags[i] = SEEN | PENDING;
+    regs[i] = a; flags[i] = SEEN | PENDING;
     return true;
   };
+  const callerSaved = allKinds(CALLER_SAVED);
   sl.fill(0);
-  join(0, FP, 2, FP | 2);
-  for (const s of subprogStarts) if (s) join(s, FP | ARGS, ARGS, FP | ARGS);
+  join(0, allKinds(FP) | allKinds(2) & ~2);
+  for (const s of subprogStarts) if (s) join(s, allKinds(FP | ARGS));
   for (let again = true; again;) {
     again = false;
     for (let i = 0; i < n; i++) {
       if (!(flags[i] & PENDING)) continue;
       flags[i] = SEEN;
-      const insn = insns[i];
-      let st = stack[i], cx = other[2 * i], pt = other[2 * i + 1];
+      const insn = insns[i], op = insn.op;
+      let w = regs[i];
       for (let k = 0; k < words; k++) sl[k] = slots[words * i + k];
       const d = 1 << insn.dst, s = 1 << insn.src;
-      // The kinds (bit 0 stack, 1 ctx, 2 any pointer) the destination register now may hold;
-      // -1: it keeps its own.
-      let dstKinds = -1;
-      const cls = opClass(insn.op);
-      const dw = opSize(insn.op) === SIZE.DW;
+      const cls = opClass(op);
       if (cls === CLASS.ALU || cls === CLASS.ALU64) {
-        const o = opCode(insn.op), x = opSource(insn.op) === SRC.X;
-        if (o === ALU.MOV) dstKinds = x ? kindsOf(st, cx, pt, s) : 0;
-        else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) {
-          // ptr += scalar keeps a pointer; scalar += ptr makes one.
-          if (x) dstKinds = kindsOf(st, cx, pt, d | s);
-        } else dstKinds = 0;
+        const o = opCode(op), x = opSource(op) === SRC.X;
+        if (o === ALU.MOV) w = withKinds(w, d, x ? kindsOf(w, s) : 0);
+        // ptr += scalar keeps a pointer; scalar += ptr makes one.
+        else if ((o === ALU.ADD || o === ALU.SUB) && cls === CLASS.ALU64) { if (x) w = withKinds(w, d, kindsOf(w, d | s)); }
+        else w = withKinds(w, d, 0);
       } else if (cls === CLASS.LDX) {
+        const dw = opSize(op) === SIZE.DW;
+        const viaCtx = w & (s & 0x3ff) << CX_SHIFT;
         if (dw && insn.src === 10) {
-          const spi = slotOf(insn.off);
-          dstKinds = holds(0, spi) | holds(1, spi) << 1 | (holds(2, spi) | (cx & s ? 1 : 0)) << 2;
-        } else if (dw && st & s) {
+          const spi = slotOf(insn.off), c = spi >= 0 ? tracked[spi] : -1;
+          w = withKinds(w, d, c >= 0 ? holds(0, c) | holds(1, c) << 1 | holds(2, c) << 2 : 0);
+        } else if (dw && w & s) {
           // Through another stack pointer: any slot, or a pointer the callee left.
-          dstKinds = 7;
+          w = withKinds(w, d, 7);
         } else {
-          dstKinds = cx & s ? 4 : 0;
+          w = withKinds(w, d, viaCtx ? 4 : 0);
         }
       } else if (cls === CLASS.STX || cls === CLASS.ST) {
-        const srcPtr = cls === CLASS.STX && !!(pt & s);
-        const kinds = cls === CLASS.STX ? (st & s ? 1 : 0) | (cx & s ? 2 : 0) | (srcPtr ? 4 : 0) : 0;
+        const srcPtr = cls === CLASS.STX && !!(w & s << PT_SHIFT);
+        const kinds = cls === CLASS.STX ? kindsOf(w, s) : 0;
         if (insn.dst === 10) {
-          setSlot(slotOf(insn.off), dw && srcPtr && opMode(insn.op) === MODE.MEM ? kinds : 0);
-        } else if (st & d && srcPtr) {
-          for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) sl[k] = sl[k + 3] = -1;
+          setSlot(slotOf(insn.off), srcPtr && op === (CLASS.STX | MODE.MEM | SIZE.DW) ? kinds : 0);
+        } else if (w & d && srcPtr) {
+          for (let k = 0; k < 3; k++) if ((kinds >> k) & 1) for (let c = 0; c < nTracked; c++) setBit(k, c, true);
         }
-        if (cls === CLASS.STX && opMode(insn.op) === MODE.ATOMIC && insn.imm & 1) {
-          const r = insn.imm === 0xf1 ? 1 : s;
-          st &= ~r; cx &= ~r; pt |= r;
-        }
-      } else if (insn.op === OP_LDDW) {
-        dstKinds = insn.src !== 0 ? 4 : 0;
+        if (cls === CLASS.STX && opMode(op) === MODE.ATOMIC && insn.imm & 1) w = withKinds(w, insn.imm === 0xf1 ? 1 : s, 4);
+      } else if (op === OP_LDDW) {
+        w = withKinds(w, d, insn.src !== 0 ? 4 : 0);
       } else if (cls === CLASS.LD) {
-        st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt &= ~CALLER_SAVED;
-      } else if (isJmpCls(insn.op) && opCode(insn.op) === JMP.CALL) {
-        st &= ~CALLER_SAVED; cx &= ~CALLER_SAVED; pt = (pt & ~CALLER_SAVED) | 1;
-        if (insn.src === BPF_PSEUDO_CALL) { st |= 1; sl.fill(-1); }
-      }
-      if (dstKinds >= 0) {
-        st = (st & ~d) | (dstKinds & 1 ? d : 0); cx = (cx & ~d) | (dstKinds & 2 ? d : 0); pt = (pt & ~d) | (dstKinds & 4 ? d : 0);
+        w &= ~callerSaved;
+      } else if (isJmpCls(op) && opCode(op) === JMP.CALL) {
+        w = (w & ~callerSaved) | 1 << PT_SHIFT;
+        if (insn.src === BPF_PSEUDO_CALL) { w |= 1; sl.fill(-1); }
       }
       const s0 = succ[2 * i], s1 = succ[2 * i + 1];
-      if (s0 >= 0 && join(s0, st, cx, pt) && s0 <= i) again = true;
-      if (s1 >= 0 && join(s1, st, cx, pt) && s1 <= i) again = true;
+      if (s0 >= 0 && join(s0, w) && s0 <= i) again = true;
+      if (s1 >= 0 && join(s1, w) && s1 <= i) again = true;
     }
   }
-  return stack;
+  return regs;
 }
 
 /** Static precision sets (see computePrecise). */
@@ -520,8 +539,8 @@ export interface PreciseSets {
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
   slots: SlotMasks;
-  /** Per insn: registers that may hold a stack pointer (for the stack liveness, liveness.ts). */
-  mayStack: Uint16Array;
+  /** Per insn: registers that may hold a stack pointer (bit r: Rr; higher bits: other facts), for the stack liveness (liveness.ts). */
+  mayStack: Int32Array;
 }
 
 /** Bits a..b (0 <= a <= b <= 31) of a 32-bit word. */

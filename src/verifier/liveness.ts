@@ -50,7 +50,7 @@ export class StackLiveness {
    * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
    * reads through them are recorded with markRead; else they make every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack: Uint16Array, dynamic: boolean, flow: Flow = flowOf(insns)) {
+  constructor(insns: readonly Instruction[], mayStack: Int32Array, dynamic: boolean, flow: Flow = flowOf(insns)) {
     const n = insns.length;
     const gk = this.genKill = zeroedI32(4 * n);
     this.liveHalves = zeroedI32(2 * n);
