@@ -21,7 +21,8 @@ export class CfgError {
 export interface Flow {
   /**
    * The successors of every instruction inside the program, two entries per instruction (index
-   * 2i and 2i + 1, -1 for none; none for the second slot of a lddw). Calls fall through.
+   * 2i and 2i + 1, -1 for none). Calls fall through. The second slot of a lddw has no successor
+   * and no predecessor: the analyses may process it, it stays empty.
    */
   succ: Int32Array;
   /**
@@ -36,6 +37,8 @@ export interface Flow {
 export interface CfgInfo extends Flow {
   /** Start instruction of each subprogram, ascending (subprogram 0 starts at 0). */
   subprogStarts: number[];
+  /** The call instructions (helpers and bpf-to-bpf calls), ascending. */
+  calls: number[];
   /** Per instruction: 1 = prune point, 2 = jump point (both flags may be set). */
   points: Uint8Array;
   /** Per instruction: registers live before it (bit i = Ri). */
@@ -75,13 +78,14 @@ const isPseudoFunc = (i: Instruction): boolean => i.op === OP_LDDW && i.src === 
 export const jumpTarget = (insns: readonly Instruction[], i: number): number =>
   i + 1 + (insns[i].op === (CLASS.JMP32 | JMP.JA) ? insns[i].imm : insns[i].off);
 
-/** Subprogram starts (add_subprog_and_kfunc). */
-function findSubprogs(insns: readonly Instruction[], privileged: boolean): number[] {
+/** Subprogram starts (add_subprog_and_kfunc); collects the call instructions in `calls`. */
+function findSubprogs(insns: readonly Instruction[], privileged: boolean, calls: number[]): number[] {
   const starts = [0];
   for (let i = 0; i < insns.length; i++) {
     const insn = insns[i];
-    if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_KFUNC_CALL) {
-      throw new CfgError('tsbpf: kernel function (kfunc) calls are not supported', i);
+    if (insn.op === (CLASS.JMP | JMP.CALL)) {
+      if (insn.src === BPF_PSEUDO_KFUNC_CALL) throw new CfgError('tsbpf: kernel function (kfunc) calls are not supported', i);
+      calls.push(i);
     }
     if (!isPseudoCall(insn) && !isPseudoFunc(insn)) continue;
     if (!privileged) throw new CfgError('loading/calling other bpf or kernel functions are allowed for CAP_BPF and CAP_SYS_ADMIN', i);
@@ -324,14 +328,15 @@ function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): U
 /** Runs every structural check; throws {@link CfgError} with the kernel's message. */
 export function analyzeCfg(insns: readonly Instruction[], maps: readonly VerifierMap[], privileged: boolean,
   onSubprogs?: (starts: readonly number[]) => void): CfgInfo {
-  const subprogStarts = findSubprogs(insns, privileged);
+  const calls: number[] = [];
+  const subprogStarts = findSubprogs(insns, privileged, calls);
   onSubprogs?.(subprogStarts);
   checkSubprogs(insns, subprogStarts);
   checkLdImm64AndOpcodes(insns, maps);
   const points = zeroedU8(insns.length + 1);
   const flow = flowOf(insns, points);
   checkCfg(insns, privileged, flow);
-  return { subprogStarts, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
+  return { subprogStarts, calls, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
 }
 
 /**
@@ -584,7 +589,6 @@ export function computePrecise(
     // The subprogram of insn i (the last start <= i).
     let sp = subprogStarts.length - 1;
     for (let i = n - 1; i >= 0; i--) {
-      if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
       while (sp > 0 && subprogStarts[sp] > i) sp--;
       const s0 = succ[2 * i], s1 = succ[2 * i + 1];
       let out = 0, lo = 0, hi = 0;

@@ -94,7 +94,6 @@ export class StackLiveness {
     for (let again = true; again;) {
       again = false;
       for (let i = n - 1; i >= 0; i--) {
-        if (i > 0 && insns[i - 1].op === OP_LDDW) continue;
         if (this.update(i) && flow.back[i]) again = true;
       }
     }

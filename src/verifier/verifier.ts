@@ -136,7 +136,7 @@ class Verifier {
   private auxPtrType!: Int8Array;
   /** Per instruction: set when it is a helper call that runs a callback. */
   private callsCallback!: Uint8Array;
-  /** Per instruction: its backtrackCode (mark_chain_precision's walk). */
+  /** Per instruction: its backtrackCode (mark_chain_precision's walk), computed when first walked (0 before). */
   private btCodes!: Int32Array;
   private readonly idmap = new IdMap();
   private readonly scratch = new Scratch();
@@ -286,12 +286,11 @@ class Verifier {
     this.auxPtrType = zeroedI8(n).fill(-1);
     this.callsCallback = zeroedU8(n);
     this.btCodes = zeroedI32(n);
-    for (let i = 0; i < n; i++) this.btCodes[i] = backtrackCode(this.insns[i]);
     this.setupGlobals();
     let callbacks = false;
-    for (let i = 0; i < n; i++) {
+    for (const i of this.cfg.calls) {
       const insn = this.insns[i];
-      if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
+      if (insn.src === 0 && helperProto(insn.imm)?.args.includes('func')) {
         this.callsCallback[i] = 1;
         this.cfg.points[i] |= PRUNE_POINT | JMP_POINT;
         callbacks = true;
@@ -317,18 +316,16 @@ class Verifier {
     // changes_pkt_data: set by the helpers a subprogram calls, then inherited from its callees.
     this.changesPkt = new Uint8Array(starts.length);
     const calls: [number, number][] = [];
-    for (let s = 0; s < starts.length; s++) {
-      const end = s + 1 < starts.length ? starts[s + 1] : this.insns.length;
-      for (let i = starts[s]; i < end; i++) {
-        const insn = this.insns[i];
-        if (insn.op !== (CLASS.JMP | JMP.CALL)) continue;
-        if (insn.src === 0 && changesPktData(insn.imm)) this.changesPkt[s] = 1;
-        if (insn.src !== BPF_PSEUDO_CALL) continue;
-        const callee = starts.indexOf(i + insn.imm + 1);
-        calls.push([s, callee]);
-        // Nothing of the callee is on the caller's path: a global call only kills R0-R5.
-        if (this.globals[callee]) this.btCodes[i] = BT_KILL_ARGS;
-      }
+    let s = 0;
+    for (const i of this.cfg.calls) {
+      while (s + 1 < starts.length && starts[s + 1] <= i) s++;
+      const insn = this.insns[i];
+      if (insn.src === 0 && changesPktData(insn.imm)) this.changesPkt[s] = 1;
+      if (insn.src !== BPF_PSEUDO_CALL) continue;
+      const callee = starts.indexOf(i + insn.imm + 1);
+      calls.push([s, callee]);
+      // Nothing of the callee is on the caller's path: a global call only kills R0-R5.
+      if (this.globals[callee]) this.btCodes[i] = BT_KILL_ARGS | BT_KNOWN;
     }
     for (let changed = true; changed;) {
       changed = false;
@@ -558,7 +555,9 @@ class Verifier {
           continue;
         }
         // The packed code (not the instruction object) serves the common case.
-        const code = bt[e], dst = 1 << ((code >> 4) & 0xf);
+        let code = bt[e];
+        if (!code) code = bt[e] = backtrackCode(this.insns[e]);
+        const dst = 1 << ((code >> 4) & 0xf);
         let add = 0;
         if (stackMark) {
           add = backtrackStack(this.insns[e], m, smLo, smHi, stackMark);
@@ -615,9 +614,9 @@ class Verifier {
       return s;
     };
     const callees: number[][] = starts.map(() => []);
-    for (let i = 0; i < this.insns.length; i++) {
+    for (const i of this.cfg.calls) {
       const insn = this.insns[i];
-      if (insn.op === (CLASS.JMP | JMP.CALL) && insn.src === BPF_PSEUDO_CALL) callees[subOf(i)].push(subOf(i + insn.imm + 1));
+      if (insn.src === BPF_PSEUDO_CALL) callees[subOf(i)].push(subOf(i + insn.imm + 1));
     }
     // The JIT is always on here: frames are rounded up to 16 bytes (round_up_stack_depth).
     const round = (d: number): number => Math.ceil(d / 16) * 16;
@@ -2118,11 +2117,13 @@ class Verifier {
  * backtrack_insn: the registers before `insn` that the values of `m` after it came from; -1 when
  * the walk cannot continue (a call into or return from a subprogram).
  */
-/** Backtracking effect kinds of an instruction (backtrack_insn), precomputed once per program. */
+/** Backtracking effect kinds of an instruction (backtrack_insn), computed once per instruction. */
 const BT_KEEP = 0, BT_MOV_X = 1, BT_MOV_K = 2, BT_ALU_X = 3, BT_KILL_DST = 4, BT_KILL_R0 = 5, BT_KILL_SRC = 6,
   BT_KILL_ARGS = 7, BT_ABORT = 8, BT_COND = 9, BT_COND_X = 10;
+/** Set in every packed code (0: not computed yet). */
+const BT_KNOWN = 1 << 12;
 
-/** The packed backtracking code of one instruction: kind | dst << 4 | src << 8. */
+/** The packed backtracking code of one instruction: kind | dst << 4 | src << 8 | BT_KNOWN. */
 function backtrackCode(insn: Instruction): number {
   const cls = opClass(insn.op);
   let kind: number;
@@ -2146,7 +2147,7 @@ function backtrackCode(insn: Instruction): number {
       else kind = opSource(insn.op) === SRC.X ? BT_COND_X : BT_COND;
     }
   }
-  return kind | insn.dst << 4 | insn.src << 8;
+  return kind | insn.dst << 4 | insn.src << 8 | BT_KNOWN;
 }
 
 /**
