@@ -448,7 +448,7 @@ const withKinds = (w: number, d: number, k: number): number =>
  * slots (`*(u64 *)(r10 - N)`). Instructions are processed in ascending order, each when its
  * input grew, until a sweep changes no input of an instruction it had passed.
  */
-function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Int32Array {
+export function mayPointers(insns: readonly Instruction[], subprogStarts: readonly number[], succ: Int32Array): Int32Array {
   const n = insns.length;
   const regs = zeroedI32(n);
   // The spilled-pointer slots matter only to 8-byte fills through R10: track those, in `words`
@@ -544,8 +544,6 @@ export interface PreciseSets {
    * the slot they read dynamically when the loaded register is in `regs` after the load.
    */
   slots: SlotMasks;
-  /** Per insn: registers that may hold a stack pointer (bit r: Rr; higher bits: other facts), for the stack liveness (liveness.ts). */
-  mayStack: Int32Array;
 }
 
 /** Bits a..b (0 <= a <= b <= 31) of a 32-bit word. */
@@ -570,15 +568,17 @@ export function stackSlotHalf(off: number, size: number, half: number): number {
  * them — a static over-approximation of what mark_chain_precision computes. Slots are followed
  * through R10-relative spills and fills. Decisions taken on a conditional jump's predicted outcome
  * or on a constant map key, and values loaded from the stack through other pointers, are marked
- * dynamically by the verifier.
+ * dynamically by the verifier. `mayStackOf` gives mayPointers' result (asked for only when the
+ * program stores through a register other than R10).
  */
 export function computePrecise(
   insns: readonly Instruction[], subprogStarts: readonly number[], mainExitChecked: boolean, globalSubprogs: readonly boolean[] = [],
-  flow: Flow = flowOf(insns),
+  flow: Flow = flowOf(insns), mayStackOf = (): Int32Array => mayPointers(insns, subprogStarts, flow.succ),
 ): PreciseSets {
   const n = insns.length;
   const { succ, back } = flow;
-  const mayStack = mayPointers(insns, subprogStarts, succ);
+  // mayPointers' result, asked for when a store through a register other than R10 needs it.
+  let mayStack: Int32Array | undefined;
   const sens = zeroedU16(n);
   const slots = zeroedI32(2 * n);
   const mainEnd = subprogStarts[1] ?? n;
@@ -621,12 +621,12 @@ export function computePrecise(
           if (insn.imm & 1) inn &= ~(insn.imm === 0xf1 ? 1 : s);
           if (insn.imm === 0xf1) inn |= 1;
           // Atomics on the stack (rare): every slot and the operand matter.
-          if (insn.dst === 10 || mayStack[i] & d) { lo = hi = -1; inn |= s; }
+          if (insn.dst === 10 || (mayStack ??= mayStackOf())[i] & d) { lo = hi = -1; inn |= s; }
         } else if (insn.dst === 10) {
           const l = stackSlotHalf(insn.off, size, 0), h = stackSlotHalf(insn.off, size, 1);
           if ((lo & l) | (hi & h)) inn |= s;
           if (whole) { lo &= ~l; hi &= ~h; }
-        } else if (mayStack[i] & d) inn |= s;
+        } else if ((mayStack ??= mayStackOf())[i] & d) inn |= s;
       } else if (op === OP_LDDW) {
         inn = out & ~d;
       } else if (cls === CLASS.LD) {
@@ -660,7 +660,7 @@ export function computePrecise(
       }
     }
   }
-  return { regs: sens, slots, mayStack };
+  return { regs: sens, slots };
 }
 
 /** valueArgs' answers by helper id (holes: not asked yet). */

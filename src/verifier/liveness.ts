@@ -47,15 +47,15 @@ export class StackLiveness {
   private onList?: Uint8Array;
 
   /**
-   * `mayStack[i]`: registers that may hold a stack pointer before insn i (bit r). `dynamic`:
-   * reads through them are recorded with markRead; else they make every slot live.
+   * Reads through pointers other than R10 are recorded with markRead, unless `mayStack` is
+   * given (the registers that may hold a stack pointer before each insn, bit r: Rr, as
+   * mayPointers computes them): then each such read makes every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack: Int32Array, dynamic: boolean, flow: Flow = flowOf(insns)) {
+  constructor(insns: readonly Instruction[], mayStack?: Int32Array, flow: Flow = flowOf(insns)) {
     const n = insns.length;
     const gk = this.genKill = zeroedI32(4 * n);
     this.liveHalves = zeroedI32(2 * n);
     this.succ = flow.succ;
-    const all = dynamic ? 0 : -1;
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
       const cls = opClass(insn.op);
@@ -80,13 +80,13 @@ export class StackLiveness {
         // Callees and kfuncs may read the caller's stack from their own frame; helpers read
         // their memory arguments.
         if (insn.src !== 0) gk[4 * i] = gk[4 * i + 1] = -1;
-        else if (mayStack[i] & ARGS) gk[4 * i] = gk[4 * i + 1] = all;
+        else if (mayStack && mayStack[i] & ARGS) gk[4 * i] = gk[4 * i + 1] = -1;
       }
       if (via === 10) {
         gk[4 * i] = stackSlotHalf(insn.off, size, 0);
         gk[4 * i + 1] = stackSlotHalf(insn.off, size, 1);
-      } else if (via >= 0 && mayStack[i] & (1 << via)) {
-        gk[4 * i] = gk[4 * i + 1] = all;
+      } else if (via >= 0 && mayStack && mayStack[i] & (1 << via)) {
+        gk[4 * i] = gk[4 * i + 1] = -1;
       }
       if (insn.op === OP_LDDW) i++;
     }

@@ -8,7 +8,7 @@ import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCod
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
-import { analyzeCfg, computePrecise, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { analyzeCfg, computePrecise, mayPointers, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
 import { zeroedI8, zeroedU8, zeroedI32 } from './slab.js';
 import { formatInstructionXlated } from '../isa/index.js';
@@ -276,8 +276,10 @@ class Verifier {
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
+    let mayStack: Int32Array | undefined;
+    const mayStackOf = (): Int32Array => (mayStack ??= mayPointers(this.insns, this.cfg.subprogStarts, this.cfg.succ));
     this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
-      this.globals.map((g) => !!g), this.cfg);
+      this.globals.map((g) => !!g), this.cfg, mayStackOf);
     this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
       this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
@@ -298,7 +300,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, this.precise.mayStack, !callbacks, this.cfg);
+    this.stackLive = new StackLiveness(this.insns, callbacks ? mayStackOf() : undefined, this.cfg);
     const main = new FuncState(0, -1, 0);
     main.reg(1).markPtr(RegType.CTX);
     main.reg(BPF_REG_FP).markPtr(RegType.STACK);
