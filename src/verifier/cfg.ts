@@ -41,8 +41,6 @@ export interface CfgInfo extends Flow {
   calls: number[];
   /** Per instruction: 1 = prune point, 2 = jump point (both flags may be set). */
   points: Uint8Array;
-  /** Per instruction: registers live before it (bit i = Ri). */
-  liveRegs: Uint16Array;
 }
 
 export const PRUNE_POINT = 1, JMP_POINT = 2;
@@ -301,8 +299,8 @@ function mark(points: Uint8Array, t: number, n: number): void {
   if (t >= 0 && t < n) points[t] |= PRUNE_POINT | JMP_POINT;
 }
 
-/** Backward dataflow to a fixpoint: registers live before each instruction. */
-function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): Uint16Array {
+/** Backward dataflow to a fixpoint: registers live before each instruction (bit r: Rr; compute_live_registers). */
+export function computeLiveRegs(insns: readonly Instruction[], { succ, back }: Flow): Uint16Array {
   const n = insns.length;
   const live = zeroedU16(n);
   // useDef of each instruction; -1 for the second slot of a lddw.
@@ -336,7 +334,7 @@ export function analyzeCfg(insns: readonly Instruction[], maps: readonly Verifie
   const points = zeroedU8(insns.length + 1);
   const flow = flowOf(insns, points);
   checkCfg(insns, privileged, flow);
-  return { subprogStarts, calls, points, liveRegs: computeLiveRegs(insns, flow), succ: flow.succ, back: flow.back };
+  return { subprogStarts, calls, points, succ: flow.succ, back: flow.back };
 }
 
 /**

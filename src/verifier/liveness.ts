@@ -33,10 +33,12 @@ export class StackLiveness {
    * Nothing is live after an exit, which has no successor.
    */
   private readonly genKill: Int32Array;
-  /** Live slots before each instruction, for statesEqual. */
-  readonly liveHalves: Int32Array;
+  private readonly live: Int32Array;
+  /** Set once the static pass has run (see liveHalves). */
+  private solved = false;
   /** Up to two successors per instruction (-1: none). */
   private readonly succ: Int32Array;
+  private readonly back: Uint8Array;
   /**
    * Predecessors of instruction i: predList[predStart[i] .. predStart[i + 1]), and a worklist
    * with its on-list flags, built for the first recorded read that adds slots.
@@ -51,11 +53,28 @@ export class StackLiveness {
    * given (the registers that may hold a stack pointer before each insn, bit r: Rr, as
    * mayPointers computes them): then each such read makes every slot live.
    */
-  constructor(insns: readonly Instruction[], mayStack?: Int32Array, flow: Flow = flowOf(insns)) {
+  constructor(private readonly insns: readonly Instruction[], private readonly mayStack?: Int32Array, flow: Flow = flowOf(insns)) {
     const n = insns.length;
-    const gk = this.genKill = zeroedI32(4 * n);
-    this.liveHalves = zeroedI32(2 * n);
+    this.genKill = zeroedI32(4 * n);
+    this.live = zeroedI32(2 * n);
     this.succ = flow.succ;
+    this.back = flow.back;
+  }
+
+  /**
+   * Live slots before each instruction, for statesEqual. The static pass runs when they are first
+   * asked for; reads recorded before have joined the gen sets it starts from.
+   */
+  get liveHalves(): Int32Array {
+    if (!this.solved) this.solve();
+    return this.live;
+  }
+
+  /** The static gen and kill sets, then descending sweeps until no loop head changed (see Flow.back). */
+  private solve(): void {
+    const { insns, mayStack, genKill: gk } = this;
+    const n = insns.length;
+    this.solved = true;
     for (let i = 0; i < n; i++) {
       const insn = insns[i];
       const cls = opClass(insn.op);
@@ -83,18 +102,17 @@ export class StackLiveness {
         else if (mayStack && mayStack[i] & ARGS) gk[4 * i] = gk[4 * i + 1] = -1;
       }
       if (via === 10) {
-        gk[4 * i] = stackSlotHalf(insn.off, size, 0);
-        gk[4 * i + 1] = stackSlotHalf(insn.off, size, 1);
+        gk[4 * i] |= stackSlotHalf(insn.off, size, 0);
+        gk[4 * i + 1] |= stackSlotHalf(insn.off, size, 1);
       } else if (via >= 0 && mayStack && mayStack[i] & (1 << via)) {
         gk[4 * i] = gk[4 * i + 1] = -1;
       }
       if (insn.op === OP_LDDW) i++;
     }
-    // Descending sweeps until no loop head changed (see Flow.back).
     for (let again = true; again;) {
       again = false;
       for (let i = n - 1; i >= 0; i--) {
-        if (this.update(i) && flow.back[i]) again = true;
+        if (this.update(i) && this.back[i]) again = true;
       }
     }
   }
@@ -110,12 +128,12 @@ export class StackLiveness {
     if ((knownLo | lo) === knownLo && (knownHi | hi) === knownHi) return;
     gk[4 * i] |= lo;
     gk[4 * i + 1] |= hi;
-    this.propagateFrom(i);
+    if (this.solved) this.propagateFrom(i);
   }
 
   /** Recomputes the live slots before insn i; true when they changed. */
   private update(i: number): boolean {
-    const { liveHalves: live, genKill: gk, succ } = this;
+    const { live, genKill: gk, succ } = this;
     let lo = gk[4 * i], hi = gk[4 * i + 1];
     let outLo = 0, outHi = 0;
     const s0 = succ[2 * i], s1 = succ[2 * i + 1];

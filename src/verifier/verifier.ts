@@ -8,13 +8,13 @@ import { CLASS, ALU, JMP, MODE, SRC, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCod
 import { BPF_PROG_TYPE, BPF_MAP_TYPE, BPF_ATTACH_TYPE, BPF_PSEUDO, BPF_PSEUDO_CALL, BPF_FUNC, BPF_F, progTypeName } from '../uapi/index.js';
 import { possibleCpuCount } from '../uapi/cpus.js';
 import type { VerifierInput, VerifierResult, VerifierMap, FuncProto } from './types.js';
-import { analyzeCfg, computePrecise, mayPointers, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
+import { analyzeCfg, computeLiveRegs, computePrecise, mayPointers, CfgError, PRUNE_POINT, JMP_POINT, formatLiveRegs, type CfgInfo, type PreciseSets } from './cfg.js';
 import { StackLiveness } from './liveness.js';
 import { zeroedI8, zeroedU8, zeroedI32 } from './slab.js';
 import { formatInstructionXlated } from '../isa/index.js';
 import { formatFuncState, alignmentPad, Scratch } from './log.js';
 import {
-  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual, type SlotMasks,
+  Reg, FuncState, VState, IdMap, RegType, REG_TYPE_NAMES, isPktPointer, isMaybeNull, notNullType, statesEqual,
   NOT_EXACT, RANGE_WITHIN, EXACT, MAX_BPF_REG, BPF_REG_FP, MAX_BPF_STACK, BPF_REG_SIZE, MAX_CALL_FRAMES,
   STACK_INVALID, STACK_SPILL, STACK_MISC, STACK_ZERO, AT_PKT_END, BEYOND_PKT_END,
 } from './state.js';
@@ -146,16 +146,22 @@ class Verifier {
   private readonly nrCpus = possibleCpuCount();
   /** The helpers this program type may call (a byte per helper id). */
   private allowedHelpers!: Uint8Array;
-  private readonly liveMask = (i: number): number => this.cfg.liveRegs[i] ?? 0;
   /** Set once the current instruction has its jmp_history entry (push_jmp_history merges per insn). */
   private histEntry = false;
   /** Slot masks referenced by LINKED_SLOTS history markers: marker k's bits at 2k (slots 0-31) and 2k + 1. */
   private linkedSlots: number[] = [];
-  private precise!: PreciseSets;
+  /**
+   * The static dataflow results that states_equal uses (live registers, precision sets, and the
+   * static part of the stack liveness), computed for the first state comparison: a program that
+   * never reaches an instruction twice does without them.
+   */
+  private liveRegs?: Uint16Array;
+  private precise?: PreciseSets;
   private stackLive!: StackLiveness;
-  private readonly preciseMask = (i: number): number => this.precise.regs[i] ?? 0x3ff;
-  /** The precise stack slot masks of `precise`, packed for statesEqual. */
-  private slotMasks!: SlotMasks;
+  private readonly liveMask = (i: number): number => this.liveRegs![i] ?? 0;
+  private readonly preciseMask = (i: number): number => this.preciseSets().regs[i] ?? 0x3ff;
+  /** mayPointers' result, computed when first asked for (mayStack). */
+  private mayStackPtrs?: Int32Array;
   /** Per subprogram: its prototype when it is a global function (verified on its own). */
   private globals: (FuncProto | undefined)[] = [];
   /** Per subprogram: a global function that a verified path calls (CALLED), and then VERIFIED. */
@@ -276,13 +282,9 @@ class Verifier {
     }
     this.stackDepth = this.cfg.subprogStarts.map(() => 0);
     this.globals = this.cfg.subprogStarts.map((s, i) => (i > 0 ? this.input.funcs?.find((f) => f.insnOff === s && f.global) : undefined));
-    let mayStack: Int32Array | undefined;
-    const mayStackOf = (): Int32Array => (mayStack ??= mayPointers(this.insns, this.cfg.subprogStarts, this.cfg.succ));
-    this.precise = computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
-      this.globals.map((g) => !!g), this.cfg, mayStackOf);
-    this.slotMasks = this.precise.slots;
     if (this.level >= 2) {
-      this.verbose(formatLiveRegs(this.insns, this.cfg.liveRegs, (i) => this.fmtInsn(i)));
+      this.liveRegs = computeLiveRegs(this.insns, this.cfg);
+      this.verbose(formatLiveRegs(this.insns, this.liveRegs, (i) => this.fmtInsn(i)));
     }
     this.explored = new Array(n);
     this.auxPtrType = zeroedI8(n).fill(-1);
@@ -300,7 +302,7 @@ class Verifier {
     }
     // A callback reads its caller's stack from its own frame: reads are then not attributed to
     // the instruction that caused them, and stack liveness stays static.
-    this.stackLive = new StackLiveness(this.insns, callbacks ? mayStackOf() : undefined, this.cfg);
+    this.stackLive = new StackLiveness(this.insns, callbacks ? this.mayStack() : undefined, this.cfg);
     const main = new FuncState(0, -1, 0);
     main.reg(1).markPtr(RegType.CTX);
     main.reg(BPF_REG_FP).markPtr(RegType.STACK);
@@ -604,7 +606,17 @@ class Verifier {
   }
 
   private equal(old: VState, cur: VState, mode: number): boolean {
-    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.slotMasks, this.stackLive.liveHalves, this.privileged);
+    this.liveRegs ??= computeLiveRegs(this.insns, this.cfg);
+    return statesEqual(old, cur, this.idmap, mode, this.liveMask, this.preciseMask, this.preciseSets().slots, this.stackLive.liveHalves, this.privileged);
+  }
+
+  private preciseSets(): PreciseSets {
+    return this.precise ??= computePrecise(this.insns, this.cfg.subprogStarts, exitRange(this.progType, this.attachType) !== undefined,
+      this.globals.map((g) => !!g), this.cfg, () => this.mayStack());
+  }
+
+  private mayStack(): Int32Array {
+    return this.mayStackPtrs ??= mayPointers(this.insns, this.cfg.subprogStarts, this.cfg.succ);
   }
 
   private checkMaxStackDepth(): void {
