@@ -44,7 +44,7 @@ export function patchInsn(prog: string, idx: number, insns: Instruction[], i: nu
         bad(`unexpected insn #${i} (ALU/ALU64) value: got ${insn.imm >>> 0}, exp ${origVal} -> ${newVal}`);
       }
       const old = BigInt.asUintN(64, BigInt(insn.imm));
-      insn.imm = Number(BigInt.asIntN(32, newVal));
+      insn.imm = Number(BigInt.asIntN(32, newVal)) | 0;
       log.push(`prog '${prog}': relo #${idx}: patched insn #${i} (ALU/ALU64) imm ${old} -> ${newVal}`);
       return PATCHED;
     }

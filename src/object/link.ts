@@ -106,7 +106,7 @@ export function linkProgram(ctx: LinkContext, entry: Func): ProgramSpec {
     else idx = secIdx + insn.imm + 1;
     const sub = funcAt(code, idx);
     if (!sub) return ctx.fail(`function '${fn.name}': insn ${i}: call target ${idx} in ${code.sec.name} is not the start of a function`, sec.name, secIdx * INSN);
-    insn.imm = (placed.get(sub) ?? append(sub)) - out - 1;
+    insn.imm = ((placed.get(sub) ?? append(sub)) - out - 1) | 0;
     prog.references.push({ insn: out, kind: 'subprog', name: sub.name });
   }
   prog.references.sort((a, b) => a.insn - b.insn);
@@ -127,7 +127,7 @@ function applyDataReloc(ctx: LinkContext, prog: ProgramSpec, out: number, r: Rel
       const offset = insn.imm + r.symOff;
       insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
       insn.imm = r.mapIndex;
-      next.imm = offset;
+      next.imm = offset | 0;
       ref = { insn: out, kind: 'map_value', map: ctx.maps[r.mapIndex].name, mapIndex: r.mapIndex, offset };
       break;
     }
@@ -142,7 +142,7 @@ function applyDataReloc(ctx: LinkContext, prog: ProgramSpec, out: number, r: Rel
       } else if (e.kind === 'kconfig') {
         insn.src = BPF_PSEUDO.MAP_IDX_VALUE;
         insn.imm = ctx.kconfigMap;
-        next.imm = e.offset!;
+        next.imm = e.offset! | 0;
         ref = { insn: out, kind: 'kconfig', name: e.name, map: ctx.maps[ctx.kconfigMap].name, mapIndex: ctx.kconfigMap, offset: e.offset! };
       } else {
         ref = { insn: out, kind: 'ksym', name: e.name };

@@ -773,8 +773,9 @@ class Verifier {
     }
     const isValue = insn.src === BPF_PSEUDO.MAP_VALUE || insn.src === BPF_PSEUDO.MAP_IDX_VALUE;
     dst.markPtr(isValue ? RegType.MAP_VALUE : RegType.MAP_PTR);
-    dst.mapIdx = insn.imm;
-    if (isValue) dst.off = next.imm;
+    // `| 0` keeps the register's fields int32 (Smi) whatever number representation the input has.
+    dst.mapIdx = insn.imm | 0;
+    if (isValue) dst.off = next.imm | 0;
   }
 
   private checkLdAbs(insn: Instruction): void {
@@ -1019,7 +1020,7 @@ class Verifier {
         mark32Unbounded(dst);
         const noff = p.off + smin;
         if (known && noff === (noff | 0)) {
-          dst.off = noff;
+          dst.off = noff | 0; // an int32 (Smi) field, not a double
           break;
         }
         add64(dst, offVal, true);
@@ -1034,7 +1035,7 @@ class Verifier {
         mark32Unbounded(dst);
         const noff = p.off - smin;
         if (known && noff === (noff | 0)) {
-          dst.off = noff;
+          dst.off = noff | 0;
           break;
         }
         sub64(dst, offVal, true);
