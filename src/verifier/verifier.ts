@@ -759,23 +759,55 @@ class Verifier {
   }
 
   private checkLdImm64(insn: Instruction, idx: number): void {
-    const dst = this.dstReg(insn.dst);
+    this.checkDst(insn.dst);
     const next = this.insns[idx + 1];
     if (insn.src === 0) {
-      dst.markKnownBits(next.imm, insn.imm);
+      this.setKnown(insn.dst, next.imm, insn.imm);
       return;
     }
     if (insn.src === BPF_PSEUDO.FUNC) {
       if (!this.input.funcInfo?.length) this.fail('missing btf func_info');
+      const dst = this.frame.reg(insn.dst);
       dst.markPtr(RegType.FUNC);
       dst.subprog = this.cfg.subprogStarts.indexOf(idx + insn.imm + 1);
       return;
     }
     const isValue = insn.src === BPF_PSEUDO.MAP_VALUE || insn.src === BPF_PSEUDO.MAP_IDX_VALUE;
-    dst.markPtr(isValue ? RegType.MAP_VALUE : RegType.MAP_PTR);
     // `| 0` keeps the register's fields int32 (Smi) whatever number representation the input has.
-    dst.mapIdx = insn.imm | 0;
-    if (isValue) dst.off = next.imm | 0;
+    const mapIdx = insn.imm | 0, off = isValue ? next.imm | 0 : 0;
+    // One register per map reference, shared by every frame that loads it (keys above setKnown's).
+    const key = 0x100000000 + (mapIdx * 2 + (isValue ? 1 : 0)) * 0x40000000 + off;
+    let r = this.sharedRegs.get(key);
+    if (!r) {
+      r = new Reg();
+      r.markPtr(isValue ? RegType.MAP_VALUE : RegType.MAP_PTR);
+      r.mapIdx = mapIdx;
+      r.off = off;
+      this.sharedRegs.set(key, r);
+    }
+    this.frame.setShared(insn.dst, r);
+  }
+
+  /**
+   * Register `d` becomes the known scalar hi:lo. Values that are 32-bit sign or zero extensions
+   * get one register each, shared by every frame that loads them.
+   */
+  private setKnown(d: number, hi: number, lo: number): void {
+    hi |= 0;
+    lo |= 0;
+    if (hi !== 0 && hi !== -1) {
+      this.frame.reg(d).markKnownBits(hi, lo);
+      return;
+    }
+    // Keys below 2^32 (negative: hi = -1).
+    const key = hi === 0 ? lo >>> 0 : -(lo >>> 0) - 1;
+    let r = this.sharedRegs.get(key);
+    if (!r) {
+      r = new Reg();
+      r.markKnownBits(hi, lo);
+      this.sharedRegs.set(key, r);
+    }
+    this.frame.setShared(d, r);
   }
 
   private checkLdAbs(insn: Instruction): void {
@@ -827,11 +859,12 @@ class Verifier {
         this.frame.setShared(d, this.shareLinked(s));
         return;
       }
-      const dst = this.dstReg(d);
       if (!x) {
-        dst.markKnownBits(alu64 && imm < 0 ? U32 : 0, imm >>> 0);
+        this.checkDst(d);
+        this.setKnown(d, alu64 && imm < 0 ? U32 : 0, imm);
         return;
       }
+      const dst = this.dstReg(d);
       let src = this.reg(s);
       if (alu64) {
         if (this.isPointerValue(src)) {
@@ -922,6 +955,11 @@ class Verifier {
   }
 
   private readonly fakeReg = new Reg();
+  /** Registers shared by every frame that loads them (setKnown, checkLdImm64), by value. */
+  private readonly sharedRegs = new Map<number, Reg>();
+  /** Each branch's copy of a conditional jump's immediate operand, refined with the register. */
+  private readonly immThis = new Reg();
+  private readonly immOther = new Reg();
   /** Copies of adjustPtr's operands (the destination register may be either). */
   private readonly ptrOperand = new Reg();
   private readonly offOperand = new Reg();
@@ -2019,15 +2057,15 @@ class Verifier {
     }
     const xSrc = opSource(insn.op) === SRC.X;
     const other = this.pushStack(target, idx);
-    // Both paths now share the registers: each refines its own copies.
-    const ocur = other.cur;
-    const odst = ocur.reg(insn.dst);
-    const osrc = xSrc ? ocur.reg(insn.src) : src.clone();
-    const tsrc = xSrc ? this.wreg(insn.src) : src.clone();
-    dst = this.wreg(insn.dst);
-    if (xSrc) src = tsrc;
     let deadThis = false, deadOther = false;
-    if (dst.type === RegType.SCALAR && tsrc.type === RegType.SCALAR) {
+    if (dst.type === RegType.SCALAR && src.type === RegType.SCALAR) {
+      // Both paths now share the registers: each refines its own copies (an immediate: scratch ones).
+      const ocur = other.cur;
+      const odst = ocur.reg(insn.dst);
+      const osrc = xSrc ? ocur.reg(insn.src) : this.immOther.copyFrom(src);
+      const tsrc = xSrc ? this.wreg(insn.src) : this.immThis.copyFrom(src);
+      dst = this.wreg(insn.dst);
+      if (xSrc) src = tsrc;
       refineCondOp(dst, tsrc, REV_OP[o], jmp32);
       refineCondOp(odst, osrc, o, jmp32);
       // Synced and checked in turn (the two may be one register).
