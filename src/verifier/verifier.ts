@@ -957,6 +957,8 @@ class Verifier {
   private readonly fakeReg = new Reg();
   /** Registers shared by every frame that loads them (setKnown, checkLdImm64), by value. */
   private readonly sharedRegs = new Map<number, Reg>();
+  /** setLoaded's registers, by 2 * size + sign extension. */
+  private readonly loadedRegs: Reg[] = [];
   /** Each branch's copy of a conditional jump's immediate operand, refined with the register. */
   private readonly immThis = new Reg();
   private readonly immOther = new Reg();
@@ -1159,8 +1161,11 @@ class Verifier {
 
   /** check_mem_access: one load (`valueRegno` receives it) or store (`valueRegno` is stored, -1 = imm). */
   private checkMemAccess(regno: number, insnOff: number, size: number, write: boolean, valueRegno: number, insn: Instruction, ldsx = false, strictAlign = false): void {
-    // A load's destination first: the base register may be the same one.
-    const value = valueRegno < 0 ? undefined : write ? this.reg(valueRegno) : this.wreg(valueRegno);
+    // A store's value; a load from the stack writes its destination in place, taken before the
+    // base register (which may be the same one). Other loads set their destination below.
+    const load = !write && valueRegno >= 0;
+    const value = valueRegno < 0 ? undefined : write ? this.reg(valueRegno)
+      : this.reg(regno).type === RegType.STACK ? this.wreg(valueRegno) : undefined;
     const r = this.reg(regno);
     const off = insnOff + r.off;
     // Stack accesses are always strictly aligned; atomics (strictAlign) are, whatever the pointer.
@@ -1175,23 +1180,27 @@ class Verifier {
         if (write && (map.flags & 1 << 7)) this.fail(`write into map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         if (!write && (map.flags & 1 << 8)) this.fail(`read from map forbidden, value_size=${map.valueSize} off=${off} size=${size}`);
         this.checkMemRegion(regno, off, size, map.valueSize, false);
-        if (!write && value) {
+        if (load) {
           const v = r.isConst() ? this.frozenRead(map, off + Number(r.varOff.value), size) : undefined;
-          if (v === undefined) value.markUnknown();
-          else value.markKnown(v);
+          if (v === undefined) this.setLoaded(valueRegno, size, ldsx);
+          else {
+            const dst = this.wreg(valueRegno);
+            dst.markKnown(v);
+            if (size < BPF_REG_SIZE) { if (ldsx) signExtend(dst, size); else coerceToSize(dst, size); }
+          }
         }
         break;
       }
       case RegType.MAP_KEY: {
         if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
         this.checkMemRegion(regno, off, size, this.maps[r.mapIdx].keySize, false);
-        if (value) value.markUnknown();
+        if (load) this.setLoaded(valueRegno, size, ldsx);
         break;
       }
       case RegType.RINGBUF_MEM: case RegType.MEM: {
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into mem`);
         this.checkMemRegion(regno, off, size, r.memSize, false);
-        if (!write && value) value.markUnknown();
+        if (load) this.setLoaded(valueRegno, size, ldsx);
         break;
       }
       case RegType.CTX: {
@@ -1199,11 +1208,11 @@ class Verifier {
         if (!r.isConst()) this.fail(`variable ctx access var_off=${tnumStr(r.varOff)} disallowed`);
         if (r.off) this.fail(`dereference of modified ctx ptr R${regno} off=${r.off} disallowed`);
         if (ldsx || !ctxAccessOk(this.progType, this.attachType, off, size, write)) this.fail(`invalid bpf_context access off=${off} size=${size}`);
-        if (!write && value) {
+        if (load) {
           const t = ctxLoadType(this.progType, off);
           if (t === undefined) this.fail(`tsbpf: context field at offset ${off} of ${progTypeName(this.progType)} (a socket/flow-keys pointer) is not supported`);
-          if (t === RegType.SCALAR) value.markUnknown();
-          else value.markPtr(t);
+          if (t === RegType.SCALAR) this.setLoaded(valueRegno, size, ldsx);
+          else this.wreg(valueRegno).markPtr(t);
         }
         break;
       }
@@ -1214,7 +1223,7 @@ class Verifier {
         if (write && !pktWritable(this.progType)) this.fail('cannot write into packet');
         if (write && value && this.isPointerValue(value)) this.fail(`R${valueRegno} leaks addr into packet`);
         this.checkPacketAccess(regno, off, size, false);
-        if (!write && value) value.markUnknown();
+        if (load) this.setLoaded(valueRegno, size, ldsx);
         break;
       }
       case RegType.SOCKET: case RegType.SOCK_COMMON: case RegType.TCP_SOCK: case RegType.XDP_SOCK: {
@@ -1222,16 +1231,32 @@ class Verifier {
         if (write) this.fail(`R${regno} cannot write into ${this.typeStr(r.type)}`);
         if (r.smin < 0n) this.fail(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
         if (ldsx || !sockAccessOk(r.type, off, size)) this.fail(`R${regno} invalid ${this.typeStr(r.type)} access off=${off} size=${size}`);
-        if (value) value.markUnknown();
+        if (load) this.setLoaded(valueRegno, size, ldsx);
         break;
       }
       default:
         this.fail(`R${regno} invalid mem access '${this.typeStr(r.type)}'`);
     }
-    if (!write && value && size < BPF_REG_SIZE && value.type === RegType.SCALAR) {
+    // A load from the stack (the other loads set their destination whole).
+    if (load && value && size < BPF_REG_SIZE && value.type === RegType.SCALAR) {
       if (ldsx) signExtend(value, size);
       else coerceToSize(value, size);
     }
+  }
+
+  /**
+   * Register `d` becomes an unknown scalar loaded from `size` bytes, sign-extended with `ldsx`:
+   * one register per kind, shared by every frame that loads one.
+   */
+  private setLoaded(d: number, size: number, ldsx: boolean): void {
+    const k = 2 * size + (ldsx ? 1 : 0);
+    let r = this.loadedRegs[k];
+    if (!r) {
+      r = this.loadedRegs[k] = new Reg();
+      r.markUnknown();
+      if (size < BPF_REG_SIZE) { if (ldsx) signExtend(r, size); else coerceToSize(r, size); }
+    }
+    this.frame.setShared(d, r);
   }
 
   /**
