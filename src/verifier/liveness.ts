@@ -11,9 +11,10 @@
  * against with liveness) then covers every read of that subtree. Reads recorded later only add
  * live slots (the propagation is incremental and monotone).
  *
- * Without dynamic marks (`dynamic` false: callbacks run by a helper read the caller's stack from
- * another frame), every instruction that may read the stack through another pointer makes every
- * slot live.
+ * Without dynamic marks (callbacks run by a helper read the caller's stack from another frame:
+ * the constructor gets mayPointers' result), every instruction that may read the stack through
+ * another pointer makes every slot live. The static part is solved when the liveness is first
+ * asked for (a program that never compares states does without it).
  */
 import type { Instruction } from '../isa/index.js';
 import { CLASS, JMP, MODE, ATOMIC, SIZE_BYTES, OP_LDDW, opClass, opCode, opMode, opSize } from '../isa/index.js';
