@@ -548,6 +548,19 @@ class Verifier {
       while (m || smLo || smHi) {
         while (k === 0 && seg.prefix) { k = seg.prefixLen; seg = seg.prefix; }
         if (k === 0) break;
+        if (!linked && !stackMark && !(groupLo | groupHi)) {
+          // The common case, instructions without a marker: backtrack_insn alone, up to the next
+          // marker or the start of the segment.
+          const entries = seg.entries, slots = smLo | smHi;
+          for (let e = 0; k > 0 && (e = entries[k - 1]) >= 0; k--) {
+            let code = bt[e];
+            if (!code) code = bt[e] = backtrackCode(this.insns[e]);
+            m = backtrackInsn(code, m, 0);
+            if (m < 0) { this.markPathPrecise(); return; }
+            if (!m && !slots) break;
+          }
+          if (k === 0 || (!m && !slots)) continue;
+        }
         const e = seg.entries[--k];
         if (e < 0) {
           if (e <= LINKED_SLOTS) {
