@@ -215,6 +215,15 @@ export class FuncState {
     const sh = (i & 7) << 1;
     this.stype[i >> 3] = (this.stype[i >> 3] & ~(3 << sh)) | (t << sh);
   }
+  /**
+   * Whether every byte of slot `spi` is STACK_MISC or STACK_ZERO, or also STACK_INVALID when
+   * `invalidOk`, or STACK_SPILL when `spillOk`.
+   */
+  slotReadable(spi: number, invalidOk: boolean, spillOk: boolean): boolean {
+    const w = this.stype[spi], lo = w & LOW_BITS, hi = (w >> 1) & LOW_BITS;
+    // A field 01 is STACK_SPILL, 00 STACK_INVALID.
+    return (spillOk || (lo & ~hi) === 0) && (invalidOk || (~(lo | hi) & LOW_BITS) === 0);
+  }
   /** The bytes of slot `spi` that are not STACK_INVALID become STACK_MISC (after `ownStack`). */
   slotToMisc(spi: number): void {
     const w = this.stype[spi];

@@ -1564,26 +1564,39 @@ class Verifier {
     if (size === 0 && !zeroOk) this.fail('invalid zero-sized read');
     if (f === this.frame) this.stackLive.markRead(this.insnIdx, minOff, maxOff + size - minOff);
     if (clobber) f.ownStack();
-    for (let i = minOff; i < maxOff + size; i++) {
-      const slot = -i - 1, spi = slot >> 3;
-      if (f.allocated <= slot) this.fail('allocated_stack too small');
-      const t = f.byteType(slot);
+    const end = maxOff + size;
+    for (let i = minOff; i < end;) {
+      const first = -i - 1, spi = first >> 3;
+      if (f.allocated <= first) this.fail('allocated_stack too small');
       this.scratch.markSlot(spi);
-      if (t === STACK_MISC) continue;
-      if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
-        if (clobber) f.setByteType(slot, STACK_MISC);
-        continue;
-      }
+      // The bytes of this slot in the range: [i, last), its bytes `first & 7` down to 0.
+      const last = Math.min(end, i + (first & 7) + 1);
+      // A spilled register (read, not clobbered) passes whole when it may be read as bytes.
       const sp = f.spilled[spi];
-      if (f.byteType(spi * BPF_REG_SIZE + 7) === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
-        if (clobber) {
-          f.slotToMisc(spi);
-          f.spilled[spi] = undefined;
-        }
+      const spillOk = !clobber && f.byteType(spi * BPF_REG_SIZE + 7) === STACK_SPILL && !!sp && (sp.type === RegType.SCALAR || this.privileged);
+      if (f.slotReadable(spi, this.privileged, spillOk)) {
+        // Every byte passes; clobbered ones become STACK_MISC.
+        if (clobber) for (; i < last; i++) f.setByteType(-i - 1, STACK_MISC);
+        i = last;
         continue;
       }
-      if (r.isConst()) this.fail(`invalid${what} stack R${regno} off=${minOff} size=${size}`);
-      this.fail(`invalid${what} stack R${regno} var_off=${tnumStr(r.varOff)} size=${size}`);
+      for (; i < last; i++) {
+        const t = f.byteType(-i - 1);
+        if (t === STACK_MISC) continue;
+        if (t === STACK_ZERO || (t === STACK_INVALID && this.privileged)) {
+          if (clobber) f.setByteType(-i - 1, STACK_MISC);
+          continue;
+        }
+        if (f.byteType(spi * BPF_REG_SIZE + 7) === STACK_SPILL && sp && (sp.type === RegType.SCALAR || this.privileged)) {
+          if (clobber) {
+            f.slotToMisc(spi);
+            f.spilled[spi] = undefined;
+          }
+          continue;
+        }
+        if (r.isConst()) this.fail(`invalid${what} stack R${regno} off=${minOff} size=${size}`);
+        this.fail(`invalid${what} stack R${regno} var_off=${tnumStr(r.varOff)} size=${size}`);
+      }
     }
   }
 
