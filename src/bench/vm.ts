@@ -19,7 +19,6 @@ import path from 'node:path';
 import { assemble } from '../isa/asm.js';
 import { KernelProgram, loadObject } from '../kernel/index.js';
 import { readObjectFile } from '../object/load.js';
-import type { ObjectSpec } from '../object/types.js';
 import { buildPacket, ethernet, ipv4, payload, tcp } from '../packet/index.js';
 import { isRoot, repoRoot } from '../test-support.js';
 import { BPF_FUNC } from '../uapi/index.js';

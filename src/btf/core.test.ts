@@ -367,7 +367,7 @@ test('fuzz: malformed records, types and instructions give typed errors, never c
   const li = l.int('int', 4, true);
   const la = l.array(li, li, 0);
   const self = l.typedef('loop', 3); // refers to itself (id 3)
-  const ls = l.struct('s', 16, [['a', li, 0], ['', 6, 32], ['arr', la, 64], ['bf', li, 96, 3]]);
+  l.struct('s', 16, [['a', li, 0], ['', 6, 32], ['arr', la, 64], ['bf', li, 96, 3]]);
   const inner = l.struct('', 8, [['x', li, 0], ['', 5, 32]], true); // anonymous union nesting s itself
   l.enum64('e', [['A', 1n]]);
   l.fwd('s');

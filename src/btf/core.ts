@@ -12,7 +12,6 @@ import type { Instruction } from '../isa/instruction.js';
 import type { ObjectSpec, ProgramSpec } from '../object/types.js';
 import type { CoreRelo } from './ext.js';
 import { loadBtf, type BtfSpec } from './spec.js';
-import type { BtfType } from './types.js';
 import { essentialName, kindsCoreCompat } from './core-compat.js';
 import { CoreReloError, formatCoreSpec, kindStr, matchCoreSpec, parseCoreSpec, type CoreSpec } from './core-spec.js';
 import { calcRelo, type CoreRawResult } from './core-values.js';

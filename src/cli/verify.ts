@@ -4,7 +4,6 @@ import type { Command, Io } from './command.js';
 import { parseOptions } from './command.js';
 import { UsageError } from '../errors.js';
 import { loadObjectSpec } from '../object/load.js';
-import type { ObjectSpec, ProgramSpec } from '../object/types.js';
 import { verify, type VerifierResult } from '../verifier/index.js';
 import { explain } from '../verifier/explain.js';
 import { verifierInputFromSpec, unsupportedFeature } from '../verifier/spec-input.js';
