@@ -193,8 +193,8 @@ export function tnumStr(a: Tnum): string {
 
 /** Bits 0..n-1 of a u64 (n in 0..64) into r64. */
 function lowBits(n: number): void {
-  r64.hi = n >= 64 ? U32 : n > 32 ? (2 ** (n - 32) - 1) | 0 : 0;
-  r64.lo = n >= 32 ? U32 : (2 ** n - 1) | 0;
+  r64.hi = n >= 64 ? U32 : n > 32 ? ((1 << (n - 32)) - 1) | 0 : 0;
+  r64.lo = n >= 32 ? U32 : ((1 << n) - 1) | 0;
 }
 const bitOf = (hi: number, lo: number, i: number): number => (i >= 32 ? hi >>> (i - 32) : lo >>> i) & 1;
 
