@@ -801,16 +801,22 @@ class Verifier {
     this.frame.setShared(insn.dst, r);
   }
 
-  /**
-   * Register `d` becomes the known scalar hi:lo. Values that are 32-bit sign or zero extensions
-   * get one register each, shared by every frame that loads them.
-   */
+  /** Register `d` becomes the known scalar hi:lo (see knownReg). */
   private setKnown(d: number, hi: number, lo: number): void {
+    this.frame.setShared(d, this.knownReg(hi, lo));
+  }
+
+  /**
+   * The known scalar hi:lo, to share (never written). Values that are 32-bit sign or zero
+   * extensions have one register each, shared by every frame and stack slot holding them.
+   */
+  private knownReg(hi: number, lo: number): Reg {
     hi |= 0;
     lo |= 0;
     if (hi !== 0 && hi !== -1) {
-      this.frame.reg(d).markKnownBits(hi, lo);
-      return;
+      const r = new Reg();
+      r.markKnownBits(hi, lo);
+      return r;
     }
     // Keys below 2^32 (negative: hi = -1).
     const key = hi === 0 ? lo >>> 0 : -(lo >>> 0) - 1;
@@ -820,7 +826,7 @@ class Verifier {
       r.markKnownBits(hi, lo);
       this.sharedRegs.set(key, r);
     }
-    this.frame.setShared(d, r);
+    return r;
   }
 
   private checkLdAbs(insn: Instruction): void {
@@ -1406,9 +1412,7 @@ class Verifier {
       }
       this.saveRegisterState(f, spi, value, size);
     } else if (!value && off % BPF_REG_SIZE === 0 && isStImm && this.privileged) {
-      const tmp = new Reg();
-      tmp.markKnownBits(insn.imm < 0 ? U32 : 0, insn.imm);
-      this.saveRegisterState(f, spi, tmp, size);
+      this.saveRegisterState(f, spi, this.knownReg(insn.imm < 0 ? U32 : 0, insn.imm), size);
     } else if (value && value.isPointer()) {
       if (size !== BPF_REG_SIZE) {
         this.linfo(this.insnIdx);
