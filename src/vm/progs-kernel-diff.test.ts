@@ -21,6 +21,7 @@ import { loadVmObject } from './object.js';
 import { TestRunError } from './progtypes/testrun-error.js';
 import type { BpfMap, MapValue } from './maps/map.js';
 import type { KernelMap } from '../kernel/map.js';
+import { onCpu } from '../kernel/testprogs.test.js';
 
 const examples = path.join(repoRoot, 'examples');
 const RUNNABLE = new Set<number>([T.XDP, T.SCHED_CLS, T.SCHED_ACT, T.SOCKET_FILTER]);
@@ -77,14 +78,16 @@ for (const file of files) {
       const vobj = loadVmObject(spec);
       try {
         const kp = kobj.program(p.name), vp = vobj.program(p.name);
-        packets.forEach((pkt, i) => {
+        // One CPU for every kernel run: per-CPU maps then hold what the VM's one CPU holds (a
+        // value the last packet left, not one per CPU the scheduler happened to use).
+        onCpu(0, () => packets.forEach((pkt, i) => {
           let k: { retval: number; dataOut?: Uint8Array } | { errno: number };
           let v: { retval: number; dataOut?: Uint8Array } | { errno: number };
           try { k = kp.testRun({ dataIn: pkt }); } catch (e) { if (!(e instanceof KernelError)) throw e; k = { errno: e.errno }; }
           try { v = vp.run({ dataIn: pkt }); } catch (e) { if (!(e instanceof TestRunError)) throw e; v = { errno: e.errno }; }
           const show = (r: typeof k) => ('errno' in r ? { errno: r.errno } : { retval: r.retval, data_out: Buffer.from(r.dataOut ?? []).toString('hex') });
           assert.deepEqual(show(v), show(k), `${p.name}: packet ${i} (${pkt.length} bytes)`);
-        });
+        }));
         spec.maps.forEach((ms) => {
           const km = kobj.maps.get(ms.name);
           if (!km) return;
