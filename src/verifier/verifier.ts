@@ -1763,11 +1763,10 @@ class Verifier {
 
   private checkHelperCall(idx: number, insn: Instruction): number {
     const id = insn.imm;
-    const name = helperLabel(id);
-    if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${name}`);
-    if (this.allowedHelpers[id] !== 1) this.fail(`program of this type cannot use helper ${name}`);
+    if (id <= 0 || id > MAX_HELPER_ID) this.fail(`invalid func ${helperLabel(id)}`);
+    if (this.allowedHelpers[id] !== 1) this.fail(`program of this type cannot use helper ${helperLabel(id)}`);
     const proto = helperProto(id);
-    if (!proto) this.fail(`tsbpf: helper ${name} is not modelled by the verifier`);
+    if (!proto) this.fail(`tsbpf: helper ${helperLabel(id)} is not modelled by the verifier`);
     const regs = this.frame.regs;
     const meta = { mapIdx: -1, constKey: -1, refObjId: 0, releaseRegno: 0, rawRegno: -1, rawSize: 0, memSize: 0, msizeMax: 0n, subprog: -1 };
     for (let i = 0; i < proto.args.length; i++) this.checkFuncArg(i + 1, proto.args, meta);
@@ -1785,7 +1784,7 @@ class Verifier {
     if (meta.releaseRegno) {
       if (meta.refObjId) this.releaseReference(meta.refObjId);
       else if (!(regs[meta.releaseRegno].type === RegType.SCALAR && regs[meta.releaseRegno].isZero())) {
-        this.fail(`func ${name} reference has not been acquired before`);
+        this.fail(`func ${helperLabel(id)} reference has not been acquired before`);
       }
     }
     if (id === BPF_FUNC.tail_call && this.cur.refs.length) this.fail('tail_call would lead to reference leak');
@@ -1818,7 +1817,7 @@ class Verifier {
     }
     this.refineRetval(r0, id, meta.msizeMax);
     if (meta.mapIdx >= 0 && !mapHelperCompatible(this.maps[meta.mapIdx].type, id)) {
-      this.fail(`cannot pass map_type ${this.maps[meta.mapIdx].type} into func ${name}`);
+      this.fail(`cannot pass map_type ${this.maps[meta.mapIdx].type} into func ${helperLabel(id)}`);
     }
     if (changesPktData(id)) this.forEachReg(this.cur, (r) => isPktPointer(r.type) || r.type === RegType.PKT_END, (r) => this.invalidate(r));
     return idx + 1;
