@@ -2071,7 +2071,8 @@ class Verifier {
     const jmp32 = opClass(insn.op) === CLASS.JMP32;
     let dst = this.srcReg(insn.dst);
     let src: Reg;
-    if (opSource(insn.op) === SRC.X) {
+    const xSrc = opSource(insn.op) === SRC.X;
+    if (xSrc) {
       if (insn.imm !== 0) this.fail('BPF_JMP/JMP32 uses reserved fields');
       src = this.srcReg(insn.src);
       if (!(isPktAny(dst.type) && isPktAny(src.type)) && this.isPointerValue(src)) this.fail(`R${insn.src} pointer comparison prohibited`);
@@ -2081,10 +2082,9 @@ class Verifier {
     }
     const pred = isBranchTaken(dst, src, o, jmp32);
     const target = idx + insn.off + 1;
-    const xSrcReg = opSource(insn.op) === SRC.X;
     // Record the scalars linked to the operands (sync_linked_regs) for precision backtracking.
     let linked = 0, linkedLo = 0, linkedHi = 0;
-    for (let k = xSrcReg ? 1 : 0; k >= 0; k--) {
+    for (let k = xSrc ? 1 : 0; k >= 0; k--) {
       const id = k ? src.id : dst.id;
       if (!id || (k ? src : dst).type !== RegType.SCALAR) continue;
       const regs = this.frame.regs;
@@ -2099,7 +2099,7 @@ class Verifier {
       this.cur.history.push(LINKED_SLOTS - this.linkedSlots.length / 2);
       this.linkedSlots.push(linkedLo, linkedHi);
     }
-    const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrcReg && src.type === RegType.SCALAR ? 1 << insn.src : 0);
+    const operands = (dst.type === RegType.SCALAR ? 1 << insn.dst : 0) | (xSrc && src.type === RegType.SCALAR ? 1 << insn.src : 0);
     if (pred >= 0 && operands) this.markChainPrecision(operands);
     if (pred === 1) {
       this.printInsnState();
@@ -2109,7 +2109,6 @@ class Verifier {
       this.printInsnState();
       return idx + 1;
     }
-    const xSrc = opSource(insn.op) === SRC.X;
     const other = this.pushStack(target, idx);
     let deadThis = false, deadOther = false;
     if (dst.type === RegType.SCALAR && src.type === RegType.SCALAR) {
